@@ -1,0 +1,1 @@
+"""Built-in plugin: agentic_mode (being built)."""

@@ -1,0 +1,1 @@
+"""Built-in plugin: instruct_mode (being built)."""

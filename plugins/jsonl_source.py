@@ -1,0 +1,1 @@
+"""Built-in plugin: jsonl_source (being built)."""

@@ -1,0 +1,26 @@
+"""steps-agents: structural-entropy skill taxonomies for compositional data and k-skill evaluation.
+
+A plugin needs only ``import steps_agents`` and ``@steps_agents.hookimpl``.
+"""
+
+from steps_agents._version import __version__
+from steps_agents.errors import InputError, StepsError, UnknownComponentError
+from steps_agents.hookspecs import hookimpl
+from steps_agents.plugin_manager import get_plugin_manager
+from steps_agents.records import Combination, Verdict
+from steps_agents.skillgraph import SkillGraph
+from steps_agents.taxonomy import Taxonomy, load_taxonomy
+
+__all__ = [
+    "Combination",
+    "InputError",
+    "SkillGraph",
+    "StepsError",
+    "Taxonomy",
+    "UnknownComponentError",
+    "Verdict",
+    "__version__",
+    "get_plugin_manager",
+    "hookimpl",
+    "load_taxonomy",
+]

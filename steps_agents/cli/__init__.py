@@ -1,0 +1,60 @@
+"""The ``steps`` command: one subcommand per job, each in its own module.
+
+Every :class:`~steps_agents.errors.StepsError` becomes one line on stderr and a non-zero exit code
+(2 for bad input, 1 for a failed run, 130 when interrupted); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from steps_agents._version import __version__
+from steps_agents.errors import StepsError
+
+# Each module defines add_parser(subparsers) and sets a ``handler(args) -> int`` default.
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "steps_agents.cli.taxonomy",
+    "steps_agents.cli.select",
+    "steps_agents.cli.synth",
+    "steps_agents.cli.eval",
+    "steps_agents.cli.plugins",
+    "steps_agents.cli.quickstart",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="steps",
+        description="Skill taxonomies by structural entropy; k-skill data synthesis and evaluation.",
+    )
+    parser.add_argument("--version", action="version", version=f"steps-agents {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in SUBCOMMAND_MODULES:
+        importlib.import_module(module_name).add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except StepsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; rerun the same command (same --run-id) to resume", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `steps ... | head` is not an error
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""Every hook a steps-agents plugin can implement.
+
+Registration hooks receive a ``register(obj, name=...)`` callback; the host records which plugin
+registered what, and a duplicate name is an error. Components are then chosen by name from the
+configuration (see :mod:`steps_agents.registry`), so behaviour never depends on install order.
+
+``firstresult`` hooks answer "who can handle this input?": the first plugin that returns
+something other than ``None`` wins; built-in fallbacks are ``trylast`` so a user's plugin wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+import pluggy
+
+PROJECT_NAME = "steps_agents"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+class Register(Protocol):
+    """The callback a registration hook receives."""
+
+    def __call__(self, obj: Any, name: str | None = None) -> None: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus input
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def open_corpus_source(source: str, options: Mapping[str, Any]) -> Iterable[Any] | None:
+    """Open a corpus ``source`` (a path or a URI) as an iterable of ``(location, record)`` pairs.
+
+    ``location`` is a string such as ``"corpus.jsonl:12"`` used in error messages; ``record`` is a
+    mapping. Return ``None`` when this plugin does not recognise ``source`` so the next plugin can
+    try. Iterate lazily: corpora may hold millions of records.
+    """
+
+
+@hookspec
+def register_skill_extractors(register: Register) -> None:
+    """Register skill-extractor factories by name.
+
+    A factory is called as ``factory(options)`` with a :class:`~steps_agents.extract.ExtractorOptions`
+    and returns an object with ``extract_batch(records) -> list[list[str]]``. A factory may define
+    ``claims(record) -> bool`` so that ``--extractor auto`` can pick it by record shape.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_selectors(register: Register) -> None:
+    """Register combination selectors by name (see :mod:`steps_agents.selection`)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Synthesis
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_synthesis_modes(register: Register) -> None:
+    """Register synthesis modes (``instruct``, ``agentic``, ...) by name.
+
+    A mode turns a skill combination into a work item, has the generator write it and knows its
+    own intrinsic checks; see :mod:`steps_agents.modes`.
+    """
+
+
+@hookspec
+def register_judges(register: Register) -> None:
+    """Register judges by name. A judge scores a generated sample and may abstain (return ``None``)."""
+
+
+@hookspec
+def register_output_formats(register: Register) -> None:
+    """Register sample output formats (``messages``, ``sharegpt``, ``alpaca``, ...) by name."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Models
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def resolve_chat_model(spec: str, options: Mapping[str, Any]) -> Any | None:
+    """Turn a model ``spec`` string into a LangChain chat model, or return ``None`` if not yours.
+
+    ``options`` carries ``temperature``, ``base_url``, ``api_key`` and the like when given.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Worlds and evaluation
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_skill_worlds(register: Register) -> None:
+    """Register executable skill worlds by name (see :mod:`steps_agents.worlds`)."""
+
+
+@hookspec
+def register_agents(register: Register) -> None:
+    """Register agent factories by name for ``steps eval --agent NAME``."""

@@ -1,0 +1,78 @@
+"""The plugin manager: built-ins from an explicit list, third parties from the entry-point group.
+
+``get_plugin_manager()`` builds a fresh manager every call (tests rely on that); the CLI keeps
+one per process. ``check_pending()`` makes a misspelled hook name fail loudly at load time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import pluggy
+
+from steps_agents import hookspecs
+
+ENTRY_POINT_GROUP = "steps_agents"
+DISABLE_AUTOLOAD_ENV = "STEPS_AGENTS_DISABLE_PLUGIN_AUTOLOAD"
+
+# Built-in plugins, each written exactly as a third-party plugin would be.
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "steps_agents.plugins.jsonl_source",
+    "steps_agents.plugins.extractors",
+    "steps_agents.plugins.llm_extractor",
+    "steps_agents.plugins.selectors",
+    "steps_agents.plugins.models",
+    "steps_agents.plugins.judges",
+    "steps_agents.plugins.formats",
+    "steps_agents.plugins.instruct_mode",
+    "steps_agents.plugins.toolworld",
+    "steps_agents.plugins.agentic_mode",
+    "steps_agents.plugins.agents",
+)
+
+
+def _autoload_disabled() -> bool:
+    return os.environ.get(DISABLE_AUTOLOAD_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def get_plugin_manager(
+    *, load_entrypoints: bool | None = None, extra_plugins: tuple[object, ...] = ()
+) -> pluggy.PluginManager:
+    """Return a new plugin manager with the built-ins, entry-point plugins and ``extra_plugins``.
+
+    ``load_entrypoints=None`` means "unless ``STEPS_AGENTS_DISABLE_PLUGIN_AUTOLOAD`` is set".
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    for module_name in BUILTIN_PLUGINS:
+        pm.register(importlib.import_module(module_name), name=module_name)
+    if load_entrypoints is None:
+        load_entrypoints = not _autoload_disabled()
+    if load_entrypoints:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for plugin in extra_plugins:
+        pm.register(plugin)
+    pm.check_pending()
+    return pm
+
+
+_DEFAULT: pluggy.PluginManager | None = None
+
+
+def default_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide manager the CLI and the convenience functions use."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = get_plugin_manager()
+    return _DEFAULT
+
+
+def plugin_version(pm: pluggy.PluginManager, plugin: object) -> str:
+    """The distribution version a plugin came from (entry point) or the project's own version."""
+    for loaded, dist in pm.list_plugin_distinfo():
+        if loaded is plugin:
+            return str(dist.version)
+    from steps_agents import __version__
+
+    return __version__

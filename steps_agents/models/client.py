@@ -1,0 +1,294 @@
+"""``ModelClient``: every model call of a run goes through one of these.
+
+It wraps one LangChain chat model and adds, around each call:
+
+1. the response cache (:mod:`.cache`): a hit returns at once and costs no model call;
+2. a concurrency limit: an ``asyncio.Semaphore`` of size ``concurrency`` per event loop
+   (a semaphore belongs to the loop it is first awaited on, so one per loop), and sync callers
+   share one private background loop, hence one limit;
+3. a timeout per attempt (``asyncio.wait_for``) and retries with exponential backoff and jitter
+   on rate limits, server errors, timeouts and malformed structured answers (:mod:`.retry`);
+4. structured answers as pydantic objects (:mod:`.structured`);
+5. call and token accounting in :attr:`ModelClient.usage` (:mod:`.usage`).
+
+Non-retryable errors propagate at once; a retryable error that survives ``max_retries`` retries
+propagates as itself; a structured answer still malformed after them raises
+:class:`~steps_agents.errors.ModelOutputError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    convert_to_messages,
+    message_to_dict,
+    messages_from_dict,
+)
+from pydantic import BaseModel, ValidationError
+
+from steps_agents.errors import ModelOutputError
+from steps_agents.models.cache import CachedResponse, ResponseCache, cache_key
+from steps_agents.models.retry import backoff_delay, is_retryable
+from steps_agents.models.structured import (
+    StructuredOutputInvalid,
+    correction_messages,
+    message_text,
+    parse_reply,
+    schema_json,
+    supports_native,
+    validate,
+    with_format_instruction,
+)
+from steps_agents.models.usage import Usage
+
+StructuredMethod = Literal["auto", "native", "json"]
+
+
+def _tokens(message: Any) -> tuple[int, int]:
+    usage = getattr(message, "usage_metadata", None) or {}
+    return int(usage.get("input_tokens", 0) or 0), int(usage.get("output_tokens", 0) or 0)
+
+
+class ModelClient:
+    """One chat model plus cache, concurrency limit, timeouts, retries and accounting."""
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        spec: str,
+        cache: ResponseCache | None = None,
+        concurrency: int = 8,
+        max_retries: int = 4,
+        timeout: float | None = 120.0,
+        backoff: float = 0.5,
+        key_params: Mapping[str, Any] | None = None,
+        structured: StructuredMethod = "auto",
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        self.model, self.spec, self.cache = model, spec, cache
+        self.concurrency, self.max_retries = concurrency, max_retries
+        self.timeout, self.backoff = timeout, backoff
+        self.structured: StructuredMethod = structured
+        # What identifies the model's behaviour beyond its spec (temperature, base URL): part of
+        # every cache key, never sent as a call parameter.
+        key = dict(key_params or {})
+        if "temperature" not in key and getattr(model, "temperature", None) is not None:
+            key["temperature"] = model.temperature
+        self.key_params = key
+        self.usage = Usage()
+        self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._semaphores = weakref.WeakKeyDictionary()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
+        self._loop_lock = threading.Lock()
+
+    @classmethod
+    def from_model(
+        cls,
+        model: Any,
+        *,
+        spec: str,
+        cache_path: Path | None = None,
+        concurrency: int = 8,
+        max_retries: int = 4,
+        timeout: float | None = 120.0,
+        backoff: float = 0.5,
+        key_params: Mapping[str, Any] | None = None,
+        structured: StructuredMethod = "auto",
+    ) -> ModelClient:
+        """Wrap ``model``; ``cache_path=None`` means no response cache."""
+        cache = ResponseCache(cache_path) if cache_path is not None else None
+        return cls(
+            model,
+            spec=spec,
+            cache=cache,
+            concurrency=concurrency,
+            max_retries=max_retries,
+            timeout=timeout,
+            backoff=backoff,
+            key_params=key_params,
+            structured=structured,
+        )
+
+    # ---- public calls ------------------------------------------------------------------------
+
+    async def ainvoke(
+        self,
+        messages: Sequence[Any],
+        *,
+        schema: type[BaseModel] | None = None,
+        cache_key_extra: str = "",
+        **params: Any,
+    ) -> Any:
+        """Ask the model; return an ``AIMessage``, or an instance of ``schema`` when given.
+
+        ``params`` go to the model call (``stop``, ``max_tokens``, ...) and into the cache key;
+        ``cache_key_extra`` only into the cache key (use it to ask one prompt several times).
+        """
+        convo = list(convert_to_messages(list(messages)))
+        key = cache_key(
+            self.spec,
+            convo,
+            schema=schema_json(schema) if schema is not None else None,
+            params={**self.key_params, **params},
+            extra=cache_key_extra,
+        )
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            decoded = self._decode(hit, schema) if hit is not None else None
+            if decoded is not None:
+                self.usage.add(self.spec, cache_hits=1)
+                return decoded
+        async with self._semaphore():
+            result, body, tokens = await self._call_with_retries(convo, schema, params)
+        if self.cache is not None:
+            self.cache.put(key, self.spec, CachedResponse(body, *tokens))
+        return result
+
+    def invoke(
+        self,
+        messages: Sequence[Any],
+        *,
+        schema: type[BaseModel] | None = None,
+        cache_key_extra: str = "",
+        **params: Any,
+    ) -> Any:
+        """Sync :meth:`ainvoke`: runs on the client's own background event loop, so sync callers
+        on many threads share one concurrency limit and the model's async client one loop."""
+        coro = self.ainvoke(messages, schema=schema, cache_key_extra=cache_key_extra, **params)
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self._background_loop())
+        return future.result()
+
+    def close(self) -> None:
+        """Stop the background loop (if sync calls started it) and close the cache."""
+        with self._loop_lock:
+            loop, thread = self._loop, self._loop_thread
+            self._loop = self._loop_thread = None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+            loop.close()
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
+
+    def __enter__(self) -> ModelClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- internals ---------------------------------------------------------------------------
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.concurrency)
+        return semaphore
+
+    def _background_loop(self) -> asyncio.AbstractEventLoop:
+        with self._loop_lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name=f"model-client-{self.spec}", daemon=True
+                )
+                thread.start()
+                self._loop, self._loop_thread = loop, thread
+            return self._loop
+
+    def _use_native(self, schema: type[BaseModel] | None) -> bool:
+        if schema is None or self.structured == "json":
+            return False
+        return self.structured == "native" or supports_native(self.model)
+
+    def _decode(self, hit: CachedResponse, schema: type[BaseModel] | None) -> Any | None:
+        """A cached body back as an object; ``None`` (treated as a miss) if it no longer parses."""
+        try:
+            if schema is not None:
+                return schema.model_validate_json(hit.body)
+            return messages_from_dict([json.loads(hit.body)])[0]
+        except (ValidationError, ValueError, KeyError, TypeError):
+            return None
+
+    async def _call_with_retries(
+        self, convo: list[BaseMessage], schema: type[BaseModel] | None, params: dict[str, Any]
+    ) -> tuple[Any, str, tuple[int, int]]:
+        native = self._use_native(schema)
+        prompt = with_format_instruction(convo, schema) if schema and not native else convo
+        attempt_messages = prompt
+        attempt = 0
+        while True:
+            self.usage.add(self.spec, calls=1)
+            try:
+                return await self._attempt(attempt_messages, schema, native, params)
+            except StructuredOutputInvalid as bad:
+                error: BaseException = bad
+                if not native:  # show the model its own mistake on the next attempt
+                    attempt_messages = prompt + correction_messages(bad.reply, bad.problem)
+            except Exception as exc:
+                if not is_retryable(exc):
+                    self.usage.add(self.spec, failures=1)
+                    raise
+                error = exc
+            if attempt >= self.max_retries:
+                self.usage.add(self.spec, failures=1)
+                if isinstance(error, StructuredOutputInvalid):
+                    assert schema is not None
+                    raise ModelOutputError(
+                        f"model {self.spec!r} gave no valid {schema.__name__} after"
+                        f" {attempt + 1} attempts: {error.problem}"
+                    ) from error
+                raise error
+            attempt += 1
+            self.usage.add(self.spec, retries=1)
+            await asyncio.sleep(backoff_delay(attempt, backoff=self.backoff, error=error))
+
+    async def _attempt(
+        self,
+        messages: list[BaseMessage],
+        schema: type[BaseModel] | None,
+        native: bool,
+        params: dict[str, Any],
+    ) -> tuple[Any, str, tuple[int, int]]:
+        """One request: ``(result, cache body, (input_tokens, output_tokens))``."""
+        if native:
+            assert schema is not None
+            model = self.model.model_copy(update=params) if params else self.model
+            runnable = model.with_structured_output(schema, include_raw=True)
+            output = await asyncio.wait_for(runnable.ainvoke(messages), self.timeout)
+            if isinstance(output, dict) and "raw" in output:
+                tokens = _tokens(output["raw"])
+                self.usage.add(self.spec, input_tokens=tokens[0], output_tokens=tokens[1])
+                if output.get("parsing_error") is not None or output.get("parsed") is None:
+                    problem = str(output.get("parsing_error") or "no structured answer")
+                    raise StructuredOutputInvalid(problem.splitlines()[0][:300])
+                output = output["parsed"]
+            else:
+                tokens = (0, 0)
+            parsed = validate(schema, output)
+            return parsed, parsed.model_dump_json(), tokens
+        reply = await asyncio.wait_for(self.model.ainvoke(messages, **params), self.timeout)
+        tokens = _tokens(reply)
+        self.usage.add(self.spec, input_tokens=tokens[0], output_tokens=tokens[1])
+        if schema is not None:
+            parsed = parse_reply(schema, message_text(reply))
+            return parsed, parsed.model_dump_json(), tokens
+        if not isinstance(reply, BaseMessage):
+            reply = AIMessage(content=str(reply))
+        return reply, json.dumps(message_to_dict(reply)), tokens

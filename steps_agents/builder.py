@@ -1,0 +1,289 @@
+"""Build an encoding tree of fixed height that minimises structural entropy, and the taxonomy.
+
+Design (STEPS spec, section 3; chosen by measured entropy and speed, see benchmarks/README.md):
+the tree is grown one community level at a time. A level is *inserted* somewhere in the
+current tree: between the root and the top communities (bottom-up: collapse the top
+communities into a quotient graph and group them) or between any community level and its
+children (top-down: split every community of that level). Every candidate position is run
+through the same greedy merge engine (:mod:`steps_agents.merge_heap`), whose closed-form delta
+accounts for the subtree below each item, and the position that lowers ``H^T`` most wins.
+The first level is the flat two-level merge of the spec. When no insertion helps, the
+remaining levels are single-child chain nodes directly under the root (their term is 0), so
+every leaf sits at depth ``height + 1`` and the selection stage can walk ancestors by depth.
+
+Trees are held as a list of ``assign`` arrays: ``assign[k][j]`` is the level-(k+1) node above
+level-k node j (level 0 = skills); the top level hangs from the root. Nothing is n x n: each
+level costs a few vectorised passes over the edge arrays plus the merge engine's heap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import steps_agents
+from steps_agents.entropy import (
+    node_depths,
+    one_dim_entropy,
+    theta,
+    tree_volumes_and_cuts,
+)
+from steps_agents.merge_heap import greedy_merge
+from steps_agents.progress import Progress
+from steps_agents.skillgraph import SkillGraph
+from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+
+__all__ = ["build_encoding_tree", "build_taxonomy", "label_nodes"]
+
+LABEL_SKILLS = 3
+
+
+@dataclass
+class _Edges:
+    n: int
+    src: np.ndarray
+    dst: np.ndarray
+    w: np.ndarray
+    deg: np.ndarray
+    total: float
+
+
+class _Levels:
+    """Per-level volumes, cuts and child-cut sums for the current ``assign`` list."""
+
+    def __init__(self, e: _Edges, assign: list[np.ndarray]) -> None:
+        self.assign = assign
+        labs = [np.arange(e.n, dtype=np.int64)]
+        for a in assign:
+            labs.append(a[labs[-1]])
+        self.labs = labs
+        self.sizes = [e.n] + [int(a.max()) + 1 if a.shape[0] else 0 for a in assign]
+        self.vol, self.cut, self.sub = [], [], []
+        for k, lab in enumerate(labs):
+            size = self.sizes[k]
+            self.vol.append(np.bincount(lab, weights=e.deg, minlength=size))
+            lu, lv = lab[e.src], lab[e.dst]
+            x = lu != lv
+            self.cut.append(
+                np.bincount(lu[x], weights=e.w[x], minlength=size)
+                + np.bincount(lv[x], weights=e.w[x], minlength=size)
+            )
+            if k == 0:
+                self.sub.append(e.deg.copy())
+            else:
+                self.sub.append(np.bincount(assign[k - 1], weights=self.cut[k - 1], minlength=size))
+
+
+def _insert_level(e: _Edges, lv: _Levels, pos: int, tol: float) -> tuple[list[np.ndarray], float]:
+    """Group the level-(pos-1) nodes under their parents; return the new assign list and V*dH."""
+    k = pos - 1
+    top = len(lv.assign)
+    size = lv.sizes[k]
+    if k == top:
+        parent_of = np.zeros(size, dtype=np.int64)
+        pvol = np.full(size, e.total)
+    else:
+        parent_of = lv.assign[k]
+        pvol = lv.vol[k + 1][parent_of]
+    lab = lv.labs[k]
+    lu, lv_ = lab[e.src], lab[e.dst]
+    m = (lu != lv_) & (parent_of[lu] == parent_of[lv_])
+    lo, hi = np.minimum(lu[m], lv_[m]), np.maximum(lu[m], lv_[m])
+    keys, inv = np.unique(lo * size + hi, return_inverse=True)
+    ew = np.bincount(inv, weights=e.w[m], minlength=keys.shape[0])
+    labels, delta = greedy_merge(
+        lv.vol[k], lv.cut[k], lv.sub[k], pvol, keys // size, keys % size, ew, tol=tol
+    )
+    groups = int(labels.max()) + 1 if size else 0
+    grp_parent = np.zeros(groups, dtype=np.int64)
+    grp_parent[labels] = parent_of
+    new = list(lv.assign[:k]) + [labels]
+    if k < top:
+        new += [grp_parent] + list(lv.assign[k + 1 :])
+    return new, delta
+
+
+def _edges_of(graph: SkillGraph, perm: np.ndarray | None) -> _Edges:
+    src, dst = graph.src.astype(np.int64), graph.dst.astype(np.int64)
+    if perm is not None:
+        src, dst = perm[src], perm[dst]
+    deg = np.bincount(src, weights=graph.weight, minlength=graph.n_skills) + np.bincount(
+        dst, weights=graph.weight, minlength=graph.n_skills
+    )
+    return _Edges(graph.n_skills, src, dst, graph.weight.astype(np.float64), deg, float(deg.sum()))
+
+
+def _build_levels(
+    graph: SkillGraph, height: int, seed: int, progress: Progress | None
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """The ``assign`` list in a seeded relabelling of the skills (the seed only breaks ties)."""
+    if height < 1:
+        raise ValueError("height (community levels between root and leaves) must be >= 1")
+    n = graph.n_skills
+    perm = np.random.default_rng(seed).permutation(n).astype(np.int64)
+    e = _edges_of(graph, perm)
+    tol = 1e-12 * max(e.total, 1.0)
+    assign: list[np.ndarray] = []
+    while len(assign) < height:
+        lv = _Levels(e, assign)
+        best: tuple[float, list[np.ndarray]] | None = None
+        for pos in range(1, len(assign) + 2):
+            cand, delta = _insert_level(e, lv, pos, tol)
+            if best is None or delta < best[0] - tol:
+                best = (delta, cand)
+        assert best is not None
+        if best[0] >= -tol:
+            break
+        assign = best[1]
+        if progress is not None:
+            progress.update(1, levels=len(assign))
+    while len(assign) < height:
+        # Nothing left to gain: pad under the root with single-child chains (term 0).
+        top = assign[-1].max() + 1 if assign else n
+        assign.append(np.arange(top, dtype=np.int64))
+    return assign, perm
+
+
+def _parent_array(n: int, assign: list[np.ndarray]) -> np.ndarray:
+    sizes = [n] + [int(a.max()) + 1 for a in assign]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    parent = np.empty(int(offsets[-1]) + 1, dtype=np.int64)
+    for k, a in enumerate(assign):
+        parent[offsets[k] : offsets[k + 1]] = offsets[k + 1] + a
+    top = len(assign)
+    parent[offsets[top] : offsets[top + 1]] = offsets[top + 1]
+    parent[-1] = -1
+    return parent
+
+
+def build_encoding_tree(graph: SkillGraph, *, height: int = 3, seed: int = 0) -> np.ndarray:
+    """A parent array: leaves ``0..n-1`` are the skills, then the community levels bottom-up,
+    the root (parent ``-1``) last. Every leaf is at depth ``height + 1``."""
+    assign, perm = _build_levels(graph, height, seed, None)
+    # Undo the seeded relabelling: skill i was item perm[i] at level 0.
+    assign = [assign[0][perm]] + assign[1:]
+    return _parent_array(graph.n_skills, assign)
+
+
+def label_nodes(graph: SkillGraph, parent: np.ndarray, k: int = LABEL_SKILLS) -> list[str]:
+    """A readable label per node: its ``k`` most central skills joined with `` / ``.
+
+    Centrality inside a node is the weighted degree restricted to edges with both ends under
+    it; ties go to the higher global degree, then the higher count, then the lower index.
+    """
+    n = graph.n_skills
+    size = parent.shape[0]
+    deg = graph.degrees()
+    depth = node_depths(parent)
+    labels = [""] * size
+    for i, s in enumerate(graph.skills):
+        labels[i] = s
+    anc = np.arange(n, dtype=np.int64)
+    counts = np.asarray(graph.counts, dtype=np.float64)
+    if counts.shape[0] != n:
+        counts = np.zeros(n)
+    for _ in range(int(depth.max())):
+        anc = np.where(parent[anc] >= 0, parent[anc], anc)
+        same = anc[graph.src] == anc[graph.dst]
+        inner = np.bincount(graph.src[same], weights=graph.weight[same], minlength=n)
+        inner += np.bincount(graph.dst[same], weights=graph.weight[same], minlength=n)
+        order = np.lexsort((np.arange(n), -counts, -deg, -inner, anc))
+        grp = anc[order]
+        start = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+        rank = np.arange(n) - np.repeat(start, np.diff(np.r_[start, n]))
+        for node, chunk in _groups(grp[rank < k], order[rank < k]):
+            labels[node] = " / ".join(graph.skills[i] for i in chunk)
+    return labels
+
+
+def _groups(keys: np.ndarray, vals: np.ndarray) -> list[tuple[int, list[int]]]:
+    out: list[tuple[int, list[int]]] = []
+    for key, val in zip(keys.tolist(), vals.tolist(), strict=True):
+        if out and out[-1][0] == key:
+            out[-1][1].append(val)
+        else:
+            out.append((key, [val]))
+    return out
+
+
+def _bfs_ids(parent: np.ndarray, vol: np.ndarray, n: int) -> np.ndarray:
+    """New id per node: root 0, breadth first; siblings by volume (desc), then lowest skill."""
+    size = parent.shape[0]
+    depth = node_depths(parent)
+    first = np.full(size, n, dtype=np.int64)
+    first[:n] = np.arange(n)
+    for d in range(int(depth.max()), 0, -1):
+        nodes = np.flatnonzero(depth == d)
+        np.minimum.at(first, parent[nodes], first[nodes])
+    new = np.full(size, -1, dtype=np.int64)
+    new[parent < 0] = 0
+    nxt = 1
+    for d in range(1, int(depth.max()) + 1):
+        nodes = np.flatnonzero(depth == d)
+        order = nodes[np.lexsort((first[nodes], -vol[nodes], new[parent[nodes]]))]
+        new[order] = np.arange(nxt, nxt + order.shape[0])
+        nxt += order.shape[0]
+    return new
+
+
+def build_taxonomy(
+    graph: SkillGraph,
+    *,
+    height: int = 3,
+    seed: int = 0,
+    params: Mapping[str, Any] | None = None,
+    progress: bool = False,
+) -> Taxonomy:
+    """Build the encoding tree of ``height`` community levels and wrap it as a :class:`Taxonomy`.
+
+    Nodes are numbered root first, breadth first; leaves carry the skill name and its count,
+    internal nodes a label of their most central skills. ``meta`` records H1, theta, the height,
+    the build parameters, the input's fingerprint and the versions.
+    """
+    n = graph.n_skills
+    with Progress("taxonomy", total=height, unit="level", enabled=progress) as bar:
+        assign, perm = _build_levels(graph, height, seed, bar)
+    assign = [assign[0][perm]] + assign[1:]
+    parent = _parent_array(n, assign)
+    vol, cut = tree_volumes_and_cuts(graph, parent)
+    labels = label_nodes(graph, parent)
+    new = _bfs_ids(parent, vol, n)
+    inv = np.argsort(new)
+    counts = np.asarray(graph.counts).tolist() if len(graph.counts) == n else [0] * n
+    nodes = []
+    for new_id, old in enumerate(inv.tolist()):
+        p = int(parent[old])
+        is_leaf = old < n
+        nodes.append(
+            TaxonomyNode(
+                id=new_id,
+                parent=None if p < 0 else int(new[p]),
+                volume=float(vol[old]),
+                cut=float(cut[old]),
+                skill=graph.skills[old] if is_leaf else None,
+                count=int(counts[old]) if is_leaf else None,
+                label=None if is_leaf else labels[old],
+            )
+        )
+    h1 = one_dim_entropy(graph)
+    tax = Taxonomy(nodes, {})
+    ht = tax.structural_entropy
+    tax.meta.update(
+        one_dim_entropy=h1,
+        theta=theta(ht, h1),
+        height=height,
+        params={"height": height, "seed": seed, "weighting": graph.weighting, **dict(params or {})},
+        input={
+            "fingerprint": graph.fingerprint(),
+            "source": graph.source,
+            "n_skills": n,
+            "n_edges": graph.n_edges,
+            "n_records": graph.n_records,
+            "weighting": graph.weighting,
+        },
+        versions={"steps-agents": steps_agents.__version__, "schema": 1},
+    )
+    return tax

@@ -1,0 +1,174 @@
+"""Greedy agglomerative merging of sibling tree nodes under the structural-entropy objective.
+
+The engine works on *items* (skills, or communities collapsed into one vertex) that share a
+parent in the encoding tree, and groups them into new tree nodes inserted between the items and
+their parent. Every item ``x`` carries
+
+* ``V_x``  its volume (sum of degrees of the skills under it),
+* ``g_x``  its cut in the whole graph,
+* ``S_x``  the sum of the cuts of its own children (``S_x = g_x = d_x`` for a skill),
+* ``P_x``  the volume of its parent (``vol(G)`` when the parent is the root).
+
+A new group ``G`` of items under parent ``p`` contributes
+``V * H_G = g_G log(P / V_G) + sum_{x in G} g_x log(V_G / V_x)`` (its own term plus its
+children's terms, which now take ``V_G`` as parent volume; everything deeper is unchanged).
+Up to constants this is ``f(G) = g_G log P + (S_G - g_G) log V_G`` with ``S_G = sum g_x``, so
+merging groups a and b (``V_ab = V_a + V_b``, ``g_ab = g_a + g_b - 2 w_ab``) changes ``V * H`` by
+
+    V * dH = (S_a - g_a) log(V_ab / V_a) + (S_b - g_b) log(V_ab / V_b) - 2 w_ab log(P / V_ab).
+
+For skills under the root (``S = V = d``, ``P = vol(G)``) this is exactly the flat two-level
+merge formula of the STEPS spec (section 2); for communities of communities the ``S`` terms
+account for the subtree below. A group of one item is a single-child chain node (term 0), so
+the start state (every item alone) is the tree before the level was inserted.
+
+Only adjacent pairs (``w_ab > 0``) can lower H, so the engine keeps, per group, its best
+neighbour in a heap (lazy: an entry whose partner has changed is recomputed when popped; an
+entry whose own group changed was superseded by a fresh one). Neighbour lists are numpy arrays
+whose ids are resolved through a union-find with union by size, so a merge costs one
+vectorised concatenate + unique over the two lists. Popping in order yields the globally most
+negative merge each step: for any adjacent pair, the side that was (re)computed last holds an
+entry no larger than the pair's delta, valid or due for recomputation.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+__all__ = ["greedy_merge", "merge_delta"]
+
+
+def merge_delta(
+    va: np.ndarray | float,
+    ga: np.ndarray | float,
+    sa: np.ndarray | float,
+    vb: np.ndarray | float,
+    gb: np.ndarray | float,
+    sb: np.ndarray | float,
+    w: np.ndarray | float,
+    pv: np.ndarray | float,
+) -> np.ndarray:
+    """``V * dH`` of merging sibling groups a and b under a parent of volume ``pv`` (see module doc)."""
+    vab = np.add(va, vb)
+    return (
+        np.subtract(sa, ga) * np.log2(vab / va)
+        + np.subtract(sb, gb) * np.log2(vab / vb)
+        - 2.0 * np.multiply(w, np.log2(np.divide(pv, vab)))
+    )
+
+
+def _find(up: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    # Union by size keeps every chain at most log2(n) long, so this loop is short.
+    while True:
+        nxt = up[ids]
+        if np.array_equal(nxt, ids):
+            return ids
+        ids = nxt
+
+
+def greedy_merge(
+    vol: np.ndarray,
+    cut: np.ndarray,
+    sub: np.ndarray,
+    pvol: np.ndarray,
+    eu: np.ndarray,
+    ev: np.ndarray,
+    ew: np.ndarray,
+    *,
+    tol: float = 0.0,
+) -> tuple[np.ndarray, float]:
+    """Group items greedily by the most negative merge until none lowers ``H`` by more than ``tol``.
+
+    ``eu, ev, ew`` list each adjacent pair of items once (``eu != ev``), both items under the same
+    parent. Returns ``(labels, total)``: a group index per item (groups numbered by their first
+    item) and the summed ``V * dH`` of the merges made (divide by ``vol(G)`` for bits).
+    """
+    n = int(vol.shape[0])
+    keep = ew > 0
+    eu, ev, ew = eu[keep], ev[keep], ew[keep]
+    V = vol.astype(np.float64, copy=True)
+    G = cut.astype(np.float64, copy=True)
+    S = sub.astype(np.float64, copy=True)
+    P = pvol.astype(np.float64, copy=False)
+    ver = np.zeros(n, dtype=np.int64)
+    alive = np.ones(n, dtype=bool)
+    up = np.arange(n, dtype=np.int64)
+    size = np.ones(n, dtype=np.int64)
+
+    # Symmetric adjacency in CSR form; rows start as views into two big arrays.
+    a = np.concatenate([eu, ev]).astype(np.int64)
+    b = np.concatenate([ev, eu]).astype(np.int64)
+    w = np.concatenate([ew, ew]).astype(np.float64)
+    d = merge_delta(V[a], G[a], S[a], V[b], G[b], S[b], w, P[a])
+    order = np.lexsort((b, d, a))
+    a, b, w, d = a[order], b[order], w[order], d[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(a, minlength=n), out=indptr[1:])
+    nbr_ids: list[np.ndarray] = [b[indptr[i] : indptr[i + 1]] for i in range(n)]
+    nbr_w: list[np.ndarray] = [w[indptr[i] : indptr[i + 1]] for i in range(n)]
+
+    # Initial heap: each item's best neighbour is the first of its row (rows sorted by delta).
+    starts = indptr[:-1][indptr[1:] > indptr[:-1]]
+    heap = [(float(d[k]), int(a[k]), int(b[k]), 0, 0) for k in starts.tolist() if d[k] < -tol]
+    heapq.heapify(heap)
+
+    def push_best(x: int) -> None:
+        ids = nbr_ids[x]
+        if ids.shape[0] == 0:
+            return
+        dx = merge_delta(V[x], G[x], S[x], V[ids], G[ids], S[ids], nbr_w[x], P[x])
+        k = int(np.argmin(dx))
+        if dx[k] < -tol:
+            y = int(ids[k])
+            heapq.heappush(heap, (float(dx[k]), x, y, int(ver[x]), int(ver[y])))
+
+    def rebuild(x: int, ids: np.ndarray, ws: np.ndarray) -> None:
+        uniq, inv = np.unique(ids, return_inverse=True)
+        nbr_ids[x] = uniq
+        nbr_w[x] = np.bincount(inv, weights=ws, minlength=uniq.shape[0])
+
+    total = 0.0
+    while heap:
+        delta, x, y, vx, vy = heapq.heappop(heap)
+        if not alive[x] or ver[x] != vx:
+            continue  # x changed since: a fresh entry for x was pushed then
+        if not alive[y] or ver[y] != vy:
+            ids = _find(up, nbr_ids[x])
+            rebuild(x, ids, nbr_w[x])
+            push_best(x)
+            continue
+        s, t = (x, y) if size[x] >= size[y] else (y, x)
+        ids = np.concatenate([nbr_ids[s], nbr_ids[t]])
+        ws = np.concatenate([nbr_w[s], nbr_w[t]])
+        up[t] = s
+        alive[t] = False
+        ids = _find(up, ids)
+        inside = ids == s
+        # Both lists name the other side, so the pair's weight appears twice.
+        w_st = 0.5 * float(ws[inside].sum())
+        rebuild(s, ids[~inside], ws[~inside])
+        nbr_ids[t] = nbr_ids[t][:0]
+        nbr_w[t] = nbr_w[t][:0]
+        V[s] += V[t]
+        G[s] = max(G[s] + G[t] - 2.0 * w_st, 0.0)
+        S[s] += S[t]
+        size[s] += size[t]
+        ver[s] += 1
+        total += delta
+        push_best(s)
+
+    roots = _find(up, np.arange(n, dtype=np.int64))
+    return canonical_labels(roots), total
+
+
+def canonical_labels(labels: np.ndarray) -> np.ndarray:
+    """Renumber group labels ``0..k-1`` in order of each group's first item."""
+    n = labels.shape[0]
+    uniq, inv = np.unique(labels, return_inverse=True)
+    first = np.full(uniq.shape[0], n, dtype=np.int64)
+    np.minimum.at(first, inv, np.arange(n, dtype=np.int64))
+    rank = np.empty(uniq.shape[0], dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(uniq.shape[0])
+    return rank[inv]

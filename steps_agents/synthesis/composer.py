@@ -1,0 +1,82 @@
+"""The composer agent: the planned counts per k become work items.
+
+For each k it asks the selector (``ctx.select``, :func:`steps_agents.selection.select_combinations`
+by default) for combinations, excluding every skill set this run has already used, and hands
+each one to the mode's ``compose`` (which attaches one real seed example per skill, as STEPS
+does). A combination the mode cannot compose is counted with its reason and replaced by asking
+the selector again, up to :data:`MAX_ROUNDS` rounds per k.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from steps_agents.modes import Uncomposable, WorkItem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from langgraph.runtime import Runtime
+
+    from steps_agents.graphs.synthesis import SynthesisState
+    from steps_agents.synthesis.context import SynthesisContext
+
+MAX_ROUNDS = 3
+
+
+def _reason_tag(reason: str) -> str:
+    """The counted form of a reason: its text up to the first colon, trimmed."""
+    return reason.split(":", 1)[0].strip()[:60] or "uncomposable"
+
+
+async def composer(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
+    """Compose this wave's items; returns ``queue``, newly ``used`` sets and counters."""
+    ctx = runtime.context
+    cfg = ctx.config
+    wave = int(state.get("wave", 0))
+    exclude = {frozenset(skills) for skills in state.get("used") or ()}
+    items: list[dict[str, Any]] = []
+    used: list[list[str]] = []
+    reasons: Counter[str] = Counter()
+    uncomposable = 0
+    for k_text, count in sorted((state.get("plan") or {}).items(), key=lambda kv: int(kv[0])):
+        k, want = int(k_text), int(count)
+        for round_ in range(MAX_ROUNDS):
+            if want <= 0:
+                break
+            combinations = ctx.select(
+                ctx.taxonomy,
+                n=want,
+                k=(k, k),
+                selector=cfg.selector,
+                beam=cfg.beam,
+                seed=cfg.seed + 7919 * wave + 104729 * round_ + k,
+                exclude=tuple(exclude),
+                corpus_counts=ctx.corpus_counts,
+                pm=ctx.pm,
+            )
+            fresh = [c for c in combinations if c.key() not in exclude]
+            if not fresh:
+                break
+            for combination in fresh:
+                if want <= 0:
+                    break
+                exclude.add(combination.key())
+                used.append(sorted(combination.skills))
+                result = ctx.mode.compose(combination, ctx.mode_ctx)
+                if isinstance(result, Uncomposable):
+                    uncomposable += 1
+                    reasons[_reason_tag(result.reason)] += 1
+                    continue
+                assert isinstance(result, WorkItem)
+                if ctx.writer.get(result.id) is not None:
+                    continue  # decided on disk already (a restart without a checkpoint)
+                items.append(result.model_dump(mode="json"))
+                want -= 1
+    update: dict[str, Any] = {
+        "queue": items,
+        "used": used,
+        "dry_waves": 0 if items else int(state.get("dry_waves", 0)) + 1,
+    }
+    if uncomposable:
+        update["stats"] = {"uncomposable": uncomposable, "uncomposable_reasons": dict(reasons)}
+    return update

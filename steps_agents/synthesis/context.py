@@ -1,0 +1,91 @@
+"""The runtime context of a synthesis run (LangGraph ``context_schema``).
+
+Everything here belongs to one process's run and never to a checkpoint: the mode and judge
+objects, the model client (inside the mode and judge contexts), the taxonomy, the seed index,
+the selection function, the budget, the writer and the live progress counters. The graph state
+holds only JSON-serialisable plans, items, drafts and counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from steps_agents.modes import ModeContext, SynthesisMode
+from steps_agents.progress import Progress
+from steps_agents.synthesis.config import SynthConfig
+from steps_agents.synthesis.judging import Judge, JudgeContext
+from steps_agents.synthesis.writer import SampleWriter
+
+
+@dataclass
+class Budget:
+    """Model calls allowed for the whole run, across restarts.
+
+    ``spent = base + current()``: ``base`` is what earlier processes of this run spent (read
+    from the checkpoint on resume), ``current`` reads the live client's request counter (cache
+    hits are free and do not count).
+    """
+
+    limit: int | None = None
+    base: int = 0
+    current: Callable[[], int] = field(default=lambda: 0)
+
+    def spent(self) -> int:
+        return self.base + int(self.current())
+
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(0, self.limit - self.spent())
+
+    def exhausted(self) -> bool:
+        return self.limit is not None and self.spent() >= self.limit
+
+
+@dataclass
+class Monitor:
+    """Live counters for the progress line (accepted, rejected, in flight); not state."""
+
+    progress: Progress | None = None
+    in_flight: int = 0
+    accepted: int = 0
+    rejected: int = 0
+
+    def started(self) -> None:
+        self.in_flight += 1
+        self._show(0)
+
+    def finished(self) -> None:
+        self.in_flight = max(0, self.in_flight - 1)
+
+    def decided(self, status: str) -> None:
+        if status == "accepted":
+            self.accepted += 1
+        elif status == "rejected":
+            self.rejected += 1
+        self._show(1 if status == "accepted" else 0)
+
+    def _show(self, n: int) -> None:
+        if self.progress is not None:
+            self.progress.update(n, rejected=self.rejected, **{"in flight": self.in_flight})
+
+
+@dataclass
+class SynthesisContext:
+    """What every node of the synthesis graph reads through ``runtime.context``."""
+
+    config: SynthConfig
+    run_id: str
+    mode: SynthesisMode
+    mode_ctx: ModeContext
+    judges: list[Judge]
+    judge_ctx: JudgeContext
+    writer: SampleWriter
+    select: Callable[..., list[Any]]
+    taxonomy: Any = None
+    pm: Any = None
+    budget: Budget = field(default_factory=Budget)
+    monitor: Monitor = field(default_factory=Monitor)
+    model_spec: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    corpus_counts: dict[str, int] | None = None

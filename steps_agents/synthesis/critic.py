@@ -1,0 +1,88 @@
+"""The critic agent: the mode's intrinsic checks plus the configured judges decide each draft.
+
+Decision rule, over the verdicts ``V`` of this round (abstentions ignored):
+
+- no verdict failed: **accept**;
+- some failed, ``revision < max_revisions`` and every failure is revisable: **revise**, sending
+  the failed verdicts' reasons back to the generator as feedback;
+- otherwise **reject**, with reason ``"<judge>: <why>; ..."`` and the first failed judge's name
+  as the counted tag.
+
+Verdicts are kept on every sample, accepted or not. Judges run concurrently; a judge whose own
+model answer is malformed abstains rather than failing the draft.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Literal
+
+from langgraph.types import Command, Send
+
+from steps_agents.errors import ModelOutputError
+from steps_agents.modes import WorkItem
+from steps_agents.records import Verdict
+from steps_agents.synthesis.judging import Judge, JudgeContext, JudgeInput, failed, revisable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from langgraph.runtime import Runtime
+
+    from steps_agents.graphs.synthesis import ItemState
+    from steps_agents.synthesis.context import SynthesisContext
+
+
+async def _run_judge(judge: Judge, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
+    try:
+        return await judge.judge(sample, ctx)
+    except ModelOutputError as error:
+        return Verdict(judge=judge.name, passed=None, reason=f"abstained: {error}")
+
+
+def feedback_from(verdicts: list[Verdict]) -> list[str]:
+    """What the generator is told on a revision: one line per failed verdict."""
+    return [f"{v.judge}: {v.reason}" for v in failed(verdicts)]
+
+
+async def critic(
+    branch: ItemState, runtime: Runtime[SynthesisContext]
+) -> Command[Literal["generator", "writer"]]:
+    """Judge one draft; send it back for revision or on to the writer."""
+    ctx = runtime.context
+    item = WorkItem.model_validate(branch["item"])
+    draft = branch.get("draft") or {}
+    verdicts = list(ctx.mode.check(item, draft, ctx.mode_ctx))
+    sample = JudgeInput(item=item, draft=draft, messages=ctx.mode.to_messages(item, draft))
+    results = await asyncio.gather(*(_run_judge(j, sample, ctx.judge_ctx) for j in ctx.judges))
+    verdicts.extend(v for v in results if v is not None)
+    dumped = [v.model_dump(mode="json") for v in verdicts]
+    bad = failed(verdicts)
+    revision = int(branch.get("revision", 0))
+    if not bad:
+        for judge in ctx.judges:
+            observe = getattr(judge, "observe", None)
+            if observe is not None:
+                observe(sample)  # before any await: the next draft judged already sees it
+        return Command(
+            goto=Send("writer", {**branch, "verdicts": dumped, "decision": "accepted"})
+        )
+    if revision < ctx.config.max_revisions and revisable(bad):
+        update: dict[str, Any] = {
+            "verdicts": dumped,
+            "revision": revision + 1,
+            "feedback": feedback_from(verdicts),
+            "draft": None,
+        }
+        return Command(goto=Send("generator", {**branch, **update}))
+    reason = "; ".join(feedback_from(verdicts))
+    return Command(
+        goto=Send(
+            "writer",
+            {
+                **branch,
+                "verdicts": dumped,
+                "decision": "rejected",
+                "reason": reason,
+                "reason_tag": bad[0].judge,
+            },
+        )
+    )

@@ -1,0 +1,127 @@
+"""The planner agent: how many items to start next, for which k, and when to stop.
+
+Runs once per wave, after every branch of the previous wave has been written (the node is
+deferred). It stops when ``n`` samples are accepted, the model-call budget is spent, or the
+composer found nothing new for two waves in a row. Otherwise it plans the next wave with
+:func:`plan_wave`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from langgraph.runtime import Runtime
+
+    from steps_agents.graphs.synthesis import SynthesisState
+    from steps_agents.synthesis.context import SynthesisContext
+
+DRY_WAVES_BEFORE_STOP = 2
+
+
+def acceptance_rates(stats: Mapping[str, Any], ks: Sequence[int]) -> dict[int, float]:
+    """Estimated acceptance probability per k.
+
+    Pooled rate with a uniform Beta(1, 1) prior: ``p = (a + 1) / (a + r + 2)``. Per k, a Beta
+    prior of weight 2 centred on the pooled rate: ``p_k = (a_k + 2p) / (a_k + r_k + 2)``, so a k
+    with few observations follows the pool and one with many follows its own record.
+    """
+    a, r = int(stats.get("accepted", 0)), int(stats.get("rejected", 0))
+    pooled = (a + 1) / (a + r + 2)
+    by_k = stats.get("by_k") or {}
+    rates = {}
+    for k in ks:
+        counts = by_k.get(str(k)) or {}
+        a_k, r_k = int(counts.get("accepted", 0)), int(counts.get("rejected", 0))
+        rates[k] = (a_k + 2 * pooled) / (a_k + r_k + 2)
+    return rates
+
+
+def _largest_remainder(shares: Mapping[int, float], total: int) -> dict[int, int]:
+    """Round non-negative ``shares`` to integers summing to ``total`` (Hamilton's method)."""
+    mass = sum(shares.values())
+    if total <= 0 or mass <= 0:
+        return {k: 0 for k in shares}
+    exact = {k: total * v / mass for k, v in shares.items()}
+    out = {k: math.floor(v) for k, v in exact.items()}
+    left = total - sum(out.values())
+    for k in sorted(exact, key=lambda k: (-(exact[k] - out[k]), k))[:left]:
+        out[k] += 1
+    return out
+
+
+def plan_wave(
+    *,
+    target: int,
+    stats: Mapping[str, Any],
+    ks: Sequence[int],
+    k_weights: Mapping[int, float] | None,
+    wave_size: int,
+    budget_left: int | None,
+    calls_per_item: float,
+) -> dict[int, int]:
+    """Items to start per k in the next wave.
+
+    With ``w_k`` the normalised k weights (uniform by default) and ``a_k`` the accepted count,
+    the still-missing share of k is ``d_k = max(0, target * w_k - a_k)`` (when every d_k is 0
+    but fewer than ``target`` are accepted, the weights themselves). The ``need = target - a``
+    missing samples are split in proportion to ``d_k``, and each k starts ``need_k / p_k`` items
+    (p_k from :func:`acceptance_rates`), so a k that is often rejected gets more starts. The
+    total is rounded up, capped by ``wave_size`` and by ``budget_left / calls_per_item``, and
+    split back over k by largest remainders.
+    """
+    accepted = int(stats.get("accepted", 0))
+    need = target - accepted
+    if need <= 0:
+        return {}
+    weights = {k: float((k_weights or {}).get(k, 1.0 if not k_weights else 0.0)) for k in ks}
+    if sum(weights.values()) <= 0:
+        weights = {k: 1.0 for k in ks}
+    mass = sum(weights.values())
+    by_k = stats.get("by_k") or {}
+    deficits = {
+        k: max(0.0, target * w / mass - int((by_k.get(str(k)) or {}).get("accepted", 0)))
+        for k, w in weights.items()
+    }
+    if sum(deficits.values()) <= 0:
+        deficits = dict(weights)
+    deficit_mass = sum(deficits.values())
+    rates = acceptance_rates(stats, ks)
+    starts = {k: need * d / deficit_mass / rates[k] for k, d in deficits.items()}
+    total = min(math.ceil(sum(starts.values()) - 1e-9), wave_size)
+    if budget_left is not None:
+        total = min(total, int(budget_left // max(calls_per_item, 1e-9)))
+    return {k: n for k, n in _largest_remainder(starts, max(total, 0)).items() if n > 0}
+
+
+async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
+    """Decide the next wave or stop; returns a partial state update."""
+    ctx = runtime.context
+    cfg = ctx.config
+    stats = state.get("stats") or {}
+    accepted = int(stats.get("accepted", 0))
+    update: dict[str, Any] = {"calls": ctx.budget.spent(), "queue": []}
+    if accepted >= cfg.n:
+        return update | {"stop_reason": "target reached", "plan": {}}
+    if ctx.budget.exhausted():
+        return update | {"stop_reason": "budget spent", "plan": {}}
+    if int(state.get("dry_waves", 0)) >= DRY_WAVES_BEFORE_STOP:
+        return update | {"stop_reason": "no more combinations", "plan": {}}
+    decided = int(stats.get("accepted", 0)) + int(stats.get("rejected", 0))
+    spent = ctx.budget.spent()
+    calls_per_item = spent / decided if decided and spent else 1.0
+    plan = plan_wave(
+        target=cfg.n,
+        stats=stats,
+        ks=cfg.ks,
+        k_weights=cfg.k_weights,
+        wave_size=cfg.effective_wave_size,
+        budget_left=ctx.budget.remaining(),
+        calls_per_item=calls_per_item,
+    )
+    if not plan:
+        return update | {"stop_reason": "budget spent", "plan": {}}
+    wave = int(state.get("wave", 0)) + 1
+    return update | {"plan": {str(k): n for k, n in plan.items()}, "wave": wave, "stop_reason": ""}

@@ -1,0 +1,83 @@
+"""The writer node: each decided branch is appended to the run's files, then counted.
+
+The :class:`~steps_agents.synthesis.writer.SampleWriter` in the runtime context does the
+durable, idempotent append; this node builds the :class:`Sample` with its provenance and returns
+the branch's counter delta for the ``stats`` reducer. A branch replayed after a kill whose id is
+already on disk (``decision == "already"``) is counted from the disk record and not rewritten.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from steps_agents.modes import WorkItem
+from steps_agents.records import Verdict
+from steps_agents.synthesis.records import Provenance, Sample
+from steps_agents.synthesis.stats import outcome_stats
+
+if TYPE_CHECKING:  # pragma: no cover
+    from langgraph.runtime import Runtime
+
+    from steps_agents.graphs.synthesis import ItemState
+    from steps_agents.synthesis.context import SynthesisContext
+
+
+def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
+    """The sample a decided branch describes, with full provenance."""
+    item = WorkItem.model_validate(branch["item"])
+    combo = item.combination
+    labels: tuple[str, ...] = ()
+    if ctx.taxonomy is not None and combo.lca is not None:
+        try:
+            labels = (ctx.taxonomy.label(combo.lca),)
+        except (IndexError, KeyError, AttributeError):
+            labels = ()
+    draft = branch.get("draft")
+    messages = tuple(ctx.mode.to_messages(item, draft)) if draft else ()
+    provenance = Provenance(
+        run_id=ctx.run_id,
+        mode=item.mode,
+        skills=combo.skills,
+        k=combo.k,
+        gain=combo.gain,
+        selector=combo.selector,
+        taxonomy_paths=combo.paths,
+        taxonomy_labels=labels,
+        lca_depth=combo.lca_depth,
+        seed_examples=tuple(seed.id for seed in item.seeds),
+        model=ctx.model_spec,
+        verdicts=tuple(Verdict.model_validate(v) for v in branch.get("verdicts") or ()),
+        revisions=int(branch.get("revision", 0)),
+        wave=int(branch.get("wave", 0)),
+        versions=ctx.versions,
+    )
+    status = "accepted" if branch.get("decision") == "accepted" else "rejected"
+    return Sample(
+        id=item.id,
+        status=status,
+        messages=messages,
+        provenance=provenance,
+        reason=str(branch.get("reason", "")) if status == "rejected" else "",
+        reason_tag=str(branch.get("reason_tag", "")) if status == "rejected" else "",
+    )
+
+
+async def writer(branch: ItemState, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
+    """Append one decided sample (idempotently) and return its counter delta."""
+    ctx = runtime.context
+    decision = branch.get("decision")
+    if decision == "skipped":
+        return {"stats": {"skipped": 1}}
+    if decision == "already":
+        item = WorkItem.model_validate(branch["item"])
+        on_disk = ctx.writer.get(item.id)
+        assert on_disk is not None
+        ctx.monitor.decided(on_disk.status)
+        return {"stats": outcome_stats(on_disk.status, on_disk.k, on_disk.reason_tag)}
+    sample = build_sample(branch, ctx)
+    ctx.writer.write(sample)
+    ctx.monitor.decided(sample.status)
+    delta = outcome_stats(
+        sample.status, sample.provenance.k, sample.reason_tag, sample.provenance.revisions
+    )
+    return {"stats": delta}

@@ -1,0 +1,107 @@
+"""Records of a synthesis run: a sample with its full provenance, an outcome, the run report.
+
+Every sample written (accepted or rejected) carries :class:`Provenance`: which skills, where they
+sit in the taxonomy, which selector and seed examples made the item, which model wrote it, what
+each judge said, how many revisions it took, which run and which versions produced it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from steps_agents.records import Verdict
+
+Status = Literal["accepted", "rejected"]
+
+
+class Provenance(BaseModel):
+    """Where a sample came from; rendered under ``metadata`` by every output format."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    mode: str
+    skills: tuple[str, ...]
+    k: int
+    gain: float
+    selector: str
+    taxonomy_paths: tuple[tuple[int, ...], ...] = ()
+    taxonomy_labels: tuple[str, ...] = ()
+    lca_depth: int | None = None
+    seed_examples: tuple[str, ...] = ()
+    model: str | None = None
+    verdicts: tuple[Verdict, ...] = ()
+    revisions: int = 0
+    wave: int = 0
+    versions: dict[str, str] = Field(default_factory=dict)
+
+
+class Sample(BaseModel):
+    """One synthesised sample. ``messages`` are OpenAI-style chat messages; ``reason`` is set on
+    rejects (``"<judge>: <why>"``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    status: Status
+    messages: tuple[dict[str, Any], ...] = ()
+    provenance: Provenance
+    reason: str = ""
+    reason_tag: str = ""
+
+
+class RunReport(BaseModel):
+    """What ``steps synth`` prints at the end (and ``--json`` emits).
+
+    ``acceptance_rate = accepted / (accepted + rejected)`` over decided items (items skipped
+    because the budget ran out are not decided and not counted).
+    """
+
+    run_id: str
+    target: int
+    accepted: int
+    rejected: int
+    uncomposable: int
+    acceptance_rate: float
+    by_k: dict[str, dict[str, int]]
+    rejection_reasons: dict[str, int]
+    revisions: int
+    waves: int
+    stop_reason: str
+    usage: dict[str, Any]
+    budget: int | None
+    elapsed_s: float
+    output: str
+    rejects: str
+    resumed: bool = False
+
+    def text(self) -> str:
+        """The human-readable report: a few aligned lines."""
+        lines = [
+            f"run {self.run_id}: {self.accepted}/{self.target} accepted, {self.rejected} rejected,"
+            f" {self.uncomposable} uncomposable ({self.stop_reason})",
+            f"  acceptance rate {self.acceptance_rate:.1%}, revisions {self.revisions},"
+            f" waves {self.waves}, {self.elapsed_s:.1f}s",
+        ]
+        for k in sorted(self.by_k, key=int):
+            counts = self.by_k[k]
+            lines.append(
+                f"  k={k}: {counts.get('accepted', 0)} accepted, {counts.get('rejected', 0)} rejected"
+            )
+        if self.rejection_reasons:
+            reasons = ", ".join(
+                f"{tag} {n}"
+                for tag, n in sorted(self.rejection_reasons.items(), key=lambda kv: -kv[1])
+            )
+            lines.append(f"  rejection reasons: {reasons}")
+        u = self.usage
+        if u:
+            lines.append(
+                f"  model: {u.get('calls', 0)} calls, {u.get('cache_hits', 0)} cache hits,"
+                f" {u.get('retries', 0)} retries, {u.get('failures', 0)} failures,"
+                f" {int(u.get('input_tokens', 0)) + int(u.get('output_tokens', 0))} tokens"
+            )
+        lines.append(f"  output {self.output}; rejects {self.rejects}")
+        return "\n".join(lines)

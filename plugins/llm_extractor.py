@@ -1,1 +1,141 @@
-"""Built-in plugin: llm_extractor (being built)."""
+"""Built-in plugin: the ``llm`` skill extractor (free text -> skills, by any chat model).
+
+Each record's free text (:func:`steps_agents.extract.record_text`) goes to the model given with
+``--model SPEC`` as one structured-output request answered as :class:`ExtractedSkills`
+(``skills: list[str]``). Batching: one request per record, and all requests of a batch are in
+flight together (up to the client's concurrency limit) through the executor seam. One record per
+request keeps the prompt, hence the cache key, independent of the batch size: changing
+``--batch-size`` or resuming a partial run reuses every cached answer. The response cache is the
+:class:`~steps_agents.models.ModelClient` one at ``options.cache_path``.
+
+With ``--lexicon FILE`` the answer is constrained to that vocabulary: the allowed names are in
+the prompt, and names outside it are dropped from the answer (after normalisation).
+
+``options.extra`` may carry ``base_url``, ``api_key_env``, ``temperature`` (default 0),
+``concurrency``, ``max_retries``, ``timeout``, ``max_skills`` (default 8) and ``max_chars`` (the
+text is cut to this many characters, default 6000).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, Field
+
+import steps_agents
+from steps_agents.errors import InputError, ModelOutputError
+from steps_agents.executor import default_executor
+from steps_agents.extract import ExtractorOptions, RecordError, normalise_skill, record_text
+from steps_agents.hookspecs import Register
+from steps_agents.models import open_model
+
+
+class ExtractedSkills(BaseModel):
+    """The structured answer: the skills the task needs."""
+
+    skills: list[str] = Field(
+        description="distinct skills the task needs, each a short lowercase noun phrase"
+    )
+
+
+SYSTEM_PROMPT = (
+    "You label tasks with the skills needed to solve them. Read the task and list the distinct"
+    " skills it requires, most important first, at most {max_skills}. Each skill is a short"
+    " lowercase noun phrase (one to four words), such as 'sql querying' or 'unit conversion'."
+)
+VOCABULARY_PROMPT = " Use only skills from this list, spelled exactly as given: {names}."
+
+
+class LLMExtractor:
+    """Skills named by a chat model for each record's free text."""
+
+    name = "llm"
+    auto_priority = 40
+
+    def __init__(self, options: ExtractorOptions) -> None:
+        if not options.model:
+            raise InputError("the llm extractor needs a chat model: pass --model SPEC")
+        extra = dict(options.extra)
+        key_env = extra.get("api_key_env")
+        self.max_skills = int(extra.get("max_skills", 8))
+        self.max_chars = int(extra.get("max_chars", 6000))
+        self.vocabulary: tuple[str, ...] | None = None
+        if options.lexicon is not None:
+            from steps_agents.lexicon import Lexicon
+
+            self.vocabulary = Lexicon.load(options.lexicon).skills
+        self.client = open_model(
+            options.model,
+            base_url=extra.get("base_url"),
+            api_key=os.environ.get(key_env) if key_env else None,
+            temperature=float(extra.get("temperature", 0.0)),
+            cache_path=options.cache_path,
+            concurrency=int(extra.get("concurrency", 8)),
+            max_retries=int(extra.get("max_retries", 4)),
+            timeout=float(extra.get("timeout", 120.0)),
+        )
+        system = SYSTEM_PROMPT.format(max_skills=self.max_skills)
+        if self.vocabulary:
+            system += VOCABULARY_PROMPT.format(names=", ".join(self.vocabulary))
+        self.system = SystemMessage(content=system)
+
+    @staticmethod
+    def available(options: ExtractorOptions) -> bool:
+        return bool(options.model)
+
+    @staticmethod
+    def claims(record: Mapping[str, Any]) -> bool:
+        return bool(record_text(record).strip())
+
+    @property
+    def usage(self) -> Any:
+        return self.client.usage
+
+    def _keep(self, names: Sequence[str]) -> list[str]:
+        """Normalised, deduplicated, vocabulary-filtered, at most ``max_skills``."""
+        allowed = set(self.vocabulary) if self.vocabulary else None
+        out: dict[str, None] = {}
+        for raw in names:
+            name = normalise_skill(raw)
+            if name and (allowed is None or name in allowed):
+                out.setdefault(name, None)
+        return list(out)[: self.max_skills]
+
+    async def _one(self, item: tuple[int, str]) -> list[str]:
+        index, text = item
+        messages = [self.system, HumanMessage(content=text[: self.max_chars])]
+        try:
+            answer = await self.client.ainvoke(messages, schema=ExtractedSkills)
+        except ModelOutputError as exc:
+            raise RecordError(index, str(exc)) from None
+        return self._keep(answer.skills)
+
+    async def _extract(self, texts: list[str]) -> list[list[str]]:
+        results: list[list[str]] = [[] for _ in texts]
+        async for i, skills in default_executor().amap(
+            self._one, list(enumerate(texts)), concurrency=self.client.concurrency
+        ):
+            results[i] = skills
+        return results
+
+    def extract_batch(self, records: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+        texts = []
+        for i, record in enumerate(records):
+            text = record_text(record)
+            if not text.strip():
+                raise RecordError(
+                    i, "record has no free text ('instruction', 'prompt' or user 'messages')"
+                )
+            texts.append(text)
+        return self.client.run(self._extract(texts))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@steps_agents.hookimpl
+def register_skill_extractors(register: Register) -> None:
+    register(LLMExtractor, name="llm")

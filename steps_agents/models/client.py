@@ -22,10 +22,10 @@ import asyncio
 import json
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from langchain_core.messages import (
     AIMessage,
@@ -52,6 +52,7 @@ from steps_agents.models.structured import (
 from steps_agents.models.usage import Usage
 
 StructuredMethod = Literal["auto", "native", "json"]
+T = TypeVar("T")
 
 
 def _tokens(message: Any) -> tuple[int, int]:
@@ -169,8 +170,17 @@ class ModelClient:
     ) -> Any:
         """Sync :meth:`ainvoke`: runs on the client's own background event loop, so sync callers
         on many threads share one concurrency limit and the model's async client one loop."""
-        coro = self.ainvoke(messages, schema=schema, cache_key_extra=cache_key_extra, **params)
-        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self._background_loop())
+        return self.run(
+            self.ainvoke(messages, schema=schema, cache_key_extra=cache_key_extra, **params)
+        )
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the client's background event loop and wait for its result.
+
+        For sync code that wants many calls in flight at once (``gather`` them in ``coro``).
+        Do not call it from a coroutine already running on that loop (it would deadlock).
+        """
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._background_loop())
         return future.result()
 
     def close(self) -> None:

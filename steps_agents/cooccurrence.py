@@ -1,0 +1,344 @@
+"""Streaming skill co-occurrence counts and the weighted skill graph (STEPS spec, section 1).
+
+Counting keeps only counters, never the records: per record, the sorted tuple of its skill ids
+is counted once in a ``Counter`` of exact sets. Single counts ``c_i`` and pair counts ``c_ij``
+are then derived from the distinct sets (each distinct set contributes its multiplicity to each
+of its skills and each of its pairs), which is much cheaper than touching every pair of every
+record when popular sets repeat, as they do in long-tailed corpora. Memory is
+O(distinct sets + distinct pairs), independent of the number of records.
+
+Edge weights (an edge exists only when ``c_ij > 0``; no self-loops), N = records counted:
+
+- ``steps`` (default; the authors' released code): ``w_ij = (c_ij + 2) / ((c_i + 1)(c_j + 1))``
+- ``count``: ``w_ij = c_ij``
+- ``ppmi``: ``w_ij = max(0, ln(N c_ij / (c_i c_j)))``; pairs whose PMI is not positive get no
+  edge. (The log base only scales every weight alike, which leaves structural entropy and every
+  tree built on it unchanged; the natural log is used.)
+
+``--min-count M`` keeps skills with ``c_i >= M`` and edges with ``c_ij >= M`` (skills whose
+edges all fall below the threshold stay as isolated skills).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pluggy
+
+from steps_agents.errors import InputError, UnknownComponentError
+from steps_agents.extract import ExtractorOptions, iter_skill_sets
+from steps_agents.progress import Progress
+from steps_agents.skillgraph import SkillGraph
+
+_SHIFT = 1 << 32  # pair (a, b), a < b, is stored as the single int a * 2^32 + b
+
+
+def _steps_weight(cij: np.ndarray, ci: np.ndarray, cj: np.ndarray, n: int) -> np.ndarray:
+    return (cij + 2.0) / ((ci + 1.0) * (cj + 1.0))
+
+
+def _count_weight(cij: np.ndarray, ci: np.ndarray, cj: np.ndarray, n: int) -> np.ndarray:
+    return cij.astype(np.float64)
+
+
+def _ppmi_weight(cij: np.ndarray, ci: np.ndarray, cj: np.ndarray, n: int) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        pmi = np.log(n * cij.astype(np.float64) / (ci.astype(np.float64) * cj))
+    return np.maximum(pmi, 0.0)
+
+
+WeightFn = Callable[[np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
+WEIGHTINGS: dict[str, WeightFn] = {
+    "steps": _steps_weight,
+    "count": _count_weight,
+    "ppmi": _ppmi_weight,
+}
+
+
+def weighting_function(name: str) -> WeightFn:
+    """The vectorised weight function ``f(c_ij, c_i, c_j, N)`` called ``name``."""
+    try:
+        return WEIGHTINGS[name]
+    except KeyError:
+        raise UnknownComponentError("weighting", name, list(WEIGHTINGS)) from None
+
+
+@dataclass
+class CooccurrenceCounts:
+    """Exact counts over a corpus: ``c_i``, ``c_ij``, N and how often each whole skill set occurs.
+
+    Skill ids are positions in :attr:`skills` (first-seen order). ``sets`` maps the sorted id
+    tuple of a record's skill set to its number of records. ``single[i]`` is ``c_i``;
+    ``pair_keys``/``pair_values`` hold ``c_ij`` for every pair seen, keyed ``a * 2^32 + b``.
+    """
+
+    skills: list[str]
+    sets: Counter[tuple[int, ...]]
+    n_records: int
+    single: np.ndarray = field(init=False)
+    pair_keys: np.ndarray = field(init=False)
+    pair_values: np.ndarray = field(init=False)
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index = {s: i for i, s in enumerate(self.skills)}
+        single = np.zeros(len(self.skills), dtype=np.int64)
+        pairs: dict[int, int] = {}
+        get = pairs.get
+        for key, count in self.sets.items():
+            for i in key:
+                single[i] += count
+            if len(key) > 1:
+                for a, b in combinations(key, 2):
+                    code = a * _SHIFT + b
+                    pairs[code] = get(code, 0) + count
+        self.single = single
+        codes = np.fromiter(pairs.keys(), dtype=np.int64, count=len(pairs))
+        values = np.fromiter(pairs.values(), dtype=np.int64, count=len(pairs))
+        order = np.argsort(codes, kind="stable")
+        self.pair_keys, self.pair_values = codes[order], values[order]
+
+    # -- queries -------------------------------------------------------------------------------
+
+    @property
+    def n_skills(self) -> int:
+        return len(self.skills)
+
+    @property
+    def n_pairs(self) -> int:
+        return int(self.pair_keys.shape[0])
+
+    def pair_ids(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(a, b)`` id arrays of every pair seen, ``a < b``, aligned with :attr:`pair_values`."""
+        return self.pair_keys // _SHIFT, self.pair_keys % _SHIFT
+
+    def count(self, skill: str) -> int:
+        """``c_i``: records tagged with ``skill`` (0 if never seen)."""
+        i = self.index.get(skill)
+        return 0 if i is None else int(self.single[i])
+
+    def pair_count(self, a: str, b: str) -> int:
+        """``c_ij``: records tagged with both ``a`` and ``b``."""
+        i, j = self.index.get(a), self.index.get(b)
+        if i is None or j is None or i == j:
+            return 0
+        code = min(i, j) * _SHIFT + max(i, j)
+        pos = int(np.searchsorted(self.pair_keys, code))
+        hit = pos < self.pair_keys.shape[0] and self.pair_keys[pos] == code
+        return int(self.pair_values[pos]) if hit else 0
+
+    def set_count(self, skills: Iterable[str]) -> int:
+        """How many records carry exactly this skill set (order and duplicates ignored)."""
+        ids = []
+        for s in set(skills):
+            i = self.index.get(s)
+            if i is None:
+                return 0
+            ids.append(i)
+        return self.sets.get(tuple(sorted(ids)), 0)
+
+    @property
+    def set_counts(self) -> Counter[frozenset[str]]:
+        """Exact whole-set counts keyed by skill names (built on each access; cache it)."""
+        names = self.skills
+        return Counter({frozenset(names[i] for i in key): c for key, c in self.sets.items()})
+
+
+def count_cooccurrence(
+    skill_sets: Iterable[Sequence[str]], *, progress: Progress | None = None
+) -> CooccurrenceCounts:
+    """Count ``c_i``, ``c_ij``, N and exact sets over a stream of skill lists, in one pass.
+
+    Only the counters are kept; the iterable is consumed lazily. Duplicate skills within a
+    record count once. Empty skill lists are ignored (they are not records of any skill).
+    Raises :class:`InputError` when no skill set is seen at all.
+    """
+    index: dict[str, int] = {}
+    skills: list[str] = []
+    sets: Counter[tuple[int, ...]] = Counter()
+    n = 0
+    for record_skills in skill_sets:
+        ids = set()
+        for s in record_skills:
+            i = index.get(s)
+            if i is None:
+                i = index[s] = len(skills)
+                skills.append(s)
+            ids.add(i)
+        if progress is not None:
+            progress.update(1)
+        if not ids:
+            continue
+        sets[tuple(sorted(ids))] += 1
+        n += 1
+    if n == 0:
+        raise InputError("no records with skills to count (the corpus is empty)")
+    return CooccurrenceCounts(skills, sets, n)
+
+
+def count_corpus(
+    source: str,
+    extractor: str = "auto",
+    options: ExtractorOptions | None = None,
+    *,
+    skip_empty: bool = False,
+    progress: bool = False,
+    pm: pluggy.PluginManager | None = None,
+) -> CooccurrenceCounts:
+    """Read ``source`` through an extractor (:func:`~steps_agents.extract.iter_skill_sets`) and count."""
+    stream = iter_skill_sets(source, extractor, options, pm, skip_empty=skip_empty)
+    with Progress(f"reading {Path(source).name}", unit="rec", enabled=progress) as bar:
+        counts = count_cooccurrence((skills for _, _, skills in stream), progress=bar)
+    return counts
+
+
+def corpus_set_counts(
+    source: str, extractor: str = "auto", options: ExtractorOptions | None = None
+) -> Counter[frozenset[str]]:
+    """How often each exact skill set occurs in the corpus (keyed by frozensets of names)."""
+    return count_corpus(source, extractor, options).set_counts
+
+
+def build_skill_graph(
+    counts: CooccurrenceCounts,
+    *,
+    weighting: str = "steps",
+    min_count: int = 1,
+    source: str = "",
+) -> SkillGraph:
+    """The weighted co-occurrence graph of ``counts`` (formulas in the module docstring).
+
+    Skills are sorted by name so the graph (and its fingerprint) does not depend on the order
+    of the corpus. Edges are stored once with ``src < dst``, sorted.
+    """
+    fn = weighting_function(weighting)
+    if min_count < 1:
+        raise InputError(f"min-count must be at least 1, got {min_count}")
+    keep = np.flatnonzero(counts.single >= min_count)
+    names = [counts.skills[i] for i in keep]
+    order = sorted(range(len(names)), key=names.__getitem__)
+    new_id = np.full(counts.n_skills, -1, dtype=np.int64)
+    new_id[keep[order]] = np.arange(len(order), dtype=np.int64)
+    a, b = counts.pair_ids()
+    cij = counts.pair_values
+    mask = (cij >= min_count) & (new_id[a] >= 0) & (new_id[b] >= 0)
+    a, b, cij = a[mask], b[mask], cij[mask]
+    weight = fn(cij, counts.single[a], counts.single[b], counts.n_records)
+    positive = weight > 0.0
+    a, b, cij, weight = a[positive], b[positive], cij[positive], weight[positive]
+    u, v = new_id[a], new_id[b]
+    src, dst = np.minimum(u, v), np.maximum(u, v)
+    edge_order = np.lexsort((dst, src))
+    return SkillGraph(
+        skills=tuple(names[i] for i in order),
+        counts=counts.single[keep[order]].astype(np.int64),
+        src=src[edge_order],
+        dst=dst[edge_order],
+        weight=weight[edge_order].astype(np.float64),
+        n_records=counts.n_records,
+        weighting=weighting,
+        pair_counts=cij[edge_order].astype(np.int64),
+        source=source,
+    )
+
+
+EDGE_CSV_COLUMNS = ("source", "target", "weight")
+
+
+def read_edge_csv(path: str | Path) -> SkillGraph:
+    """Read a precomputed graph: CSV with header ``source,target,weight`` (extra columns ignored).
+
+    Weights must be finite and non-negative; zero-weight rows add no edge. A self-loop, a
+    repeated pair (in either direction) or a malformed row is an :class:`InputError` naming
+    ``file:line``. Skills appear in first-seen order; counts are unknown (zero).
+    """
+    path = Path(path)
+    try:
+        fh = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise InputError("no such graph file", location=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read graph ({exc.strerror})", location=path) from None
+    index: dict[str, int] = {}
+    seen: dict[tuple[int, int], int] = {}
+    edges: list[tuple[int, int, float]] = []
+    with fh:
+        reader = csv.reader(fh)
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except StopIteration:
+            raise InputError(
+                "empty file; expected a header source,target,weight", location=path
+            ) from None
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InputError(f"cannot parse CSV ({exc})", location=f"{path}:1") from None
+        missing = [c for c in EDGE_CSV_COLUMNS if c not in header]
+        if missing:
+            raise InputError(
+                f"header lacks {', '.join(missing)}; expected source,target,weight",
+                location=f"{path}:1",
+            )
+        col = {c: header.index(c) for c in EDGE_CSV_COLUMNS}
+        try:
+            for row in reader:
+                line = f"{path}:{reader.line_num}"
+                if not row or all(not cell.strip() for cell in row):
+                    continue
+                if len(row) < len(header):
+                    raise InputError(
+                        f"expected {len(header)} columns, got {len(row)}", location=line
+                    )
+                s, t = row[col["source"]].strip(), row[col["target"]].strip()
+                if not s or not t:
+                    raise InputError("empty skill name", location=line)
+                try:
+                    w = float(row[col["weight"]])
+                except ValueError:
+                    raise InputError(
+                        f"weight {row[col['weight']]!r} is not a number", location=line
+                    ) from None
+                if not math.isfinite(w) or w < 0:
+                    raise InputError(f"weight must be finite and >= 0, got {w}", location=line)
+                if s == t:
+                    raise InputError(
+                        f"self-loop {s!r}; the skill graph has no self-loops", location=line
+                    )
+                u = index.setdefault(s, len(index))
+                v = index.setdefault(t, len(index))
+                key = (min(u, v), max(u, v))
+                if key in seen:
+                    raise InputError(
+                        f"edge {s!r}-{t!r} repeats line {seen[key]}; list each pair once",
+                        location=line,
+                    )
+                seen[key] = reader.line_num
+                if w > 0:
+                    edges.append((u, v, w))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise InputError(
+                f"cannot parse CSV ({exc})", location=f"{path}:{reader.line_num}"
+            ) from None
+    if not index:
+        raise InputError("no edges in the graph file", location=path)
+    return SkillGraph.from_edges(list(index), edges, weighting="precomputed", source=str(path))
+
+
+def graph_summary(graph: SkillGraph) -> Mapping[str, object]:
+    """Small figures for a CLI summary: skills, edges, isolated skills, records, weighting."""
+    deg = np.zeros(graph.n_skills, dtype=np.int64)
+    np.add.at(deg, graph.src, 1)
+    np.add.at(deg, graph.dst, 1)
+    return {
+        "skills": graph.n_skills,
+        "edges": graph.n_edges,
+        "isolated_skills": int((deg == 0).sum()),
+        "records": graph.n_records,
+        "weighting": graph.weighting,
+    }

@@ -1,0 +1,121 @@
+"""A skill vocabulary for free text: skill names with keywords and regular expressions.
+
+File format: a TOML (``.toml``) or JSON (any other suffix) object mapping each skill name to a
+list of patterns::
+
+    # lexicon.toml
+    "sql querying" = ["sql", "select statement", "re:\\\\bjoin(s|ed)?\\\\b"]
+    "unit testing" = ["pytest", "unit test"]
+
+- A plain pattern is a keyword: matched case-insensitively as a whole word or phrase (not
+  inside a longer word; any run of whitespace in the keyword matches any whitespace).
+- A pattern starting with ``re:`` is a Python regular expression, matched case-insensitively
+  anywhere in the text.
+- The skill name itself always counts as a keyword, so ``"translation" = []`` is valid.
+
+A text gets every skill with at least one matching pattern, in the file's order. Skill names are
+normalised like every other skill name (:func:`steps_agents.extract.normalise_skill`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from steps_agents.errors import InputError
+
+REGEX_PREFIX = "re:"
+
+
+def _keyword_regex(keyword: str) -> str:
+    words = keyword.split()
+    body = r"\s+".join(re.escape(w) for w in words)
+    # Lookarounds instead of \b so that keywords such as "c++" or ".net" still work.
+    return rf"(?<!\w){body}(?!\w)"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Compiled vocabulary: ``patterns[i]`` is one case-insensitive regex for ``skills[i]``."""
+
+    skills: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    source: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Any, *, location: str = "lexicon") -> Lexicon:
+        from steps_agents.extract import normalise_skill
+
+        if not isinstance(data, Mapping) or not data:
+            raise InputError(
+                "expected a non-empty object mapping skill names to lists of keywords/regexes",
+                location=location,
+            )
+        skills: list[str] = []
+        patterns: list[re.Pattern[str]] = []
+        for raw_name, raw_patterns in data.items():
+            name = normalise_skill(str(raw_name))
+            if not name:
+                raise InputError("empty skill name", location=location)
+            if isinstance(raw_patterns, str):
+                raw_patterns = [raw_patterns]
+            if not isinstance(raw_patterns, list) or not all(
+                isinstance(p, str) for p in raw_patterns
+            ):
+                raise InputError(
+                    f"skill {raw_name!r}: expected a list of keyword or 're:' regex strings",
+                    location=location,
+                )
+            alternatives = [_keyword_regex(name)]
+            for pattern in raw_patterns:
+                if pattern.startswith(REGEX_PREFIX):
+                    regex = pattern[len(REGEX_PREFIX) :]
+                    try:
+                        re.compile(regex)
+                    except re.error as exc:
+                        raise InputError(
+                            f"skill {raw_name!r}: invalid regex {regex!r} ({exc})",
+                            location=location,
+                        ) from None
+                    alternatives.append(f"(?:{regex})")
+                elif pattern.strip():
+                    alternatives.append(_keyword_regex(pattern))
+            if name in skills:
+                raise InputError(f"skill {raw_name!r} is listed twice", location=location)
+            skills.append(name)
+            patterns.append(re.compile("|".join(alternatives), re.IGNORECASE))
+        return cls(tuple(skills), tuple(patterns), location)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Lexicon:
+        """Read a ``.toml`` or JSON lexicon file; problems are :class:`InputError` naming it."""
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError("no such lexicon file", location=path) from None
+        except OSError as exc:
+            raise InputError(f"cannot read lexicon ({exc.strerror})", location=path) from None
+        try:
+            if path.suffix.lower() == ".toml":
+                data: Any = tomllib.loads(raw.decode("utf-8"))
+            else:
+                data = json.loads(raw)
+        except UnicodeDecodeError:
+            raise InputError("lexicon is not valid UTF-8", location=path) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"invalid TOML ({exc})", location=path) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON ({exc.msg})", location=f"{path}:{exc.lineno}") from None
+        return cls.from_mapping(data, location=str(path))
+
+    def match(self, text: str) -> list[str]:
+        """Every skill with a pattern occurring in ``text``, in the lexicon's order."""
+        if not text:
+            return []
+        return [s for s, p in zip(self.skills, self.patterns, strict=True) if p.search(text)]

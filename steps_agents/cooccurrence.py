@@ -33,7 +33,7 @@ import numpy as np
 import pluggy
 
 from steps_agents.errors import InputError, UnknownComponentError
-from steps_agents.extract import ExtractorOptions, iter_skill_sets
+from steps_agents.extract import ExtractionStats, ExtractorOptions, iter_skill_sets
 from steps_agents.progress import Progress
 from steps_agents.skillgraph import SkillGraph
 
@@ -191,9 +191,13 @@ def count_corpus(
     skip_empty: bool = False,
     progress: bool = False,
     pm: pluggy.PluginManager | None = None,
+    stats: ExtractionStats | None = None,
 ) -> CooccurrenceCounts:
-    """Read ``source`` through an extractor (:func:`~steps_agents.extract.iter_skill_sets`) and count."""
-    stream = iter_skill_sets(source, extractor, options, pm, skip_empty=skip_empty)
+    """Read ``source`` through an extractor (:func:`~steps_agents.extract.iter_skill_sets`) and count.
+
+    ``stats``, when given, is filled with records read, kept and skipped.
+    """
+    stream = iter_skill_sets(source, extractor, options, pm, skip_empty=skip_empty, stats=stats)
     with Progress(f"reading {Path(source).name}", unit="rec", enabled=progress) as bar:
         counts = count_cooccurrence((skills for _, _, skills in stream), progress=bar)
     return counts

@@ -42,8 +42,9 @@ def _open_text(path: Path) -> IO[str]:
     raw = open(path, "rb")  # noqa: SIM115 - ownership passes to the returned wrapper
     try:
         head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-        binary: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if head == GZIP_MAGIC else raw
-        return io.TextIOWrapper(binary, encoding="utf-8", errors="strict", newline=None)
+        if head == GZIP_MAGIC:
+            return io.TextIOWrapper(gzip.GzipFile(fileobj=raw, mode="rb"), encoding="utf-8")
+        return io.TextIOWrapper(raw, encoding="utf-8")
     except BaseException:
         raw.close()
         raise

@@ -36,7 +36,7 @@ from steps_agents.progress import Progress
 from steps_agents.skillgraph import SkillGraph
 from steps_agents.taxonomy import Taxonomy, TaxonomyNode
 
-__all__ = ["build_encoding_tree", "build_taxonomy", "label_nodes"]
+__all__ = ["build_encoding_tree", "build_taxonomy", "community_levels", "label_nodes"]
 
 LABEL_SKILLS = 3
 
@@ -52,7 +52,7 @@ class _Edges:
 
 
 class _Levels:
-    """Per-level volumes, cuts and child-cut sums for the current ``assign`` list."""
+    """Per-level volumes and cuts for the current ``assign`` list."""
 
     def __init__(self, e: _Edges, assign: list[np.ndarray]) -> None:
         self.assign = assign
@@ -61,7 +61,8 @@ class _Levels:
             labs.append(a[labs[-1]])
         self.labs = labs
         self.sizes = [e.n] + [int(a.max()) + 1 if a.shape[0] else 0 for a in assign]
-        self.vol, self.cut, self.sub = [], [], []
+        self.vol: list[np.ndarray] = []
+        self.cut: list[np.ndarray] = []
         for k, lab in enumerate(labs):
             size = self.sizes[k]
             self.vol.append(np.bincount(lab, weights=e.deg, minlength=size))
@@ -71,10 +72,6 @@ class _Levels:
                 np.bincount(lu[x], weights=e.w[x], minlength=size)
                 + np.bincount(lv[x], weights=e.w[x], minlength=size)
             )
-            if k == 0:
-                self.sub.append(e.deg.copy())
-            else:
-                self.sub.append(np.bincount(assign[k - 1], weights=self.cut[k - 1], minlength=size))
 
 
 def _insert_level(e: _Edges, lv: _Levels, pos: int, tol: float) -> tuple[list[np.ndarray], float]:
@@ -94,9 +91,7 @@ def _insert_level(e: _Edges, lv: _Levels, pos: int, tol: float) -> tuple[list[np
     lo, hi = np.minimum(lu[m], lv_[m]), np.maximum(lu[m], lv_[m])
     keys, inv = np.unique(lo * size + hi, return_inverse=True)
     ew = np.bincount(inv, weights=e.w[m], minlength=keys.shape[0])
-    labels, delta = greedy_merge(
-        lv.vol[k], lv.cut[k], lv.sub[k], pvol, keys // size, keys % size, ew, tol=tol
-    )
+    labels, delta = greedy_merge(lv.vol[k], lv.cut[k], pvol, keys // size, keys % size, ew, tol=tol)
     groups = int(labels.max()) + 1 if size else 0
     grp_parent = np.zeros(groups, dtype=np.int64)
     grp_parent[labels] = parent_of
@@ -166,6 +161,17 @@ def build_encoding_tree(graph: SkillGraph, *, height: int = 3, seed: int = 0) ->
     # Undo the seeded relabelling: skill i was item perm[i] at level 0.
     assign = [assign[0][perm]] + assign[1:]
     return _parent_array(graph.n_skills, assign)
+
+
+def community_levels(parent: np.ndarray, n: int) -> list[np.ndarray]:
+    """Community node id above every skill at each level, finest level first (root excluded)."""
+    parent = np.asarray(parent, dtype=np.int64)
+    out: list[np.ndarray] = []
+    anc = parent[:n].copy()
+    while (anc >= 0).any() and (parent[np.maximum(anc, 0)] >= 0).any():
+        out.append(anc.copy())
+        anc = np.where(parent[anc] >= 0, parent[anc], anc)
+    return out
 
 
 def label_nodes(graph: SkillGraph, parent: np.ndarray, k: int = LABEL_SKILLS) -> list[str]:

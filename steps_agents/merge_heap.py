@@ -6,20 +6,20 @@ their parent. Every item ``x`` carries
 
 * ``V_x``  its volume (sum of degrees of the skills under it),
 * ``g_x``  its cut in the whole graph,
-* ``S_x``  the sum of the cuts of its own children (``S_x = g_x = d_x`` for a skill),
 * ``P_x``  the volume of its parent (``vol(G)`` when the parent is the root).
 
 A new group ``G`` of items under parent ``p`` contributes
 ``V * H_G = g_G log(P / V_G) + sum_{x in G} g_x log(V_G / V_x)`` (its own term plus its
 children's terms, which now take ``V_G`` as parent volume; everything deeper is unchanged).
-Up to constants this is ``f(G) = g_G log P + (S_G - g_G) log V_G`` with ``S_G = sum g_x``, so
-merging groups a and b (``V_ab = V_a + V_b``, ``g_ab = g_a + g_b - 2 w_ab``) changes ``V * H`` by
+Up to constants this is ``f(G) = g_G log P + (S_G - g_G) log V_G`` with ``S_G = sum_{x in G} g_x``
+(the cuts of the group's items), so merging groups a and b (``V_ab = V_a + V_b``,
+``g_ab = g_a + g_b - 2 w_ab``, ``S_ab = S_a + S_b``) changes ``V * H`` by
 
     V * dH = (S_a - g_a) log(V_ab / V_a) + (S_b - g_b) log(V_ab / V_b) - 2 w_ab log(P / V_ab).
 
-For skills under the root (``S = V = d``, ``P = vol(G)``) this is exactly the flat two-level
-merge formula of the STEPS spec (section 2); for communities of communities the ``S`` terms
-account for the subtree below. A group of one item is a single-child chain node (term 0), so
+For skills under the root (a skill's cut is its degree, so ``S = V``, ``P = vol(G)``) this is
+exactly the flat two-level merge formula of the STEPS spec (section 2); for two single
+communities (``S = g``) it is the spec's *combine* formula ``-2 w_ab log(P / V_ab)``. A group of one item is a single-child chain node (term 0), so
 the start state (every item alone) is the tree before the level was inserted.
 
 Only adjacent pairs (``w_ab > 0``) can lower H, so the engine keeps, per group, its best
@@ -71,7 +71,6 @@ def _find(up: np.ndarray, ids: np.ndarray) -> np.ndarray:
 def greedy_merge(
     vol: np.ndarray,
     cut: np.ndarray,
-    sub: np.ndarray,
     pvol: np.ndarray,
     eu: np.ndarray,
     ev: np.ndarray,
@@ -90,7 +89,7 @@ def greedy_merge(
     eu, ev, ew = eu[keep], ev[keep], ew[keep]
     V = vol.astype(np.float64, copy=True)
     G = cut.astype(np.float64, copy=True)
-    S = sub.astype(np.float64, copy=True)
+    S = cut.astype(np.float64, copy=True)
     P = pvol.astype(np.float64, copy=False)
     ver = np.zeros(n, dtype=np.int64)
     alive = np.ones(n, dtype=bool)

@@ -1,0 +1,264 @@
+"""The encoding-tree builder: exhaustive oracle, properties, planted hierarchies, the taxonomy."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from steps_agents.builder import (
+    _Edges,
+    _insert_level,
+    _Levels,
+    _parent_array,
+    build_encoding_tree,
+    build_taxonomy,
+    community_levels,
+)
+from steps_agents.entropy import (
+    node_depths,
+    node_terms,
+    one_dim_entropy,
+    structural_entropy,
+)
+from steps_agents.planted import nmi, planted_graph, planted_parent
+from steps_agents.skillgraph import SkillGraph
+from steps_agents.taxonomy import Taxonomy
+
+
+def random_graph(seed: int, n: int, p: float, isolated: int = 0) -> SkillGraph:
+    """Erdos-Renyi with continuous weights (so exact ties have probability 0)."""
+    rng = np.random.default_rng(seed)
+    iu, ju = np.triu_indices(n, 1)
+    keep = rng.random(iu.shape[0]) < p
+    w = rng.uniform(0.1, 3.0, size=int(keep.sum()))
+    edges = list(zip(iu[keep].tolist(), ju[keep].tolist(), w.tolist()))
+    return SkillGraph.from_edges([f"s{i}" for i in range(n + isolated)], edges)
+
+
+@cache
+def set_partitions(n: int) -> np.ndarray:
+    """Every partition of range(n) as a restricted growth string (Bell(n) rows)."""
+    rows: list[list[int]] = [[0]]
+    for _ in range(1, n):
+        rows = [r + [c] for r in rows for c in range(max(r) + 2)]
+    return np.array(rows, dtype=np.int64)
+
+
+def exhaustive_two_level(graph: SkillGraph) -> float:
+    """The exact minimum of H^T over all two-level trees, scoring all partitions at once.
+
+    For a partition into communities C (under the root): ``V H = sum_C [g_C log V +
+    (V_C - g_C) log V_C] - sum_v d_v log d_v`` (the spec's node sum, leaf terms folded in).
+    """
+    n = graph.n_skills
+    parts = set_partitions(n)
+    onehot = parts[:, :, None] == np.arange(n)[None, None, :]  # B x n x communities
+    deg = graph.degrees()
+    total = deg.sum()
+    vol = np.einsum("bvc,v->bc", onehot, deg)
+    same = onehot[:, graph.src, :] & onehot[:, graph.dst, :]  # B x m x communities
+    inner = np.einsum("bec,e->bc", same, graph.weight)
+    cut = vol - 2.0 * inner
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logv = np.where(vol > 0, np.log2(np.where(vol > 0, vol, 1.0)), 0.0)
+    score = (cut * np.log2(total) + (vol - cut) * logv).sum(axis=1)
+    d = deg[deg > 0]
+    return float((score.min() - (d * np.log2(d)).sum()) / total)
+
+
+def test_exhaustive_formula_matches_tree_entropy() -> None:
+    graph = random_graph(3, 6, 0.6)
+    parts = set_partitions(6)
+    assert parts.shape[0] == 203  # Bell(6)
+    best = min(
+        structural_entropy(graph, np.array([6 + g for g in row] + [12] * 6 + [-1]))
+        for row in parts.tolist()
+    )
+    assert exhaustive_two_level(graph) == pytest.approx(best, abs=1e-9)
+
+
+def test_two_level_close_to_exhaustive_optimum() -> None:
+    ratios = []
+    for seed in range(40):
+        rng = np.random.default_rng(1000 + seed)
+        n = int(rng.integers(5, 10))
+        graph = random_graph(seed, n, float(rng.uniform(0.25, 0.7)))
+        if graph.n_edges == 0:
+            continue
+        best = exhaustive_two_level(graph)
+        built = structural_entropy(graph, build_encoding_tree(graph, height=1, seed=0))
+        assert built >= best - 1e-9  # nothing beats the exhaustive optimum
+        ratios.append(built / best)
+    ratios_arr = np.array(ratios)
+    assert len(ratios) >= 35
+    assert ratios_arr.mean() <= 1.01, ratios_arr.mean()
+    assert ratios_arr.max() <= 1.05, ratios_arr.max()
+
+
+def test_merge_engine_delta_is_exact() -> None:
+    """The engine's predicted change equals the recomputed H^T change at every level position."""
+    graph, _ = planted_graph((3, 3, 6), 1500, (0.6, 0.3, 0.1), seed=4)
+    deg = graph.degrees()
+    e = _Edges(graph.n_skills, graph.src, graph.dst, graph.weight, deg, float(deg.sum()))
+    assign: list[np.ndarray] = []
+    for _ in range(3):
+        lv = _Levels(e, assign)
+        before = structural_entropy(graph, _parent_array(graph.n_skills, assign))
+        for pos in range(1, len(assign) + 2):
+            cand, delta = _insert_level(e, lv, pos, 0.0)
+            after = structural_entropy(graph, _parent_array(graph.n_skills, cand))
+            assert after - before == pytest.approx(delta / e.total, abs=1e-9)
+        assign = cand
+
+
+def check_shape(graph: SkillGraph, parent: np.ndarray, height: int) -> None:
+    n = graph.n_skills
+    depth = node_depths(parent)
+    assert (depth[:n] == height + 1).all()  # every skill its own leaf, all at one depth
+    children = np.bincount(parent[parent >= 0], minlength=parent.shape[0])
+    assert (children[:n] == 0).all() and (children[n:] > 0).all()
+    root = int(np.flatnonzero(parent < 0)[0])
+    vol = np.bincount(np.zeros(n, dtype=np.int64), weights=graph.degrees())
+    assert root == parent.shape[0] - 1
+    assert structural_entropy(graph, parent) <= one_dim_entropy(graph) + 1e-9
+    assert vol[0] == pytest.approx(graph.volume())
+
+
+graphs = st.builds(
+    random_graph,
+    seed=st.integers(0, 10**6),
+    n=st.integers(2, 40),
+    p=st.floats(0.05, 0.6),
+    isolated=st.integers(0, 3),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(graph=graphs, height=st.integers(1, 4), seed=st.integers(0, 3))
+def test_built_tree_properties(graph: SkillGraph, height: int, seed: int) -> None:
+    parent = build_encoding_tree(graph, height=height, seed=seed)
+    check_shape(graph, parent, height)
+    assert np.array_equal(parent, build_encoding_tree(graph, height=height, seed=seed))
+    # Isolated skills hang on their own chain: no sibling on the way up, all terms 0.
+    deg = graph.degrees()
+    terms = node_terms(graph, parent)
+    for v in np.flatnonzero(deg == 0).tolist():
+        while parent[v] >= 0:
+            assert terms[v] == 0.0
+            siblings = np.flatnonzero(parent == parent[v])
+            assert siblings.tolist() == [v] or parent[parent[v]] < 0
+            v = int(parent[v])
+
+
+@settings(max_examples=30, deadline=None)
+@given(graph=graphs, height=st.integers(1, 3), perm_seed=st.integers(0, 10**6))
+def test_relabelling_invariance(graph: SkillGraph, height: int, perm_seed: int) -> None:
+    """Renaming skills (permuting ids) gives a tree of the same H^T.
+
+    Weights are continuous, so ties between merge deltas have probability 0 and the greedy
+    makes the same choices whatever the ids; H^T itself is a function of the tree only.
+    """
+    n = graph.n_skills
+    perm = np.random.default_rng(perm_seed).permutation(n)
+    relabelled = SkillGraph.from_edges(
+        [graph.skills[i] for i in np.argsort(perm)],
+        list(
+            zip(
+                perm[graph.src].tolist(),
+                perm[graph.dst].tolist(),
+                graph.weight.tolist(),
+                strict=True,
+            )
+        ),
+    )
+    h = structural_entropy(graph, build_encoding_tree(graph, height=height))
+    h2 = structural_entropy(relabelled, build_encoding_tree(relabelled, height=height))
+    assert h2 == pytest.approx(h, abs=1e-9)
+    # And the same tree with its leaves renamed scores the same (H^T is label-free).
+    parent = build_encoding_tree(graph, height=height)
+    moved = parent.copy()
+    moved[perm] = parent[:n]
+    assert structural_entropy(relabelled, moved) == pytest.approx(h, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_planted_hierarchy_recovered(seed: int) -> None:
+    graph, planted = planted_graph((4, 4, 10), 3000, (0.6, 0.3, 0.1), seed=seed)
+    parent = build_encoding_tree(graph, height=2, seed=seed)
+    fine, coarse = community_levels(parent, graph.n_skills)
+    assert nmi(planted[0], fine) >= 0.95
+    assert nmi(planted[1], coarse) >= 0.95
+    assert (
+        structural_entropy(graph, parent)
+        <= structural_entropy(graph, planted_parent(planted)) + 1e-9
+    )
+
+
+def test_disconnected_graph_and_edge_cases() -> None:
+    # Two separate cliques and two isolated skills.
+    edges = [(i, j, 1.0) for i in range(4) for j in range(i + 1, 4)]
+    edges += [(i, j, 2.0) for i in range(4, 8) for j in range(i + 1, 8)]
+    graph = SkillGraph.from_edges([f"s{i}" for i in range(10)], edges)
+    parent = build_encoding_tree(graph, height=3)
+    check_shape(graph, parent, 3)
+    levels = community_levels(parent, 10)
+    top = levels[-1]
+    assert len({top[i] for i in range(4)}) == 1 and len({top[i] for i in range(4, 8)}) == 1
+    assert len({top[0], top[4], top[8], top[9]}) == 4
+    # No edges at all: every skill on its own chain, H^T = 0.
+    empty = SkillGraph.from_edges(["a", "b", "c"], [])
+    check_shape(empty, build_encoding_tree(empty, height=2), 2)
+    single = SkillGraph.from_edges(["only"], [])
+    check_shape(single, build_encoding_tree(single, height=1), 1)
+    with pytest.raises(ValueError, match="height"):
+        build_encoding_tree(graph, height=0)
+
+
+def test_build_taxonomy_artifact(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    graph, _ = planted_graph((3, 3, 5), 800, (0.6, 0.3, 0.1), seed=7)
+    graph = SkillGraph(
+        skills=graph.skills,
+        counts=np.arange(1, graph.n_skills + 1),
+        src=graph.src,
+        dst=graph.dst,
+        weight=graph.weight,
+        n_records=123,
+        weighting="count",
+        source="planted.jsonl",
+    )
+    tax = build_taxonomy(graph, height=3, seed=5, params={"min_count": 2})
+    parent = build_encoding_tree(graph, height=3, seed=5)
+    assert tax.structural_entropy == pytest.approx(structural_entropy(graph, parent), abs=1e-9)
+    assert tax.nodes[0].volume == pytest.approx(graph.volume())
+    assert sorted(tax.skills) == sorted(graph.skills)
+    assert all(tax.depth[tax.leaf(s)] == 4 for s in graph.skills)
+    assert [n.id for n in tax.nodes] == list(range(len(tax.nodes)))
+    assert all(tax.depth[i] <= tax.depth[i + 1] for i in range(len(tax.nodes) - 1))  # BFS
+    assert tax.nodes[tax.leaf("s3")].count == 4
+    internal = [n for n in tax.nodes if n.skill is None]
+    assert all(n.label for n in internal)
+    assert all(1 <= len(n.label.split(" / ")) <= 3 for n in internal if n.label)
+    meta = tax.meta
+    assert meta["one_dim_entropy"] == pytest.approx(one_dim_entropy(graph))
+    assert meta["theta"] == pytest.approx(1 - tax.structural_entropy / meta["one_dim_entropy"])
+    assert meta["height"] == 3
+    assert meta["params"] == {"height": 3, "seed": 5, "weighting": "count", "min_count": 2}
+    assert meta["input"] == {
+        "fingerprint": graph.fingerprint(),
+        "source": "planted.jsonl",
+        "n_skills": graph.n_skills,
+        "n_edges": graph.n_edges,
+        "n_records": 123,
+        "weighting": "count",
+    }
+    assert meta["versions"]["schema"] == 1
+    path = tmp_path / "tax.json"
+    tax.save(path)
+    again = Taxonomy.from_dict(json.loads(path.read_text()))
+    assert again.structural_entropy == pytest.approx(tax.structural_entropy)
+    assert again.path_entropy("s0") == pytest.approx(tax.path_entropy("s0"))

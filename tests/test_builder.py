@@ -36,7 +36,7 @@ def random_graph(seed: int, n: int, p: float, isolated: int = 0) -> SkillGraph:
     iu, ju = np.triu_indices(n, 1)
     keep = rng.random(iu.shape[0]) < p
     w = rng.uniform(0.1, 3.0, size=int(keep.sum()))
-    edges = list(zip(iu[keep].tolist(), ju[keep].tolist(), w.tolist()))
+    edges = list(zip(iu[keep].tolist(), ju[keep].tolist(), w.tolist(), strict=True))
     return SkillGraph.from_edges([f"s{i}" for i in range(n + isolated)], edges)
 
 

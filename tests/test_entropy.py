@@ -75,7 +75,9 @@ def reference_entropy(graph: SkillGraph, parent: np.ndarray) -> float:
     """H^T from the definition, with networkx's own cut_size and volume."""
     g = nx.Graph()
     g.add_nodes_from(range(graph.n_skills))
-    g.add_weighted_edges_from(zip(graph.src.tolist(), graph.dst.tolist(), graph.weight.tolist()))
+    g.add_weighted_edges_from(
+        zip(graph.src.tolist(), graph.dst.tolist(), graph.weight.tolist(), strict=True)
+    )
     leaves: dict[int, set[int]] = {i: set() for i in range(parent.shape[0])}
     for leaf in range(graph.n_skills):
         v = leaf
@@ -101,7 +103,7 @@ def random_graph(seed: int, n: int, p: float) -> SkillGraph:
     iu, ju = np.triu_indices(n, 1)
     keep = rng.random(iu.shape[0]) < p
     w = rng.uniform(0.1, 3.0, size=int(keep.sum()))
-    edges = list(zip(iu[keep].tolist(), ju[keep].tolist(), w.tolist()))
+    edges = list(zip(iu[keep].tolist(), ju[keep].tolist(), w.tolist(), strict=True))
     return SkillGraph.from_edges([f"s{i}" for i in range(n)], edges)
 
 

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 from steps_agents.errors import InputError
 from steps_agents.models.client import ModelClient
 from steps_agents.models.open import open_model
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _RefuseKey(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        parser.error(
+            "API keys are never taken on the command line; put the key in an environment"
+            " variable and pass --api-key-env NAME"
+        )
 
 
 def add_model_arguments(
@@ -38,6 +50,9 @@ def add_model_arguments(
         metavar="NAME",
         help="environment variable holding the API key (keys are never taken on the command line)",
     )
+    # A refusing --api-key: it also stops argparse from reading "--api-key sk-..." as an
+    # abbreviation of --api-key-env (which would put the key into an error message).
+    group.add_argument("--api-key", nargs="?", action=_RefuseKey, help=argparse.SUPPRESS)
     group.add_argument("--temperature", type=float, help="sampling temperature")
     group.add_argument(
         "--concurrency", type=int, default=8, help="model calls in flight at once (default 8)"
@@ -66,6 +81,10 @@ def add_model_arguments(
 def api_key_from_env(name: str | None) -> str | None:
     if not name:
         return None
+    if not _ENV_NAME.fullmatch(name):  # probably a key pasted by mistake: never echo it
+        raise InputError(
+            "expects the NAME of an environment variable, not a key", location="--api-key-env"
+        )
     value = os.environ.get(name)
     if not value:
         raise InputError(

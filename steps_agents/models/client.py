@@ -27,6 +27,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import (
     AIMessage,
     BaseMessage,
@@ -58,6 +59,15 @@ T = TypeVar("T")
 def _tokens(message: Any) -> tuple[int, int]:
     usage = getattr(message, "usage_metadata", None) or {}
     return int(usage.get("input_tokens", 0) or 0), int(usage.get("output_tokens", 0) or 0)
+
+
+def _one_line(problem: object) -> str:
+    if isinstance(problem, ValidationError):
+        first = problem.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "(root)"
+        return f"{where}: {first.get('msg', 'invalid')}"
+    text = str(problem).strip()
+    return (text.splitlines()[0] if text else type(problem).__name__)[:300]
 
 
 class ModelClient:
@@ -249,7 +259,7 @@ class ModelClient:
                 return await self._attempt(attempt_messages, schema, native, params)
             except StructuredOutputInvalid as bad:
                 error: BaseException = bad
-                if not native:  # show the model its own mistake on the next attempt
+                if bad.reply:  # show the model its own mistake on the next attempt
                     attempt_messages = prompt + correction_messages(bad.reply, bad.problem)
             except Exception as exc:
                 if not is_retryable(exc):
@@ -281,13 +291,18 @@ class ModelClient:
             assert schema is not None
             model = self.model.model_copy(update=params) if params else self.model
             runnable = model.with_structured_output(schema, include_raw=True)
-            output = await asyncio.wait_for(runnable.ainvoke(messages), self.timeout)
+            try:
+                output = await asyncio.wait_for(runnable.ainvoke(messages), self.timeout)
+            except (ValidationError, json.JSONDecodeError, OutputParserException) as exc:
+                # Some integrations parse inside the SDK and raise instead of reporting a
+                # parsing_error (ChatOpenAI's json_schema method): the answer was malformed.
+                raise StructuredOutputInvalid(_one_line(exc)) from exc
             if isinstance(output, dict) and "raw" in output:
                 tokens = _tokens(output["raw"])
                 self.usage.add(self.spec, input_tokens=tokens[0], output_tokens=tokens[1])
                 if output.get("parsing_error") is not None or output.get("parsed") is None:
-                    problem = str(output.get("parsing_error") or "no structured answer")
-                    raise StructuredOutputInvalid(problem.splitlines()[0][:300])
+                    problem = output.get("parsing_error") or "no structured answer"
+                    raise StructuredOutputInvalid(_one_line(problem), message_text(output["raw"]))
                 output = output["parsed"]
             else:
                 tokens = (0, 0)

@@ -1,0 +1,156 @@
+"""Benchmark: the encoding-tree builder against networkx Louvain on planted hierarchical graphs.
+
+    python benchmarks/taxonomy.py                       # both sizes
+    python benchmarks/taxonomy.py --sizes small --seed 1
+
+For each size it generates (vectorised) a planted graph with two community levels, then prints,
+measured in the same run: wall time of the builder (heights 1, 2 and the default 3) and of
+networkx ``louvain_communities`` (seeded), the time ratio, H^T of every tree (Louvain's final
+partition scored as a two-level tree, and its whole level hierarchy as a tree), NMI against
+the planted levels, and peak memory (tracemalloc for the builder; the process's peak RSS).
+
+Targets (issue 2): large (10^4 skills, ~10^6 edges): builder <= 0.5 x Louvain's time, lower
+H^T, under 2 GiB. Small (10^3 skills, ~1.5 x 10^4 edges): under 0.2 s, H^T <= the planted tree's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+import tracemalloc
+
+import networkx as nx
+import numpy as np
+
+from steps_agents.builder import build_encoding_tree, community_levels
+from steps_agents.entropy import one_dim_entropy, structural_entropy
+from steps_agents.planted import nmi, planted_graph, planted_parent
+from steps_agents.skillgraph import SkillGraph
+
+# branching (super-communities, communities per super, skills per community), edge draws,
+# shares of draws inside a community / inside a super-community / anywhere.
+SIZES = {
+    "small": ((10, 10, 10), 23_000, (0.5, 0.3, 0.2)),
+    "large": ((10, 10, 100), 1_300_000, (0.5, 0.3, 0.2)),
+}
+
+
+def tree_from_partitions(n: int, partitions: list[list[set[int]]]) -> np.ndarray:
+    """Nested partitions (finest first) as a parent array: leaves, each level, then the root."""
+    labels = []
+    for part in partitions:
+        lab = np.empty(n, dtype=np.int64)
+        for c, members in enumerate(part):
+            lab[list(members)] = c
+        labels.append(lab)
+    return planted_parent(labels)
+
+
+def best_nmi(truth: np.ndarray, levels: list[np.ndarray]) -> float:
+    return max(nmi(truth, lab) for lab in levels)
+
+
+def to_networkx(graph: SkillGraph) -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from(range(graph.n_skills))
+    g.add_weighted_edges_from(
+        zip(graph.src.tolist(), graph.dst.tolist(), graph.weight.tolist(), strict=True)
+    )
+    return g
+
+
+def run(size: str, seed: int, height: int) -> None:
+    branching, samples, shares = SIZES[size]
+    t0 = time.perf_counter()
+    graph, planted = planted_graph(branching, samples, shares, seed=seed)
+    t_gen = time.perf_counter() - t0
+    n = graph.n_skills
+    print(
+        f"\n== {size}: {n} skills, {graph.n_edges} edges (generated in {t_gen:.2f} s), seed {seed}"
+    )
+    h1 = one_dim_entropy(graph)
+    h_planted = structural_entropy(graph, planted_parent(planted))
+    print(f"H1 {h1:.4f}   planted tree (height {len(planted)}) H^T {h_planted:.4f}")
+
+    rows = []
+    times = {}
+    for h in sorted({1, 2, height}):
+        t0 = time.perf_counter()
+        parent = build_encoding_tree(graph, height=h, seed=seed)
+        times[h] = time.perf_counter() - t0
+        levels = community_levels(parent, n)
+        rows.append((f"builder h={h}", times[h], structural_entropy(graph, parent), levels))
+    tracemalloc.start()
+    build_encoding_tree(graph, height=height, seed=seed)
+    peak_builder = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rss_after_builder = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    g = to_networkx(graph)
+    t0 = time.perf_counter()
+    # louvain_communities(G) is exactly the last element of louvain_partitions(G) (networkx
+    # source), so timing the generator times louvain_communities and also gives its levels.
+    parts = list(nx.community.louvain_partitions(g, weight="weight", seed=seed))
+    t_louvain = time.perf_counter() - t0
+    final = parts[-1]
+    flat = tree_from_partitions(n, [final])
+    hier = tree_from_partitions(n, parts)
+    rows.append(
+        (
+            "louvain final (2-level)",
+            t_louvain,
+            structural_entropy(graph, flat),
+            community_levels(flat, n),
+        )
+    )
+    rows.append(
+        (
+            f"louvain all {len(parts)} levels",
+            t_louvain,
+            structural_entropy(graph, hier),
+            community_levels(hier, n),
+        )
+    )
+    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    print(f"{'tree':26} {'time s':>8} {'H^T':>8} {'#top':>5} {'NMI fine':>9} {'NMI coarse':>10}")
+    for name, t, ht, levels in rows:
+        print(
+            f"{name:26} {t:8.3f} {ht:8.4f} {len(np.unique(levels[-1])):5d} "
+            f"{best_nmi(planted[0], levels):9.3f} {best_nmi(planted[1], levels):10.3f}"
+        )
+    h_default = next(r[2] for r in rows if r[0] == f"builder h={height}")
+    h_flat_builder = next(r[2] for r in rows if r[0] == "builder h=1")
+    h_louvain = rows[-2][2]
+    print(f"time ratio builder(h={height}) / louvain: {times[height] / t_louvain:.3f}")
+    print(f"time ratio builder(h=1) / louvain:        {times[1] / t_louvain:.3f}")
+    print(
+        f"H^T builder h={height} {h_default:.4f} vs louvain 2-level {h_louvain:.4f} "
+        f"(builder h=1 {h_flat_builder:.4f}); planted {h_planted:.4f}"
+    )
+    print(
+        f"peak memory: builder (tracemalloc) {peak_builder / 2**20:.1f} MiB; process peak RSS "
+        f"after builder {rss_after_builder / 2**20:.1f} MiB, after Louvain {rss_peak / 2**20:.1f} MiB"
+    )
+    print("NMI: best match of each planted level among a tree's community levels.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--sizes", default="small,large", help="comma list of: " + ", ".join(SIZES))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--height", type=int, default=3, help="the builder's default height")
+    args = ap.parse_args(argv)
+    for size in args.sizes.split(","):
+        if size not in SIZES:
+            ap.error(f"unknown size {size!r}; available: {', '.join(SIZES)}")
+        run(size, args.seed, args.height)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

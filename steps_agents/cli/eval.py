@@ -1,9 +1,168 @@
-"""``steps eval``: being built (see the open issue for this stage)."""
+"""``steps eval TASKS --agent SPEC -o report.json``: evaluate an agent on a task file.
+
+Resumable: the run id (by default a hash of the task file, the agents and the settings) names
+``<state-dir>/<run-id>.episodes.jsonl`` -- one line per finished episode -- and the graph's
+SQLite checkpoints, so rerunning the same command after an interruption runs only what is left.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
 from typing import Any
+
+from steps_agents.errors import InputError
+
+AGENT_HELP = (
+    "a registered agent (oracle, random, or a plugin's), model:<model spec> for a tool-calling"
+    " chat model (e.g. model:openai:gpt-4o-mini), or path/to/file.py:graph for a LangGraph graph"
+)
 
 
 def add_parser(subparsers: Any) -> None:
-    """Not wired yet; this module is replaced by the stage's implementation."""
+    p = subparsers.add_parser(
+        "eval",
+        help="evaluate an agent on k-skill tasks (pass rate per k, coverage, attribution)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "tasks", metavar="TASKS", help="task file (JSONL: executable tasks or SkillBench)"
+    )
+    p.add_argument("--agent", required=True, metavar="SPEC", help=AGENT_HELP)
+    p.add_argument("-o", "--output", required=True, metavar="REPORT", help="JSON report to write")
+    p.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
+    p.add_argument("--compare", metavar="SPEC", help="a second agent, compared pairwise")
+    p.add_argument("--repeat", type=int, default=1, metavar="R", help="runs per task (pass^R)")
+    p.add_argument("--taxonomy", metavar="FILE", help="taxonomy JSON for per-community marginals")
+    p.add_argument("--step-limit", type=int, default=50, help="tool calls per episode (50)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds per episode (300)")
+    p.add_argument("--run-id", help="resume or name this run (default: derived from the inputs)")
+    p.add_argument(
+        "--state-dir", default=".steps/eval", help="episodes + checkpoints (.steps/eval)"
+    )
+    p.add_argument("--fresh", action="store_true", help="discard this run id's earlier results")
+    p.add_argument("--wave", type=int, default=64, help="episodes per fan-out wave (64)")
+    p.add_argument("--concurrency", type=int, default=8, help="episodes in flight at once (8)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random agent and episodes")
+    p.add_argument("--judge", metavar="MODEL", help="judge model for SkillBench text tasks")
+    p.add_argument("--json", action="store_true", help="print the JSON report on stdout")
+    p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    m = p.add_argument_group("model (for model:<spec> agents and the judge)")
+    m.add_argument("--base-url", metavar="URL", help="OpenAI-compatible server")
+    m.add_argument("--api-key-env", metavar="NAME", help="environment variable with the API key")
+    m.add_argument("--temperature", type=float, help="sampling temperature")
+    m.add_argument("--model-timeout", type=float, default=120.0, help="seconds per model call")
+    m.add_argument("--max-retries", type=int, default=4, help="model call retries (4)")
+    m.add_argument("--no-cache", action="store_true", help="no model response cache")
+    p.set_defaults(handler=run)
+
+
+def _positive(value: float, flag: str) -> None:
+    if value <= 0:
+        raise InputError("must be positive", location=flag)
+
+
+def _model_params(args: argparse.Namespace, state_dir: Path) -> dict[str, Any]:
+    from steps_agents.models.cli_args import api_key_from_env
+
+    return {
+        "base_url": args.base_url,
+        "api_key": api_key_from_env(args.api_key_env),
+        "temperature": args.temperature,
+        "cache_path": None if args.no_cache else state_dir / "model-cache.sqlite",
+        "timeout": args.model_timeout,
+        "max_retries": args.max_retries,
+        "concurrency": args.concurrency,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from steps_agents.evaluation.agents import AgentOptions, resolve_agent
+    from steps_agents.evaluation.report import k_table, to_markdown, write_report
+    from steps_agents.evaluation.run import evaluate, file_fingerprint, run_id_for, state_paths
+    from steps_agents.evaluation.texttasks import TextTask, load_eval_tasks
+    from steps_agents.plugin_manager import default_plugin_manager
+
+    for value, flag in ((args.repeat, "--repeat"), (args.step_limit, "--step-limit")):
+        _positive(value, flag)
+    for value, flag in ((args.wave, "--wave"), (args.concurrency, "--concurrency")):
+        _positive(value, flag)
+    _positive(args.timeout, "--timeout")
+    specs = [args.agent] + ([args.compare] if args.compare else [])
+    if args.compare and args.compare == args.agent:
+        raise InputError("--compare names the same agent as --agent", location="--compare")
+    pm = default_plugin_manager()
+    tasks = load_eval_tasks(args.tasks, pm)
+    state_dir = Path(args.state_dir)
+    taxonomy = None
+    if args.taxonomy:
+        from steps_agents.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy(args.taxonomy)
+    judge = None
+    if any(isinstance(t, TextTask) for t in tasks):
+        if not args.judge:
+            raise InputError("SkillBench text tasks are scored by a judge model: add --judge MODEL")
+        from steps_agents.models import open_model
+
+        judge = open_model(args.judge, pm=pm, **_model_params(args, state_dir))
+    params = _model_params(args, state_dir) if any(s.startswith("model:") for s in specs) else {}
+    options = AgentOptions(seed=args.seed, step_limit=args.step_limit, params=params, pm=pm)
+    agents = {spec: resolve_agent(spec, options) for spec in specs}
+    run_id = args.run_id or run_id_for(
+        file_fingerprint(args.tasks),
+        specs,
+        repeats=args.repeat,
+        step_limit=args.step_limit,
+        seed=args.seed,
+        judge=args.judge,
+    )
+    if args.fresh:
+        episodes_path, checkpoint_path = state_paths(state_dir, run_id)
+        for path in (episodes_path, checkpoint_path):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    print(f"run id {run_id} (rerun the same command to resume)", file=sys.stderr)
+    report, _ = evaluate(
+        tasks,
+        agents,
+        run_id=run_id,
+        state_dir=state_dir,
+        repeats=args.repeat,
+        step_limit=args.step_limit,
+        timeout=args.timeout,
+        wave_size=args.wave,
+        concurrency=args.concurrency,
+        seed=args.seed,
+        judge=judge,
+        taxonomy=taxonomy,
+        compare=(args.agent, args.compare) if args.compare else None,
+        pm=pm,
+        progress=not args.no_progress,
+        meta={"tasks_file": str(args.tasks), "agents": specs, "judge": args.judge},
+    )
+    if judge is not None:
+        judge.close()
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_report(report, output)
+    if args.markdown:
+        Path(args.markdown).write_text(to_markdown(report), encoding="utf-8")
+    if args.json:
+        print(report.to_json())
+        return 0
+    for summary in report.agents:
+        print(f"agent {summary.agent}")
+        print(k_table(summary))
+        print()
+    if report.comparison is not None:
+        c = report.comparison
+        print(
+            f"{c.agent_a} vs {c.agent_b}: {c.only_a} tasks only {c.agent_a} passed,"
+            f" {c.only_b} only {c.agent_b}; exact McNemar p = {c.p_mcnemar:.3g}; {c.verdict}"
+        )
+    print(f"report: {output}" + (f", {args.markdown}" if args.markdown else ""))
+    sys.stdout.flush()
+    return 0

@@ -1,9 +1,170 @@
-"""``steps select``: being built (see the open issue for this stage)."""
+"""``steps select``: choose k-skill combinations from a taxonomy and write them as JSONL.
+
+One JSON object a line: a :class:`~steps_agents.records.Combination` (``skills`` seed first then
+in the order chosen, ``k``, ``gain`` = ``H(S | {})`` in bits, ``selector``, ``seed_skill``,
+``paths`` root-to-leaf node ids, ``lca``/``lca_depth``, ``corpus_count`` with ``--corpus``,
+``epoch`` with ``--curriculum``, and ``extra.path_labels``). The file is written atomically.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
 from typing import Any
+
+from steps_agents.errors import InputError
+from steps_agents.records import Combination
+from steps_agents.selection import (
+    DEFAULT_K,
+    coverage_report,
+    curriculum_k_weights,
+    format_report,
+    order_by_curriculum,
+    parse_k,
+    parse_k_weights,
+    select_combinations,
+)
+from steps_agents.selection.api import SEED_SAMPLING
+from steps_agents.taxonomy import load_taxonomy
 
 
 def add_parser(subparsers: Any) -> None:
-    """Not wired yet; this module is replaced by the stage's implementation."""
+    p = subparsers.add_parser(
+        "select",
+        help="choose k-skill combinations by structural information gain",
+        description="Choose n unique k-skill combinations from a taxonomy (STEPS spec, section 4).",
+    )
+    p.add_argument("--taxonomy", required=True, help="taxonomy.json from `steps taxonomy build`")
+    p.add_argument("-n", type=int, required=True, help="number of unique combinations")
+    p.add_argument("--k", default="2-7", help="k values: a range 2-7 or a list 2,3,5 (default 2-7)")
+    p.add_argument("--k-weights", help="comma-separated weight per k (default uniform)")
+    p.add_argument(
+        "--selector",
+        default="steps",
+        help="steps (default), unconstrained, longtail, random, random-coherent, or a plugin's",
+    )
+    p.add_argument("--beam", type=int, default=100, help="beam width (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--seed-sampling",
+        choices=SEED_SAMPLING,
+        default="round-robin",
+        help="every skill in turn, or weighted toward rare skills",
+    )
+    p.add_argument("--corpus", help="corpus to count how often each chosen set already occurs")
+    p.add_argument(
+        "--extractor", default="auto", help="skill extractor for --corpus (default auto)"
+    )
+    p.add_argument(
+        "--longtail-threshold",
+        type=int,
+        default=1,
+        help="longtail: skip sets seen at least this often (default 1)",
+    )
+    p.add_argument(
+        "--exclude", help="JSONL of combinations (e.g. an earlier output) not to choose again"
+    )
+    p.add_argument(
+        "--curriculum",
+        action="store_true",
+        help="k mix and epochs from the spec's easy-to-hard schedule",
+    )
+    p.add_argument("--epochs", type=int, default=3, help="epochs for --curriculum (default 3)")
+    p.add_argument("-o", "--output", default="-", help="output JSONL (default stdout)")
+    p.add_argument("--report", action="store_true", help="print a coverage summary")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress line")
+    p.set_defaults(handler=run)
+
+
+def _read_exclude(path: str) -> list[frozenset[str]]:
+    out = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", location=path) from None
+    for i, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            skills = row["skills"] if isinstance(row, dict) else row
+            if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
+                raise ValueError("skills must be a list of strings")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(
+                f"expected an object with a 'skills' list ({exc})", location=f"{path}:{i}"
+            ) from None
+        out.append(frozenset(skills))
+    return out
+
+
+def _write(path: str, combos: list[Combination]) -> None:
+    lines = "".join(
+        json.dumps(c.model_dump(mode="json"), ensure_ascii=False) + "\n" for c in combos
+    )
+    if path == "-":
+        sys.stdout.write(lines)
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    try:
+        tmp.write_text(lines, encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write ({exc.strerror})", location=path) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    taxonomy = load_taxonomy(args.taxonomy)
+    ks = parse_k(args.k)
+    weights = parse_k_weights(args.k_weights, ks) if args.k_weights else None
+    if args.curriculum and weights is None:
+        if sorted(ks) != list(DEFAULT_K):
+            raise InputError(
+                "--curriculum follows the spec's schedule for k = 2..7; use --k 2-7 or give --k-weights",
+                location="--k",
+            )
+        ks, weights = list(DEFAULT_K), curriculum_k_weights(args.epochs)
+    counts = None
+    if args.corpus:
+        from steps_agents.cooccurrence import corpus_set_counts
+
+        counts = corpus_set_counts(args.corpus, args.extractor)
+    combos = select_combinations(
+        taxonomy,
+        n=args.n,
+        k=ks,
+        k_weights=weights,
+        selector=args.selector,
+        beam=args.beam,
+        seed=args.seed,
+        corpus_counts=counts,
+        exclude=_read_exclude(args.exclude) if args.exclude else (),
+        seed_sampling=args.seed_sampling,
+        options={"longtail_threshold": args.longtail_threshold},
+        progress=not args.no_progress,
+    )
+    if args.curriculum:
+        combos = [
+            c.model_copy(update={"epoch": e})
+            for e, c in order_by_curriculum(combos, epochs=args.epochs)
+        ]
+    _write(args.output, combos)
+    report = coverage_report(taxonomy, combos)
+    # With the combinations on stdout the summary must not mix into them.
+    out = sys.stderr if args.output == "-" else sys.stdout
+    if args.json:
+        print(json.dumps({"output": args.output, **report}), file=out)
+    elif args.report:
+        print(format_report(report), file=out)
+    else:
+        print(
+            f"wrote {len(combos)} combinations ({args.selector}) to {args.output}", file=sys.stderr
+        )
+    return 0

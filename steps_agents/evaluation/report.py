@@ -1,0 +1,230 @@
+"""The evaluation report: built from episode records, written as JSON and as Markdown.
+
+The report is a pure function of the episodes (plus the taxonomy for community marginals), so a
+resumed or finished run can always rebuild it from its JSONL file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from steps_agents._version import __version__
+from steps_agents.evaluation.compare import Comparison, RepeatStats, compare, repeat_stats
+from steps_agents.evaluation.records import EpisodeResult
+from steps_agents.evaluation.scoring import (
+    CommunityRow,
+    KRow,
+    RateRow,
+    SkillRow,
+    group_by_agent,
+    per_community,
+    per_k,
+    per_skill,
+    rate_row,
+)
+
+SCHEMA = "steps-agents/eval-report@1"
+
+
+class AgentSummary(BaseModel):
+    agent: str
+    overall: RateRow
+    per_k: list[KRow]
+    per_skill: list[SkillRow]
+    per_community: list[CommunityRow] = Field(default_factory=list)
+    attribution: dict[str, int] = Field(default_factory=dict)
+    repeats: RepeatStats | None = None
+
+
+class EvalReport(BaseModel):
+    schema_: str = Field(default=SCHEMA, alias="schema")
+    run_id: str
+    tasks: int
+    episodes: int
+    agents: list[AgentSummary]
+    comparison: Comparison | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=lambda: {"steps-agents": __version__})
+
+    model_config = {"populate_by_name": True}
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=1)
+
+
+def _attribution(episodes: Sequence[EpisodeResult]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for e in episodes:
+        if e.passed is False:
+            key = e.attribution or "(all skills correct; answer wrong)"
+            counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def build_report(
+    episodes: Sequence[EpisodeResult],
+    *,
+    run_id: str,
+    agents: Sequence[str] | None = None,
+    taxonomy: Any = None,
+    compare_agents: tuple[str, str] | None = None,
+    meta: dict[str, Any] | None = None,
+) -> EvalReport:
+    """Summaries per agent (in ``agents`` order) and, if asked, the paired comparison."""
+    by_agent = group_by_agent(episodes)
+    order = list(agents) if agents is not None else list(by_agent)
+    summaries = []
+    for name in order:
+        eps = by_agent.get(name, [])
+        summaries.append(
+            AgentSummary(
+                agent=name,
+                overall=RateRow(**rate_row(eps)),
+                per_k=per_k(eps),
+                per_skill=per_skill(eps),
+                per_community=per_community(eps, taxonomy) if taxonomy is not None else [],
+                attribution=_attribution(eps),
+                repeats=repeat_stats(eps),
+            )
+        )
+    comparison = None
+    if compare_agents is not None:
+        a, b = compare_agents
+        comparison = compare(by_agent.get(a, []), by_agent.get(b, []))
+        comparison = comparison.model_copy(update={"agent_a": a, "agent_b": b})
+    return EvalReport(
+        run_id=run_id,
+        tasks=len({e.task_id for e in episodes}),
+        episodes=len(episodes),
+        agents=summaries,
+        comparison=comparison,
+        meta=dict(meta or {}),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------------------------
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _ci(row: RateRow) -> str:
+    if row.ci_low is None or row.ci_high is None:
+        return "-"
+    return f"[{100 * row.ci_low:.1f}, {100 * row.ci_high:.1f}]"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out.extend("| " + " | ".join(r) + " |" for r in rows)
+    return out
+
+
+def _rate_cells(row: RateRow) -> list[str]:
+    return [
+        str(row.n),
+        _pct(row.pass_rate),
+        _ci(row),
+        _num(row.mean_coverage),
+        _num(row.mean_steps, 1),
+        _num(row.mean_oracle_steps, 1),
+        _num(row.mean_judge) if row.judged else "-",
+    ]
+
+
+_RATE_HEADERS = ["n", "pass", "95% CI", "coverage", "steps", "oracle steps", "judge"]
+
+
+def k_table(summary: AgentSummary) -> str:
+    """The per-k table alone (what ``steps quickstart`` prints)."""
+    rows = [[str(r.k), *_rate_cells(r)] for r in summary.per_k]
+    rows.append(["all", *_rate_cells(summary.overall)])
+    return "\n".join(_table(["k", *_RATE_HEADERS], rows))
+
+
+def to_markdown(report: EvalReport, *, max_skills: int = 50) -> str:
+    lines = [f"# Evaluation report `{report.run_id}`", ""]
+    lines.append(f"{report.tasks} tasks, {report.episodes} episodes.")
+    for s in report.agents:
+        lines += ["", f"## Agent `{s.agent}`", "", k_table(s), ""]
+        if s.overall.failures:
+            lines.append(
+                "Failures: " + ", ".join(f"{k} {v}" for k, v in s.overall.failures.items())
+            )
+            lines.append("")
+        if s.attribution:
+            lines.append("First skill got wrong (failure attribution):")
+            lines.append("")
+            lines += _table(["skill", "failures"], [[k, str(v)] for k, v in s.attribution.items()])
+            lines.append("")
+        if s.repeats is not None:
+            r = s.repeats
+            hats = ", ".join(f"pass^{j} {_pct(v)}" for j, v in r.pass_hat.items())
+            lines.append(
+                f"Repeats: {r.repeats} x {r.tasks} tasks; {hats}; per-repeat pass "
+                + ", ".join(_pct(x) for x in r.per_repeat)
+                + f"; std between repeats {_pct(r.std_between_repeats)};"
+                f" flaky tasks {_pct(r.flaky_share)}; noise s.e. {_pct(r.noise_se)}"
+            )
+            lines.append("")
+        if s.per_community:
+            lines.append("### Per top-level community")
+            lines.append("")
+            rows = [[c.community, str(len(c.skills)), *_rate_cells(c)] for c in s.per_community]
+            lines += _table(["community", "skills", *_RATE_HEADERS], rows)
+            lines.append("")
+        if s.per_skill:
+            lines.append("### Per skill")
+            lines.append("")
+            ranked = sorted(s.per_skill, key=lambda r: (r.pass_rate or 0.0, r.skill))
+            rows = [
+                [r.skill, str(r.n), _pct(r.pass_rate), _ci(r), _pct(r.covered_rate), str(r.blamed)]
+                for r in ranked[:max_skills]
+            ]
+            lines += _table(["skill", "n", "pass", "95% CI", "called correctly", "blamed"], rows)
+            if len(ranked) > max_skills:
+                lines.append(f"\n({len(ranked) - max_skills} more skills in the JSON report)")
+            lines.append("")
+    if report.comparison is not None:
+        c = report.comparison
+        lines += ["## Paired comparison", ""]
+        lines += _table(
+            ["", f"`{c.agent_b}` pass", f"`{c.agent_b}` fail"],
+            [
+                [f"`{c.agent_a}` pass", str(c.both), str(c.only_a)],
+                [f"`{c.agent_a}` fail", str(c.only_b), str(c.neither)],
+            ],
+        )
+        ci = f" (95% CI {_pct(c.diff_ci[0])} to {_pct(c.diff_ci[1])})" if c.diff_ci else ""
+        lines += [
+            "",
+            f"Pass rate {_pct(c.pass_rate_a)} vs {_pct(c.pass_rate_b)}, difference"
+            f" {_pct(c.diff)}{ci}; exact McNemar p = {c.p_mcnemar:.3g};"
+            f" sign test over {c.tasks} tasks p = {c.p_sign_tasks:.3g}. {c.verdict}.",
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_report(report: EvalReport, path: str | Path) -> None:
+    """Write JSON atomically (temp file, then rename) so a crash never leaves half a report."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(report.to_json() + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_report(path: str | Path) -> EvalReport:
+    return EvalReport.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))

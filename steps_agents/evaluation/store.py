@@ -1,0 +1,85 @@
+"""The durable record of a run: one JSON line per finished episode, appended as it finishes.
+
+LangGraph's checkpointer alone loses the branches of a ``Send`` fan-out that had finished when
+the process died (the whole superstep reruns on resume), so every finished episode is written
+here at once and a resumed run skips the episodes already in the file. Each line is written
+with a single ``write`` and flushed, so a SIGKILL can at worst leave a partial last line; loading
+drops it (and truncates it away) so the episode simply runs again.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO
+
+from pydantic import ValidationError
+
+from steps_agents.errors import InputError
+from steps_agents.evaluation.records import EpisodeResult
+
+
+class EpisodeStore:
+    """Append-only JSONL of :class:`EpisodeResult` for one run id."""
+
+    def __init__(self, path: str | Path, run_id: str) -> None:
+        self.path = Path(path)
+        self.run_id = run_id
+        self.results: dict[str, EpisodeResult] = {}
+        self._handle: IO[str] | None = None
+        self._load()
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        good_end = data.rfind(b"\n") + 1
+        if good_end < len(data):
+            # A partial last line from a killed writer: drop it so the episode reruns cleanly.
+            with open(self.path, "r+b") as handle:
+                handle.truncate(good_end)
+        for lineno, raw in enumerate(data[:good_end].splitlines(), start=1):
+            if not raw.strip():
+                continue
+            location = f"{self.path}:{lineno}"
+            try:
+                result = EpisodeResult.model_validate_json(raw)
+            except ValidationError as exc:
+                raise InputError(
+                    f"not an episode record ({exc.errors()[0].get('msg', 'invalid')});"
+                    " delete the file or use another --run-id",
+                    location=location,
+                ) from None
+            if result.run_id != self.run_id:
+                raise InputError(
+                    f"episode of run {result.run_id!r} in the file of run {self.run_id!r}",
+                    location=location,
+                )
+            self.results[result.key] = result
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.results
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def append(self, result: EpisodeResult) -> None:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Held open for the run (closed in close()): one open per run, not per episode.
+            self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+        self._handle.write(result.model_dump_json() + "\n")
+        self._handle.flush()  # in the OS after this: survives the process being killed
+        self.results[result.key] = result
+
+    def sync(self) -> None:
+        """fsync, for when the run ends (survives a power cut, too)."""
+        if self._handle is not None:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self.sync()
+            self._handle.close()
+            self._handle = None

@@ -217,3 +217,30 @@ def test_invalid_settings_are_rejected() -> None:
         client_for(ScriptedChatModel(script=["x"]), concurrency=0)
     with pytest.raises(ValueError, match="max_retries"):
         client_for(ScriptedChatModel(script=["x"]), max_retries=-1)
+
+
+def test_a_view_shares_cache_usage_and_slots_with_its_parent(tmp_path: Any) -> None:
+    model = ScriptedChatModel(script=["answer"], latency=0.02)
+    parent = client_for(model, concurrency=2, cache_path=tmp_path / "c.sqlite")
+    view = parent.view(model)  # the same model object, so one counter sees both clients' calls
+
+    async def both() -> None:
+        calls = [parent.ainvoke([HumanMessage(content=f"p{i}")]) for i in range(6)]
+        calls += [view.ainvoke([HumanMessage(content=f"v{i}")]) for i in range(6)]
+        await asyncio.gather(*calls)
+
+    asyncio.run(both())
+    assert model.calls == 12 and model.max_in_flight == 2  # one shared limit
+    assert parent.usage.calls == 12  # the view counts into the parent's usage
+    other = ScriptedChatModel(script=["other"])
+    tools_view = parent.view(other)
+    assert (
+        tools_view.invoke([HumanMessage(content="q")], cache_key_extra="tools:x").content == "other"
+    )
+    assert (
+        tools_view.invoke([HumanMessage(content="q")], cache_key_extra="tools:x").content == "other"
+    )
+    assert other.calls == 1 and parent.usage.cache_hits == 1  # it reads and writes the cache
+    tools_view.close()  # a no-op: the parent owns the cache and the loop
+    assert parent.cache is not None
+    parent.close()

@@ -19,6 +19,7 @@ propagates as itself; a structured answer still malformed after them raises
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import threading
 import weakref
@@ -70,6 +71,35 @@ def _one_line(problem: object) -> str:
     return (text.splitlines()[0] if text else type(problem).__name__)[:300]
 
 
+class _BackgroundLoop:
+    """An event loop on a daemon thread, started on first use, for sync callers."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        with self.lock:
+            if self.loop is None:
+                self.loop = asyncio.new_event_loop()
+                self.thread = threading.Thread(
+                    target=self.loop.run_forever, name=self.name, daemon=True
+                )
+                self.thread.start()
+            return self.loop
+
+    def stop(self) -> None:
+        with self.lock:
+            loop, thread = self.loop, self.thread
+            self.loop = self.thread = None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join()
+            loop.close()
+
+
 class ModelClient:
     """One chat model plus cache, concurrency limit, timeouts, retries and accounting."""
 
@@ -103,9 +133,8 @@ class ModelClient:
         self.usage = Usage()
         self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._semaphores = weakref.WeakKeyDictionary()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: threading.Thread | None = None
-        self._loop_lock = threading.Lock()
+        self._background = _BackgroundLoop(f"model-client-{spec}")
+        self._is_view = False
 
     @classmethod
     def from_model(
@@ -190,18 +219,27 @@ class ModelClient:
         For sync code that wants many calls in flight at once (``gather`` them in ``coro``).
         Do not call it from a coroutine already running on that loop (it would deadlock).
         """
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._background_loop())
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._background.get())
         return future.result()
+
+    def view(self, model: Any) -> ModelClient:
+        """A client for another model object that shares everything else with this one.
+
+        For a derived model such as ``client.model.bind_tools(tools)``: same spec, cache, usage
+        counters, concurrency slots (per loop) and background loop, so the run's limits and
+        accounting stay whole. Put what distinguishes the derived model (the tool schemas) in
+        ``cache_key_extra``. ``view.close()`` does nothing; close the parent.
+        """
+        other = copy.copy(self)
+        other.model = model
+        other._is_view = True
+        return other
 
     def close(self) -> None:
         """Stop the background loop (if sync calls started it) and close the cache."""
-        with self._loop_lock:
-            loop, thread = self._loop, self._loop_thread
-            self._loop = self._loop_thread = None
-        if loop is not None and thread is not None:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join()
-            loop.close()
+        if self._is_view:
+            return
+        self._background.stop()
         if self.cache is not None:
             self.cache.close()
             self.cache = None
@@ -220,17 +258,6 @@ class ModelClient:
         if semaphore is None:
             semaphore = self._semaphores[loop] = asyncio.Semaphore(self.concurrency)
         return semaphore
-
-    def _background_loop(self) -> asyncio.AbstractEventLoop:
-        with self._loop_lock:
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(
-                    target=loop.run_forever, name=f"model-client-{self.spec}", daemon=True
-                )
-                thread.start()
-                self._loop, self._loop_thread = loop, thread
-            return self._loop
 
     def _use_native(self, schema: type[BaseModel] | None) -> bool:
         if schema is None or self.structured == "json":
@@ -289,7 +316,11 @@ class ModelClient:
         """One request: ``(result, cache body, (input_tokens, output_tokens))``."""
         if native:
             assert schema is not None
-            model = self.model.model_copy(update=params) if params else self.model
+            model = self.model
+            if params:  # per-call settings (max_tokens, ...) as fields of a copy of the model
+                if not hasattr(model, "model_copy"):
+                    raise TypeError(f"{type(model).__name__} takes no per-call parameters")
+                model = model.model_copy(update=params)
             runnable = model.with_structured_output(schema, include_raw=True)
             try:
                 output = await asyncio.wait_for(runnable.ainvoke(messages), self.timeout)

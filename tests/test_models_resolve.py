@@ -144,3 +144,58 @@ def test_open_model_wraps_the_resolved_model(pm: Any) -> None:
         assert client.usage.calls == 1
     finally:
         client.close()
+
+
+@pytest.fixture
+def fake_langchain(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """A stand-in ``langchain.chat_models.init_chat_model`` that records how it was called."""
+    import importlib.machinery
+    import types
+
+    calls: list[dict[str, Any]] = []
+
+    def init_chat_model(model: str, *, model_provider: str | None = None, **kw: Any) -> Any:
+        calls.append({"model": model, "model_provider": model_provider, **kw})
+        if model_provider == "anthropic":
+            raise ImportError("Unable to import langchain_anthropic. Please install it.")
+        if model_provider == "openai" and model == "missing":
+            raise ImportError("Unable to import langchain_openai.")
+        if model_provider is None and not model.startswith("gpt-"):
+            raise ValueError(f"Unable to infer model provider for {model=}.\nmore text")
+        return FakeListChatModel(responses=[f"{model_provider}/{model}"])
+
+    package = types.ModuleType("langchain")
+    package.__spec__ = importlib.machinery.ModuleSpec("langchain", None)
+    sub = types.ModuleType("langchain.chat_models")
+    sub.init_chat_model = init_chat_model  # type: ignore[attr-defined]
+    package.chat_models = sub  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "langchain", package)
+    monkeypatch.setitem(sys.modules, "langchain.chat_models", sub)
+    return calls
+
+
+def test_provider_model_goes_through_init_chat_model(pm: Any, fake_langchain: list[Any]) -> None:
+    model = resolve_chat_model("openai:gpt-4o-mini", pm=pm, temperature=0.7, api_key=None)
+    assert model.invoke("q").content == "openai/gpt-4o-mini"
+    assert fake_langchain == [
+        {"model": "gpt-4o-mini", "model_provider": "openai", "temperature": 0.7}
+    ]
+    # ollama model names contain ':' themselves; only the first ':' splits
+    resolve_chat_model("ollama:llama3.1:8b", pm=pm)
+    assert fake_langchain[-1]["model"] == "llama3.1:8b"
+    # a bare name LangChain can place
+    resolve_chat_model("gpt-4o", pm=pm)
+    assert fake_langchain[-1] == {"model": "gpt-4o", "model_provider": None}
+
+
+def test_provider_errors_from_langchain_are_one_line(pm: Any, fake_langchain: list[Any]) -> None:
+    with pytest.raises(MissingExtraError, match="LangChain integration package: Unable to import"):
+        resolve_chat_model("anthropic:claude-sonnet-4-5", pm=pm)
+    with pytest.raises(MissingExtraError, match=r"steps-agents\[openai\]"):
+        resolve_chat_model("openai:missing", pm=pm)
+    with pytest.raises(InputError) as info:
+        resolve_chat_model("mystery-model", pm=pm)
+    assert (
+        str(info.value)
+        == "mystery-model: Unable to infer model provider for model='mystery-model'."
+    )

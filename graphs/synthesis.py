@@ -8,9 +8,9 @@
                 ^                            |                  |
                 |                            +------draft-------+
                 |                                               |
-             planner (deferred: runs once the wave drained) <- writer
+             planner (waits until the wave has drained) <------ writer
 
-- **planner** (deferred) decides how many items per k to start in the next wave from the target,
+- **planner** decides how many items per k to start in the next wave from the target,
   the observed acceptance rates and the budget, or stops;
 - **composer** turns the plan into work items (selector + the mode's ``compose``);
 - **generator** is the target of one ``Send`` per item; its ``Command`` sends the draft to the
@@ -27,7 +27,7 @@ context (:class:`~steps_agents.synthesis.context.SynthesisContext`), never in st
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
@@ -56,6 +56,7 @@ class SynthesisState(TypedDict, total=False):
     stats: Annotated[dict[str, Any], merge_stats]
     dry_waves: int
     calls: int
+    action: str
     stop_reason: str
 
 
@@ -74,8 +75,9 @@ class ItemState(TypedDict, total=False):
 
 
 def route_after_planner(state: SynthesisState) -> Literal["composer", "__end__"]:
-    """Stop when the planner gave a reason, otherwise compose the planned wave."""
-    return END if state.get("stop_reason") else "composer"
+    """Compose the planned wave; otherwise this branch ends (the run ends once the planner has
+    stopped and no branch is left; a planner that waits for the wave to drain just ends here)."""
+    return "composer" if state.get("action") == "compose" else "__end__"  # == END
 
 
 def fan_out(state: SynthesisState) -> list[Send] | Literal["planner"]:
@@ -90,14 +92,27 @@ def fan_out(state: SynthesisState) -> list[Send] | Literal["planner"]:
     ]
 
 
-def build_graph() -> StateGraph:
+def build_graph() -> StateGraph[SynthesisState, SynthesisContext, SynthesisState, SynthesisState]:
     """The uncompiled graph; compile it with a checkpointer (see the runner)."""
     builder = StateGraph(SynthesisState, context_schema=SynthesisContext)
-    builder.add_node("planner", planner, defer=True)
+    builder.add_node("planner", planner)
     builder.add_node("composer", composer)
-    builder.add_node("generator", generator, input_schema=ItemState, destinations=("critic", "writer"))
-    builder.add_node("critic", critic, input_schema=ItemState, destinations=("generator", "writer"))
-    builder.add_node("writer", writer, input_schema=ItemState)
+    # Branch nodes read ItemState (their Send payload), not the graph state; the casts are for
+    # langgraph's add_node overloads, which cannot pair a runtime-taking node with another
+    # input schema.
+    builder.add_node(
+        "generator",
+        cast(Any, generator),
+        input_schema=ItemState,
+        destinations=("critic", "writer"),
+    )
+    builder.add_node(
+        "critic",
+        cast(Any, critic),
+        input_schema=ItemState,
+        destinations=("generator", "writer"),
+    )
+    builder.add_node("writer", cast(Any, writer), input_schema=ItemState)
     builder.add_edge(START, "planner")
     builder.add_conditional_edges("planner", route_after_planner, ["composer", END])
     builder.add_conditional_edges("composer", fan_out, ["generator", "planner"])

@@ -1,1 +1,298 @@
-"""Built-in plugin: judges (being built)."""
+"""Built-in plugin: the synthesis judges ``format``, ``language``, ``coverage``, ``dedup``, ``rubric``.
+
+Each is registered as a factory ``cls(options)`` (options: ``[synth.judge_options.NAME]``) and
+follows :class:`steps_agents.synthesis.judging.Judge`. All abstain (return ``None``) when they
+cannot decide: no text to read, no model for a model judge, too little text for a language.
+
+- ``format``: chat structure (roles, non-empty contents, user first, assistant last, a length
+  bound) and, when the mode declares a ``draft_schema``, the draft validated against it;
+- ``language``: :func:`steps_agents.synthesis.language.detect_language` must find the run's
+  language (``--language``, default ``en``);
+- ``coverage``: is every claimed skill really exercised? Through a skill extractor
+  (``extractor = "lexicon"`` with its options) or, by default when a model is present, the
+  model answering per skill with evidence; passes when the covered fraction reaches
+  ``min_coverage`` (default 1.0);
+- ``dedup``: MinHash near-duplicate detection (:mod:`steps_agents.synthesis.dedup`) against the
+  samples accepted so far in the run and, with ``corpus = true`` (default), the corpus;
+- ``rubric``: the model scores the sample 1-10 with a rationale, SkillBench style; passes at
+  ``min_score`` (default 6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+import steps_agents
+from steps_agents.records import Verdict
+from steps_agents.synthesis.dedup import MinHashIndex
+from steps_agents.synthesis.judging import JudgeContext, JudgeInput
+from steps_agents.synthesis.language import detect_language
+
+ROLES = {"system", "user", "assistant", "tool"}
+
+
+def _not_revisable(**details: Any) -> dict[str, Any]:
+    return {"revisable": False, **details}
+
+
+class FormatJudge:
+    name = "format"
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.max_chars = int((options or {}).get("max_chars", 40_000))
+        self.min_turns = int((options or {}).get("min_turns", 2))
+
+    async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
+        schema = getattr(ctx.mode, "draft_schema", None)
+        if isinstance(schema, type) and issubclass(schema, BaseModel):
+            try:
+                schema.model_validate(sample.draft)
+            except ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(map(str, first.get("loc", ()))) or "draft"
+                return Verdict(
+                    judge=self.name, passed=False, reason=f"schema: {where}: {first['msg']}"
+                )
+        messages = list(sample.messages)
+        problems = []
+        if len(messages) < self.min_turns:
+            problems.append(f"{len(messages)} messages, need at least {self.min_turns}")
+        for i, message in enumerate(messages):
+            role, content = message.get("role"), message.get("content")
+            if role not in ROLES:
+                problems.append(f"message {i} has role {role!r}")
+            empty = not isinstance(content, str) or not content.strip()
+            if empty and not message.get("tool_calls"):
+                problems.append(f"message {i} is empty")
+        chat = [m.get("role") for m in messages if m.get("role") != "system"]
+        if chat and chat[0] != "user":
+            problems.append("the first non-system message is not from the user")
+        if chat and chat[-1] != "assistant":
+            problems.append("the last message is not from the assistant")
+        size = len(sample.text)
+        if size > self.max_chars:
+            problems.append(f"{size} characters, limit {self.max_chars}")
+        if problems:
+            return Verdict(judge=self.name, passed=False, reason="; ".join(problems))
+        return Verdict(judge=self.name, passed=True, reason="well-formed", details={"chars": size})
+
+
+class LanguageJudge:
+    name = "language"
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.language = (options or {}).get("language")
+        self.min_confidence = float((options or {}).get("min_confidence", 0.5))
+
+    async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
+        target = self.language or ctx.language
+        found = detect_language(sample.text)
+        if found is None or found.confidence < self.min_confidence:
+            return None
+        details = {"detected": found.language, "confidence": round(found.confidence, 3)}
+        if found.language == target:
+            return Verdict(judge=self.name, passed=True, reason=f"{target}", details=details)
+        return Verdict(
+            judge=self.name,
+            passed=False,
+            reason=f"written in {found.language}, expected {target}",
+            details=details,
+        )
+
+
+class SkillCheck(BaseModel):
+    skill: str
+    exercised: bool
+    evidence: str = ""
+
+
+class CoverageAnswer(BaseModel):
+    skills: list[SkillCheck] = Field(default_factory=list)
+
+
+COVERAGE_PROMPT = """\
+Here is a conversation between a user and an assistant, and a list of skills. For EACH skill, \
+say whether answering this conversation well genuinely requires that skill (exercised = true) \
+or whether it is absent or only mentioned in passing (exercised = false); quote or point to the \
+evidence in one short sentence.
+
+Skills:
+{skills}
+
+Conversation:
+{conversation}"""
+
+
+def _conversation(sample: JudgeInput) -> str:
+    return "\n\n".join(f"[{m.get('role')}]\n{m.get('content', '')}" for m in sample.messages)
+
+
+class CoverageJudge:
+    name = "coverage"
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        options = dict(options or {})
+        self.min_coverage = float(options.pop("min_coverage", 1.0))
+        self.method = str(options.pop("method", "auto"))
+        self.extractor_name = options.pop("extractor", None)
+        self.extractor_options = options
+        self._extractor: Any = None
+
+    def _extract(self, sample: JudgeInput, ctx: JudgeContext) -> set[str]:
+        from steps_agents.extract import ExtractorOptions, normalise_skills
+        from steps_agents.registry import get_extractor
+
+        if self._extractor is None:
+            opts = ExtractorOptions.model_validate(self.extractor_options)
+            self._extractor = get_extractor(str(self.extractor_name), ctx.pm)(opts)
+        # Only the conversation, never the claimed skills: a tags extractor must not echo them.
+        record = {"messages": [dict(m) for m in sample.messages]}
+        return set(normalise_skills(self._extractor.extract_batch([record])[0]))
+
+    async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
+        claimed = list(sample.item.skills)
+        method = self.method
+        if method == "auto":
+            method = "extractor" if self.extractor_name else "model" if ctx.model else "none"
+        if method == "extractor" and self.extractor_name:
+            from steps_agents.extract import normalise_skill
+
+            found = self._extract(sample, ctx)
+            missing = [s for s in claimed if normalise_skill(s) not in found]
+        elif method == "model" and ctx.model is not None:
+            listing = "\n".join(f"- {s}" for s in claimed)
+            prompt = COVERAGE_PROMPT.format(skills=listing, conversation=_conversation(sample))
+            answer = await ctx.model.ainvoke([("human", prompt)], schema=CoverageAnswer)
+            said = {check.skill.strip().lower(): check.exercised for check in answer.skills}
+            missing = [s for s in claimed if not said.get(s.strip().lower(), False)]
+        else:
+            return None
+        covered = 1.0 - len(missing) / max(len(claimed), 1)
+        details = {"method": method, "covered": round(covered, 3), "missing": missing}
+        if covered + 1e-9 >= self.min_coverage:
+            return Verdict(
+                judge=self.name,
+                passed=True,
+                score=covered,
+                reason="all skills exercised" if not missing else f"{covered:.0%} covered",
+                details=details,
+            )
+        return Verdict(
+            judge=self.name,
+            passed=False,
+            score=covered,
+            reason=f"skills not exercised: {', '.join(missing)}",
+            details=details,
+        )
+
+
+class DedupJudge:
+    name = "dedup"
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        options = dict(options or {})
+        self.threshold = float(options.get("threshold", 0.8))
+        self.use_corpus = bool(options.get("corpus", True))
+        self.max_corpus_records = int(options.get("max_corpus_records", 200_000))
+        self.index = MinHashIndex(
+            num_perm=int(options.get("num_perm", 64)),
+            bands=int(options.get("bands", 16)),
+            shingle=int(options.get("shingle", 3)),
+            seed=int(options.get("seed", 0)),
+        )
+        self._ready = False
+
+    def setup(self, ctx: JudgeContext) -> None:
+        if self._ready:
+            return
+        self._ready = True
+        for sample_id, text in ctx.accepted_texts:
+            self.index.add(f"run:{sample_id}", text)
+        if self.use_corpus and ctx.corpus:
+            from steps_agents.corpus import open_corpus
+            from steps_agents.extract import record_text
+
+            for n, (location, record) in enumerate(open_corpus(ctx.corpus, pm=ctx.pm)):
+                if n >= self.max_corpus_records:
+                    break
+                text = record_text(record)
+                if text.strip():
+                    self.index.add(f"corpus:{location}", text)
+
+    async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
+        self.setup(ctx)
+        # Compare the user side: a near-copy of a corpus prompt is the failure that matters.
+        text = "\n".join(sample.texts("user")) or sample.text
+        if not text.strip():
+            return None
+        match = self.index.nearest(text, exclude=f"run:{sample.item.id}")
+        if match is not None and match[1] >= self.threshold:
+            other, similarity = match
+            return Verdict(
+                judge=self.name,
+                passed=False,
+                score=similarity,
+                reason=f"near-duplicate of {other} (estimated Jaccard {similarity:.2f})",
+                details={"match": other, "similarity": round(similarity, 3)},
+            )
+        return Verdict(
+            judge=self.name,
+            passed=True,
+            score=match[1] if match else 0.0,
+            reason="no near-duplicate",
+        )
+
+    def observe(self, sample: JudgeInput) -> None:
+        text = "\n".join(sample.texts("user")) or sample.text
+        self.index.add(f"run:{sample.item.id}", text)
+
+
+class RubricAnswer(BaseModel):
+    rationale: str
+    score: int = Field(ge=1, le=10)
+
+
+RUBRIC_PROMPT = """\
+You are a strict grader of training data. Rate the assistant's answer in the conversation below \
+on a 1-10 scale for helpfulness, correctness, depth and how well it combines ALL of these \
+skills: {skills}. 10 = flawless expert answer using every skill; 6 = acceptable; 1 = useless. \
+Give a short rationale first, then the integer score.
+
+Conversation:
+{conversation}"""
+
+
+class RubricJudge:
+    name = "rubric"
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.min_score = float((options or {}).get("min_score", 6))
+
+    async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
+        if ctx.model is None:
+            return None
+        prompt = RUBRIC_PROMPT.format(
+            skills=", ".join(sample.item.skills), conversation=_conversation(sample)
+        )
+        answer = await ctx.model.ainvoke([("human", prompt)], schema=RubricAnswer)
+        passed = answer.score >= self.min_score
+        return Verdict(
+            judge=self.name,
+            passed=passed,
+            score=float(answer.score),
+            reason=f"score {answer.score}/10: {answer.rationale}"
+            if not passed
+            else answer.rationale,
+        )
+
+
+@steps_agents.hookimpl
+def register_judges(register: Any) -> None:
+    register(FormatJudge, name="format")
+    register(LanguageJudge, name="language")
+    register(CoverageJudge, name="coverage")
+    register(DedupJudge, name="dedup")
+    register(RubricJudge, name="rubric")

@@ -1,9 +1,161 @@
-"""``steps synth``: being built (see the open issue for this stage)."""
+"""``steps synth``: k-skill data synthesis with the LangGraph graph (planner, composer,
+generator, critic, writer), and ``steps synth export`` to reorder or convert the output.
+
+Flags override ``--config steps.toml`` (its ``[synth]`` table), which overrides the defaults.
+Exit codes: 0 done (target reached), 1 a run that stopped short (budget spent, no more
+combinations), 2 bad input, 130 interrupted (rerun with the same ``--run-id`` to resume).
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from typing import Any
+
+from steps_agents.models import add_model_arguments
+
+# Flags whose argparse default must stay None so that a config file value is not overridden.
+_OVERRIDES = [
+    "taxonomy",
+    "corpus",
+    "n",
+    "k",
+    "selector",
+    "beam",
+    "mode",
+    "model",
+    "base_url",
+    "api_key_env",
+    "temperature",
+    "concurrency",
+    "max_retries",
+    "timeout",
+    "structured",
+    "output",
+    "format",
+    "judges",
+    "judge_model",
+    "max_revisions",
+    "budget",
+    "wave_size",
+    "run_id",
+    "state_dir",
+    "seed",
+    "language",
+    "extractor",
+    "per_skill",
+]
 
 
 def add_parser(subparsers: Any) -> None:
-    """Not wired yet; this module is replaced by the stage's implementation."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "synth",
+        help="synthesise k-skill training samples (instruct, agentic, ...)",
+        description="Synthesise k-skill samples: selector -> seed examples -> model -> judges"
+        " -> JSONL. Resumable with --run-id.",
+    )
+    parser.add_argument("--config", metavar="TOML", help="steps.toml with a [synth] table")
+    parser.add_argument("--taxonomy", metavar="FILE", help="taxonomy JSON from `steps taxonomy`")
+    parser.add_argument("--corpus", metavar="SOURCE", help="corpus to draw seed examples from")
+    parser.add_argument("-n", type=int, metavar="N", help="accepted samples to produce")
+    parser.add_argument("--k", metavar="LO-HI", help="skills per sample, e.g. 2-7 (default)")
+    parser.add_argument("--selector", help="combination selector (default steps)")
+    parser.add_argument("--beam", type=int, help="selector beam width")
+    parser.add_argument("--mode", help="synthesis mode (default instruct)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="output JSONL (default synth.jsonl)")
+    parser.add_argument("--format", help="output format: messages (default), sharegpt, alpaca")
+    parser.add_argument(
+        "--judges", metavar="A,B", help="judges (default format,language,coverage,dedup)"
+    )
+    parser.add_argument(
+        "--judge-model", metavar="SPEC", help="model for model judges (default --model)"
+    )
+    parser.add_argument("--max-revisions", type=int, help="revision rounds per item (default 2)")
+    parser.add_argument("--budget", type=int, metavar="CALLS", help="model-call budget for the run")
+    parser.add_argument("--wave-size", type=int, help="items per wave (default 8 x concurrency)")
+    parser.add_argument("--run-id", help="run id; pass an interrupted run's id to resume it")
+    parser.add_argument("--state-dir", help="checkpoints and cache (default <output>.state/)")
+    parser.add_argument("--seed", type=int, help="random seed (default 0)")
+    parser.add_argument("--language", help="language of the samples (default en)")
+    parser.add_argument("--extractor", help="skill extractor for the corpus (default auto)")
+    parser.add_argument("--per-skill", type=int, help="seed examples kept per skill (default 3)")
+    parser.add_argument(
+        "--curriculum", action="store_true", default=None, help="mix k by the curriculum schedule"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", default=None, help="truncate an existing output"
+    )
+    parser.add_argument("--json", action="store_true", help="print the run report as JSON")
+    add_model_arguments(parser)
+    # add_model_arguments gives numeric defaults; None lets a config file value through.
+    parser.set_defaults(concurrency=None, max_retries=None, timeout=None, structured=None)
+    parser.set_defaults(handler=run)
+    commands = parser.add_subparsers(dest="synth_command", metavar="[export]")
+    export = commands.add_parser(
+        "export",
+        help="reorder (--curriculum) or convert (.parquet, dataset dir) a synth output",
+        description="Write a synth output again: curriculum order and/or Parquet (extra"
+        " parquet) or a Hugging Face dataset directory (extra hf).",
+    )
+    export.add_argument("source", help="a synth output JSONL")
+    export.add_argument(
+        "-o",
+        "--output",
+        dest="destination",
+        required=True,
+        help="FILE.jsonl, FILE.parquet or a directory",
+    )
+    export.add_argument(
+        "--curriculum", action="store_true", help="order by the curriculum schedule"
+    )
+    export.add_argument("--epochs", type=int, default=3, help="curriculum epochs (default 3)")
+    export.add_argument("--json", action="store_true", help="print a JSON summary")
+    export.set_defaults(handler=run_export)
+
+
+def config_from_args(args: argparse.Namespace) -> Any:
+    from steps_agents.synthesis.config import build_config
+
+    overrides = {name: getattr(args, name, None) for name in _OVERRIDES}
+    overrides["curriculum"] = args.curriculum
+    overrides["overwrite"] = args.overwrite
+    overrides["cache"] = False if args.no_cache else None
+    return build_config(args.config, overrides)
+
+
+def run(args: argparse.Namespace) -> int:
+    from steps_agents.synthesis.runner import run_synthesis
+
+    config = config_from_args(args)
+    if config.curriculum and not config.k_weights:
+        from steps_agents.selection.curriculum import DEFAULT_K, curriculum_k_weights
+
+        weights = dict(zip(DEFAULT_K, curriculum_k_weights(), strict=True))
+        config.k_weights = {k: w for k, w in weights.items() if config.k[0] <= k <= config.k[1]}
+    if not args.json:
+        print(
+            f"run {config.run_id or '(new)'}: {config.n} {config.mode} samples -> {config.output}",
+            file=sys.stderr,
+        )
+    report = run_synthesis(config)
+    if args.json:
+        print(json.dumps(report.model_dump(mode="json"), indent=1))
+    else:
+        print(report.text())
+        if report.stop_reason != "target reached":
+            print(f"resume or extend with: --run-id {report.run_id}", file=sys.stderr)
+    return 0 if report.stop_reason == "target reached" else 1
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from steps_agents.synthesis.export import export_samples
+
+    count = export_samples(
+        args.source, args.destination, curriculum=args.curriculum, epochs=args.epochs
+    )
+    if args.json:
+        print(json.dumps({"written": count, "output": args.destination}))
+    else:
+        print(f"wrote {count} samples to {args.destination}")
+    return 0

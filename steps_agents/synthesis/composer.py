@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from steps_agents.errors import InputError
 from steps_agents.modes import Uncomposable, WorkItem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,6 +27,32 @@ MAX_ROUNDS = 3
 def _reason_tag(reason: str) -> str:
     """The counted form of a reason: its text up to the first colon, trimmed."""
     return reason.split(":", 1)[0].strip()[:60] or "uncomposable"
+
+
+def _select(
+    ctx: SynthesisContext, n: int, k: int, seed: int, exclude: set[frozenset[str]]
+) -> list[Any]:
+    """Up to ``n`` new k-sets: the selector raises when it cannot find ``n``, so ask for fewer
+    (halving) before concluding that k is exhausted."""
+    cfg = ctx.config
+    while n >= 1:
+        try:
+            return list(
+                ctx.select(
+                    ctx.taxonomy,
+                    n=n,
+                    k=(k,),
+                    selector=cfg.selector,
+                    beam=cfg.beam,
+                    seed=seed,
+                    exclude=frozenset(exclude),
+                    corpus_counts=ctx.corpus_counts,
+                    pm=ctx.pm,
+                )
+            )
+        except InputError:
+            n //= 2
+    return []
 
 
 async def composer(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
@@ -43,16 +70,8 @@ async def composer(state: SynthesisState, runtime: Runtime[SynthesisContext]) ->
         for round_ in range(MAX_ROUNDS):
             if want <= 0:
                 break
-            combinations = ctx.select(
-                ctx.taxonomy,
-                n=want,
-                k=(k, k),
-                selector=cfg.selector,
-                beam=cfg.beam,
-                seed=cfg.seed + 7919 * wave + 104729 * round_ + k,
-                exclude=tuple(exclude),
-                corpus_counts=ctx.corpus_counts,
-                pm=ctx.pm,
+            combinations = _select(
+                ctx, want, k, cfg.seed + 7919 * wave + 104729 * round_ + k, exclude
             )
             fresh = [c for c in combinations if c.key() not in exclude]
             if not fresh:
@@ -77,6 +96,8 @@ async def composer(state: SynthesisState, runtime: Runtime[SynthesisContext]) ->
         "used": used,
         "dry_waves": 0 if items else int(state.get("dry_waves", 0)) + 1,
     }
+    stats: dict[str, Any] = {"launched": len(items)}
     if uncomposable:
-        update["stats"] = {"uncomposable": uncomposable, "uncomposable_reasons": dict(reasons)}
+        stats |= {"uncomposable": uncomposable, "uncomposable_reasons": dict(reasons)}
+    update["stats"] = stats
     return update

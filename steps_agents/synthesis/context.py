@@ -8,7 +8,7 @@ holds only JSON-serialisable plans, items, drafts and counters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,4 +88,4 @@ class SynthesisContext:
     monitor: Monitor = field(default_factory=Monitor)
     model_spec: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
-    corpus_counts: dict[str, int] | None = None
+    corpus_counts: Mapping[frozenset[str], int] | None = None

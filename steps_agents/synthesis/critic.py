@@ -62,9 +62,7 @@ async def critic(
             observe = getattr(judge, "observe", None)
             if observe is not None:
                 observe(sample)  # before any await: the next draft judged already sees it
-        return Command(
-            goto=Send("writer", {**branch, "verdicts": dumped, "decision": "accepted"})
-        )
+        return Command(goto=Send("writer", {**branch, "verdicts": dumped, "decision": "accepted"}))
     if revision < ctx.config.max_revisions and revisable(bad):
         update: dict[str, Any] = {
             "verdicts": dumped,

@@ -49,14 +49,14 @@ class JudgeContext(ModeContext):
     """Run-scoped things judges may use besides what modes get.
 
     ``mode`` is the synthesis mode object (its ``draft_schema``, if any, is what the format
-    judge validates); ``corpus`` the corpus source string; ``accepted_texts`` the texts of
-    samples already accepted on disk (a resumed run).
+    judge validates); ``corpus`` the corpus source string; ``accepted_texts`` the
+    ``(id, user text)`` of samples already accepted on disk (a resumed run).
     """
 
     mode: Any = None
     corpus: str | None = None
     extractor: str = "auto"
-    accepted_texts: Sequence[str] = field(default_factory=list)
+    accepted_texts: Sequence[tuple[str, str]] = field(default_factory=list)
 
 
 @runtime_checkable

@@ -1,7 +1,10 @@
 """The planner agent: how many items to start next, for which k, and when to stop.
 
-Runs once per wave, after every branch of the previous wave has been written (the node is
-deferred). It stops when ``n`` samples are accepted, the model-call budget is spent, or the
+Every writer branch triggers it, so it runs once per superstep while a wave drains; until the
+wave's last branch is written (``launched == finished``, both counted in ``stats``) it only says
+``"wait"``. LangGraph's ``defer=True`` cannot be used for this barrier: deferred nodes are
+released when no *edge-triggered* node is pending, which ignores branches created by ``Send``
+(measured with langgraph 1.2.24). It stops when ``n`` samples are accepted, the model-call budget is spent, or the
 composer found nothing new for two waves in a row. Otherwise it plans the next wave with
 :func:`plan_wave`.
 """
@@ -24,12 +27,13 @@ DRY_WAVES_BEFORE_STOP = 2
 def acceptance_rates(stats: Mapping[str, Any], ks: Sequence[int]) -> dict[int, float]:
     """Estimated acceptance probability per k.
 
-    Pooled rate with a uniform Beta(1, 1) prior: ``p = (a + 1) / (a + r + 2)``. Per k, a Beta
-    prior of weight 2 centred on the pooled rate: ``p_k = (a_k + 2p) / (a_k + r_k + 2)``, so a k
+    Pooled rate with a Beta(3, 1) prior (mean 0.75: most drafts of a decent model pass, and a
+    pessimistic prior would make the first wave overshoot): ``p = (a + 3) / (a + r + 4)``.
+    Per k, a Beta prior of weight 2 centred on the pooled rate: ``p_k = (a_k + 2p) / (a_k + r_k + 2)``, so a k
     with few observations follows the pool and one with many follows its own record.
     """
     a, r = int(stats.get("accepted", 0)), int(stats.get("rejected", 0))
-    pooled = (a + 1) / (a + r + 2)
+    pooled = (a + 3) / (a + r + 4)
     by_k = stats.get("by_k") or {}
     rates = {}
     for k in ks:
@@ -102,7 +106,10 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     cfg = ctx.config
     stats = state.get("stats") or {}
     accepted = int(stats.get("accepted", 0))
-    update: dict[str, Any] = {"calls": ctx.budget.spent(), "queue": []}
+    in_flight = int(stats.get("launched", 0)) - int(stats.get("finished", 0))
+    if in_flight > 0:
+        return {"action": "wait"}
+    update: dict[str, Any] = {"calls": ctx.budget.spent(), "queue": [], "action": "stop"}
     if accepted >= cfg.n:
         return update | {"stop_reason": "target reached", "plan": {}}
     if ctx.budget.exhausted():
@@ -124,4 +131,9 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     if not plan:
         return update | {"stop_reason": "budget spent", "plan": {}}
     wave = int(state.get("wave", 0)) + 1
-    return update | {"plan": {str(k): n for k, n in plan.items()}, "wave": wave, "stop_reason": ""}
+    return update | {
+        "plan": {str(k): n for k, n in plan.items()},
+        "wave": wave,
+        "stop_reason": "",
+        "action": "compose",
+    }

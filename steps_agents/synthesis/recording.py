@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from steps_agents.modes import WorkItem
 from steps_agents.records import Verdict
-from steps_agents.synthesis.records import Provenance, Sample
+from steps_agents.synthesis.records import Provenance, Sample, Status
 from steps_agents.synthesis.stats import outcome_stats
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,7 +51,7 @@ def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
         wave=int(branch.get("wave", 0)),
         versions=ctx.versions,
     )
-    status = "accepted" if branch.get("decision") == "accepted" else "rejected"
+    status: Status = "accepted" if branch.get("decision") == "accepted" else "rejected"
     return Sample(
         id=item.id,
         status=status,
@@ -67,17 +67,20 @@ async def writer(branch: ItemState, runtime: Runtime[SynthesisContext]) -> dict[
     ctx = runtime.context
     decision = branch.get("decision")
     if decision == "skipped":
-        return {"stats": {"skipped": 1}}
+        return {"stats": {"skipped": 1, "finished": 1}}
     if decision == "already":
         item = WorkItem.model_validate(branch["item"])
         on_disk = ctx.writer.get(item.id)
         assert on_disk is not None
         ctx.monitor.decided(on_disk.status)
-        return {"stats": outcome_stats(on_disk.status, on_disk.k, on_disk.reason_tag)}
+        delta = outcome_stats(on_disk.status, on_disk.k, on_disk.reason_tag)
+        return {"stats": delta | {"finished": 1}}
     sample = build_sample(branch, ctx)
-    ctx.writer.write(sample)
+    result = ctx.writer.write(sample, max_accepted=ctx.config.n)
+    if result == "surplus":
+        return {"stats": {"surplus": 1, "finished": 1}}
     ctx.monitor.decided(sample.status)
     delta = outcome_stats(
         sample.status, sample.provenance.k, sample.reason_tag, sample.provenance.revisions
     )
-    return {"stats": delta}
+    return {"stats": delta | {"finished": 1}}

@@ -55,8 +55,9 @@ class Sample(BaseModel):
 class RunReport(BaseModel):
     """What ``steps synth`` prints at the end (and ``--json`` emits).
 
-    ``acceptance_rate = accepted / (accepted + rejected)`` over decided items (items skipped
-    because the budget ran out are not decided and not counted).
+    ``acceptance_rate = (accepted + surplus) / (accepted + surplus + rejected)`` over judged
+    items; ``surplus`` are accepted drafts beyond the target (not written), ``skipped`` items
+    dropped unjudged because the budget ran out.
     """
 
     run_id: str
@@ -64,6 +65,8 @@ class RunReport(BaseModel):
     accepted: int
     rejected: int
     uncomposable: int
+    surplus: int = 0
+    skipped: int = 0
     acceptance_rate: float
     by_k: dict[str, dict[str, int]]
     rejection_reasons: dict[str, int]
@@ -81,7 +84,7 @@ class RunReport(BaseModel):
         """The human-readable report: a few aligned lines."""
         lines = [
             f"run {self.run_id}: {self.accepted}/{self.target} accepted, {self.rejected} rejected,"
-            f" {self.uncomposable} uncomposable ({self.stop_reason})",
+            f" {self.uncomposable} uncomposable, {self.surplus} surplus ({self.stop_reason})",
             f"  acceptance rate {self.acceptance_rate:.1%}, revisions {self.revisions},"
             f" waves {self.waves}, {self.elapsed_s:.1f}s",
         ]

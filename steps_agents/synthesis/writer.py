@@ -54,7 +54,9 @@ def _repair_and_read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise InputError(f"not a JSON line ({error.msg})", location=f"{path}:{number}") from None
+            raise InputError(
+                f"not a JSON line ({error.msg})", location=f"{path}:{number}"
+            ) from None
         if isinstance(record, dict):
             yield number, record
 
@@ -85,7 +87,7 @@ class SampleWriter:
         self.output, self.rejects = Path(output), Path(rejects)
         self.run_id, self.render, self.fsync = run_id, render, fsync
         self.decided: dict[str, Decided] = {}
-        self.accepted_texts: list[str] = []
+        self.accepted_texts: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         if overwrite:
@@ -93,6 +95,7 @@ class SampleWriter:
                 path.write_bytes(b"")
         self._load(self.output, "accepted")
         self._load(self.rejects, "rejected")
+        self._accepted = self.count("accepted")
         self._fds = {
             "accepted": os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
             "rejected": os.open(self.rejects, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
@@ -120,7 +123,7 @@ class SampleWriter:
                 reason_tag=str(record.get("reason_tag", "")),
             )
             if status == "accepted":
-                self.accepted_texts.append(_record_text(record))
+                self.accepted_texts.append((sample_id, _record_text(record, user_only=True)))
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -129,6 +132,10 @@ class SampleWriter:
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.decided.values() if d.status == status)
+
+    @property
+    def accepted(self) -> int:
+        return self._accepted
 
     def used_skill_sets(self) -> list[list[str]]:
         return [sorted(d.skills) for d in self.decided.values() if d.skills]
@@ -142,8 +149,13 @@ class SampleWriter:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def write(self, sample: Sample) -> bool:
-        """Append ``sample`` unless its id is already decided; return whether it was written."""
+    def write(self, sample: Sample, *, max_accepted: int | None = None) -> str:
+        """Append ``sample`` unless its id is already decided.
+
+        Returns ``"written"``, ``"duplicate"`` (id already on disk) or ``"surplus"`` (an accepted
+        sample beyond ``max_accepted``: the output then holds exactly the target count, however
+        many branches of the last wave were accepted at once).
+        """
         record = (
             self.render(sample)
             if sample.status == "accepted"
@@ -153,7 +165,13 @@ class SampleWriter:
         line = (json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
         with self._lock:
             if sample.id in self.decided:
-                return False
+                return "duplicate"
+            if (
+                sample.status == "accepted"
+                and max_accepted is not None
+                and self._accepted >= max_accepted
+            ):
+                return "surplus"
             fd = self._fds[sample.status]
             os.write(fd, line)
             if self.fsync:
@@ -163,7 +181,9 @@ class SampleWriter:
                 sample.status, prov.k, prov.skills, sample.reason, sample.reason_tag
             )
             self.written[sample.status] += 1
-        return True
+            if sample.status == "accepted":
+                self._accepted += 1
+        return "written"
 
     def close(self) -> None:
         for fd in self._fds.values():
@@ -177,14 +197,20 @@ class SampleWriter:
         self.close()
 
 
-def _record_text(record: dict[str, Any]) -> str:
-    """All message text of a rendered record, whatever its format (for dedup on resume)."""
+def _record_text(record: dict[str, Any], *, user_only: bool = False) -> str:
+    """The message text of a rendered record, whatever its format (for dedup on resume);
+    ``user_only`` keeps the user side, which is what the dedup judge compares."""
     parts: list[str] = []
     for key in ("messages", "conversations"):
         for turn in record.get(key) or ():
-            if isinstance(turn, dict):
-                parts.append(str(turn.get("content", turn.get("value", ""))))
-    for key in ("instruction", "input", "output"):
+            if not isinstance(turn, dict):
+                continue
+            role = turn.get("role", turn.get("from"))
+            if user_only and role not in ("user", "human"):
+                continue
+            parts.append(str(turn.get("content", turn.get("value", ""))))
+    keys = ("instruction", "input") if user_only else ("instruction", "input", "output")
+    for key in keys:
         if record.get(key):
             parts.append(str(record[key]))
     return "\n".join(parts)

@@ -262,3 +262,7 @@ def looping_policy(messages: list[BaseMessage]) -> AIMessage:
     return AIMessage(
         content="", tool_calls=[{"name": "add", "args": {"a": turn, "b": 1}, "id": f"c{turn}"}]
     )
+
+
+# A module-level model for the ``model:helpers_evaluation:REPLAY_MODEL`` spec (module:attribute).
+REPLAY_MODEL = PolicyChatModel(policy=replay_policy(calc_tasks()))

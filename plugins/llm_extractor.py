@@ -114,12 +114,18 @@ class LLMExtractor:
         return self._keep(answer.skills)
 
     async def _extract(self, texts: list[str]) -> list[list[str]]:
-        results: list[list[str]] = [[] for _ in texts]
-        async for i, skills in default_executor().amap(
-            self._one, list(enumerate(texts)), concurrency=self.client.concurrency
+        # Identical texts in one batch (common in scraped corpora) cost one request: they would
+        # all miss the cache together, since none has finished when the others start.
+        first_index: dict[str, int] = {}
+        for i, text in enumerate(texts):
+            first_index.setdefault(text[: self.max_chars], i)
+        unique = [(i, texts[i]) for i in first_index.values()]
+        answers: dict[int, list[str]] = {}
+        async for position, skills in default_executor().amap(
+            self._one, unique, concurrency=self.client.concurrency
         ):
-            results[i] = skills
-        return results
+            answers[unique[position][0]] = skills
+        return [list(answers[first_index[text[: self.max_chars]]]) for text in texts]
 
     def extract_batch(self, records: Sequence[Mapping[str, Any]]) -> list[list[str]]:
         texts = []

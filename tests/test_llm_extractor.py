@@ -136,3 +136,13 @@ def test_through_the_extraction_pipeline(tmp_path: Path) -> None:
     found = list(iter_skill_sets(str(corpus), "llm", options(tmp_path)))
     assert [loc for loc, _, _ in found] == [f"{corpus}:{i}" for i in (1, 2, 3)]
     assert found[1][2] == ["data visualisation", "reading comprehension", "sql querying"]
+
+
+def test_identical_texts_in_a_batch_cost_one_call(tmp_path: Path) -> None:
+    CALLS["n"] = 0
+    extractor = LLMExtractor(options(tmp_path))
+    same = {"instruction": "Plot a chart and test it"}
+    got = extractor.extract_batch([same, RECORDS[0], same, dict(same)])
+    assert got[0] == got[2] == got[3] and got[0] is not got[2]
+    assert CALLS["n"] == 2
+    extractor.close()

@@ -244,3 +244,15 @@ def test_a_view_shares_cache_usage_and_slots_with_its_parent(tmp_path: Any) -> N
     tools_view.close()  # a no-op: the parent owns the cache and the loop
     assert parent.cache is not None
     parent.close()
+
+
+def test_sync_invoke_from_the_clients_own_loop_fails_loudly_instead_of_deadlocking() -> None:
+    client = client_for(ScriptedChatModel(script=["ok"]))
+
+    async def nested() -> Any:
+        return client.invoke([HumanMessage(content="q")])
+
+    with pytest.raises(RuntimeError, match="await ainvoke"):
+        client.run(nested())
+    assert client.invoke([HumanMessage(content="q")]).content == "ok"
+    client.close()

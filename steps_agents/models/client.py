@@ -219,7 +219,11 @@ class ModelClient:
         For sync code that wants many calls in flight at once (``gather`` them in ``coro``).
         Do not call it from a coroutine already running on that loop (it would deadlock).
         """
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self._background.get())
+        loop = self._background.get()
+        if threading.current_thread() is self._background.thread:
+            coro.close()
+            raise RuntimeError("ModelClient.invoke/run called from its own loop; await ainvoke")
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, loop)
         return future.result()
 
     def view(self, model: Any) -> ModelClient:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
+from helpers_selection import small_trees
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from steps_agents.selection import conditional_entropy, covered_nodes, gain, set_information
 from steps_agents.selection.synthetic import random_taxonomy
 from steps_agents.taxonomy import Taxonomy, TaxonomyNode
-from helpers_selection import small_trees
 
 
 def two_triangles() -> Taxonomy:

@@ -1,0 +1,106 @@
+"""``steps eval``: the report files, resume, and one-line errors for bad task files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers_evaluation import calc_tasks, plugin_manager, write_tasks_file
+
+import steps_agents.plugin_manager as plugin_manager_module
+from steps_agents.cli import main
+
+
+@pytest.fixture(autouse=True)
+def calc_world(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI uses the process-wide plugin manager; give it the test world."""
+    monkeypatch.setattr(plugin_manager_module, "_DEFAULT", plugin_manager())
+
+
+def _args(tmp_path: Path, tasks: Path, *extra: str) -> list[str]:
+    return [
+        "eval",
+        str(tasks),
+        "-o",
+        str(tmp_path / "report.json"),
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--no-progress",
+        *extra,
+    ]
+
+
+def test_eval_writes_reports_and_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = write_tasks_file(tmp_path / "tasks.jsonl", calc_tasks())
+    md = tmp_path / "report.md"
+    argv = _args(
+        tmp_path,
+        tasks,
+        "--agent",
+        "oracle",
+        "--compare",
+        "random",
+        "--repeat",
+        "2",
+        "--markdown",
+        str(md),
+    )
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert "agent oracle" in out.out and "| all | 10 | 100.0% |" in out.out
+    assert "exact McNemar" in out.out and "run id eval-" in out.err
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [a["agent"] for a in report["agents"]] == ["oracle", "random"]
+    assert report["agents"][0]["repeats"]["pass_hat"]["2"] == 1.0
+    assert report["comparison"]["only_a"] >= 9
+    assert "## Paired comparison" in md.read_text()
+    # The same command again: the same run id, nothing reruns.
+    assert main([*argv, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["run_id"] == report["run_id"] and again["meta"]["resumed_episodes"] == 20
+    # --fresh starts over.
+    assert main([*argv, "--json", "--fresh"]) == 0
+    assert json.loads(capsys.readouterr().out)["meta"]["resumed_episodes"] == 0
+
+
+def _bad_file(tmp_path: Path, bad_line: str) -> Path:
+    good = [t.model_dump_json() for t in calc_tasks()[:2]]
+    path = tmp_path / "tasks.jsonl"
+    path.write_text("\n".join([good[0], good[1], bad_line]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda rec: "{not json", "malformed JSON"),
+        (lambda rec: json.dumps({**rec, "world": "atlantis"}), "unknown world 'atlantis'"),
+        (
+            lambda rec: json.dumps({**rec, "oracle": [{**rec["oracle"][0], "tool": "teleport"}]}),
+            "teleport",
+        ),
+        (lambda rec: json.dumps({**rec, "id": "t1"}), "appears twice"),
+    ],
+)
+def test_bad_task_file_is_a_one_line_error_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mutate: object, message: str
+) -> None:
+    record = json.loads(calc_tasks()[2].model_dump_json())
+    tasks = _bad_file(tmp_path, mutate(record))  # type: ignore[operator]
+    assert main(_args(tmp_path, tasks, "--agent", "oracle")) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("error: ")
+    assert f"{tasks}:3" in err and message in err
+
+
+def test_flag_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tasks = write_tasks_file(tmp_path / "tasks.jsonl", calc_tasks())
+    assert main(_args(tmp_path, tasks, "--agent", "nobody")) == 2
+    assert "unknown agent 'nobody'" in capsys.readouterr().err
+    assert main(_args(tmp_path, tasks, "--agent", "oracle", "--repeat", "0")) == 2
+    assert "--repeat" in capsys.readouterr().err
+    assert main(_args(tmp_path, tmp_path / "none.jsonl", "--agent", "oracle")) == 2
+    assert "does not exist" in capsys.readouterr().err

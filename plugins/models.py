@@ -2,6 +2,14 @@
 
 One ``trylast`` implementation of ``resolve_chat_model``, so any user plugin answers first. It
 only picks the form; :mod:`steps_agents.models.resolve` does the work.
+
+A third-party resolver looks the same, without ``trylast``::
+
+    @steps_agents.hookimpl
+    def resolve_chat_model(spec, options):
+        if spec.startswith("mycloud:"):
+            return MyCloudChat(model=spec.removeprefix("mycloud:"), **options)
+        return None  # not mine: let the next plugin try
 """
 
 from __future__ import annotations

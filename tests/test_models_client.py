@@ -210,6 +210,7 @@ def test_usage_merge_keeps_models_apart() -> None:
     assert totals["calls"] == 2 and totals["output_tokens"] == 3
     assert set(totals["by_model"]) == {"scripted", "judge"}
     assert totals["by_model"]["judge"]["input_tokens"] == 2
+    assert a.usage.summary() == "2 calls, 0 cache hits, 0 retries, 0 failures, 3 tokens in / 3 out"
 
 
 def test_invalid_settings_are_rejected() -> None:

@@ -56,6 +56,19 @@ class Usage(Counts):
         for spec, counts in list(other.by_model.items()):
             self.add(spec, **counts.as_dict())
 
+    def summary(self) -> str:
+        """One line for a run report, e.g. ``12 calls, 3 cache hits, 1 retry, 0 failures,
+        1,234 tokens in / 567 out``."""
+        retries = "retry" if self.retries == 1 else "retries"
+        failures = "failure" if self.failures == 1 else "failures"
+        calls = "call" if self.calls == 1 else "calls"
+        hits = "cache hit" if self.cache_hits == 1 else "cache hits"
+        return (
+            f"{self.calls} {calls}, {self.cache_hits} {hits}, {self.retries} {retries},"
+            f" {self.failures} {failures}, {self.input_tokens:,} tokens in /"
+            f" {self.output_tokens:,} out"
+        )
+
     def as_dict(self) -> dict[str, Any]:
         with self._lock:
             totals: dict[str, Any] = {name: int(getattr(self, name)) for name in COUNTERS}

@@ -12,7 +12,7 @@ With ``--lexicon FILE`` the answer is constrained to that vocabulary: the allowe
 the prompt, and names outside it are dropped from the answer (after normalisation).
 
 ``options.extra`` may carry ``base_url``, ``api_key_env``, ``temperature`` (default 0),
-``concurrency``, ``max_retries``, ``timeout``, ``max_skills`` (default 8) and ``max_chars`` (the
+``concurrency``, ``max_retries``, ``timeout``, ``backoff``, ``max_skills`` (default 8) and ``max_chars`` (the
 text is cut to this many characters, default 6000).
 """
 
@@ -76,6 +76,7 @@ class LLMExtractor:
             concurrency=int(extra.get("concurrency", 8)),
             max_retries=int(extra.get("max_retries", 4)),
             timeout=float(extra.get("timeout", 120.0)),
+            backoff=float(extra.get("backoff", 0.5)),
         )
         system = SYSTEM_PROMPT.format(max_skills=self.max_skills)
         if self.vocabulary:

@@ -65,7 +65,7 @@ def options(tmp_path: Path, **kw: Any) -> ExtractorOptions:
     return ExtractorOptions(
         model="test_llm_extractor:make_keyword_model",
         cache_path=tmp_path / "llm-cache.sqlite",
-        extra={"max_retries": 1, **kw.pop("extra", {})},
+        extra={"max_retries": 1, "backoff": 0.0, **kw.pop("extra", {})},
         **kw,
     )
 

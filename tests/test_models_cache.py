@@ -132,3 +132,48 @@ def test_answers_survive_sigkill_and_are_shared_across_processes(tmp_path: Path)
     reopened = ResponseCache(path)
     assert reopened.get("key-0") is not None and reopened.get("missing") is None
     reopened.close()
+
+
+_RUN = textwrap.dedent(
+    """
+    import asyncio, os, signal, sys
+    sys.path.insert(0, sys.argv[3])
+    from langchain_core.messages import HumanMessage
+    from steps_agents.models import ModelClient
+    from test_models_fakes import ScriptedChatModel
+
+    model = ScriptedChatModel(script=['{"text": "t", "score": 1}'])
+    client = ModelClient.from_model(model, spec="scripted", cache_path=sys.argv[1])
+    kill_after = int(sys.argv[2])
+
+    class Answer(__import__("pydantic").BaseModel):
+        text: str
+        score: int
+
+    async def main():
+        for i in range(20):
+            await client.ainvoke([HumanMessage(content=f"item {i}")], schema=Answer)
+            if model.calls == kill_after:
+                os.kill(os.getpid(), signal.SIGKILL)
+        print(model.calls, client.usage.cache_hits)
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_a_killed_run_resumed_repeats_no_finished_call(tmp_path: Path) -> None:
+    path, tests_dir = tmp_path / "run.sqlite", str(Path(__file__).parent)
+    killed = subprocess.run(
+        [sys.executable, "-c", _RUN, str(path), "12", tests_dir], capture_output=True, timeout=60
+    )
+    assert killed.returncode == -signal.SIGKILL
+    resumed = subprocess.run(
+        [sys.executable, "-c", _RUN, str(path), "-1", tests_dir],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    calls, hits = map(int, resumed.stdout.split())
+    assert (calls, hits) == (8, 12)  # 20 items: 12 answered before the kill, 8 left

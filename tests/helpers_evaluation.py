@@ -266,3 +266,27 @@ def looping_policy(messages: list[BaseMessage]) -> AIMessage:
 
 # A module-level model for the ``model:helpers_evaluation:REPLAY_MODEL`` spec (module:attribute).
 REPLAY_MODEL = PolicyChatModel(policy=replay_policy(calc_tasks()))
+
+
+def toolworld_tasks(per_k: Mapping[int, int], *, seed: int = 0, pm: Any = None) -> list[Task]:
+    """Tasks composed by the built-in ``toolworld`` for random skill sets (``per_k[k]`` of each k)."""
+    import random
+
+    from steps_agents.registry import get_skill_world
+    from steps_agents.worlds import try_compose
+
+    world = get_skill_world("toolworld", pm)
+    names = sorted(s.name for s in world.tool_specs())
+    rng = random.Random(seed)
+    out: list[Task] = []
+    for k, n in sorted(per_k.items()):
+        made, attempt = 0, 0
+        while made < n:
+            attempt += 1
+            if attempt > 200 * n:
+                raise RuntimeError(f"toolworld composed only {made} of {n} tasks with k={k}")
+            task, _ = try_compose(world, rng.sample(names, k), rng.randrange(1 << 30))
+            if task is not None and task.id not in {t.id for t in out}:
+                out.append(task)
+                made += 1
+    return out

@@ -143,8 +143,17 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         meta={"tasks_file": str(args.tasks), "agents": specs, "judge": args.judge},
     )
+    usage = {
+        spec: a.client.usage.as_dict() for spec, a in agents.items() if getattr(a, "client", None)
+    }
     if judge is not None:
+        usage["judge"] = judge.usage.as_dict()
         judge.close()
+    for agent in agents.values():
+        if getattr(agent, "client", None) is not None:
+            agent.client.close()  # type: ignore[attr-defined]
+    if usage:
+        report.meta["model_usage"] = usage
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     write_report(report, output)

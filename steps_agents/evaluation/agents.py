@@ -182,6 +182,7 @@ class ToolLoopAgent:
         self.name = name
         self.system_prompt = system_prompt
         self._invoke = invoke
+        self.client: Any = None  # the ModelClient behind ``invoke``, when there is one
 
     async def _ask(self, bound: Any, messages: list[BaseMessage]) -> AIMessage:
         if self._invoke is not None:

@@ -143,15 +143,14 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         meta={"tasks_file": str(args.tasks), "agents": specs, "judge": args.judge},
     )
-    usage = {
-        spec: a.client.usage.as_dict() for spec, a in agents.items() if getattr(a, "client", None)
-    }
+    clients = {spec: getattr(a, "client", None) for spec, a in agents.items()}
+    usage = {spec: c.usage.as_dict() for spec, c in clients.items() if c is not None}
     if judge is not None:
         usage["judge"] = judge.usage.as_dict()
         judge.close()
-    for agent in agents.values():
-        if getattr(agent, "client", None) is not None:
-            agent.client.close()  # type: ignore[attr-defined]
+    for client in clients.values():
+        if client is not None:
+            client.close()
     if usage:
         report.meta["model_usage"] = usage
     output = Path(args.output)

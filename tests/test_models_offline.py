@@ -131,3 +131,11 @@ def test_bad_flags_are_input_errors(argv: list[str], where: str) -> None:
     with pytest.raises(InputError) as info:
         client_from_args(parse(argv), cache_path=None)
     assert str(info.value).startswith(where)
+
+
+def test_words_come_from_the_task_not_the_instructions() -> None:
+    structured = OfflineEchoModel().with_structured_output(Sample)
+    answer = structured.invoke([("system", "SYSTEMWORD " * 50), ("human", "alpha beta gamma")])
+    assert "SYSTEMWORD" not in answer.model_dump_json()
+    other = structured.invoke([("system", "different rules"), ("human", "alpha beta gamma")])
+    assert other != answer  # the whole prompt still seeds the choices

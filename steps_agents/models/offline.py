@@ -5,7 +5,7 @@ rerun gives byte-identical output. It understands nothing:
 
 - a plain call answers with the text of the last human message (an echo);
 - a structured call (``with_structured_output(schema)``) answers with an instance of the schema
-  filled in from the JSON Schema alone: strings are runs of words taken from the prompt, numbers
+  filled in from the JSON Schema alone: strings are runs of words taken from the last human message, numbers
   lie inside the declared bounds, enums and literals cycle through their values along a list
   (so a list of ``role`` fields alternates ``user``/``assistant``), lists get two items (or their
   declared minimum). Every choice is drawn from ``random.Random(sha256(prompt))``, so the same
@@ -60,11 +60,11 @@ def _last_human(messages: Sequence[BaseMessage]) -> str:
 class _Filler:
     """Fills a JSON Schema with deterministic values drawn from the prompt's words."""
 
-    def __init__(self, root: Mapping[str, Any], prompt: str) -> None:
+    def __init__(self, root: Mapping[str, Any], prompt: str, source: str | None = None) -> None:
         self.root = root
         digest = hashlib.sha256(prompt.encode("utf-8")).digest()
         self.rng = random.Random(int.from_bytes(digest[:8], "big"))
-        self.words = _WORD.findall(prompt) or ["offline"]
+        self.words = _WORD.findall(prompt if source is None else source) or ["offline"]
 
     def _deref(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
         while "$ref" in node:
@@ -147,9 +147,10 @@ class _Filler:
         return None
 
 
-def fill_schema(schema: Mapping[str, Any], prompt: str) -> Any:
-    """A deterministic value for JSON Schema ``schema`` seeded by ``prompt`` (see module doc)."""
-    return _Filler(schema, prompt).value(schema)
+def fill_schema(schema: Mapping[str, Any], prompt: str, source: str | None = None) -> Any:
+    """A deterministic value for JSON Schema ``schema``: choices seeded by ``prompt``, words
+    taken from ``source`` (default: the prompt itself)."""
+    return _Filler(schema, prompt, source).value(schema)
 
 
 class OfflineEchoModel(BaseChatModel):
@@ -190,7 +191,7 @@ class OfflineEchoModel(BaseChatModel):
         def answer(value: LanguageModelInput) -> Any:
             messages = self._convert_input(value).to_messages()
             prompt = "\n".join(_text(m) for m in messages)
-            data = fill_schema(json_schema, prompt)
+            data = fill_schema(json_schema, prompt, _last_human(messages))
             raw = self._answer(messages, json.dumps(data, sort_keys=True))
             parsed = schema.model_validate(data)
             return {"raw": raw, "parsed": parsed, "parsing_error": None} if include_raw else parsed

@@ -118,6 +118,16 @@ def test_retry_classification(error: BaseException, retryable: bool) -> None:
     assert is_retryable(error) is retryable
 
 
+def test_httpx_transport_errors_are_retried() -> None:
+    httpx = pytest.importorskip("httpx")
+    request = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    assert is_retryable(httpx.ConnectError("refused", request=request))
+    assert is_retryable(httpx.RemoteProtocolError("eof", request=request))
+    assert is_retryable(httpx.ReadTimeout("slow", request=request))
+    response = httpx.Response(401, request=request)
+    assert not is_retryable(httpx.HTTPStatusError("no", request=request, response=response))
+
+
 def test_status_lookup_prefers_the_exception_then_its_response() -> None:
     assert status_of(_Status(418)) == 418
     assert status_of(ResponseHolder(503)) == 503

@@ -7,7 +7,8 @@ Classification is generic, so it works for any provider SDK without importing it
 - otherwise the class names in the exception's MRO: ``RateLimit``, ``Timeout``,
   ``APIConnection``, ``Connection``, ``InternalServer``, ``ServiceUnavailable``, ``Overloaded``,
   ``ServerError``, ``TooManyRequests`` mark retryable errors (openai, anthropic, httpx, ...);
-- ``asyncio.TimeoutError``/``TimeoutError`` and ``ConnectionError`` are retryable.
+- ``asyncio.TimeoutError``/``TimeoutError``, ``ConnectionError`` and (when httpx is installed)
+  ``httpx.TransportError`` (connect, read, write, pool and protocol errors) are retryable.
 
 Everything else (bad request, authentication, a bug) propagates at once.
 
@@ -49,8 +50,18 @@ def status_of(error: BaseException) -> int | None:
     return None
 
 
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx comes with langchain-core's dependencies
+        return ()
+    return (httpx.TransportError,)
+
+
 def is_retryable(error: BaseException) -> bool:
     if isinstance(error, asyncio.TimeoutError | TimeoutError | ConnectionError):
+        return True
+    if isinstance(error, _transport_errors()):
         return True
     status = status_of(error)
     if status is not None:

@@ -1,1 +1,17 @@
-"""Built-in plugin: toolworld (being built)."""
+"""Built-in plugin: the ``toolworld`` executable skill world and its bundled corpus path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import steps_agents
+
+CORPUS_PATH = Path(__file__).parent / "toolworld_impl" / "data" / "trajectories.jsonl.gz"
+
+
+@steps_agents.hookimpl
+def register_skill_worlds(register: Any) -> None:
+    from steps_agents.plugins.toolworld_impl import ToolWorld
+
+    register(ToolWorld(), name="toolworld")

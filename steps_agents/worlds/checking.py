@@ -209,15 +209,15 @@ def check(task: Task, answer: Any, final_state: Mapping[str, Any] | None) -> Che
         where = "/".join(map(str, fact.path))
         try:
             value = resolve_path(final_state or {}, list(fact.path), what=f"state {where}")
-            ok = compare(value, fact.expected, fact.rule, fact.tolerance)
+            ok = not fact.absent and compare(value, fact.expected, fact.rule, fact.tolerance)
             missing = False
         except ToolError:
-            value, ok, missing = None, False, True
+            value, ok, missing = None, fact.absent, not fact.absent
         details.append(
             {
                 "what": f"state {where}",
                 "passed": ok,
-                "expected": fact.expected,
+                "expected": "(absent)" if fact.absent else fact.expected,
                 "got": value,
                 "missing": missing,
             }

@@ -128,12 +128,14 @@ class AnswerPart(BaseModel):
 
 
 class StateCheck(BaseModel):
-    """The final world state at ``path`` must equal ``expected`` under ``rule``."""
+    """The final world state at ``path`` must equal ``expected`` under ``rule``; with
+    ``absent=True`` the path must not exist (something was deleted)."""
 
     model_config = ConfigDict(frozen=True)
 
     path: list[str | int]
-    expected: Any
+    expected: Any = None
+    absent: bool = False
     rule: Rule = "exact"
     tolerance: float = 1e-6
     description: str = ""

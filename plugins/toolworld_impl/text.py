@@ -1,0 +1,163 @@
+"""Domain ``text``: counting, extracting and rewriting text."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from steps_agents.plugins.toolworld_impl.base import (
+    NoValue,
+    Param,
+    Tool,
+    pick,
+    registrar,
+    round_num,
+)
+
+TOOLS: list[Tool] = []
+tool = registrar(TOOLS, "text")
+
+TEXT = {"type": "string"}
+NUMBER_RE = re.compile(r"(?<![\w.:-])-?\d+(?:\.\d+)?(?![\w:-])")
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+SHORT_TEXTS = [
+    "Ship 12 boxes on 2026-04-02 and 7 more on 2026-04-09; contact ops@acme.com.",
+    "Invoice 4410 totals 1280.50 EUR, due 2026-03-30. Questions: billing@globex.com",
+    "The team closed 37 tickets this week and 41 last week.",
+]
+MULTILINE_TEXTS = [
+    "deploy api on monday\nreview budget draft\nbook venue for the offsite\nreview api latency",
+    "milk 2\neggs 12\ncoffee beans 1\nmilk powder 3",
+    "ERROR disk full on node 4\nINFO backup done\nERROR timeout on node 7\nWARN slow query",
+]
+NEW_WORDS = ["approved", "pending", "urgent", "archived", "reviewed"]
+
+
+def s_text(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
+    return str(pick(SHORT_TEXTS, rng))
+
+
+def s_lines(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
+    return str(pick(MULTILINE_TEXTS, rng))
+
+
+def _words(text: str) -> list[str]:
+    return sorted({w.strip(".,:;#()") for w in text.split()} - {""})
+
+
+def s_old(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
+    words = [w for w in _words(str(args.get("text", ""))) if w.isalpha() and len(w) >= 4]
+    return str(pick(words, rng))
+
+
+def s_new(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
+    return str(pick(NEW_WORDS, rng))
+
+
+def s_keyword(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
+    lines = [line for line in str(args.get("text", "")).splitlines() if line.strip()]
+    if len(lines) < 2:
+        raise NoValue("find_lines needs text with several lines")
+    words = [w.lower() for w in _words(pick(lines, rng)) if w.isalpha() and len(w) >= 4]
+    return str(pick(words, rng))
+
+
+@tool(
+    "text.word_count",
+    "Number of whitespace-separated words in a text.",
+    params=[Param("text", TEXT, s_text, "text")],
+    returns="integer",
+    phrase="count the words in {text}",
+    rule="numeric",
+)
+def word_count(state: dict[str, Any], args: Mapping[str, Any]) -> int:
+    return len(str(args["text"]).split())
+
+
+@tool(
+    "text.char_count",
+    "Number of characters in a text (spaces included).",
+    params=[Param("text", TEXT, s_text, "text")],
+    returns="integer",
+    phrase="count the characters in {text}",
+    rule="numeric",
+)
+def char_count(state: dict[str, Any], args: Mapping[str, Any]) -> int:
+    return len(str(args["text"]))
+
+
+@tool(
+    "text.extract_numbers",
+    "All numbers written in a text, in order (dates, times and ids are not numbers).",
+    params=[Param("text", TEXT, s_text, "text")],
+    returns="list[number]",
+    phrase="extract the numbers from {text}",
+)
+def extract_numbers(state: dict[str, Any], args: Mapping[str, Any]) -> list[float | int]:
+    return [round_num(float(m)) for m in NUMBER_RE.findall(str(args["text"]))]
+
+
+@tool(
+    "text.extract_emails",
+    "All email addresses in a text, in order of first appearance.",
+    params=[Param("text", TEXT, s_text, "text")],
+    returns="list[email]",
+    phrase="extract the email addresses from {text}",
+)
+def extract_emails(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
+    return list(dict.fromkeys(m.rstrip(".") for m in EMAIL_RE.findall(str(args["text"]))))
+
+
+@tool(
+    "text.extract_dates",
+    "All ISO dates (YYYY-MM-DD) in a text, in order of first appearance.",
+    params=[Param("text", TEXT, s_text, "text")],
+    returns="list[date]",
+    phrase="extract the dates from {text}",
+)
+def extract_dates(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
+    return list(dict.fromkeys(DATE_RE.findall(str(args["text"]))))
+
+
+@tool(
+    "text.uppercase",
+    "The text in upper case.",
+    params=[Param("text", TEXT, s_text, "text")],
+    returns="text",
+    phrase="convert {text} to upper case",
+)
+def uppercase(state: dict[str, Any], args: Mapping[str, Any]) -> str:
+    return str(args["text"]).upper()
+
+
+@tool(
+    "text.replace",
+    "Replace every occurrence of a word or phrase (case-sensitive) in a text.",
+    params=[
+        Param("text", TEXT, s_text, "text"),
+        Param("old", {"type": "string", "minLength": 1}, s_old, None),
+        Param("new", TEXT, s_new, None),
+    ],
+    returns="text",
+    phrase="replace every {old} with {new} in {text}",
+)
+def replace(state: dict[str, Any], args: Mapping[str, Any]) -> str:
+    return str(args["text"]).replace(str(args["old"]), str(args["new"]))
+
+
+@tool(
+    "text.find_lines",
+    "The lines of a text that contain a keyword (case-insensitive).",
+    params=[
+        Param("text", TEXT, s_lines, "text"),
+        Param("keyword", {"type": "string", "minLength": 1}, s_keyword, None),
+    ],
+    returns="list[string]",
+    phrase="find the lines containing {keyword} in {text}",
+)
+def find_lines(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
+    keyword = str(args["keyword"]).lower()
+    return [line for line in str(args["text"]).splitlines() if keyword in line.lower()]

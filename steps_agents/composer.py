@@ -1,0 +1,505 @@
+"""Compose an executable k-skill task: a plan (chain or DAG) that uses exactly the k tools.
+
+Works for any world that, besides :class:`~steps_agents.worlds.SkillWorld`, can sample a
+realistic literal for a parameter from a state and phrase a call (:class:`ComposableWorld`).
+
+Algorithm, for one attempt (``attempts`` tries with fresh seeded states and orders):
+
+1. **Order** the k tools so each can, where possible, consume an earlier result: static
+   feedability ``a -> b`` holds when a part of ``a``'s result (the whole value, a record field,
+   the first list element -- :meth:`TypeRules.paths`) is assignable to a port of ``b`` (or to an
+   element of a list port). A random greedy walk prefers tools fed by those already placed.
+2. **Build** step by step on a working copy of the state: for each port, candidate feeds are
+   earlier results of a compatible type, not yet consumed ones and ones from another connected
+   component first; the remaining parameters get sampled literals. The call is executed (in
+   the sandbox); a :class:`ToolError` or an empty result means "try the next feed choice".
+3. **Accept** when every step ran and the steps form one connected DAG (for k >= 2); results
+   nobody consumes are the *sinks*.
+4. **Check**: each non-mutating sink becomes an answer part (rule from the tool, else numeric
+   for numbers and exact otherwise); mutating sinks are answer parts only when their tool
+   declares a rule. Every leaf of the state that changed between the initial and the final
+   state becomes a :class:`StateCheck` (deleted keys as ``absent``).
+5. **Verify**: the oracle is re-run on a fresh copy of the initial state and must pass the
+   checker (so the task is deterministic) before the task is returned.
+
+Failure raises :class:`CompositionError` naming the most frequent obstacle.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from steps_agents.tasks import render_instruction
+from steps_agents.worlds import (
+    AnswerPart,
+    Checker,
+    CompositionError,
+    OracleStep,
+    SkillWorld,
+    StateCheck,
+    Task,
+    ToolError,
+    ToolSpec,
+    TypeRules,
+    check,
+    execute_tool,
+    run_oracle,
+    validate_args,
+    world_type_rules,
+)
+
+__all__ = [
+    "ComposableWorld",
+    "ComposeOptions",
+    "NoSample",
+    "compose_task",
+    "FlowPlan",
+    "plan_flows",
+    "state_diff",
+    "task_id",
+]
+
+
+class NoSample(Exception):
+    """A world's sampler has no suitable literal for a parameter in this state."""
+
+
+class ComposableWorld(SkillWorld, Protocol):
+    def sample_arg(
+        self,
+        tool: str,
+        param: str,
+        state: Mapping[str, Any],
+        rng: random.Random,
+        args: Mapping[str, Any],
+    ) -> Any:
+        """A realistic literal for ``param`` of ``tool`` given the state and the arguments chosen
+        so far (fed values included); raise :class:`NoSample` when there is none."""
+        ...
+
+    def phrase(self, tool: str) -> str:
+        """The instruction template of a tool, with ``{param}`` placeholders."""
+        ...
+
+    def answer_rule(self, tool: str) -> str | None:
+        """The comparison rule for this tool's result as an answer, or ``None`` for the default."""
+        ...
+
+
+@dataclass(frozen=True)
+class ComposeOptions:
+    attempts: int = 30
+    max_answer_chars: int = 400
+    require_connected: bool = True
+    feed_choices: int = 8
+
+
+class _Retry(Exception):
+    pass
+
+
+_ABSENT = object()
+
+
+def state_diff(
+    before: Any, after: Any, path: tuple[Any, ...] = ()
+) -> list[tuple[tuple[Any, ...], Any]]:
+    """Changed leaves between two JSON states: ``[(path, new value or _ABSENT)]``. Dicts are
+    walked key by key; any other changed value (a list, a scalar) is one leaf."""
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        out: list[tuple[tuple[Any, ...], Any]] = []
+        for key in sorted(set(before) | set(after), key=str):
+            if key not in after:
+                out.append(((*path, key), _ABSENT))
+            elif key not in before:
+                out.append(((*path, key), after[key]))
+            elif before[key] != after[key]:
+                out.extend(state_diff(before[key], after[key], (*path, key)))
+        return out
+    return [] if before == after else [(path, after)]
+
+
+def task_id(world: str, version: str, skills: Sequence[str], seed: int) -> str:
+    text = "|".join([world, version, ",".join(sorted(skills)), str(seed)])
+    return f"{world}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
+
+
+def _port_feeds(src: ToolSpec, dst: ToolSpec, rules: TypeRules) -> dict[str, bool]:
+    """Ports of ``dst`` that a part of ``src``'s result can feed -> ``True`` if only as a list
+    element (several sources may then share the port), ``False`` if as the whole value."""
+    parts = [t for _, t in rules.paths(src.returns, src.fields)]
+    out: dict[str, bool] = {}
+    for name, port in dst.ports.items():
+        if any(rules.assignable(t, port) for t in parts):
+            out[name] = False
+        elif any(rules.element_of(t, port) for t in parts):
+            out[name] = True
+    return out
+
+
+class _Components:
+    """Union-find: the weakly connected parts of a data flow."""
+
+    def __init__(self, items: Sequence[str] = ()) -> None:
+        self.parent: dict[str, str] = {x: x for x in items}
+
+    def add(self, x: str) -> None:
+        self.parent.setdefault(x, x)
+
+    def find(self, x: str) -> str:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def count(self) -> int:
+        return len({self.find(x) for x in self.parent})
+
+
+@dataclass(frozen=True)
+class FlowPlan:
+    """A type-level plan: the call order and, per tool, the ``(port, source tool)`` feeds."""
+
+    order: tuple[str, ...]
+    feeds: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+
+    def feeds_of(self, tool: str) -> tuple[tuple[str, str], ...]:
+        return dict(self.feeds).get(tool, ())
+
+    def sinks(self) -> int:
+        sources = {src for _, fs in self.feeds for _, src in fs}
+        return sum(1 for t in self.order if t not in sources)
+
+
+def plan_flows(
+    skills: Sequence[str],
+    specs: Mapping[str, ToolSpec],
+    rules: TypeRules,
+    rng: random.Random,
+    tries: int = 64,
+) -> tuple[int, list[FlowPlan]]:
+    """``(fewest components, plans reaching it)``: random spanning forests of the feed graph.
+
+    The feed graph has an edge ``a -> b`` per port of ``b`` that a part of ``a``'s result fits.
+    A randomised Kruskal pass keeps an edge when it joins two components and the port is free
+    (a list port takes up to three element feeds, any other port one feed); a spanning tree
+    is a DAG, so a random topological order of it is a valid call order. Plans with the fewest
+    components come first, then those with the fewest sinks (the answer has one part per sink).
+    When even the best plan leaves several components, no choice of values can join the tools.
+    """
+    edges = [
+        (a, b, port, element)
+        for a in skills
+        for b in skills
+        if a != b
+        for port, element in _port_feeds(specs[a], specs[b], rules).items()
+    ]
+    best = len(skills) + 1
+    found: dict[FlowPlan, int] = {}
+    for _ in range(tries):
+        rng.shuffle(edges)
+        comps = _Components(skills)
+        used: dict[tuple[str, str], int] = {}
+        chosen: list[tuple[str, str, str]] = []
+        for a, b, port, element in edges:
+            n = used.get((b, port), 0)
+            if comps.find(a) == comps.find(b) or n >= (3 if element else 1) or n < 0:
+                continue
+            used[(b, port)] = n + 1 if element else -1  # -1: taken by a whole value
+            comps.union(a, b)
+            chosen.append((a, b, port))
+        count = comps.count()
+        if count > best:
+            continue
+        if count < best:
+            best, found = count, {}
+        plan = _topological(skills, chosen, rng)
+        found.setdefault(plan, plan.sinks())
+    plans = sorted(found, key=lambda p: found[p])
+    return best, plans
+
+
+def _topological(
+    skills: Sequence[str], chosen: Sequence[tuple[str, str, str]], rng: random.Random
+) -> FlowPlan:
+    indegree = {t: 0 for t in skills}
+    feeds: dict[str, list[tuple[str, str]]] = {t: [] for t in skills}
+    for a, b, port in chosen:
+        indegree[b] += 1
+        feeds[b].append((port, a))
+    ready = sorted(t for t in skills if indegree[t] == 0)
+    order: list[str] = []
+    while ready:
+        tool = ready.pop(rng.randrange(len(ready)))
+        order.append(tool)
+        for a, b, _ in chosen:
+            if a == tool:
+                indegree[b] -= 1
+                if indegree[b] == 0:
+                    ready.append(b)
+    return FlowPlan(
+        order=tuple(order),
+        feeds=tuple((t, tuple(sorted(feeds[t]))) for t in order if feeds[t]),
+    )
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+_Cand = tuple[str, Any, bool]  # (reference, value, as list element)
+
+
+class _Plan:
+    def __init__(self) -> None:
+        self.steps: list[OracleStep] = []
+        self.results: dict[str, Any] = {}
+        self.step_of: dict[str, str] = {}  # tool -> step id
+        self.consumed: set[str] = set()
+        self.paths: dict[str, list[tuple[str, str]]] = {}
+        self.final: dict[str, Any] = {}
+
+
+def _source_values(plan: _Plan, sid: str, port: str, rules: TypeRules) -> list[_Cand]:
+    """The parts of step ``sid``'s result that fit ``port``: whole values and exact types first."""
+    out: list[tuple[float, _Cand]] = []
+    for suffix, typ in plan.paths[sid]:
+        whole = rules.assignable(typ, port)
+        element = not whole and rules.element_of(typ, port)
+        if not (whole or element):
+            continue
+        value: Any = plan.results[sid]
+        try:
+            for part in [p for p in suffix.split(".") if p]:
+                value = value[int(part)] if part.isdigit() else value[part]
+        except (KeyError, IndexError, TypeError):
+            continue
+        if _empty(value):
+            continue
+        score = (0.5 if suffix else 0.0) + (0.0 if typ == port or element else 0.3)
+        out.append((score, (sid + suffix, value, element)))
+    return [c for _, c in sorted(out, key=lambda x: x[0])]
+
+
+def _feed_choices(
+    spec: ToolSpec,
+    flow: FlowPlan,
+    tool: str,
+    plan: _Plan,
+    rules: TypeRules,
+    rng: random.Random,
+    limit: int,
+) -> list[dict[str, list[_Cand]]]:
+    """Value-level choices for the planned feeds of ``tool``: per port one candidate per source."""
+    per_port: dict[str, list[list[_Cand]]] = {}
+    for port, source in flow.feeds_of(tool):
+        options = _source_values(plan, plan.step_of[source], spec.ports[port], rules)
+        if not options:
+            return []
+        per_port.setdefault(port, []).append(options)
+    choices: list[dict[str, list[_Cand]]] = []
+    for attempt in range(limit):
+        choice: dict[str, list[_Cand]] = {}
+        for port, sources in per_port.items():
+            picked = [
+                opts[0] if attempt == 0 else opts[rng.randrange(len(opts))] for opts in sources
+            ]
+            if len(picked) > 1 and not all(c[2] for c in picked):
+                picked = [c for c in picked if c[2]] or picked[:1]
+            choice[port] = picked
+        if choice not in choices:
+            choices.append(choice)
+    return choices or [{}]
+
+
+def _build(
+    world: ComposableWorld,
+    specs: Mapping[str, ToolSpec],
+    rules: TypeRules,
+    flow: FlowPlan,
+    initial: dict[str, Any],
+    rng: random.Random,
+    options: ComposeOptions,
+) -> _Plan:
+    plan = _Plan()
+    work = copy.deepcopy(initial)
+    for index, tool in enumerate(flow.order, start=1):
+        sid = f"s{index}"
+        spec = specs[tool]
+        done = False
+        for feeds in _feed_choices(spec, flow, tool, plan, rules, rng, options.feed_choices):
+            args_lit: dict[str, Any] = {}
+            args_ref: dict[str, Any] = {}
+            try:
+                for param, picked in feeds.items():  # fed values first: samplers may read them
+                    if picked[0][2]:
+                        extra = world.sample_arg(tool, param, work, rng, args_lit)
+                        extras = (
+                            list(extra)[: max(0, 3 - len(picked))]
+                            if isinstance(extra, list)
+                            else []
+                        )
+                        args_lit[param] = [c[1] for c in picked] + extras
+                        args_ref[param] = [{"$ref": c[0]} for c in picked] + extras
+                    else:
+                        args_lit[param] = picked[0][1]
+                        args_ref[param] = {"$ref": picked[0][0]}
+                for param in spec.parameters.get("properties", {}):
+                    if param not in feeds:
+                        literal = world.sample_arg(tool, param, work, rng, args_lit)
+                        args_lit[param] = literal
+                        args_ref[param] = literal
+                ordered = list(spec.parameters.get("properties", {}))
+                args_lit = {p: args_lit[p] for p in ordered if p in args_lit}
+                args_ref = {p: args_ref[p] for p in ordered if p in args_ref}
+                validate_args(spec, args_lit)
+                trial = copy.deepcopy(work)
+                result = execute_tool(world, trial, tool, args_lit)
+            except (NoSample, ToolError):
+                continue
+            if _empty(result):
+                continue
+            work = trial
+            for picked in feeds.values():
+                for ref, _, _ in picked:
+                    plan.consumed.add(ref.split(".")[0])
+            plan.steps.append(OracleStep(id=sid, tool=tool, args=args_ref, result=result))
+            plan.results[sid] = result
+            plan.step_of[tool] = sid
+            plan.paths[sid] = rules.paths(spec.returns, spec.fields)
+            done = True
+            break
+        if not done:
+            raise _Retry(f"no executable arguments for {tool}")
+    plan.final = work
+    return plan
+
+
+def _default_rule(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "numeric"
+    return "exact"
+
+
+def _checker(
+    world: ComposableWorld,
+    specs: Mapping[str, ToolSpec],
+    plan: _Plan,
+    initial: dict[str, Any],
+    final: dict[str, Any],
+    options: ComposeOptions,
+) -> Checker:
+    answer: list[AnswerPart] = []
+    for step in plan.steps:
+        if step.id in plan.consumed:
+            continue
+        declared = world.answer_rule(step.tool)
+        if specs[step.tool].mutates and declared is None:
+            continue
+        if len(json.dumps(step.result, default=str)) > options.max_answer_chars:
+            raise _Retry(f"answer of {step.tool} is too long")
+        rule = declared or _default_rule(step.result)
+        tolerance = 1e-3 if rule == "numeric" else 1e-6
+        answer.append(
+            AnswerPart(
+                key=step.id,
+                step=step.id,
+                value=step.result,
+                rule=rule,  # type: ignore[arg-type]
+                tolerance=tolerance,
+            )
+        )
+    state: list[StateCheck] = []
+    for path, value in state_diff(initial, final):
+        if value is _ABSENT:
+            state.append(StateCheck(path=list(path), absent=True))
+        else:
+            state.append(StateCheck(path=list(path), expected=value))
+    if not answer and not state:
+        raise _Retry("the plan produces neither an answer nor a state change")
+    return Checker(answer=answer, state=state)
+
+
+def compose_task(
+    world: ComposableWorld,
+    skills: Sequence[str],
+    seed: int,
+    *,
+    options: ComposeOptions | None = None,
+    provenance: Mapping[str, Any] | None = None,
+) -> Task:
+    """A verified task whose oracle uses each of ``skills`` exactly once; raise
+    :class:`CompositionError` with the most frequent obstacle when no attempt works."""
+    options = options or ComposeOptions()
+    specs = {spec.name: spec for spec in world.tool_specs()}
+    skills = list(dict.fromkeys(skills))
+    unknown = [s for s in skills if s not in specs]
+    if unknown:
+        raise CompositionError(f"world {world.name!r} has no tool {unknown[0]!r}")
+    if not skills:
+        raise CompositionError("an empty combination has nothing to compose")
+    rules = world_type_rules(world)
+    digest = hashlib.sha256("|".join([str(seed), *sorted(skills)]).encode()).digest()
+    rng = random.Random(int.from_bytes(digest[:8], "big"))
+    obstacles: Counter[str] = Counter()
+    best, flows = plan_flows(skills, specs, rules, rng)
+    if best > 1 and (options.require_connected or not flows):
+        raise CompositionError(
+            f"cannot compose {', '.join(skills)}: no tool's result type fits another's inputs"
+            f" well enough to join them into one data flow ({best} separate parts at best)"
+        )
+    for attempt in range(options.attempts):
+        state_seed = rng.randrange(2**31)
+        initial = world.new_state(state_seed)
+        flow = flows[attempt % len(flows)]
+        try:
+            plan = _build(world, specs, rules, flow, initial, rng, options)
+            checker = _checker(world, specs, plan, initial, plan.final, options)
+        except _Retry as exc:
+            obstacles[str(exc)] += 1
+            continue
+        draft = Task(
+            id=task_id(world.name, world.version, skills, seed),
+            k=len(skills),
+            skills=skills,
+            world=world.name,
+            world_version=world.version,
+            seed=seed,
+            initial_state=initial,
+            instruction="(pending)",
+            tools=[specs[s] for s in skills],
+            oracle=plan.steps,
+            checker=checker,
+            provenance={
+                "composer": "steps_agents.composer",
+                "attempt": attempt,
+                "state_seed": state_seed,
+                "edges": [
+                    list(edge)
+                    for edge in sorted({(ref, s.id) for s in plan.steps for ref in s.refs()})
+                ],
+                **dict(provenance or {}),
+            },
+        )
+        instruction = render_instruction(draft.oracle, world.phrase, checker.answer, checker.state)
+        task = draft.model_copy(update={"instruction": instruction})
+        answer, state, _ = run_oracle(world, task)
+        outcome = check(task, answer, state)
+        if not outcome.passed:  # nondeterminism: never hand out a task the oracle fails
+            obstacles[f"oracle replay failed the checker: {outcome.reason}"] += 1
+            continue
+        return task
+    common = obstacles.most_common(1)[0][0] if obstacles else "no attempt made"
+    raise CompositionError(
+        f"cannot compose {', '.join(skills)} after {options.attempts} attempts: {common}"
+    )

@@ -25,14 +25,12 @@ import os
 import random
 import re
 import time
-from collections.abc import Iterable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-
-from steps_agents.records import Combination
+from pydantic import PrivateAttr
 
 EN_WORDS = [
     "the",
@@ -177,6 +175,12 @@ class SynthFakeModel(BaseChatModel):
     counter: str | None = None
     malformed_skills: list[str] = []
     language: str = "en"
+    _seen: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def prompts(self) -> list[str]:
+        """Every prompt this model answered (all messages joined), in call order."""
+        return self._seen
 
     @property
     def _llm_type(self) -> str:
@@ -185,15 +189,16 @@ class SynthFakeModel(BaseChatModel):
     def _answer(self, messages: list[BaseMessage]) -> str:
         text = "\n".join(str(m.content) for m in messages)
         digest = hashlib.sha1(text.encode()).hexdigest()[:12]
+        skills = _skills_from(text)
+        self._seen.append(text)
         if self.counter:
             with open(self.counter, "a", encoding="utf-8") as handle:
                 schema = next(
                     (s for s in ("InstructDraft", "CoverageAnswer", "RubricAnswer") if s in text),
                     "text",
                 )
-                handle.write(f"{digest} {schema}\n")
+                handle.write(f"{digest} {schema} {','.join(sorted(skills))}\n")
                 handle.flush()
-        skills = _skills_from(text)
         if "CoverageAnswer" in text:
             return json.dumps({"skills": [{"skill": s, "exercised": True} for s in skills]})
         if "RubricAnswer" in text:
@@ -240,13 +245,19 @@ def slow_model() -> SynthFakeModel:
     )
 
 
-def count_calls(path: str | os.PathLike[str], schema: str | None = None) -> int:
+def read_calls(path: str | os.PathLike[str]) -> list[tuple[str, str, frozenset[str]]]:
+    """The counter file as ``(prompt digest, schema, skills)`` per call."""
     try:
         with open(path, encoding="utf-8") as handle:
             lines = handle.read().splitlines()
     except FileNotFoundError:
-        return 0
-    return sum(1 for line in lines if schema is None or line.endswith(" " + schema))
+        return []
+    out = []
+    for line in lines:
+        digest, schema, *rest = line.split(" ")
+        skills = frozenset(rest[0].split(",")) if rest and rest[0] else frozenset()
+        out.append((digest, schema, skills))
+    return out
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
@@ -255,31 +266,3 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             return [json.loads(line) for line in handle if line.strip()]
     except FileNotFoundError:
         return []
-
-
-def toy_select(
-    taxonomy: Any,
-    *,
-    n: int,
-    k: Iterable[int],
-    selector: str = "toy",
-    seed: int = 0,
-    exclude: Iterable[frozenset[str]] = (),
-    **_: Any,
-) -> list[Combination]:
-    """A deterministic stand-in selector: the first ``n`` unused k-sets of a seeded shuffle."""
-    skills = list(taxonomy.skills)
-    k_value = next(iter(k))
-    excluded = set(exclude)
-    rng = random.Random(seed)
-    out: list[Combination] = []
-    for _ in range(50 * n + 50):
-        if len(out) >= n:
-            break
-        combo = tuple(sorted(rng.sample(skills, k_value)))
-        key = frozenset(combo)
-        if key in excluded:
-            continue
-        excluded.add(key)
-        out.append(Combination(skills=combo, k=k_value, gain=1.0, selector=selector))
-    return out

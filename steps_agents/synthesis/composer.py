@@ -87,8 +87,8 @@ async def composer(state: SynthesisState, runtime: Runtime[SynthesisContext]) ->
                     reasons[_reason_tag(result.reason)] += 1
                     continue
                 assert isinstance(result, WorkItem)
-                if ctx.writer.get(result.id) is not None:
-                    continue  # decided on disk already (a restart without a checkpoint)
+                # An item already decided on disk (a replayed wave) still goes out: the generator
+                # sends it straight to the writer, which counts it without writing it again.
                 items.append(result.model_dump(mode="json"))
                 want -= 1
     update: dict[str, Any] = {

@@ -104,8 +104,11 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     """Decide the next wave or stop; returns a partial state update."""
     ctx = runtime.context
     cfg = ctx.config
-    stats = state.get("stats") or {}
-    accepted = int(stats.get("accepted", 0))
+    stats = dict(state.get("stats") or {})
+    # The writer's files are the durable truth; the checkpointed counters can lag them after
+    # a kill (async checkpoints), and planning from a lagging count would overshoot forever.
+    accepted = max(int(stats.get("accepted", 0)), ctx.writer.accepted)
+    stats["accepted"] = accepted
     in_flight = int(stats.get("launched", 0)) - int(stats.get("finished", 0))
     if in_flight > 0:
         return {"action": "wait"}

@@ -198,7 +198,9 @@ async def arun_synthesis(
             snapshot = await graph.aget_state(thread)
             resumed = bool(snapshot.values)
             ctx.budget.base = int(snapshot.values.get("calls", 0)) if resumed else 0
-            if snapshot.next:
+            # ``snapshot.tasks``, not ``snapshot.next``: with Send branches pending, langgraph
+            # 1.2 can report an empty ``next`` for a checkpoint that still has tasks to run.
+            if snapshot.tasks:
                 graph_input: Any = None  # continue the interrupted superstep
             elif resumed:
                 graph_input = {"stop_reason": ""}  # a finished run asked for more: plan again
@@ -225,7 +227,9 @@ def _report(
     resumed: bool,
 ) -> RunReport:
     stats = values.get("stats") or {}
-    accepted, rejected = int(stats.get("accepted", 0)), int(stats.get("rejected", 0))
+    # The files are the durable record; the checkpointed counters may lag them after a kill.
+    accepted = max(int(stats.get("accepted", 0)), writer.accepted)
+    rejected = max(int(stats.get("rejected", 0)), writer.count("rejected"))
     surplus = int(stats.get("surplus", 0))
     usage: dict[str, Any] = {}
     if model is not None:

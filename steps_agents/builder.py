@@ -33,12 +33,14 @@ from steps_agents.entropy import (
 )
 from steps_agents.merge_heap import greedy_merge
 from steps_agents.progress import Progress
+from steps_agents.refine import move_sweeps
 from steps_agents.skillgraph import SkillGraph
 from steps_agents.taxonomy import Taxonomy, TaxonomyNode
 
 __all__ = ["build_encoding_tree", "build_taxonomy", "community_levels", "label_nodes"]
 
 LABEL_SKILLS = 3
+REFINE = 1  # rounds of node-move sweeps + resumed merge after each greedy level merge
 
 
 @dataclass
@@ -74,12 +76,14 @@ class _Levels:
             )
 
 
-def _insert_level(e: _Edges, lv: _Levels, pos: int, tol: float) -> tuple[list[np.ndarray], float]:
-    """Group the level-(pos-1) nodes under their parents; return the new assign list and V*dH."""
+def _level_items(
+    e: _Edges, lv: _Levels, pos: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Items of an insertion at ``pos`` (the level-(pos-1) nodes) and their same-parent edges:
+    ``(vol, cut, pvol, parent_of, eu, ev, ew)``."""
     k = pos - 1
-    top = len(lv.assign)
     size = lv.sizes[k]
-    if k == top:
+    if k == len(lv.assign):
         parent_of = np.zeros(size, dtype=np.int64)
         pvol = np.full(size, e.total)
     else:
@@ -91,14 +95,70 @@ def _insert_level(e: _Edges, lv: _Levels, pos: int, tol: float) -> tuple[list[np
     lo, hi = np.minimum(lu[m], lv_[m]), np.maximum(lu[m], lv_[m])
     keys, inv = np.unique(lo * size + hi, return_inverse=True)
     ew = np.bincount(inv, weights=e.w[m], minlength=keys.shape[0])
-    labels, delta = greedy_merge(lv.vol[k], lv.cut[k], pvol, keys // size, keys % size, ew, tol=tol)
-    groups = int(labels.max()) + 1 if size else 0
+    return lv.vol[k], lv.cut[k], pvol, parent_of, keys // size, keys % size, ew
+
+
+def _remerge(
+    labels: np.ndarray,
+    vol: np.ndarray,
+    cut: np.ndarray,
+    pvol: np.ndarray,
+    eu: np.ndarray,
+    ev: np.ndarray,
+    ew: np.ndarray,
+    tol: float,
+) -> tuple[np.ndarray, float]:
+    """Resume greedy merging from an existing grouping (groups collapsed into items)."""
+    k = int(labels.max()) + 1
+    gv = np.bincount(labels, weights=vol, minlength=k)
+    gs = np.bincount(labels, weights=cut, minlength=k)
+    gp = np.zeros(k)
+    gp[labels] = pvol
+    lu, lv = labels[eu], labels[ev]
+    inside = lu == lv
+    gg = gs - 2.0 * np.bincount(lu[inside], weights=ew[inside], minlength=k)
+    x = ~inside
+    lo, hi = np.minimum(lu[x], lv[x]), np.maximum(lu[x], lv[x])
+    keys, inv = np.unique(lo * k + hi, return_inverse=True)
+    w = np.bincount(inv, weights=ew[x], minlength=keys.shape[0])
+    merged, delta = greedy_merge(gv, gg, gp, keys // k, keys % k, w, sub=gs, tol=tol)
+    return merged[labels], delta
+
+
+def _group_level(
+    e: _Edges, lv: _Levels, pos: int, tol: float, refine: int
+) -> tuple[np.ndarray, float]:
+    """Group the level-(pos-1) nodes under their parents: greedy merge, then up to ``refine``
+    rounds of node-move sweeps each followed by a resumed merge. Returns labels and V*dH."""
+    vol, cut, pvol, _, eu, ev, ew = _level_items(e, lv, pos)
+    labels, delta = greedy_merge(vol, cut, pvol, eu, ev, ew, tol=tol)
+    for _ in range(refine):
+        labels, moved_delta, moves = move_sweeps(labels, vol, cut, pvol, eu, ev, ew, tol=tol)
+        delta += moved_delta
+        if not moves:
+            break
+        labels, merged_delta = _remerge(labels, vol, cut, pvol, eu, ev, ew, tol)
+        delta += merged_delta
+    return labels, delta
+
+
+def _apply(assign: list[np.ndarray], pos: int, labels: np.ndarray) -> list[np.ndarray]:
+    """Insert the grouping ``labels`` of the level-(pos-1) nodes as a new level."""
+    k = pos - 1
+    if k == len(assign):
+        return list(assign) + [labels]
+    groups = int(labels.max()) + 1
     grp_parent = np.zeros(groups, dtype=np.int64)
-    grp_parent[labels] = parent_of
-    new = list(lv.assign[:k]) + [labels]
-    if k < top:
-        new += [grp_parent] + list(lv.assign[k + 1 :])
-    return new, delta
+    grp_parent[labels] = assign[k]
+    return list(assign[:k]) + [labels, grp_parent] + list(assign[k + 1 :])
+
+
+def _insert_level(
+    e: _Edges, lv: _Levels, pos: int, tol: float, refine: int = 0
+) -> tuple[list[np.ndarray], float]:
+    """The assign list with a new level at ``pos``, and its V*dH."""
+    labels, delta = _group_level(e, lv, pos, tol, refine)
+    return _apply(lv.assign, pos, labels), delta
 
 
 def _edges_of(graph: SkillGraph, perm: np.ndarray | None) -> _Edges:
@@ -112,7 +172,7 @@ def _edges_of(graph: SkillGraph, perm: np.ndarray | None) -> _Edges:
 
 
 def _build_levels(
-    graph: SkillGraph, height: int, seed: int, progress: Progress | None
+    graph: SkillGraph, height: int, seed: int, progress: Progress | None, refine: int = REFINE
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """The ``assign`` list in a seeded relabelling of the skills (the seed only breaks ties)."""
     if height < 1:
@@ -122,17 +182,21 @@ def _build_levels(
     e = _edges_of(graph, perm)
     tol = 1e-12 * max(e.total, 1.0)
     assign: list[np.ndarray] = []
+    # Candidates below the last insertion point see the same items, parents and edges, so
+    # their groupings stay valid and are reused.
+    cache: dict[int, tuple[np.ndarray, float]] = {}
     while len(assign) < height:
         lv = _Levels(e, assign)
-        best: tuple[float, list[np.ndarray]] | None = None
+        best_pos, best_delta = 0, 0.0
         for pos in range(1, len(assign) + 2):
-            cand, delta = _insert_level(e, lv, pos, tol)
-            if best is None or delta < best[0] - tol:
-                best = (delta, cand)
-        assert best is not None
-        if best[0] >= -tol:
+            if pos not in cache:
+                cache[pos] = _group_level(e, lv, pos, tol, refine)
+            if cache[pos][1] < best_delta - tol:
+                best_pos, best_delta = pos, cache[pos][1]
+        if not best_pos:
             break
-        assign = best[1]
+        assign = _apply(assign, best_pos, cache[best_pos][0])
+        cache = {p: c for p, c in cache.items() if p < best_pos}
         if progress is not None:
             progress.update(1, levels=len(assign))
     while len(assign) < height:

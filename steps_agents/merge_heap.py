@@ -63,7 +63,7 @@ def _find(up: np.ndarray, ids: np.ndarray) -> np.ndarray:
     # Union by size keeps every chain at most log2(n) long, so this loop is short.
     while True:
         nxt = up[ids]
-        if np.array_equal(nxt, ids):
+        if not (nxt != ids).any():
             return ids
         ids = nxt
 
@@ -76,20 +76,23 @@ def greedy_merge(
     ev: np.ndarray,
     ew: np.ndarray,
     *,
+    sub: np.ndarray | None = None,
     tol: float = 0.0,
 ) -> tuple[np.ndarray, float]:
     """Group items greedily by the most negative merge until none lowers ``H`` by more than ``tol``.
 
-    ``eu, ev, ew`` list each adjacent pair of items once (``eu != ev``), both items under the same
-    parent. Returns ``(labels, total)``: a group index per item (groups numbered by their first
-    item) and the summed ``V * dH`` of the merges made (divide by ``vol(G)`` for bits).
+        ``eu, ev, ew`` list each adjacent pair of items once (``eu != ev``), both items under the same
+        parent. ``sub`` is each item's ``S`` (default: its cut, i.e. the item is a single tree node;
+    pass the summed cuts of a group's members to resume from an existing grouping). Returns
+    ``(labels, total)``: a group index per item (groups numbered by their first
+        item) and the summed ``V * dH`` of the merges made (divide by ``vol(G)`` for bits).
     """
     n = int(vol.shape[0])
     keep = ew > 0
     eu, ev, ew = eu[keep], ev[keep], ew[keep]
     V = vol.astype(np.float64, copy=True)
     G = cut.astype(np.float64, copy=True)
-    S = cut.astype(np.float64, copy=True)
+    S = (cut if sub is None else sub).astype(np.float64, copy=True)
     P = pvol.astype(np.float64, copy=False)
     ver = np.zeros(n, dtype=np.int64)
     alive = np.ones(n, dtype=bool)
@@ -100,17 +103,34 @@ def greedy_merge(
     a = np.concatenate([eu, ev]).astype(np.int64)
     b = np.concatenate([ev, eu]).astype(np.int64)
     w = np.concatenate([ew, ew]).astype(np.float64)
+    order = np.argsort(a, kind="stable")
+    a, b, w = a[order], b[order], w[order]
     d = merge_delta(V[a], G[a], S[a], V[b], G[b], S[b], w, P[a])
-    order = np.lexsort((b, d, a))
-    a, b, w, d = a[order], b[order], w[order], d[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(a, minlength=n), out=indptr[1:])
     nbr_ids: list[np.ndarray] = [b[indptr[i] : indptr[i + 1]] for i in range(n)]
     nbr_w: list[np.ndarray] = [w[indptr[i] : indptr[i + 1]] for i in range(n)]
 
-    # Initial heap: each item's best neighbour is the first of its row (rows sorted by delta).
-    starts = indptr[:-1][indptr[1:] > indptr[:-1]]
-    heap = [(float(d[k]), int(a[k]), int(b[k]), 0, 0) for k in starts.tolist() if d[k] < -tol]
+    # Initial heap: each item's best neighbour (first minimum of its row), found vectorised.
+    heap: list[tuple[float, int, int, int, int]] = []
+    if a.shape[0]:
+        counts = np.diff(indptr)
+        starts = indptr[:-1][counts > 0]
+        rowmin = np.minimum.reduceat(d, starts)
+        row = np.repeat(np.arange(starts.shape[0]), counts[counts > 0])
+        hit = np.flatnonzero(d == rowmin[row])
+        best = hit[np.unique(row[hit], return_index=True)[1]]
+        best = best[d[best] < -tol]
+        heap = list(
+            zip(
+                d[best].tolist(),
+                a[best].tolist(),
+                b[best].tolist(),
+                [0] * best.shape[0],
+                [0] * best.shape[0],
+                strict=True,
+            )
+        )
     heapq.heapify(heap)
 
     def push_best(x: int) -> None:

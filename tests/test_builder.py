@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from steps_agents.builder import (
     _Edges,
     _insert_level,
+    _level_items,
     _Levels,
     _parent_array,
     build_encoding_tree,
@@ -25,7 +26,9 @@ from steps_agents.entropy import (
     one_dim_entropy,
     structural_entropy,
 )
+from steps_agents.merge_heap import greedy_merge
 from steps_agents.planted import nmi, planted_graph, planted_parent
+from steps_agents.refine import move_sweeps
 from steps_agents.skillgraph import SkillGraph
 from steps_agents.taxonomy import Taxonomy
 
@@ -100,7 +103,8 @@ def test_two_level_close_to_exhaustive_optimum() -> None:
     assert ratios_arr.max() <= 1.05, ratios_arr.max()
 
 
-def test_merge_engine_delta_is_exact() -> None:
+@pytest.mark.parametrize("refine", [0, 2])
+def test_merge_engine_delta_is_exact(refine: int) -> None:
     """The engine's predicted change equals the recomputed H^T change at every level position."""
     graph, _ = planted_graph((3, 3, 6), 1500, (0.6, 0.3, 0.1), seed=4)
     deg = graph.degrees()
@@ -110,10 +114,28 @@ def test_merge_engine_delta_is_exact() -> None:
         lv = _Levels(e, assign)
         before = structural_entropy(graph, _parent_array(graph.n_skills, assign))
         for pos in range(1, len(assign) + 2):
-            cand, delta = _insert_level(e, lv, pos, 0.0)
+            cand, delta = _insert_level(e, lv, pos, 0.0, refine)
             after = structural_entropy(graph, _parent_array(graph.n_skills, cand))
             assert after - before == pytest.approx(delta / e.total, abs=1e-9)
         assign = cand
+
+
+def test_node_moves_improve_and_account_exactly() -> None:
+    moved = 0
+    for seed in range(6):
+        graph = random_graph(seed, 60, 0.1)
+        deg = graph.degrees()
+        e = _Edges(graph.n_skills, graph.src, graph.dst, graph.weight, deg, float(deg.sum()))
+        lv = _Levels(e, [])
+        vol, cut, pvol, _, eu, ev, ew = _level_items(e, lv, 1)
+        labels, _ = greedy_merge(vol, cut, pvol, eu, ev, ew)
+        better, delta, moves = move_sweeps(labels, vol, cut, pvol, eu, ev, ew)
+        h_before = structural_entropy(graph, _parent_array(60, [labels]))
+        h_after = structural_entropy(graph, _parent_array(60, [better]))
+        assert h_after - h_before == pytest.approx(delta / e.total, abs=1e-9)
+        assert delta <= 0.0
+        moved += moves
+    assert moved > 0  # the greedy does leave mistakes that single moves repair
 
 
 def check_shape(graph: SkillGraph, parent: np.ndarray, height: int) -> None:

@@ -15,6 +15,9 @@ work itself comes from the JSONL file: a killed run loses at most the episodes i
 resumed run (same run id) skips every recorded episode, both in ``plan`` and -- for a superstep
 LangGraph replays -- in ``build_state``. Bounding the wave bounds how much one superstep holds.
 
+Every node and router is a coroutine: in an async graph LangGraph runs a sync node in a worker thread,
+and those thread hops cost more than the nodes' own work (measured by benchmarks/evaluation.py).
+
 Everything that belongs to the run and not to a checkpoint -- tasks, worlds, agents, the store,
 the judge client, the progress line -- is in the runtime context (:class:`EvalContext`).
 """
@@ -137,7 +140,7 @@ class EpisodeOutput(TypedDict, total=False):
 # ---------------------------------------------------------------------------------------------
 
 
-def build_state(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
+async def build_state(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
     ctx = runtime.context
     key = state["key"]
     if key in ctx.store:  # a replayed superstep after a kill: already recorded
@@ -147,7 +150,7 @@ def build_state(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str,
     return {"skip": False, "env": build_env(task, world, ctx.step_limit)}
 
 
-def route_built(state: EpisodeState) -> Literal["run_agent", "__end__"]:
+async def route_built(state: EpisodeState) -> Literal["run_agent", "__end__"]:
     return "__end__" if state.get("skip") else "run_agent"
 
 
@@ -183,7 +186,7 @@ async def check(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str,
     return {"judge": verdict, "judge_failure": None}
 
 
-def score(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
+async def score(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
     ctx = runtime.context
     spec = ctx.spec(state["key"])
     env = state["env"]
@@ -227,11 +230,11 @@ def build_episode_graph() -> StateGraph[EpisodeState, EvalContext, EpisodeState,
 # ---------------------------------------------------------------------------------------------
 
 
-def plan(state: EvalState) -> dict[str, Any]:
+async def plan(state: EvalState) -> dict[str, Any]:
     return {"wave": state.get("wave", 0) + 1}
 
 
-def route_wave(state: EvalState, runtime: Runtime[EvalContext]) -> Sequence[Send] | str:
+async def route_wave(state: EvalState, runtime: Runtime[EvalContext]) -> Sequence[Send] | str:
     """The next wave as ``Send`` s, or ``summarize`` when every episode is recorded."""
     ctx = runtime.context
     wave = ctx.remaining()[: ctx.wave_size]
@@ -240,7 +243,7 @@ def route_wave(state: EvalState, runtime: Runtime[EvalContext]) -> Sequence[Send
     return [Send("episode", {"key": key}) for key in wave]
 
 
-def summarize(state: EvalState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
+async def summarize(state: EvalState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
     ctx = runtime.context
     summary: dict[str, dict[str, int]] = {}
     for result in ctx.store.results.values():
@@ -280,6 +283,7 @@ async def arun_evaluation(ctx: EvalContext, checkpoint_path: str | Path) -> dict
     (LangGraph replays the pending ``Send`` s; recorded ones are skipped); a finished or fresh
     thread starts from ``plan``, which only schedules what the store does not hold.
     """
+    import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     Path(checkpoint_path).parent.mkdir(parents=True, exist_ok=True)
@@ -289,7 +293,13 @@ async def arun_evaluation(ctx: EvalContext, checkpoint_path: str | Path) -> dict
         "recursion_limit": 2 * waves + 10,
         "max_concurrency": max(1, ctx.concurrency),
     }
-    async with AsyncSqliteSaver.from_conn_string(str(checkpoint_path)) as saver:
+    async with aiosqlite.connect(str(checkpoint_path)) as conn:
+        # WAL with synchronous=NORMAL: a commit survives the process being killed (what resume
+        # needs; the JSONL record is flushed, not fsynced, either) without an fsync per write,
+        # which otherwise dominates the wall time of a wave of fast episodes.
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        saver = AsyncSqliteSaver(conn)
         graph = build_graph().compile(checkpointer=saver)
         snapshot = await graph.aget_state(config)
         resume = bool(snapshot.next) and "summarize" not in snapshot.next

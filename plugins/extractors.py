@@ -56,6 +56,9 @@ class TagsExtractor:
                 tags = [tags]
             if not isinstance(tags, list):
                 raise RecordError(i, f"'skills' must be a list, got {type(tags).__name__}")
+            if all(type(item) is str for item in tags):  # the common case, checked fast
+                out.append(tags)
+                continue
             skills = []
             for item in tags:
                 if isinstance(item, Mapping):

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import csv
 import math
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, repeat
 from pathlib import Path
 
 import numpy as np
@@ -89,21 +90,25 @@ class CooccurrenceCounts:
 
     def __post_init__(self) -> None:
         self.index = {s: i for i, s in enumerate(self.skills)}
-        single = np.zeros(len(self.skills), dtype=np.int64)
-        pairs: dict[int, int] = {}
-        get = pairs.get
+        single = [0] * len(self.skills)
+        # Pair occurrences go into two flat int64 arrays (8 bytes each) rather than a dict
+        # (~100 bytes per entry); numpy then sums the multiplicities per distinct pair.
+        codes: array[int] = array("q")
+        mult: array[int] = array("q")
         for key, count in self.sets.items():
             for i in key:
                 single[i] += count
-            if len(key) > 1:
-                for a, b in combinations(key, 2):
-                    code = a * _SHIFT + b
-                    pairs[code] = get(code, 0) + count
-        self.single = single
-        codes = np.fromiter(pairs.keys(), dtype=np.int64, count=len(pairs))
-        values = np.fromiter(pairs.values(), dtype=np.int64, count=len(pairs))
-        order = np.argsort(codes, kind="stable")
-        self.pair_keys, self.pair_values = codes[order], values[order]
+            k = len(key)
+            if k > 1:
+                codes.extend(a * _SHIFT + b for a, b in combinations(key, 2))
+                mult.extend(repeat(count, k * (k - 1) // 2))
+        self.single = np.asarray(single, dtype=np.int64)
+        code_arr = np.frombuffer(codes, dtype=np.int64) if codes else np.zeros(0, np.int64)
+        mult_arr = np.frombuffer(mult, dtype=np.int64) if mult else np.zeros(0, np.int64)
+        keys, inverse = np.unique(code_arr, return_inverse=True)
+        values = np.zeros(keys.shape[0], dtype=np.int64)
+        np.add.at(values, inverse, mult_arr)
+        self.pair_keys, self.pair_values = keys, values
 
     # -- queries -------------------------------------------------------------------------------
 

@@ -155,7 +155,7 @@ def _checked(
                 "the corpus source plugin yielded something other than (location, record)",
                 location=source,
             ) from None
-        if not isinstance(record, Mapping):
+        if type(record) is not dict and not isinstance(record, Mapping):
             raise InputError(
                 f"expected a record object, got {type(record).__name__}", location=str(location)
             )

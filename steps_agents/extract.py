@@ -24,6 +24,7 @@ Skill names are normalised (:func:`normalise_skill`) after extraction, whichever
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import unicodedata
@@ -81,6 +82,7 @@ class ExtractionStats:
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # skill vocabularies are small; records repeat names
 def normalise_skill(name: str) -> str:
     """Canonical skill name: Unicode NFKC, trimmed, inner whitespace collapsed, case-folded.
 
@@ -152,16 +154,26 @@ def record_text(record: Mapping[str, Any]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _call_optional(fn: Callable[..., Any], *args: Any) -> Any:
-    """Call ``fn`` with as many leading ``args`` as it accepts (claims may skip ``options``)."""
+def _positional_arity(fn: Callable[..., Any]) -> int | None:
+    """How many positional arguments ``fn`` takes (``None``: any number)."""
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
-        return fn(*args)
+        return None
     if any(p.kind is p.VAR_POSITIONAL for p in params):
-        return fn(*args)
-    n = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
-    return fn(*args[:n])
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
+def _adapt(fn: Callable[..., Any], n_args: int) -> Callable[..., Any]:
+    """Call ``fn`` with as many leading arguments as it accepts (``claims`` may skip ``options``).
+
+    The signature is inspected once here, not per record: auto-detection runs on every record.
+    """
+    arity = _positional_arity(fn)
+    if arity is None or arity >= n_args:
+        return fn
+    return lambda *args: fn(*args[:arity])
 
 
 class ExtractorChooser:
@@ -194,10 +206,10 @@ class ExtractorChooser:
             if claims is None:
                 continue
             available = getattr(factory, "available", None)
-            if available is not None and not _call_optional(available, options):
+            if available is not None and not _adapt(available, 1)(options):
                 continue
             priority = int(getattr(factory, "auto_priority", DEFAULT_AUTO_PRIORITY))
-            ranked.append((priority, order, key, claims))
+            ranked.append((priority, order, key, _adapt(claims, 2)))
         self._claimers = [(key, claims) for _, _, key, claims in sorted(ranked)]
 
     def instance(self, name: str) -> Any:
@@ -212,7 +224,7 @@ class ExtractorChooser:
         if self.name != AUTO:
             return self.name
         for key, claims in self._claimers:
-            if _call_optional(claims, record, self.options):
+            if claims(record, self.options):
                 return key
         keys = ", ".join(sorted(map(str, record))) or "none"
         raise InputError(

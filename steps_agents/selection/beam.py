@@ -48,6 +48,7 @@ class State:
     key: frozenset[int]
     skel: set[int]
     cursors: dict[int, Entry]
+    ranked: list[Entry] | None = None  # its cursors sorted, once a child needs them
 
 
 def regions(ix: TreeIndex, seed: int, k: int, *, widening: bool) -> list[int] | None:
@@ -102,53 +103,204 @@ def _advance(ix: TreeIndex, heap: list[Entry], entry: Entry, skel: set[int]) -> 
             heapq.heappush(heap, nxt)
 
 
-def _child(ix: TreeIndex, st: State, leaf: int, neg_gain: float, u: int) -> State:
+def _child(
+    ix: TreeIndex, st: State, leaf: int, neg_gain: float, u: int, key: frozenset[int]
+) -> State:
     """The state ``st + leaf`` whose path joins the tree at ``u``; only u and below change."""
-    segment = ix.paths[leaf][ix.depth[u] + 1 :]
+    path = ix.paths[leaf]
+    du = ix.depth[u]
     skel = set(st.skel)
-    skel.update(segment)
+    skel.update(path[du + 1 :])
     cursors = dict(st.cursors)
     cur = cursors.get(u)
-    if cur is not None and ix.kids[u][cur[3]] == segment[0]:
+    if cur is not None and cur[3] < len(ix.kids[u]) and ix.kids[u][cur[3]] == path[du + 1]:
         nxt = _cursor(ix, u, cur[3] + 1, skel)
         if nxt is None:
             del cursors[u]
         else:
             cursors[u] = nxt
-    for w in segment[:-1]:
-        nxt = _cursor(ix, w, 0, skel)
-        if nxt is not None:
-            cursors[w] = nxt
-    return State(st.f - neg_gain, st.order + (leaf,), st.key | {leaf}, skel, cursors)
+    # A new path node's only child on a path is the next node of this path: its first free
+    # child is kids[0], or kids[1] when kids[0] is that next node.
+    kids_of, bestleaf, pt = ix.kids, ix.bestleaf, ix.pt
+    for j in range(du + 1, len(path) - 1):
+        w = path[j]
+        kids = kids_of[w]
+        i = 1 if kids[0] == path[j + 1] else 0
+        if i < len(kids):
+            b = bestleaf[kids[i]]
+            cursors[w] = (-(pt[b] - pt[w]), b, w, i, 0)
+    return State(st.f - neg_gain, st.order + (leaf,), key, skel, cursors)
 
 
-def _children(states: list[State], ix: TreeIndex) -> Iterator[tuple[int, Entry]]:
-    """Every (state rank, entry) in beam order ``(-score, rank, -gain, leaf)``, lazily."""
-    top: list[tuple[float, int, float, int]] = []
-    heaps: list[list[Entry] | None] = [None] * len(states)
-    for b, st in enumerate(states):
-        if st.cursors:
-            ng, leaf = min(st.cursors.values())[:2]  # the state's best child, without a heap yet
-            top.append((-(st.f - ng), b, ng, leaf))
-    heapq.heapify(top)
+@dataclass(slots=True)
+class Pending:
+    """A child state not built yet: built only if the beam's next step reaches it."""
+
+    parent: State
+    leaf: int
+    neg_gain: float
+    join: int
+    key: frozenset[int]
+
+
+_NO_GAIN = float("-inf")
+_PULL = -1  # marker in the leaf slot of a merge-heap key: "pull the next parent"
+
+
+def _slack(x: float) -> float:
+    """``x`` nudged up so float rounding never makes an upper bound undercut the true value."""
+    return x + 1e-12 * (1.0 + abs(x))
+
+
+def _build(ix: TreeIndex, p: Pending, new: list[Entry]) -> State:
+    st = _child(ix, p.parent, p.leaf, p.neg_gain, p.join, p.key)
+    for c in new:
+        st.cursors[c[2]] = c
+    return st
+
+
+def _light_best(ix: TreeIndex, p: Pending, new_min: Entry | None) -> Entry | None:
+    """The best child entry of a pending state, without building it.
+
+    The child ``S + v`` keeps its parent's cursors except the one at the join node ``u`` when
+    that cursor pointed at ``c_v`` (the child of ``u`` on ``v``'s path), which moves past it;
+    the new path nodes below ``u`` get fresh cursors, and the step's widening adds ``new``.
+    So the best entry is the parent's first still-valid cursor (cursors ranked once per parent),
+    u's moved cursor, a segment cursor, or the best new one: a handful of comparisons.
+    """
+    parent = p.parent
+    ranked = parent.ranked
+    if ranked is None:
+        ranked = parent.ranked = sorted(parent.cursors.values())
+    pt, kids_of, bestleaf = ix.pt, ix.kids, ix.bestleaf
+    u = p.join
+    path = ix.paths[p.leaf]
+    du = ix.depth[u]
+    cv = path[du + 1]
+    best = new_min
+    for e in ranked:
+        if e[2] == u and kids_of[u][e[3]] == cv:
+            kids = kids_of[u]
+            skel = parent.skel
+            for j in range(e[3] + 1, len(kids)):
+                if kids[j] not in skel:
+                    nl = bestleaf[kids[j]]
+                    cand = (-(pt[nl] - pt[u]), nl, u, j, 0)
+                    if best is None or cand < best:
+                        best = cand
+                    break
+            continue
+        if best is None or e < best:
+            best = e
+        break
+    for j in range(du + 1, len(path) - 1):
+        w = path[j]
+        kids = kids_of[w]
+        i = 1 if kids[0] == path[j + 1] else 0
+        if i < len(kids):
+            nl = bestleaf[kids[i]]
+            cand = (-(pt[nl] - pt[w]), nl, w, i, 0)
+            if best is None or cand < best:
+                best = cand
+    return best
+
+
+def _level(
+    ix: TreeIndex,
+    parents: Iterator[State | Pending],
+    new: list[Entry],
+    bound: float,
+    beam: int,
+) -> Iterator[tuple[State, int, float, int, frozenset[int]]]:
+    """One beam step: the distinct children of ``parents``, in beam order
+    ``(-score, parent rank, -gain, leaf)``, at most ``beam`` of them, lazily.
+
+    Everything is pulled on demand, so the search does only the work the final answer needs.
+    Parents arrive from the previous step in non-increasing score, so the next parent cannot
+    beat ``last score + bound`` (``bound`` >= the best gain any state of this step can have,
+    which holds by submodularity when every term is non-negative); a sentinel with that key
+    pulls it when due. A pulled parent enters with its exact best child
+    (:func:`_light_best`) and is built (cursor copy, heap) only when that child comes up.
+
+    Yields ``(parent state, leaf, -gain, join node, child key)``.
+    """
+    heappush, heappop = heapq.heappush, heapq.heappop
+    pt, kids_of, nleaves, bestleaf = ix.pt, ix.kids, ix.nleaves, ix.bestleaf
+    sorted_cache, sorted_leaves = ix._sorted_leaves, ix.sorted_leaves
+    new_min = min(new) if new else None
+    states: list[State | Pending] = []
+    heaps: list[list[Entry] | None] = []
+    seen: set[frozenset[int]] = set()
+    pull_bound = _slack(bound) if ix.nonnegative_terms else float("inf")
+    top: list[tuple[float, int, float, int]] = [(float("-inf"), 0, _NO_GAIN, _PULL)]
     while top:
-        _, b, _, _ = heapq.heappop(top)
+        _, b, _, leaf = heappop(top)
+        if leaf == _PULL:
+            got = next(parents, None)
+            if got is None:
+                continue
+            states.append(got)
+            heaps.append(None)
+            if isinstance(got, Pending):
+                f = got.parent.f - got.neg_gain
+                e = _light_best(ix, got, new_min)
+            else:
+                f = got.f
+                e = min(got.cursors.values()) if got.cursors else None
+            if e is not None:
+                heappush(top, (-(f - e[0]), b, e[0], e[1]))
+            heappush(top, (-(f + pull_bound), b + 1, _NO_GAIN, _PULL))
+            continue
+        st = states[b]
+        if isinstance(st, Pending):
+            st = states[b] = _build(ix, st, new)
         heap = heaps[b]
         if heap is None:
-            heap = heaps[b] = list(states[b].cursors.values())
+            heap = heaps[b] = list(st.cursors.values())
             heapq.heapify(heap)
-        entry = heapq.heappop(heap)
-        _advance(ix, heap, entry, states[b].skel)
+        entry = heappop(heap)
+        # Inlined _advance: this runs once per child the beam looks at.
+        _, _, u, i, pos = entry
+        kids = kids_of[u]
+        c = kids[i]
+        if pos + 1 < nleaves[c]:
+            order = sorted_cache.get(c) or sorted_leaves(c)
+            nl = order[pos + 1]
+            heappush(heap, (-(pt[nl] - pt[u]), nl, u, i, pos + 1))
+        if pos == 0:
+            skel = st.skel
+            for j in range(i + 1, len(kids)):
+                if kids[j] not in skel:
+                    nl = bestleaf[kids[j]]
+                    heappush(heap, (-(pt[nl] - pt[u]), nl, u, j, 0))
+                    break
         if heap:
-            ng, leaf = heap[0][:2]
-            heapq.heappush(top, (-(states[b].f - ng), b, ng, leaf))
-        yield b, entry
+            ng, nleaf = heap[0][:2]
+            heappush(top, (-(st.f - ng), b, ng, nleaf))
+        key = st.key | {leaf}
+        if key in seen:
+            continue
+        seen.add(key)
+        yield st, leaf, entry[0], u, key
+        if len(seen) >= beam:
+            return
+
+
+def _pending(
+    children: Iterator[tuple[State, int, float, int, frozenset[int]]],
+) -> Iterator[State | Pending]:
+    for st, leaf, neg_gain, join, key in children:
+        yield Pending(st, leaf, neg_gain, join, key)
 
 
 def beam_search(
     ix: TreeIndex, seed: int, k: int, beam: int, *, widening: bool
 ) -> Iterator[tuple[float, tuple[int, ...]]]:
-    """Yield up to ``beam`` distinct final sets ``(score, ordered leaves)``, best first."""
+    """Yield up to ``beam`` distinct final sets ``(score, ordered leaves)``, best first.
+
+    The steps are chained generators (:func:`_level`), so asking only for the first set does
+    only the work that set needs; the sets and their order equal :func:`reference_beam`'s.
+    """
     if k < 1 or beam < 1:
         raise ValueError("k and beam must be positive")
     steps = regions(ix, seed, k, widening=widening)
@@ -159,8 +311,10 @@ def beam_search(
     if k == 1:
         yield state.f, state.order
         return
-    states = [state]
+    states: Iterator[State | Pending] = iter([state])
     covered_depth = ix.depth[seed] + 1  # cursors exist for seed-path nodes at depth >= this
+    bound = _NO_GAIN
+    level: Iterator[tuple[State, int, float, int, frozenset[int]]] = iter(())
     for t, r in enumerate(steps, start=1):
         # Widening: seed-path nodes newly inside the region get a cursor. Every set so far lies
         # below the previous region, so such a node's only on-path child is the seed's: the
@@ -171,28 +325,21 @@ def beam_search(
             if (c := _cursor(ix, w, 0, skel)) is not None
         ]
         covered_depth = min(covered_depth, ix.depth[r])
-        for st in states:
+        new_best = max((-c[0] for c in new), default=_NO_GAIN)
+        if t == 1:
             for c in new:
-                st.cursors[c[2]] = c
-        seen: set[frozenset[int]] = set()
-        final = t == len(steps)
-        nxt: list[State] = []
-        for b, entry in _children(states, ix):
-            st = states[b]
-            leaf = entry[1]
-            key = st.key | {leaf}
-            if key in seen:
-                continue
-            seen.add(key)
-            if final:
-                yield st.f - entry[0], st.order + (leaf,)
-            else:
-                nxt.append(_child(ix, st, leaf, entry[0], entry[2]))
-            if len(seen) >= beam:
-                break
-        if final or not nxt:
-            return
-        states = nxt
+                state.cursors[c[2]] = c
+            if not state.cursors:
+                return
+            bound = -min(state.cursors.values())[0]
+            new = []
+        # The best gain any state of step t can have: its parent's best (submodularity) or a
+        # candidate from the newly widened part.
+        bound = max(bound, new_best)
+        level = _level(ix, states, new, bound, beam)
+        states = _pending(level)
+    for st, leaf, neg_gain, _, _ in level:
+        yield st.f - neg_gain, st.order + (leaf,)
 
 
 def reference_beam(

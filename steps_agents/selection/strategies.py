@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -26,6 +26,8 @@ from steps_agents.selection.index import TreeIndex, tree_index
 from steps_agents.taxonomy import Taxonomy
 
 Proposer = Callable[[TreeIndex, int, int], Iterator[tuple[int, ...]]]
+# beam_search or reference_beam: (index, seed leaf, k, beam, widening=) -> final sets best first
+Search = Callable[..., Iterable[tuple[float, tuple[int, ...]]]]
 
 
 def _run_seeded(
@@ -83,14 +85,16 @@ def _run_seeded(
 class BeamSelector:
     """Beam search over the structural information gain (see :mod:`steps_agents.selection.beam`)."""
 
-    def __init__(self, name: str, *, widening: bool, longtail: bool = False) -> None:
-        self.name, self.widening, self.longtail = name, widening, longtail
+    def __init__(
+        self, name: str, *, widening: bool, longtail: bool = False, search: Search = beam_search
+    ) -> None:
+        self.name, self.widening, self.longtail, self.search = name, widening, longtail, search
 
     def select(self, taxonomy: Taxonomy, request: SelectionRequest) -> list[Combination]:
-        beam, widening = request.beam, self.widening
+        beam, widening, search = request.beam, self.widening, self.search
 
         def propose(ix: TreeIndex, seed: int, k: int) -> Iterator[tuple[int, ...]]:
-            for _, leaves in beam_search(ix, seed, k, beam, widening=widening):
+            for _, leaves in search(ix, seed, k, beam, widening=widening):
                 yield leaves
 
         accept: Callable[[frozenset[str]], bool] = lambda key: True  # noqa: E731

@@ -29,8 +29,8 @@ import numpy as np
 
 import steps_agents
 from steps_agents.builder import build_taxonomy
-from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.planted import planted_graph
+from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.selection import (
     beam_search,
     reference_beam,

@@ -9,7 +9,7 @@
   vocabulary file given with ``--lexicon``. See :mod:`steps_agents.lexicon` for the file format.
 
 Auto-detection order (``auto_priority``): tags 10, tool_calls 20, lexicon 30 (only when a lexicon
-is given).
+is given and no ``--model``: with a model, free text goes to ``llm``, priority 40).
 """
 
 from __future__ import annotations
@@ -126,7 +126,9 @@ class LexiconExtractor:
 
     @staticmethod
     def available(options: ExtractorOptions) -> bool:
-        return options.lexicon is not None
+        # With --model too, auto leaves free text to the model (which then keeps to the lexicon's
+        # vocabulary); --extractor lexicon still forces plain matching.
+        return options.lexicon is not None and options.model is None
 
     @staticmethod
     def claims(record: Mapping[str, Any]) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from steps_agents.cli import main
+from steps_agents.errors import InputError
 from steps_agents.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -204,3 +205,19 @@ def test_argument_conflicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "--height must be at least 1" in err
     err = run_error(capsys, ["taxonomy", "build", EXAMPLE, "--extractor", "lexicon", "-o", out])
     assert "--lexicon FILE" in err
+
+
+def test_extractor_options_from_the_command_line() -> None:
+    from steps_agents.cli import build_parser
+    from steps_agents.cli.taxonomy import _options
+
+    args = build_parser().parse_args(
+        ["taxonomy", "stats", "c.jsonl", "--model", "fake:echo", "--batch-size", "8",
+         "--extractor-opt", "temperature=0.5", "--extractor-opt", "base_url=http://x/v1"]
+    )  # fmt: skip
+    options = _options(args)
+    assert options.model == "fake:echo" and options.batch_size == 8
+    assert options.extra == {"temperature": 0.5, "base_url": "http://x/v1"}
+    bad = build_parser().parse_args(["taxonomy", "stats", "c.jsonl", "--extractor-opt", "novalue"])
+    with pytest.raises(InputError, match="KEY=VALUE"):
+        _options(bad)

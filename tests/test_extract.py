@@ -295,3 +295,10 @@ def test_options_validate() -> None:
     with pytest.raises(ValueError):
         ExtractorOptions(batch_size=0)
     assert ExtractorOptions(lexicon="x.toml").lexicon == Path("x.toml")
+
+
+def test_auto_leaves_free_text_to_a_model_when_one_is_given(tmp_path: Path) -> None:
+    lexicon_factory = get_extractor("lexicon")
+    assert lexicon_factory.available(ExtractorOptions(lexicon=EXAMPLE_LEXICON))
+    assert not lexicon_factory.available(ExtractorOptions(lexicon=EXAMPLE_LEXICON, model="m"))
+    assert not lexicon_factory.available(ExtractorOptions())

@@ -85,6 +85,13 @@ def _add_extraction_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=32, help="records per extractor call")
     p.add_argument("--cache", type=Path, help="cache file for model-based extractors")
     p.add_argument(
+        "--extractor-opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="plugin-specific extractor option (repeatable; VALUE parsed as JSON when it can be)",
+    )
+    p.add_argument(
         "--skip-empty",
         action="store_true",
         help="drop records in which the extractor finds no skill (default: error)",
@@ -94,8 +101,21 @@ def _add_extraction_args(p: argparse.ArgumentParser) -> None:
 def _options(args: argparse.Namespace) -> ExtractorOptions:
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
+    extra: dict[str, Any] = {}
+    for item in args.extractor_opt:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--extractor-opt expects KEY=VALUE, got {item!r}")
+        try:
+            extra[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            extra[key.strip()] = value
     return ExtractorOptions(
-        lexicon=args.lexicon, model=args.model, batch_size=args.batch_size, cache_path=args.cache
+        lexicon=args.lexicon,
+        model=args.model,
+        batch_size=args.batch_size,
+        cache_path=args.cache,
+        extra=extra,
     )
 
 

@@ -3,18 +3,20 @@
 Works for any world that, besides :class:`~steps_agents.worlds.SkillWorld`, can sample a
 realistic literal for a parameter from a state and phrase a call (:class:`ComposableWorld`).
 
-Algorithm, for one attempt (``attempts`` tries with fresh seeded states and orders):
+Algorithm:
 
-1. **Order** the k tools so each can, where possible, consume an earlier result: static
-   feedability ``a -> b`` holds when a part of ``a``'s result (the whole value, a record field,
-   the first list element -- :meth:`TypeRules.paths`) is assignable to a port of ``b`` (or to an
-   element of a list port). A random greedy walk prefers tools fed by those already placed.
-2. **Build** step by step on a working copy of the state: for each port, candidate feeds are
-   earlier results of a compatible type, not yet consumed ones and ones from another connected
-   component first; the remaining parameters get sampled literals. The call is executed (in
-   the sandbox); a :class:`ToolError` or an empty result means "try the next feed choice".
-3. **Accept** when every step ran and the steps form one connected DAG (for k >= 2); results
-   nobody consumes are the *sinks*.
+1. **Plan the data flow** at the type level (:func:`plan_flows`): the feed graph has an edge
+   ``a -> b`` for each port of ``b`` that some part of ``a``'s result fits (the whole value, a
+   record field, the first list element; :meth:`TypeRules.paths`). Randomised Kruskal passes
+   pick spanning trees that respect port capacity (one feed per port, up to three elements per
+   list port); a random topological order of a tree is the call order. One tree (a single
+   data flow) is required for k < 4; from k = 4 on, at most two flows are allowed, none of them
+   a single tool, so every step still passes data to or takes data from another.
+2. **Build** each step on a working copy of a fresh seeded state (``attempts`` tries, each
+   with a new state and the next plan): planned feeds become ``{"$ref": "s2.total"}``
+   arguments, the other parameters get literals sampled from the state; the call is executed
+   in the sandbox, and a :class:`ToolError` or an empty result means "try another value".
+3. **Sinks** are the steps nobody consumes.
 4. **Check**: each non-mutating sink becomes an answer part (rule from the tool, else numeric
    for numbers and exact otherwise); mutating sinks are answer parts only when their tool
    declares a rule. Every leaf of the state that changed between the initial and the final
@@ -60,6 +62,7 @@ __all__ = [
     "ComposeOptions",
     "NoSample",
     "compose_task",
+    "data_flows",
     "FlowPlan",
     "plan_flows",
     "state_diff",
@@ -97,7 +100,8 @@ class ComposableWorld(SkillWorld, Protocol):
 class ComposeOptions:
     attempts: int = 30
     max_answer_chars: int = 400
-    require_connected: bool = True
+    max_components: int = 2  # separate data flows allowed from split_min_k on (none a single step)
+    split_min_k: int = 4
     feed_choices: int = 8
 
 
@@ -124,6 +128,18 @@ def state_diff(
                 out.extend(state_diff(before[key], after[key], (*path, key)))
         return out
     return [] if before == after else [(path, after)]
+
+
+def data_flows(task: Task) -> list[list[str]]:
+    """The weakly connected parts of a task's oracle (step ids), largest first."""
+    comps = _Components([step.id for step in task.oracle])
+    for step in task.oracle:
+        for ref in step.refs():
+            comps.union(step.id, ref)
+    groups: dict[str, list[str]] = {}
+    for step in task.oracle:
+        groups.setdefault(comps.find(step.id), []).append(step.id)
+    return sorted(groups.values(), key=len, reverse=True)
 
 
 def task_id(world: str, version: str, skills: Sequence[str], seed: int) -> str:
@@ -196,6 +212,9 @@ def plan_flows(
     is a DAG, so a random topological order of it is a valid call order. Plans with the fewest
     components come first, then those with the fewest sinks (the answer has one part per sink).
     When even the best plan leaves several components, no choice of values can join the tools.
+    A forest of several components counts only if none of them is a single tool (every tool
+    then exchanges data with another); the fewest components of any forest is returned when
+    no forest qualifies, with an empty plan list.
     """
     edges = [
         (a, b, port, element)
@@ -204,7 +223,7 @@ def plan_flows(
         if a != b
         for port, element in _port_feeds(specs[a], specs[b], rules).items()
     ]
-    best = len(skills) + 1
+    best, best_any = len(skills) + 1, len(skills) + 1
     found: dict[FlowPlan, int] = {}
     for _ in range(tries):
         rng.shuffle(edges)
@@ -219,6 +238,10 @@ def plan_flows(
             comps.union(a, b)
             chosen.append((a, b, port))
         count = comps.count()
+        best_any = min(best_any, count)
+        sizes = Counter(comps.find(t) for t in skills)
+        if count > 1 and min(sizes.values()) < 2:
+            continue
         if count > best:
             continue
         if count < best:
@@ -226,7 +249,7 @@ def plan_flows(
         plan = _topological(skills, chosen, rng)
         found.setdefault(plan, plan.sinks())
     plans = sorted(found, key=lambda p: found[p])
-    return best, plans
+    return (best if plans else best_any), plans
 
 
 def _topological(
@@ -453,10 +476,12 @@ def compose_task(
     rng = random.Random(int.from_bytes(digest[:8], "big"))
     obstacles: Counter[str] = Counter()
     best, flows = plan_flows(skills, specs, rules, rng)
-    if best > 1 and (options.require_connected or not flows):
+    allowed = options.max_components if len(skills) >= options.split_min_k else 1
+    if not flows or best > allowed:
         raise CompositionError(
-            f"cannot compose {', '.join(skills)}: no tool's result type fits another's inputs"
-            f" well enough to join them into one data flow ({best} separate parts at best)"
+            f"cannot compose {', '.join(skills)}: the tools' result and input types do not join"
+            f" them into {'one data flow' if allowed == 1 else f'at most {allowed} data flows'}"
+            f" of two or more steps ({best} separate parts at best)"
         )
     for attempt in range(options.attempts):
         state_seed = rng.randrange(2**31)
@@ -483,6 +508,7 @@ def compose_task(
             provenance={
                 "composer": "steps_agents.composer",
                 "attempt": attempt,
+                "flows": best,
                 "state_seed": state_seed,
                 "edges": [
                     list(edge)

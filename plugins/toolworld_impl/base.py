@@ -14,6 +14,7 @@ value (quoted) or with a description of the step result that feeds it.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ TYPE_PARENTS: dict[str, str] = {
     "person": "string",
     "word": "string",
     "weekday": "string",
+    "company": "string",
 }
 
 
@@ -154,6 +156,18 @@ def num(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ToolError(f"{what} must be a number")
     return float(value)
+
+
+ANY_JSON = {"type": ["string", "number", "boolean", "array", "object"]}
+
+
+def as_text(value: Any) -> str:
+    """How a stored or sent value is written: text as is, numbers plainly, the rest as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(round_num(value, 6))
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def need(mapping: Mapping[str, Any], key: str, what: str) -> Any:

@@ -126,17 +126,17 @@ def weekday(state: dict[str, Any], args: Mapping[str, Any]) -> str:
 
 @tool(
     "calendar.list_events",
-    "The events on a date (id, title, start time), ordered by start time.",
+    "The events on a date (id, title, date, start time), ordered by start time.",
     params=[Param("date", DATE, s_event_date, "date", "YYYY-MM-DD")],
     returns="list[record:event_brief]",
-    fields={"id": "event_id", "title": "string", "start": "time"},
+    fields={"id": "event_id", "title": "string", "date": "date", "start": "time"},
     phrase="list the calendar events on {date}",
 )
 def list_events(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str, Any]]:
     day = parse_date(args["date"]).isoformat()
     found = [e for e in _events(state).values() if e["date"] == day]
     return [
-        {"id": e["id"], "title": e["title"], "start": e["start"]}
+        {"id": e["id"], "title": e["title"], "date": e["date"], "start": e["start"]}
         for e in sorted(found, key=lambda e: (_minutes(e["start"]), e["id"]))
     ]
 
@@ -147,6 +147,7 @@ def list_events(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str
     params=[Param("event_id", EVENT_ID, s_event_id, "event_id", "Event id such as ev3")],
     returns="record:event",
     fields={
+        "id": "event_id",
         "title": "string",
         "date": "date",
         "start": "time",
@@ -264,6 +265,7 @@ def free_slots(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
     ],
     returns="record:event",
     fields={
+        "id": "event_id",
         "title": "string",
         "date": "date",
         "start": "time",

@@ -132,20 +132,31 @@ def by_customer(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str
 
 @order(
     "orders.update_status",
-    "Set an order's status. Returns the previous status.",
+    "Set an order's status. Returns the order (id, customer, status, previous_status).",
     params=[
         Param("order_id", {"type": "string"}, s_order_id, "order_id", "Id such as O-1004"),
         Param("status", {"type": "string", "enum": STATUSES}, s_new_status, None),
     ],
-    returns="string",
+    returns="record:status_change",
+    fields={
+        "id": "order_id",
+        "customer": "person",
+        "status": "string",
+        "previous_status": "string",
+    },
     phrase="set the status of the order {order_id} to {status}",
     mutates=True,
 )
-def update_status(state: dict[str, Any], args: Mapping[str, Any]) -> str:
+def update_status(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
     item = need(_orders(state), str(args["order_id"]), "order")
     previous = str(item["status"])
     item["status"] = str(args["status"])
-    return previous
+    return {
+        "id": item["id"],
+        "customer": item["customer"],
+        "status": item["status"],
+        "previous_status": previous,
+    }
 
 
 @order(

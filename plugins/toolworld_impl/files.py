@@ -6,7 +6,15 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from steps_agents.plugins.toolworld_impl.base import NoValue, Param, Tool, pick, registrar
+from steps_agents.plugins.toolworld_impl.base import (
+    ANY_JSON,
+    NoValue,
+    Param,
+    Tool,
+    as_text,
+    pick,
+    registrar,
+)
 
 from steps_agents.worlds import ToolError
 
@@ -94,7 +102,7 @@ def read_file(state: dict[str, Any], args: Mapping[str, Any]) -> str:
     "Create or overwrite a text file. Returns the path and its size in characters.",
     params=[
         Param("path", PATH, s_new_path, None, "Absolute path of the file to write"),
-        Param("content", TEXT, s_text, "text", "The text to write"),
+        Param("content", ANY_JSON, s_text, "any", "The text to write (other values as JSON)"),
     ],
     returns="record:file_info",
     fields={"path": "path", "size": "integer"},
@@ -103,7 +111,7 @@ def read_file(state: dict[str, Any], args: Mapping[str, Any]) -> str:
 )
 def write_file(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
     path = _norm_path(args["path"])
-    content = str(args["content"])
+    content = as_text(args["content"])
     _fs(state)[path] = content
     return {"path": path, "size": len(content)}
 
@@ -113,7 +121,7 @@ def write_file(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]
     "Append a line of text to an existing file. Returns the new size in characters.",
     params=[
         Param("path", PATH, s_existing, "path", "Absolute path of an existing file"),
-        Param("text", TEXT, s_text, "text", "The line to append"),
+        Param("text", ANY_JSON, s_text, "any", "The line to append (other values as JSON)"),
     ],
     returns="integer",
     phrase="append {text} as a new line to the file {path}",
@@ -121,7 +129,7 @@ def write_file(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]
 )
 def append_file(state: dict[str, Any], args: Mapping[str, Any]) -> int:
     path = _existing(args["path"], state)
-    _fs(state)[path] = _fs(state)[path] + "\n" + str(args["text"])
+    _fs(state)[path] = _fs(state)[path] + "\n" + as_text(args["text"])
     return len(_fs(state)[path])
 
 

@@ -6,7 +6,15 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from steps_agents.plugins.toolworld_impl.base import Param, Tool, need, pick, registrar
+from steps_agents.plugins.toolworld_impl.base import (
+    ANY_JSON,
+    Param,
+    Tool,
+    as_text,
+    need,
+    pick,
+    registrar,
+)
 
 from steps_agents.worlds import ToolError
 
@@ -14,13 +22,19 @@ TOOLS: list[Tool] = []
 mail = registrar(TOOLS, "inbox")
 contact = registrar(TOOLS, "contacts")
 
-EMAIL_FIELDS = {"from": "email", "subject": "string", "body": "text", "date": "date"}
+EMAIL_FIELDS = {
+    "id": "email_id",
+    "from": "email",
+    "subject": "string",
+    "body": "text",
+    "date": "date",
+}
 CONTACT_FIELDS = {
     "name": "person",
     "email": "email",
     "phone": "string",
     "city": "string",
-    "company": "string",
+    "company": "company",
 }
 SUBJECTS = ["Quick update", "Numbers for review", "Follow-up", "Schedule change", "Summary"]
 NEW_PEOPLE = [
@@ -131,7 +145,7 @@ def count_unread(state: dict[str, Any], args: Mapping[str, Any]) -> int:
     params=[
         Param("to", {"type": "string", "minLength": 3}, s_address, "email", "Recipient address"),
         Param("subject", {"type": "string"}, s_subject, "string"),
-        Param("body", {"type": "string"}, s_body, "text"),
+        Param("body", ANY_JSON, s_body, "any", "Message text (other values are written as JSON)"),
     ],
     returns="string",
     phrase="email {to} with the subject {subject} and the body {body}",
@@ -145,7 +159,7 @@ def send(state: dict[str, Any], args: Mapping[str, Any]) -> str:
     sid = f"sent{inbox['next_id']}"
     inbox["next_id"] += 1
     inbox["sent"].append(
-        {"id": sid, "to": to, "subject": str(args["subject"]), "body": str(args["body"])}
+        {"id": sid, "to": to, "subject": str(args["subject"]), "body": as_text(args["body"])}
     )
     return sid
 
@@ -199,7 +213,7 @@ def by_email(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
 @contact(
     "contacts.at_company",
     "Names of the contacts working at a company, sorted.",
-    params=[Param("company", {"type": "string"}, s_company, "string")],
+    params=[Param("company", {"type": "string"}, s_company, "company")],
     returns="list[person]",
     phrase="list the contacts who work at {company}",
     rule="set",

@@ -139,7 +139,7 @@ def uppercase(state: dict[str, Any], args: Mapping[str, Any]) -> str:
     params=[
         Param("text", TEXT, s_text, "text"),
         Param("old", {"type": "string", "minLength": 1}, s_old, None),
-        Param("new", TEXT, s_new, None),
+        Param("new", TEXT, s_new, "string", "Replacement text"),
     ],
     returns="text",
     phrase="replace every {old} with {new} in {text}",

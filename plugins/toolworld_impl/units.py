@@ -142,11 +142,11 @@ def exchange_rate(state: dict[str, Any], args: Mapping[str, Any]) -> float | int
 
 @tool(
     "units.format_minutes",
-    "Write a number of minutes as hours and minutes, e.g. 135 -> '2h 15m'.",
-    params=[Param("minutes", {"type": "integer", "minimum": 0}, s_minutes, "integer")],
+    "Write a number of minutes (rounded to whole minutes) as hours and minutes: 135 -> '2h 15m'.",
+    params=[Param("minutes", {"type": "number", "minimum": 0}, s_minutes, "number")],
     returns="string",
     phrase="write {minutes} minutes as hours and minutes",
 )
 def format_minutes(state: dict[str, Any], args: Mapping[str, Any]) -> str:
-    minutes = int(args["minutes"])
+    minutes = int(round(num(args["minutes"], "minutes")))
     return f"{minutes // 60}h {minutes % 60:02d}m"

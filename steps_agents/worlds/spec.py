@@ -9,12 +9,13 @@ Port types are small strings:
 - scalars: ``number``, ``integer``, ``string``, ``text``, ``boolean`` and world-specific
   string kinds such as ``path``, ``date``, ``email_id``, ``sku``;
 - ``list[T]`` for lists; ``record:NAME`` for objects, whose field types are listed in
-  :attr:`ToolSpec.fields` (for ``list[record:NAME]`` results, the fields of one element).
+  :attr:`ToolSpec.fields` (for ``list[record:NAME]`` results, the fields of one element);
+- ``any`` for a port that takes any JSON value (a tool that stores or sends what it is given).
 
 Feeding rule (:meth:`TypeRules.assignable`): a value of type ``S`` may feed a port of type ``T``
 when ``S == T``, when ``S`` is a subtype of ``T`` by the world's parent map (``integer`` ->
-``number``; ``path`` -> ``string`` -> ``text``; ...), or, for lists, element-wise
-(``list[S]`` -> ``list[T]``). A list port ``list[T]`` also accepts a single ``T`` as one of its
+``number``; ``path`` -> ``string`` -> ``text``; ...), when ``T`` is ``any``, or, for lists,
+element-wise (``list[S]`` -> ``list[T]``). A list port ``list[T]`` also accepts a single ``T`` as one of its
 elements (``{"values": [{"$ref": "s1"}, 4]}``), and a record's field or a list's element can
 be addressed by a reference path (``{"$ref": "s2.total"}``, ``{"$ref": "s1.0"}``).
 """
@@ -114,7 +115,7 @@ class TypeRules:
 
     def assignable(self, source: str, target: str) -> bool:
         """``True`` when a value of port type ``source`` may be passed where ``target`` is expected."""
-        if source == target:
+        if source == target or target == "any":
             return True
         src_el, dst_el = _element(source), _element(target)
         if src_el is not None and dst_el is not None:

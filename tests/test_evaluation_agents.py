@@ -187,3 +187,8 @@ def test_langgraph_graph_from_a_file(tmp_path: Path) -> None:
 def test_unknown_agent_lists_the_registered_ones() -> None:
     with pytest.raises(UnknownComponentError, match="oracle, random"):
         resolve_agent("nobody", AgentOptions(pm=plugin_manager()))
+
+
+def test_a_model_without_tool_calling_is_refused_up_front() -> None:
+    with pytest.raises(InputError, match="cannot call tools"):
+        resolve_agent("model:fake:echo", AgentOptions(pm=plugin_manager()))

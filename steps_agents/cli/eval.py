@@ -168,8 +168,9 @@ def run(args: argparse.Namespace) -> int:
     if report.comparison is not None:
         c = report.comparison
         print(
-            f"{c.agent_a} vs {c.agent_b}: {c.only_a} tasks only {c.agent_a} passed,"
-            f" {c.only_b} only {c.agent_b}; exact McNemar p = {c.p_mcnemar:.3g}; {c.verdict}"
+            f"{c.agent_a} vs {c.agent_b} on {c.pairs} paired episodes: {c.only_a} passed only by"
+            f" {c.agent_a}, {c.only_b} only by {c.agent_b}; exact McNemar p = {c.p_mcnemar:.3g};"
+            f" {c.verdict}"
         )
     print(f"report: {output}" + (f", {args.markdown}" if args.markdown else ""))
     sys.stdout.flush()

@@ -116,8 +116,9 @@ async def run_agent(
     except TimeoutError:
         run = AgentRun(None, "timeout", f"timed out after {timeout:g} s")
     except Exception as exc:  # the agent's own bug or its model's failure: scored, not fatal
-        text = str(exc).splitlines()[0] if str(exc) else ""
-        run = AgentRun(None, "agent_error", f"agent raised {type(exc).__name__}: {text}"[:500])
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        what = f"agent raised {type(exc).__name__}" + (f": {text}" if text else "")
+        run = AgentRun(None, "agent_error", what[:500])
     if env.limit_hit and run.failure is None:
         # The agent swallowed the StepLimitExceeded (e.g. a ToolNode that catches everything).
         run = AgentRun(None, "step_limit", f"step limit exceeded: {env.step_limit} tool calls")

@@ -14,6 +14,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
+from steps_agents.errors import InputError
 from steps_agents.evaluation.agents import AgentOptions, ToolLoopAgent
 
 
@@ -30,6 +31,14 @@ def tool_turn_invoker(client: Any) -> Any:
     return invoke
 
 
+def supports_tools(model: Any) -> bool:
+    """True unless ``model`` is a LangChain chat model still on the base-class ``bind_tools``."""
+    from langchain_core.language_models import BaseChatModel
+
+    method = getattr(type(model), "bind_tools", None)
+    return method is not None and method is not BaseChatModel.bind_tools
+
+
 def model_agent(spec: str, options: AgentOptions, *, name: str) -> ToolLoopAgent:
     """Open ``spec``; ``options.params`` holds a ready ``client`` or ``open_model`` keywords."""
     client = options.params.get("client")
@@ -38,6 +47,13 @@ def model_agent(spec: str, options: AgentOptions, *, name: str) -> ToolLoopAgent
 
         kwargs = {k: v for k, v in options.params.items() if k != "client"}
         client = open_model(spec, pm=options.pm, **kwargs)
+    if not supports_tools(client.model):
+        client.close()
+        raise InputError(
+            f"model {spec!r} cannot call tools (its bind_tools is not implemented); use a"
+            " tool-calling chat model",
+            location=name,
+        )
     agent = ToolLoopAgent(client.model, name=name, invoke=tool_turn_invoker(client))
     agent.client = client  # the CLI reports its usage and closes it
     return agent

@@ -31,6 +31,7 @@ from steps_agents.entropy import (
     theta,
     tree_volumes_and_cuts,
 )
+from steps_agents.errors import InputError
 from steps_agents.merge_heap import greedy_merge
 from steps_agents.progress import Progress
 from steps_agents.refine import move_sweeps
@@ -178,6 +179,8 @@ def _build_levels(
     if height < 1:
         raise ValueError("height (community levels between root and leaves) must be >= 1")
     n = graph.n_skills
+    if n == 0:
+        raise InputError("the skill graph has no skills: nothing to build a taxonomy from")
     perm = np.random.default_rng(seed).permutation(n).astype(np.int64)
     e = _edges_of(graph, perm)
     tol = 1e-12 * max(e.total, 1.0)

@@ -26,6 +26,7 @@ from steps_agents.entropy import (
     one_dim_entropy,
     structural_entropy,
 )
+from steps_agents.errors import InputError
 from steps_agents.merge_heap import greedy_merge
 from steps_agents.planted import nmi, planted_graph, planted_parent
 from steps_agents.refine import move_sweeps
@@ -239,6 +240,8 @@ def test_disconnected_graph_and_edge_cases() -> None:
     check_shape(single, build_encoding_tree(single, height=1), 1)
     with pytest.raises(ValueError, match="height"):
         build_encoding_tree(graph, height=0)
+    with pytest.raises(InputError, match="no skills"):
+        build_taxonomy(SkillGraph.from_edges([], []))
 
 
 def test_build_taxonomy_artifact(tmp_path) -> None:  # type: ignore[no-untyped-def]

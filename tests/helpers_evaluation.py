@@ -268,6 +268,34 @@ def looping_policy(messages: list[BaseMessage]) -> AIMessage:
 REPLAY_MODEL = PolicyChatModel(policy=replay_policy(calc_tasks()))
 
 
+def judge_policy(messages: list[BaseMessage]) -> AIMessage:
+    """A judge that gives 9 when the candidate equals the reference, else 2."""
+    text = instruction_of(messages)
+    candidate = text.split("<candidate>")[1].split("</candidate>")[0].strip()
+    reference = text.split("<reference>")[1].split("</reference>")[0].strip()
+    score = 9 if candidate == reference else 2
+    return AIMessage(content=json.dumps({"score": score, "reason": "compared with the reference"}))
+
+
+JUDGE_MODEL = PolicyChatModel(policy=judge_policy)
+
+
+def skillbench_file(path: Path) -> Path:
+    rows = [
+        {
+            "id": "sb1",
+            "label": {"ability": ["csv parsing", "arithmetic"]},
+            "content": [
+                {"role": "user", "content": "Sum column b of a,b\\n1,2\\n3,4"},
+                {"role": "assistant", "content": "6"},
+            ],
+        },
+        {"id": "sb2", "label": {"ability": ["regex"]}, "content": ["Find digits in a1b2", "1, 2"]},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
 def toolworld_tasks(per_k: Mapping[int, int], *, seed: int = 0, pm: Any = None) -> list[Task]:
     """Tasks composed by the built-in ``toolworld`` for random skill sets (``per_k[k]`` of each k)."""
     import random

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers_evaluation import calc_tasks, plugin_manager, write_tasks_file
+from helpers_evaluation import calc_tasks, plugin_manager, skillbench_file, write_tasks_file
 
 import steps_agents.plugin_manager as plugin_manager_module
 from steps_agents.cli import main
@@ -104,3 +104,31 @@ def test_flag_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "--repeat" in capsys.readouterr().err
     assert main(_args(tmp_path, tmp_path / "none.jsonl", "--agent", "oracle")) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_skillbench_file_needs_and_uses_a_judge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = skillbench_file(tmp_path / "sb.jsonl")
+    assert main(_args(tmp_path, tasks, "--agent", "oracle")) == 2
+    assert "--judge" in capsys.readouterr().err
+    argv = _args(
+        tmp_path,
+        tasks,
+        "--agent",
+        "oracle",
+        "--judge",
+        "helpers_evaluation:JUDGE_MODEL",
+        "--structured",
+        "json",
+    )
+    assert main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    overall = report["agents"][0]["overall"]
+    assert overall["judged"] == 2 and overall["mean_judge"] == 9.0
+    assert report["meta"]["model_usage"]["judge"]["calls"] == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(tasks.read_text() + '{"id": "x", "label": {"ability": []}, "content": ["q"]}\n')
+    assert main(_args(tmp_path, bad, "--agent", "oracle", "--judge", "fake:echo")) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:3" in err and "invalid SkillBench record" in err

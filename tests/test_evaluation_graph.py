@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_evaluation import PolicyChatModel, calc_tasks, instruction_of, plugin_manager
-from langchain_core.messages import AIMessage, BaseMessage
+from helpers_evaluation import (
+    PolicyChatModel,
+    calc_tasks,
+    judge_policy,
+    plugin_manager,
+    skillbench_file,
+)
 from steps_agents.graphs import evaluation as graph_module
 
 from steps_agents.evaluation import AgentInput, AgentOptions, AgentOutput, evaluate, resolve_agent
@@ -144,32 +149,8 @@ def test_sigkill_mid_fanout_loses_no_finished_episode(tmp_path: Path) -> None:
     assert len(episodes) == 20 and all(e.passed for e in episodes)
 
 
-def _skillbench(path: Path) -> Path:
-    rows = [
-        {
-            "id": "sb1",
-            "label": {"ability": ["csv parsing", "arithmetic"]},
-            "content": [
-                {"role": "user", "content": "Sum column b of a,b\\n1,2\\n3,4"},
-                {"role": "assistant", "content": "6"},
-            ],
-        },
-        {"id": "sb2", "label": {"ability": ["regex"]}, "content": ["Find digits in a1b2", "1, 2"]},
-    ]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
-
-
-def judge_policy(messages: list[BaseMessage]) -> AIMessage:
-    text = instruction_of(messages)
-    candidate = text.split("<candidate>")[1].split("</candidate>")[0].strip()
-    reference = text.split("<reference>")[1].split("</reference>")[0].strip()
-    score = 9 if candidate == reference else 2
-    return AIMessage(content=json.dumps({"score": score, "reason": "compared with the reference"}))
-
-
 def test_skillbench_text_tasks_are_judged_on_1_to_10(tmp_path: Path) -> None:
-    tasks = load_eval_tasks(_skillbench(tmp_path / "sb.jsonl"))
+    tasks = load_eval_tasks(skillbench_file(tmp_path / "sb.jsonl"))
     assert [t.k for t in tasks] == [2, 1]
     judge = ModelClient.from_model(
         PolicyChatModel(policy=judge_policy), spec="judge", structured="json"

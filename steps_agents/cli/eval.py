@@ -55,6 +55,13 @@ def add_parser(subparsers: Any) -> None:
     m.add_argument("--temperature", type=float, help="sampling temperature")
     m.add_argument("--model-timeout", type=float, default=120.0, help="seconds per model call")
     m.add_argument("--max-retries", type=int, default=4, help="model call retries (4)")
+    m.add_argument(
+        "--structured",
+        choices=("auto", "native", "json"),
+        default="auto",
+        help="how the judge returns its score: the model's own structured output, JSON in text,"
+        " or auto",
+    )
     m.add_argument("--no-cache", action="store_true", help="no model response cache")
     p.set_defaults(handler=run)
 
@@ -107,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("SkillBench text tasks are scored by a judge model: add --judge MODEL")
         from steps_agents.models import open_model
 
-        judge = open_model(args.judge, pm=pm, **_model_params(args, state_dir))
+        judge = open_model(
+            args.judge, pm=pm, structured=args.structured, **_model_params(args, state_dir)
+        )
     params = _model_params(args, state_dir) if any(s.startswith("model:") for s in specs) else {}
     options = AgentOptions(seed=args.seed, step_limit=args.step_limit, params=params, pm=pm)
     agents = {spec: resolve_agent(spec, options) for spec in specs}

@@ -23,7 +23,7 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +39,30 @@ def _keyword_regex(keyword: str) -> str:
     return rf"(?<!\w){body}(?!\w)"
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _first_word(keyword: str) -> str | None:
+    found = _WORD.search(keyword.lower())
+    return found.group(0) if found else None
+
+
 @dataclass(frozen=True)
 class Lexicon:
-    """Compiled vocabulary: ``patterns[i]`` is one case-insensitive regex for ``skills[i]``."""
+    """Compiled vocabulary: ``patterns[i]`` is one case-insensitive regex for ``skills[i]``.
+
+    ``triggers`` maps the first word of every keyword (lower case) to the skills it belongs to;
+    ``always`` lists skills with a ``re:`` pattern or a keyword without any word character.
+    :meth:`match` only runs the patterns of skills triggered by a word of the text (plus the
+    ``always`` ones), which gives the same answer as trying every skill, because a keyword can
+    only match where its first word occurs as a whole word of the text.
+    """
 
     skills: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
     source: str = ""
+    triggers: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    always: tuple[int, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Any, *, location: str = "lexicon") -> Lexicon:
@@ -58,6 +75,8 @@ class Lexicon:
             )
         skills: list[str] = []
         patterns: list[re.Pattern[str]] = []
+        triggers: dict[str, list[int]] = {}
+        always: list[int] = []
         for raw_name, raw_patterns in data.items():
             name = normalise_skill(str(raw_name))
             if not name:
@@ -71,7 +90,9 @@ class Lexicon:
                     f"skill {raw_name!r}: expected a list of keyword or 're:' regex strings",
                     location=location,
                 )
+            idx = len(skills)
             alternatives = [_keyword_regex(name)]
+            firsts: set[str | None] = {_first_word(name)}
             for pattern in raw_patterns:
                 if pattern.startswith(REGEX_PREFIX):
                     regex = pattern[len(REGEX_PREFIX) :]
@@ -83,13 +104,26 @@ class Lexicon:
                             location=location,
                         ) from None
                     alternatives.append(f"(?:{regex})")
+                    firsts.add(None)
                 elif pattern.strip():
                     alternatives.append(_keyword_regex(pattern))
+                    firsts.add(_first_word(pattern))
             if name in skills:
                 raise InputError(f"skill {raw_name!r} is listed twice", location=location)
             skills.append(name)
             patterns.append(re.compile("|".join(alternatives), re.IGNORECASE))
-        return cls(tuple(skills), tuple(patterns), location)
+            if None in firsts:
+                always.append(idx)
+            for word in firsts:
+                if word is not None:
+                    triggers.setdefault(word, []).append(idx)
+        return cls(
+            tuple(skills),
+            tuple(patterns),
+            location,
+            {word: tuple(ids) for word, ids in triggers.items()},
+            tuple(always),
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> Lexicon:
@@ -118,4 +152,11 @@ class Lexicon:
         """Every skill with a pattern occurring in ``text``, in the lexicon's order."""
         if not text:
             return []
+        candidates = set(self.always)
+        for word in set(_WORD.findall(text.lower())):
+            candidates.update(self.triggers.get(word, ()))
+        return [self.skills[i] for i in sorted(candidates) if self.patterns[i].search(text)]
+
+    def match_all(self, text: str) -> list[str]:
+        """Reference matcher: try every skill's pattern (what :meth:`match` must agree with)."""
         return [s for s, p in zip(self.skills, self.patterns, strict=True) if p.search(text)]

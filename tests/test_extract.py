@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import steps_agents
 from steps_agents.errors import InputError, UnknownComponentError
@@ -302,3 +304,24 @@ def test_auto_leaves_free_text_to_a_model_when_one_is_given(tmp_path: Path) -> N
     assert lexicon_factory.available(ExtractorOptions(lexicon=EXAMPLE_LEXICON))
     assert not lexicon_factory.available(ExtractorOptions(lexicon=EXAMPLE_LEXICON, model="m"))
     assert not lexicon_factory.available(ExtractorOptions())
+
+
+WORDS = ["sql", "SQL", "c++", "c", "net", ".net", "ß", "poem", "poems", "x-ray", "a b", "über"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["alpha", "beta", "gamma", "c++", "delta"]),
+        st.lists(st.sampled_from(WORDS + ["re:\\bpo", "re:\\d+"]), max_size=3),
+        min_size=1,
+    ),
+    st.lists(st.sampled_from(WORDS + ["Alpha", "gammas", " ", "-", "42", "\n"]), max_size=12),
+)
+def test_indexed_lexicon_matching_agrees_with_trying_every_skill(
+    vocabulary: dict[str, list[str]], words: list[str]
+) -> None:
+    lexicon = Lexicon.from_mapping(vocabulary)
+    for sep in (" ", "", "-"):
+        text = sep.join(words)
+        assert lexicon.match(text) == lexicon.match_all(text)

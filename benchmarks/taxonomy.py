@@ -34,6 +34,8 @@ from steps_agents.skillgraph import SkillGraph
 SIZES = {
     "small": ((10, 10, 10), 23_000, (0.5, 0.3, 0.2)),
     "large": ((10, 10, 100), 1_300_000, (0.5, 0.3, 0.2)),
+    # Harder: 3,000 skills, most draws outside the planted communities.
+    "noisy": ((10, 10, 30), 300_000, (0.25, 0.25, 0.5)),
 }
 
 

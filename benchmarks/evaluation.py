@@ -37,6 +37,7 @@ from steps_agents.evaluation import AgentOptions, evaluate, resolve_agent
 from steps_agents.evaluation.episode import (
     agent_input,
     build_env,
+    check_answer,
     oracle_reference,
     run_agent,
     score_episode,
@@ -101,6 +102,7 @@ def episodes_without_graph(world: Any, tasks: list[Task], agent: Any) -> tuple[f
                 repeat=0,
                 env=env,
                 run=run,
+                checked=check_answer(env, run),
                 oracle=oracle_reference(world, task),
             )
             passed += bool(result.passed)

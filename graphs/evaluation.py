@@ -38,14 +38,16 @@ from langgraph.types import Send
 from steps_agents.evaluation.agents import Agent
 from steps_agents.evaluation.episode import (
     AgentRun,
+    Checked,
     EpisodeEnv,
     agent_input,
     build_env,
+    check_answer,
+    judge_answer_of,
     oracle_reference,
     run_agent,
     score_episode,
 )
-from steps_agents.evaluation.judge import judge_answer
 from steps_agents.evaluation.records import EpisodeResult, ToolCallRecord, episode_key
 from steps_agents.evaluation.store import EpisodeStore
 from steps_agents.evaluation.texttasks import TextTask
@@ -126,8 +128,7 @@ class EpisodeState(TypedDict, total=False):
     skip: bool
     env: EpisodeEnv
     run: AgentRun
-    judge: tuple[float, str] | None
-    judge_failure: str | None
+    checked: Checked
     finished: int
 
 
@@ -165,28 +166,15 @@ async def run_agent_node(state: EpisodeState, runtime: Runtime[EvalContext]) -> 
 
 
 async def check(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
-    """Executable tasks are checked deterministically in ``score``; text tasks go to the judge."""
-    ctx = runtime.context
+    """The deterministic checker for executable tasks; the judge model for text tasks."""
     env, run = state["env"], state["run"]
-    task = env.task
-    if not isinstance(task, TextTask) or run.output is None:
-        return {"judge": None, "judge_failure": None}
-    if ctx.judge is None:
-        return {"judge": None, "judge_failure": "no judge model configured (--judge)"}
-    try:
-        verdict = await judge_answer(
-            ctx.judge,
-            prompt=task.prompt,
-            reference=task.reference,
-            answer=str(run.output.answer or ""),
-            skills=task.skills,
-        )
-    except Exception as exc:  # a judge outage is that episode's failure, not the run's
-        return {"judge": None, "judge_failure": f"judge failed: {type(exc).__name__}: {exc}"[:300]}
-    return {"judge": verdict, "judge_failure": None}
+    if isinstance(env.task, TextTask):
+        return {"checked": await judge_answer_of(env, run, runtime.context.judge)}
+    return {"checked": check_answer(env, run)}
 
 
 async def score(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
+    """Coverage, attribution and steps vs the oracle; the record goes to the JSONL at once."""
     ctx = runtime.context
     spec = ctx.spec(state["key"])
     env = state["env"]
@@ -201,9 +189,8 @@ async def score(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str,
         repeat=spec.repeat,
         env=env,
         run=state["run"],
+        checked=state["checked"],
         oracle=oracle,
-        judge=state.get("judge"),
-        judge_failure=state.get("judge_failure"),
     )
     ctx.store.append(result)
     if ctx.progress is not None:

@@ -1,5 +1,8 @@
 """One episode: build the task's state, run the agent with its tools, check, score.
 
+Stages: :func:`build_env` -> :func:`run_agent` -> :func:`check_answer` (executable task) or
+:func:`judge_answer_of` (SkillBench text task) -> :func:`score_episode`.
+
 The four stages are plain functions so that the evaluator graph (``graphs/evaluation.py``) can
 make each one a node and tests can call them directly. Whatever the agent does -- raise, hang,
 run past the step limit -- ends as an :class:`EpisodeResult` with the reason; only
@@ -22,10 +25,11 @@ from steps_agents.evaluation.agents import (
     StepLimitExceeded,
     to_text,
 )
+from steps_agents.evaluation.judge import judge_answer
 from steps_agents.evaluation.records import EpisodeResult, Failure, ToolCallRecord
 from steps_agents.evaluation.scoring import skill_coverage
 from steps_agents.evaluation.texttasks import TextTask
-from steps_agents.worlds import Task, TaskSession, check, resolve_refs, run_oracle
+from steps_agents.worlds import Task, TaskSession, ToolError, check, resolve_refs, run_oracle
 
 ANSWER_CHARS = 2000
 
@@ -44,7 +48,7 @@ class EpisodeEnv:
     def call(self, tool: str, args: dict[str, Any]) -> Any:
         """Run one tool call through the session; the call past ``step_limit`` is refused."""
         if self.session is None:
-            raise StepLimitExceeded("this task offers no tools")
+            raise ToolError("this task offers no tools; answer in text")
         if self.session.calls >= self.step_limit:
             self.limit_hit = True
             raise StepLimitExceeded(f"step limit {self.step_limit} reached")
@@ -147,6 +151,58 @@ def oracle_reference(world: Any, task: Task) -> list[ToolCallRecord]:
     ]
 
 
+@dataclass
+class Checked:
+    """Stage 3's outcome: pass/fail by the checker (executable tasks) or the judge's score
+    (text tasks, ``passed`` is ``None``), or the failure carried over from stage 2."""
+
+    passed: bool | None
+    failure: Failure | None = None
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    judge_score: float | None = None
+    judge_reason: str | None = None
+
+
+def check_answer(env: EpisodeEnv, run: AgentRun) -> Checked:
+    """Stage 3 for an executable task: the deterministic checker on the answer and final state."""
+    task = env.task
+    if run.failure is not None or run.output is None:
+        return Checked(False, run.failure or "agent_error", run.reason)
+    if isinstance(task, TextTask) or env.session is None:
+        raise TypeError("text tasks are judged (judge_answer_of), not checked")
+    outcome = check(task, run.output.answer, env.session.state)
+    return Checked(
+        outcome.passed,
+        None if outcome.passed else "checker",
+        outcome.reason,
+        {"checks": outcome.details},
+    )
+
+
+async def judge_answer_of(env: EpisodeEnv, run: AgentRun, judge: Any) -> Checked:
+    """Stage 3 for a SkillBench text task: the judge model's 1-10 score (never raises)."""
+    task = env.task
+    if run.failure is not None or run.output is None:
+        return Checked(None, run.failure or "agent_error", run.reason)
+    if not isinstance(task, TextTask):
+        raise TypeError("executable tasks are checked (check_answer), not judged")
+    if judge is None:
+        return Checked(None, "judge_error", "no judge model configured (--judge)")
+    try:
+        score, reason = await judge_answer(
+            judge,
+            prompt=task.prompt,
+            reference=task.reference,
+            answer=to_text(run.output.answer or ""),
+            skills=task.skills,
+        )
+    except Exception as exc:  # a judge outage is this episode's failure, not the run's
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return Checked(None, "judge_error", f"judge failed: {type(exc).__name__}: {text}"[:300])
+    return Checked(None, None, reason, judge_score=score, judge_reason=reason)
+
+
 def score_episode(
     *,
     run_id: str,
@@ -154,14 +210,12 @@ def score_episode(
     repeat: int,
     env: EpisodeEnv,
     run: AgentRun,
+    checked: Checked,
     oracle: list[ToolCallRecord] | None,
-    judge: tuple[float, str] | None = None,
-    judge_failure: str | None = None,
 ) -> EpisodeResult:
-    """Stages 3 and 4: check the answer and final state, then coverage, attribution, steps."""
+    """Stage 4: the episode record -- trace, coverage, failure attribution, steps vs oracle."""
     task = env.task
     answer = run.output.answer if run.output is not None else None
-    answer_text = to_text(answer)[:ANSWER_CHARS] if answer is not None else None
     trace: list[ToolCallRecord] = []
     if env.session is not None:
         trace = [
@@ -182,49 +236,30 @@ def score_episode(
         "repeat": repeat,
         "k": task.k,
         "skills": list(task.skills),
-        "answer": answer_text,
+        "passed": checked.passed,
+        "failure": checked.failure,
+        "reason": checked.reason,
+        "details": checked.details,
+        "answer": to_text(answer)[:ANSWER_CHARS] if answer is not None else None,
         "trace": trace,
         "steps": len(trace),
         "seconds": run.seconds,
         "tool_seconds": env.tool_seconds,
     }
     if isinstance(task, TextTask):
-        failure: Failure | None = run.failure
-        reason = run.reason
-        if failure is None and judge_failure is not None:
-            failure, reason = "judge_error", judge_failure
         return EpisodeResult(
             kind="text",
-            passed=None,
-            failure=failure,
-            reason=reason or (judge[1] if judge else ""),
-            judge_score=judge[0] if judge else None,
-            judge_reason=judge[1] if judge else None,
+            judge_score=checked.judge_score,
+            judge_reason=checked.judge_reason,
             **common,
         )
     mutating = {t.name for t in task.tools if t.mutates}
     covered, coverage, first_wrong = skill_coverage(task.skills, trace, oracle, mutating=mutating)
-    details: dict[str, Any] = {}
-    if run.failure is None:
-        assert env.session is not None
-        outcome = check(task, answer, env.session.state)
-        passed, failure, reason = (
-            outcome.passed,
-            None if outcome.passed else "checker",
-            outcome.reason,
-        )
-        details["checks"] = outcome.details
-    else:
-        passed, failure, reason = False, run.failure, run.reason
     return EpisodeResult(
         kind="agentic",
-        passed=passed,
-        failure=failure,
-        reason=reason,
         oracle_steps=len(oracle) if oracle is not None else len(task.oracle),
         covered=covered,
         coverage=coverage,
-        attribution=None if passed else first_wrong,
-        details=details,
+        attribution=None if checked.passed else first_wrong,
         **common,
     )

@@ -94,8 +94,11 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as exc:
+                    hint = ""
+                    if lineno == 1 and line.lstrip().startswith("["):
+                        hint = "; this looks like a JSON array: write one JSON object per line"
                     raise InputError(
-                        f"invalid JSON ({exc.msg} at column {exc.colno})", location=location
+                        f"invalid JSON ({exc.msg} at column {exc.colno}){hint}", location=location
                     ) from None
                 if not isinstance(record, dict):
                     raise InputError(

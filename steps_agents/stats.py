@@ -13,7 +13,8 @@ exactly that set, also split by set size k) this module reports:
   golden-section search finds the maximum), and ``xmin`` is the candidate whose fitted tail CDF has
   the smallest Kolmogorov-Smirnov distance to the empirical one. Standard error
   ``(alpha - 1) / sqrt(n_tail)``. The equivalent Zipf rank-frequency exponent is ``1/(alpha-1)``.
-  (No bootstrap p-value: the KS distance is reported so the fit quality is visible.)
+  (No bootstrap p-value: the KS distance is reported so the fit quality is visible, and a
+  likelihood-ratio test against an exponential tail says whether the tail is heavy at all.)
 - coverage: the share of the ``C(n, k)`` possible k-combinations that ever occur, both inside
   some record (as a subset) and as a whole record's set;
 - head and tail: the share of occurrences held by the top 1% and 10% of items, and the share of
@@ -103,12 +104,36 @@ def _ks_distance(tail: np.ndarray, alpha: float, xmin: float) -> float:
     return float(np.max(np.abs(emp - fit)))
 
 
+def compare_exponential(tail: np.ndarray, alpha: float, xmin: float) -> dict[str, float]:
+    """Likelihood-ratio test of the fitted power law against a discrete exponential tail.
+
+    The exponential ``p(x) = (1 - e^-lam) e^(-lam (x - xmin))`` is fitted by maximum likelihood on
+    the same tail (``e^-lam = m / (1 + m)``, m the mean of ``x - xmin``). ``llr`` is the summed
+    per-point log-likelihood ratio (positive favours the power law) and ``llr_p`` Vuong's
+    two-sided p-value for its sign (Clauset et al. 2009, section 5.1): a small p with a positive
+    ``llr`` means the tail is heavier than exponential, i.e. genuinely long-tailed.
+    """
+    n = tail.shape[0]
+    m = float(tail.mean() - xmin)
+    log_pl = -alpha * np.log(tail) - math.log(_zeta1(alpha, xmin))
+    if m <= 0.0:  # every value equals xmin: the exponential degenerates to a point mass
+        return {"llr": float("nan"), "llr_p": float("nan")}
+    lam = math.log((1.0 + m) / m)
+    log_exp = math.log(-math.expm1(-lam)) - lam * (tail - xmin)
+    d = log_pl - log_exp
+    llr = float(d.sum())
+    spread = float(d.std())
+    p = math.erfc(abs(llr) / (spread * math.sqrt(2.0 * n))) if spread > 0 else 0.0
+    return {"llr": llr, "llr_p": p}
+
+
 def fit_power_law(values: Iterable[int]) -> dict[str, Any] | None:
     """Fit ``P(x) ∝ x^-alpha`` (x >= xmin) to positive integer ``values`` (module docstring).
 
     Returns ``None`` when fewer than ``MIN_TAIL`` values or fewer than two distinct values make
     an exponent meaningless. Otherwise a dict with ``alpha``, ``sigma``, ``xmin``, ``n_tail``,
-    ``n``, ``ks``, ``zipf_exponent`` and ``method``.
+    ``n``, ``ks``, ``zipf_exponent``, ``llr`` and ``llr_p`` (:func:`compare_exponential`) and
+    ``method``.
     """
     x = np.asarray([v for v in values if v >= 1], dtype=np.float64)
     if x.shape[0] < MIN_TAIL or np.unique(x).shape[0] < 2:
@@ -133,6 +158,8 @@ def fit_power_law(values: Iterable[int]) -> dict[str, Any] | None:
             best = {"alpha": alpha, "xmin": int(xmin), "n_tail": int(tail.shape[0]), "ks": ks}
     if best is None:
         return None
+    tail = x[np.searchsorted(x, best["xmin"]) :]
+    best.update(compare_exponential(tail, best["alpha"], float(best["xmin"])))
     best["sigma"] = (best["alpha"] - 1.0) / math.sqrt(best["n_tail"])
     best["n"] = int(x.shape[0])
     best["zipf_exponent"] = 1.0 / (best["alpha"] - 1.0)
@@ -213,6 +240,7 @@ def corpus_statistics(
             "possible": math.comb(n, k),
             "share_of_possible_as_whole_set": vals.shape[0] / math.comb(n, k) if n >= k else 0.0,
             "sets_seen_once_share": float((vals == 1).mean()) if vals.size else 0.0,
+            "fit": fit_power_law(vals.tolist()),
         }
         if k >= 2 and k <= max_k:
             inside = counts.n_pairs if k == 2 else _subset_coverage(counts, k)

@@ -151,3 +151,9 @@ def test_example_corpus_has_the_documented_shape() -> None:
     sizes = [len(r["skills"]) for r in records]
     assert min(sizes) == 1 and max(sizes) == 5
     assert sum(size <= 2 for size in sizes) > len(sizes) / 2  # mostly small combinations
+
+
+def test_a_json_array_file_gets_a_hint(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "c.json", ["[", '  {"skills": ["a"]}', "]"])
+    with pytest.raises(InputError, match=r"c\.json:1: invalid JSON .*looks like a JSON array"):
+        list(read_jsonl(path))

@@ -10,6 +10,7 @@ import pytest
 
 from steps_agents.cooccurrence import count_cooccurrence
 from steps_agents.stats import (
+    compare_exponential,
     corpus_statistics,
     fit_power_law,
     head_tail,
@@ -120,3 +121,16 @@ def test_corpus_statistics_coverage_matches_brute_force() -> None:
     assert report["top"]["sets"][0] == [["a", "b"], 2]
     assert report["top"]["pairs"][0] == [["a", "b"], 3]
     assert report["top"]["skills"][0] == ["a", 4]
+
+
+def test_likelihood_ratio_tells_power_law_from_exponential() -> None:
+    heavy = fit_power_law(sample_discrete_power_law(2.2, 3000, seed=11).tolist())
+    assert heavy is not None and heavy["llr"] > 0 and heavy["llr_p"] < 0.01
+    geometric = np.random.default_rng(12).geometric(0.15, size=3000)
+    light = fit_power_law(geometric.tolist())
+    assert light is not None
+    # Forced to x >= 1 the exponential wins; the KS search may pick a far tail where the two
+    # are hard to tell apart, so only require that the power law never wins significantly.
+    assert not (light["llr"] > 0 and light["llr_p"] < 0.05)
+    forced = compare_exponential(geometric.astype(np.float64), 1.5, 1.0)
+    assert forced["llr"] < 0 and forced["llr_p"] < 0.01

@@ -328,10 +328,19 @@ def run_stats(args: argparse.Namespace) -> int:
 def _fit_text(fit: dict[str, Any] | None) -> str:
     if fit is None:
         return "too few values to fit"
-    return (
+    text = (
         f"alpha {fit['alpha']:.2f} +/- {fit['sigma']:.2f} for x >= {fit['xmin']}"
         f" ({fit['n_tail']} of {fit['n']}), KS {fit['ks']:.3f}"
     )
+    if fit.get("llr") == fit.get("llr"):  # not NaN
+        text += f", vs exponential LLR {fit['llr']:+.1f} (p {fit['llr_p']:.2g})"
+    return text
+
+
+def _short_fit(fit: dict[str, Any] | None) -> str:
+    if fit is None:
+        return "-"
+    return f"alpha {fit['alpha']:.2f} +/- {fit['sigma']:.2f} (x >= {fit['xmin']})"
 
 
 def format_stats(r: dict[str, Any]) -> str:
@@ -357,7 +366,7 @@ def format_stats(r: dict[str, Any]) -> str:
         f"pairs ever seen: {r['pairs_seen']} of {r['pairs_possible']} possible"
         f" ({r['pair_coverage']:.1%})",
         f"{'k':>3}{'records':>9}{'distinct sets':>15}{'of C(n,k)':>11}{'seen once':>11}"
-        f"{'inside records':>16}{'of C(n,k)':>11}",
+        f"{'inside records':>16}{'of C(n,k)':>11}  whole-set frequency fit",
     ]
     for row in r["by_k"]:
         inside = row.get("occurring_inside_records")
@@ -366,6 +375,7 @@ def format_stats(r: dict[str, Any]) -> str:
             f"{row['k']:>3}{row['records']:>9}{row['distinct_sets']:>15}"
             f"{row['share_of_possible_as_whole_set']:>11.3%}{row['sets_seen_once_share']:>11.1%}"
             f"{'' if inside is None else inside:>16}{'' if share is None else f'{share:.3%}':>11}"
+            f"  {_short_fit(row['fit'])}"
         )
     lines.append("")
     lines.append("frequency distributions (items seen 1, 2-3, 4-7, ... times):")

@@ -294,3 +294,8 @@ async def arun_evaluation(ctx: EvalContext, checkpoint_path: str | Path) -> dict
         final = await graph.ainvoke(inputs, config, context=ctx)
     ctx.store.sync()
     return dict(final)
+
+
+# For the LangGraph CLI and Studio (langgraph.json). Runs made by steps_agents compile their own
+# copy with the SQLite checkpointer (arun_evaluation); the runtime context supplies the tasks.
+graph = build_graph().compile()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers_evaluation import calc_tasks, plugin_manager, skillbench_file, write_tasks_file
 
+import steps_agents
 import steps_agents.plugin_manager as plugin_manager_module
 from steps_agents.cli import main
+from steps_agents.evaluation import AgentInput, AgentOptions, AgentOutput
+from steps_agents.taxonomy import Taxonomy, TaxonomyNode
 
 
 @pytest.fixture(autouse=True)
@@ -132,3 +136,51 @@ def test_skillbench_file_needs_and_uses_a_judge(
     assert main(_args(tmp_path, bad, "--agent", "oracle", "--judge", "fake:echo")) == 2
     err = capsys.readouterr().err
     assert f"{bad}:3" in err and "invalid SkillBench record" in err
+
+
+class ThirdPartyAgents:
+    """A plugin registering an agent, as a third party would."""
+
+    @steps_agents.hookimpl
+    def register_agents(self, register: Any) -> None:
+        def factory(options: AgentOptions) -> Any:
+            return StubbornAgent(options.params.get("answer", 42))
+
+        register(factory, name="stubborn")
+
+
+class StubbornAgent:
+    name = "stubborn"
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+
+    async def arun(self, episode: AgentInput) -> AgentOutput:
+        return AgentOutput(answer=self.answer)
+
+
+def test_plugin_agent_and_taxonomy_marginals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(plugin_manager_module, "_DEFAULT", plugin_manager(ThirdPartyAgents()))
+    nodes = [
+        TaxonomyNode(0, None, 10.0, 0.0),
+        TaxonomyNode(1, 0, 6.0, 2.0, label="arithmetic"),
+        TaxonomyNode(2, 0, 4.0, 2.0, label="storage"),
+        *[
+            TaxonomyNode(3 + i, 1, 1.5, 1.5, skill=s, count=1)
+            for i, s in enumerate(["add", "mul", "neg", "concat"])
+        ],
+        *[TaxonomyNode(7 + i, 2, 2.0, 2.0, skill=s, count=1) for i, s in enumerate(["put", "get"])],
+    ]
+    Taxonomy(nodes).save(tmp_path / "tax.json")
+    tasks = write_tasks_file(tmp_path / "tasks.jsonl", calc_tasks())
+    argv = _args(tmp_path, tasks, "--agent", "stubborn", "--taxonomy", str(tmp_path / "tax.json"))
+    assert main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    summary = report["agents"][0]
+    assert summary["agent"] == "stubborn" and summary["overall"]["passed"] == 0
+    communities = {c["community"]: c for c in summary["per_community"]}
+    assert set(communities) == {"arithmetic", "storage"}
+    assert communities["storage"]["n"] == 2  # t3 and t4 use put/get
+    assert summary["attribution"]["add"] == 4  # first skill of t1, t2, t3, t5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -179,3 +180,55 @@ def test_skillbench_text_tasks_are_judged_on_1_to_10(tmp_path: Path) -> None:
     # Without a judge the episodes are failures with the reason, not a crash.
     _, no_judge = evaluate(tasks, agents, run_id="J2", state_dir=tmp_path, pm=pm, progress=False)
     assert all(e.failure == "judge_error" and "judge" in e.reason for e in no_judge)
+
+
+class InFlight:
+    """Counts how many episodes run at once (each yields to the loop while 'thinking')."""
+
+    name = "inflight"
+
+    def __init__(self) -> None:
+        self.now = self.most = 0
+
+    async def arun(self, episode: AgentInput) -> AgentOutput:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        await asyncio.sleep(0.005)
+        self.now -= 1
+        return AgentOutput(answer=None)
+
+
+def test_waves_bound_the_fan_out(tmp_path: Path) -> None:
+    tasks, pm = calc_tasks(), plugin_manager()
+    agent = InFlight()
+    evaluate(
+        tasks,
+        {"a": agent},
+        run_id="W",
+        state_dir=tmp_path,
+        pm=pm,
+        progress=False,
+        repeats=4,
+        wave_size=3,
+        concurrency=50,
+    )
+    assert agent.most == 3
+    wide = InFlight()
+    evaluate(
+        tasks,
+        {"a": wide},
+        run_id="W2",
+        state_dir=tmp_path,
+        pm=pm,
+        progress=False,
+        repeats=4,
+        wave_size=20,
+        concurrency=4,
+    )
+    assert wide.most == 4  # the concurrency limit inside a wave
+
+
+def test_langgraph_json_names_the_evaluation_graph() -> None:
+    config = json.loads((REPO / "langgraph.json").read_text())
+    assert config["graphs"]["evaluation"] == "./graphs/evaluation.py:graph"
+    assert hasattr(graph_module.graph, "ainvoke")

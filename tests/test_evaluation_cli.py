@@ -176,11 +176,14 @@ def test_plugin_agent_and_taxonomy_marginals(
     Taxonomy(nodes).save(tmp_path / "tax.json")
     tasks = write_tasks_file(tmp_path / "tasks.jsonl", calc_tasks())
     argv = _args(tmp_path, tasks, "--agent", "stubborn", "--taxonomy", str(tmp_path / "tax.json"))
+    argv += ["--agent-opt", "answer=5"]  # the right answer to t1 only
     assert main([*argv, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     summary = report["agents"][0]
-    assert summary["agent"] == "stubborn" and summary["overall"]["passed"] == 0
+    assert summary["agent"] == "stubborn" and summary["overall"]["passed"] == 1
     communities = {c["community"]: c for c in summary["per_community"]}
     assert set(communities) == {"arithmetic", "storage"}
     assert communities["storage"]["n"] == 2  # t3 and t4 use put/get
-    assert summary["attribution"]["add"] == 4  # first skill of t1, t2, t3, t5
+    assert summary["attribution"]["add"] == 3  # first skill of t2, t3, t5 (t1 passed)
+    assert report["meta"]["worlds"] == {"calc": "1"}
+    assert main([*argv, "--agent-opt", "novalue"]) == 2

@@ -8,6 +8,7 @@ SQLite checkpoints, so rerunning the same command after an interruption runs onl
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,14 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--wave", type=int, default=64, help="episodes per fan-out wave (64)")
     p.add_argument("--concurrency", type=int, default=8, help="episodes in flight at once (8)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random agent and episodes")
+    p.add_argument(
+        "--agent-opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="option for a registered agent's factory (repeatable; VALUE read as JSON if it can"
+        " be), e.g. --agent-opt calls=5 for random",
+    )
     p.add_argument("--judge", metavar="MODEL", help="judge model for SkillBench text tasks")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
@@ -85,6 +94,19 @@ def _model_params(args: argparse.Namespace, state_dir: Path) -> dict[str, Any]:
     }
 
 
+def _agent_opts(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"expected KEY=VALUE, got {item!r}", location="--agent-opt")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     from steps_agents.evaluation.agents import AgentOptions, resolve_agent
     from steps_agents.evaluation.report import k_table, to_markdown, write_report
@@ -118,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
             args.judge, pm=pm, structured=args.structured, **_model_params(args, state_dir)
         )
     params = _model_params(args, state_dir) if any(s.startswith("model:") for s in specs) else {}
+    params.update(_agent_opts(args.agent_opt))
     options = AgentOptions(seed=args.seed, step_limit=args.step_limit, params=params, pm=pm)
     agents = {spec: resolve_agent(spec, options) for spec in specs}
     run_id = args.run_id or run_id_for(

@@ -4,7 +4,10 @@ An agent gets an :class:`AgentInput` -- the instruction, the task's tools and a 
 args)`` function that runs a tool against this episode's world state and records it in the
 trace -- and returns an :class:`AgentOutput` whose ``answer`` goes to the task's checker.
 The evaluator enforces the step limit in ``call`` itself (the call past the limit raises
-:class:`StepLimitExceeded`), so the limit holds for every kind of agent alike.
+:class:`StepLimitExceeded`), so the limit holds for every kind of agent alike. The episode
+timeout is ``asyncio.wait_for`` around :meth:`Agent.arun`: it interrupts an agent at its next
+``await`` (a model call, a sleep); an agent that blocks the event loop in plain Python cannot be
+interrupted there -- keep long synchronous work in ``asyncio.to_thread``.
 
 Agent specs (``steps eval --agent SPEC``), resolved by :func:`resolve_agent`:
 

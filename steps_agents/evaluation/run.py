@@ -113,6 +113,7 @@ async def aevaluate(
             "seed": seed,
             "resumed_episodes": already,
             "episodes_file": str(episodes_path),
+            "worlds": {name: str(getattr(w, "version", "")) for name, w in worlds.items()},
             **dict(meta or {}),
         },
     )

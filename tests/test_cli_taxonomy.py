@@ -221,3 +221,26 @@ def test_extractor_options_from_the_command_line() -> None:
     bad = build_parser().parse_args(["taxonomy", "stats", "c.jsonl", "--extractor-opt", "novalue"])
     with pytest.raises(InputError, match="KEY=VALUE"):
         _options(bad)
+
+
+def test_the_example_taxonomy_recovers_the_generator_domains(built: Path) -> None:
+    """The example corpus draws co-occurrence mostly within 8 domains; level 2 should find them."""
+    import importlib.util
+    from collections import Counter
+
+    spec = importlib.util.spec_from_file_location(
+        "make_example_corpus", REPO / "examples" / "make_example_corpus.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    domain = {s: d for d, rows in script.SKILLS.items() for s, _, _ in rows}
+    t = load_taxonomy(built)
+    communities = [
+        t.subtree_skills(v)
+        for v in range(len(t.nodes))
+        if t.depth[v] == 2 and t.nodes[v].skill is None
+    ]
+    assert 6 <= len(communities) <= 12
+    majority = sum(Counter(domain[s] for s in c).most_common(1)[0][1] for c in communities)
+    assert majority / len(domain) >= 0.9  # purity against the planted domains

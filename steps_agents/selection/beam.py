@@ -211,7 +211,7 @@ def _level(
     new: list[Entry],
     bound: float,
     beam: int,
-) -> Iterator[tuple[State, int, float, int, frozenset[int]]]:
+) -> Iterator[Pending]:
     """One beam step: the distinct children of ``parents``, in beam order
     ``(-score, parent rank, -gain, leaf)``, at most ``beam`` of them, lazily.
 
@@ -222,7 +222,7 @@ def _level(
     pulls it when due. A pulled parent enters with its exact best child
     (:func:`_light_best`) and is built (cursor copy, heap) only when that child comes up.
 
-    Yields ``(parent state, leaf, -gain, join node, child key)``.
+    Yields the children as :class:`Pending` states.
     """
     heappush, heappop = heapq.heappush, heapq.heappop
     pt, kids_of, nleaves, bestleaf = ix.pt, ix.kids, ix.nleaves, ix.bestleaf
@@ -281,16 +281,9 @@ def _level(
         if key in seen:
             continue
         seen.add(key)
-        yield st, leaf, entry[0], u, key
+        yield Pending(st, leaf, entry[0], u, key)
         if len(seen) >= beam:
             return
-
-
-def _pending(
-    children: Iterator[tuple[State, int, float, int, frozenset[int]]],
-) -> Iterator[State | Pending]:
-    for st, leaf, neg_gain, join, key in children:
-        yield Pending(st, leaf, neg_gain, join, key)
 
 
 def beam_search(
@@ -314,7 +307,7 @@ def beam_search(
     states: Iterator[State | Pending] = iter([state])
     covered_depth = ix.depth[seed] + 1  # cursors exist for seed-path nodes at depth >= this
     bound = _NO_GAIN
-    level: Iterator[tuple[State, int, float, int, frozenset[int]]] = iter(())
+    level: Iterator[Pending] = iter(())
     for t, r in enumerate(steps, start=1):
         # Widening: seed-path nodes newly inside the region get a cursor. Every set so far lies
         # below the previous region, so such a node's only on-path child is the seed's: the
@@ -337,18 +330,22 @@ def beam_search(
         # candidate from the newly widened part.
         bound = max(bound, new_best)
         level = _level(ix, states, new, bound, beam)
-        states = _pending(level)
-    for st, leaf, neg_gain, _, _ in level:
-        yield st.f - neg_gain, st.order + (leaf,)
+        states = level
+    for p in level:
+        yield p.parent.f - p.neg_gain, p.parent.order + (p.leaf,)
 
 
 def reference_beam(
-    ix: TreeIndex, seed: int, k: int, beam: int, *, widening: bool
+    ix: TreeIndex, seed: int, k: int, beam: int, *, widening: bool, literal: bool = False
 ) -> list[tuple[float, tuple[int, ...]]]:
     """The direct search (as in the authors' script): score every candidate for every state.
 
     Same regions, same gain, same ranking key as :func:`beam_search`; cost
     ``O(beam * skills * depth)`` per step. Used by the tests and the benchmark as the baseline.
+    The gain is ``path_term(v) - path_term(join)`` with the join found by walking up from ``v``;
+    ``literal=True`` instead sums ``term(a)`` over ``v``'s path nodes not on the state's paths,
+    the definition ``H({v} | S)`` read literally (same value up to float rounding, so near-ties
+    may order differently).
     """
     steps = regions(ix, seed, k, widening=widening)
     if steps is None:
@@ -356,6 +353,7 @@ def reference_beam(
     states: list[tuple[float, tuple[int, ...], frozenset[int], set[int]]] = [
         (ix.pt[seed], (seed,), frozenset((seed,)), set(ix.paths[seed]))
     ]
+    term = ix.term
     for r in steps:
         candidates = ix.leaves_under(r)
         scored: list[tuple[float, int, float, int]] = []
@@ -363,10 +361,13 @@ def reference_beam(
             for v in candidates:
                 if v in key:
                     continue
-                w = v
-                while w not in skel:
-                    w = ix.parent[w]
-                g = ix.pt[v] - ix.pt[w]
+                if literal:
+                    g = sum(term[a] for a in ix.paths[v] if a not in skel)
+                else:
+                    w = v
+                    while w not in skel:
+                        w = ix.parent[w]
+                    g = ix.pt[v] - ix.pt[w]
                 scored.append((-(f + g), b, -g, v))
         scored.sort()
         seen: set[frozenset[int]] = set()

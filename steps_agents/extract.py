@@ -37,7 +37,7 @@ import pluggy
 from pydantic import BaseModel, ConfigDict, Field
 
 from steps_agents.corpus import open_corpus
-from steps_agents.errors import InputError, StepsError
+from steps_agents.errors import InputError, StepsError, UnknownComponentError
 from steps_agents.executor import default_executor
 from steps_agents.progress import Progress
 
@@ -193,12 +193,11 @@ class ExtractorChooser:
         self.available_names = [AUTO, *registry]
         self._instances: dict[str, Any] = {}
         self._factories = {key: reg.obj for key, reg in registry.items()}
+        self._claimers: list[tuple[str, Any]] = []
         if name != AUTO:
-            from steps_agents.registry import get_extractor
-
-            get_extractor(name, pm)  # raises UnknownComponentError listing the names
+            if name not in self._factories:
+                raise UnknownComponentError("extractor", name, list(self.available_names))
             self.instance(name)  # build now so a missing option fails before any reading
-            self._claimers: list[tuple[str, Any]] = []
             return
         ranked = []
         for order, (key, factory) in enumerate(self._factories.items()):
@@ -206,8 +205,13 @@ class ExtractorChooser:
             if claims is None:
                 continue
             available = getattr(factory, "available", None)
-            if available is not None and not _adapt(available, 1)(options):
-                continue
+            if available is not None:
+                if not _adapt(available, 1)(options):
+                    continue
+                # The user gave this extractor its options (a lexicon, a model): build it now
+                # so a bad file or model spec fails before any reading, not at the first
+                # free-text record.
+                self.instance(key)
             priority = int(getattr(factory, "auto_priority", DEFAULT_AUTO_PRIORITY))
             ranked.append((priority, order, key, _adapt(claims, 2)))
         self._claimers = [(key, claims) for _, _, key, claims in sorted(ranked)]

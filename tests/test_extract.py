@@ -325,3 +325,9 @@ def test_indexed_lexicon_matching_agrees_with_trying_every_skill(
     for sep in (" ", "", "-"):
         text = sep.join(words)
         assert lexicon.match(text) == lexicon.match_all(text)
+
+
+def test_auto_checks_a_given_lexicon_before_reading(tmp_path: Path) -> None:
+    src = corpus(tmp_path, [{"skills": ["a"]}])
+    with pytest.raises(InputError, match="no such lexicon file"):
+        iter_skill_sets(src, options=ExtractorOptions(lexicon=tmp_path / "missing.toml"))

@@ -43,7 +43,8 @@ from typing import Any
 from steps_agents.plugins.toolworld import CORPUS_PATH
 from steps_agents.plugins.toolworld_impl import ToolWorld
 
-from steps_agents.worlds import CompositionError, Task, resolve_refs, run_oracle
+from steps_agents.tasks import task_trajectory
+from steps_agents.worlds import CompositionError, Task
 
 K_WEIGHTS = [0.24, 0.30, 0.20, 0.12, 0.07, 0.04, 0.03]
 RELATED = {
@@ -115,37 +116,12 @@ def draw_combination(pop: Popularity, domain_of: dict[str, str], rng: random.Ran
     return chosen
 
 
-def trajectory(world: ToolWorld, task: Task, index: int) -> dict[str, Any]:
-    """The oracle run of ``task`` as an OpenAI tool-call conversation."""
-    answer, _, trace = run_oracle(world, task)
-    messages: list[dict[str, Any]] = [{"role": "user", "content": task.instruction}]
-    results: dict[str, Any] = {}
-    for n, (step, entry) in enumerate(zip(task.oracle, trace, strict=True), start=1):
-        call_id = f"call_{n}"
-        args = resolve_refs(step.args, results)
-        results[step.id] = entry.result
-        messages.append(
-            {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [
-                    {
-                        "id": call_id,
-                        "type": "function",
-                        "function": {"name": step.tool, "arguments": json.dumps(args)},
-                    }
-                ],
-            }
-        )
-        messages.append(
-            {"role": "tool", "tool_call_id": call_id, "content": json.dumps(entry.result)}
-        )
-    final = "done" if answer is None else answer if isinstance(answer, str) else json.dumps(answer)
-    messages.append({"role": "assistant", "content": final})
+def trajectory(task: Task, index: int) -> dict[str, Any]:
+    """The oracle run of ``task`` as an OpenAI tool-call conversation, with its metadata."""
     domains = sorted({spec.domain for spec in task.tools})
     return {
         "id": f"tw-{index:06d}",
-        "messages": messages,
+        "messages": task_trajectory(task),
         "meta": {"k": task.k, "domains": domains, "seed": task.seed},
     }
 
@@ -173,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         if task is None:
             redrawn += 1
             continue
-        records.append(trajectory(world, task, len(records)))
+        records.append(trajectory(task, len(records)))
         ks[task.k] += 1
     buffer = io.BytesIO()
     with gzip.GzipFile(

@@ -1,1 +1,249 @@
-"""Built-in plugin: agentic_mode (being built)."""
+"""Built-in plugin: the ``agentic`` synthesis mode -- executable k-skill tasks from a skill world.
+
+- **compose**: the world (``[synth.mode_options] world = "toolworld"`` by default) builds a task
+  whose oracle plan uses exactly the combination's k skills (:func:`steps_agents.worlds.try_compose`);
+  the task rides in ``WorkItem.payload["task"]``. A combination the world cannot compose comes
+  back :class:`~steps_agents.modes.Uncomposable` with the world's reason (the synthesis composer
+  reports it and asks for a replacement).
+- **generate**: without a model, the task's template instruction; with one (or unless
+  ``instructions = "template"``), the model rewrites it as a natural request, keeping every
+  value the solution needs.
+- **check**: the oracle is run through the checker on a fresh state (a failure is not
+  revisable), and an instruction that leaves out a value the answer needs is rejected
+  (:func:`steps_agents.tasks.missing_required_values`; revisable when a model wrote it).
+- **to_messages**: the oracle solution as an OpenAI tool-call trajectory (agentic SFT data);
+  :meth:`AgenticMode.to_record` gives the task record (``fmt="task"``) or the SkillBench record
+  (``fmt="skillbench"``); :func:`export_tasks` rebuilds the task file of a finished run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+import steps_agents
+from steps_agents.modes import ModeContext, Uncomposable, WorkItem, item_id
+from steps_agents.records import Combination, Verdict
+from steps_agents.tasks import missing_required_values, task_trajectory
+from steps_agents.worlds import Task, ToolError, check, run_oracle, to_skillbench, try_compose
+
+DEFAULT_WORLD = "toolworld"
+
+REWRITE_SYSTEM = """\
+You turn a step-by-step tool-use instruction into the request a real user would write to an \
+AI assistant that has the tools. Keep the meaning exactly: the same operations in an order \
+that works, on the same inputs. Keep every quoted value (file paths, ids, names, numbers, \
+dates, units, column names, operators) exactly as written. Keep the answer requirement \
+exactly (the value to reply with, or the JSON object and its keys). Do not mention tool \
+names or step numbers; do not solve the task. Write in {language}."""
+
+REWRITE_USER = """\
+Instruction to rewrite:
+{instruction}"""
+
+REVISION = """\
+The previous rewrite was rejected:
+{feedback}
+Rewrite it again, fixing every point."""
+
+
+class AgenticDraft(BaseModel):
+    """What the generator produces: the task's instruction and who wrote it."""
+
+    instruction: str = Field(min_length=1)
+    source: Literal["template", "model"] = "template"
+
+
+class Rewrite(BaseModel):
+    instruction: str = Field(min_length=1, description="the rewritten user request")
+
+
+def _world(ctx: ModeContext | None, name: str | None = None) -> Any:
+    from steps_agents.registry import get_skill_world
+
+    options = ctx.options if ctx is not None else {}
+    return get_skill_world(
+        name or str(options.get("world", DEFAULT_WORLD)), ctx.pm if ctx else None
+    )
+
+
+class AgenticMode:
+    """The ``agentic`` mode: see the module docstring."""
+
+    name = "agentic"
+    needs_model = False
+    draft_schema = AgenticDraft
+
+    # -- SynthesisMode ----------------------------------------------------------------------
+    def compose(self, combination: Combination, ctx: ModeContext) -> WorkItem | Uncomposable:
+        world = _world(ctx)
+        seed = ctx.rng("agentic", world.name, *sorted(combination.skills)).randrange(1 << 30)
+        task, reason = try_compose(world, list(combination.skills), seed)
+        if task is None:
+            return Uncomposable(skills=combination.skills, reason=reason)
+        provenance = {
+            **task.provenance,
+            "selector": combination.selector,
+            "gain": combination.gain,
+            "lca_depth": combination.lca_depth,
+            "seed_skill": combination.seed_skill,
+            "run_seed": ctx.seed,
+        }
+        task = task.model_copy(update={"provenance": provenance})
+        return WorkItem(
+            id=item_id(self.name, combination.skills, salt=task.id),
+            mode=self.name,
+            combination=combination,
+            payload={"task": task.model_dump(mode="json")},
+        )
+
+    async def generate(
+        self, item: WorkItem, ctx: ModeContext, feedback: Sequence[str]
+    ) -> dict[str, Any]:
+        task = Task.model_validate(item.payload["task"])
+        if ctx.model is None or ctx.options.get("instructions") == "template":
+            return AgenticDraft(instruction=task.instruction, source="template").model_dump()
+        messages = [
+            ("system", REWRITE_SYSTEM.format(language=ctx.language)),
+            ("human", REWRITE_USER.format(instruction=task.instruction)),
+        ]
+        if feedback:
+            messages.append(
+                ("human", REVISION.format(feedback="\n".join(f"- {f}" for f in feedback)))
+            )
+        answer = await ctx.model.ainvoke(messages, schema=Rewrite)
+        rewrite = Rewrite.model_validate(answer)
+        return AgenticDraft(instruction=rewrite.instruction.strip(), source="model").model_dump()
+
+    def check(self, item: WorkItem, draft: Mapping[str, Any], ctx: ModeContext) -> list[Verdict]:
+        try:
+            parsed = AgenticDraft.model_validate(draft)
+        except ValidationError as error:
+            reason = f"invalid draft: {error.errors()[0]['msg']}"
+            return [Verdict(judge="agentic", passed=False, reason=reason)]
+        task = self.to_task(item, draft)
+        verdicts = [self._oracle_verdict(task, ctx)]
+        missing = missing_required_values(task)
+        if missing:
+            shown = ", ".join(json.dumps(v) for v in missing[:5])
+            verdicts.append(
+                Verdict(
+                    judge="instruction",
+                    passed=False,
+                    reason=f"the instruction leaves out values the answer needs: {shown}",
+                    details={"missing": missing, "revisable": parsed.source == "model"},
+                )
+            )
+        else:
+            verdicts.append(
+                Verdict(judge="instruction", passed=True, reason="states every required value")
+            )
+        return verdicts
+
+    def to_messages(self, item: WorkItem, draft: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return task_trajectory(self.to_task(item, draft))
+
+    # -- records ----------------------------------------------------------------------------
+    def to_task(self, item: WorkItem, draft: Mapping[str, Any]) -> Task:
+        """The task with the draft's instruction (and who wrote it in the provenance)."""
+        task = Task.model_validate(item.payload["task"])
+        instruction = str(draft.get("instruction") or task.instruction)
+        provenance = {**task.provenance, "instruction_source": draft.get("source", "template")}
+        return task.model_copy(update={"instruction": instruction, "provenance": provenance})
+
+    def to_record(
+        self, item: WorkItem, draft: Mapping[str, Any], fmt: str = "task"
+    ) -> dict[str, Any]:
+        """The task record (``fmt="task"``) or the SkillBench record (``fmt="skillbench"``)."""
+        task = self.to_task(item, draft)
+        if fmt == "skillbench":
+            return to_skillbench(task)
+        if fmt != "task":
+            raise steps_agents.InputError(
+                f"unknown agentic record format {fmt!r}; use task or skillbench"
+            )
+        return task.model_dump(mode="json")
+
+    def _oracle_verdict(self, task: Task, ctx: ModeContext) -> Verdict:
+        try:
+            world = _world(ctx, task.world)
+            answer, state, trace = run_oracle(world, task)
+        except ToolError as error:
+            return Verdict(
+                judge="oracle",
+                passed=False,
+                reason=f"the oracle plan fails: {error}",
+                details={"revisable": False},
+            )
+        outcome = check(task, answer, state)
+        return Verdict(
+            judge="oracle",
+            passed=outcome.passed,
+            reason="the oracle passes the checker" if outcome.passed else outcome.reason,
+            details={"calls": len(trace)} if outcome.passed else {"revisable": False},
+        )
+
+
+def export_tasks(
+    samples: str | Path,
+    output: str | Path,
+    *,
+    seed: int = 0,
+    world: str = DEFAULT_WORLD,
+    fmt: str = "task",
+    pm: Any = None,
+) -> int:
+    """Write the tasks behind the accepted samples of an ``agentic`` run as JSONL.
+
+    A sample records the instruction (its first message) and the combination, not the world
+    state; the task is recomposed from the combination with the run's ``seed`` (composition is
+    deterministic) and must reproduce the sample's id, else the run used another seed or world
+    version and this raises :class:`InputError`. ``fmt="skillbench"`` writes SkillBench records.
+    """
+    from steps_agents.synthesis.export import read_samples
+    from steps_agents.worlds import write_tasks
+
+    mode = AgenticMode()
+    ctx = ModeContext(pm=pm, seed=seed, options={"world": world})
+    tasks: list[Task] = []
+    for n, record in enumerate(read_samples(samples), start=1):
+        meta = record.get("metadata") or record.get("provenance") or {}
+        if (
+            record.get("status", "accepted") != "accepted"
+            or meta.get("mode", "agentic") != "agentic"
+        ):
+            continue
+        skills = tuple(meta.get("skills") or ())
+        combination = Combination(
+            skills=skills,
+            k=len(skills),
+            gain=float(meta.get("gain", 0.0)),
+            selector=str(meta.get("selector", "")),
+        )
+        item = mode.compose(combination, ctx)
+        if isinstance(item, Uncomposable) or item.id != record.get("id"):
+            raise steps_agents.InputError(
+                f"sample {record.get('id')} cannot be rebuilt with seed {seed} and world {world!r}"
+                " (another run seed or world version?)",
+                location=f"{samples}:{n}",
+            )
+        messages = record.get("messages") or []
+        instruction = next((m.get("content") for m in messages if m.get("role") == "user"), None)
+        tasks.append(mode.to_task(item, {"instruction": instruction or "", "source": "template"}))
+    if fmt == "skillbench":
+        out = Path(output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(
+            "".join(json.dumps(to_skillbench(t)) + "\n" for t in tasks), encoding="utf-8"
+        )
+        return len(tasks)
+    return write_tasks(output, tasks)
+
+
+@steps_agents.hookimpl
+def register_synthesis_modes(register: Any) -> None:
+    register(AgenticMode(), name="agentic")

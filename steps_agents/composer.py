@@ -517,7 +517,9 @@ def compose_task(
                 **dict(provenance or {}),
             },
         )
-        instruction = render_instruction(draft.oracle, world.phrase, checker.answer, checker.state)
+        instruction = render_instruction(
+            draft.oracle, world.phrase, checker.answer, checker.state, variant=state_seed
+        )
         task = draft.model_copy(update={"instruction": instruction})
         answer, state, _ = run_oracle(world, task)
         outcome = check(task, answer, state)

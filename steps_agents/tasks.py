@@ -28,11 +28,14 @@ __all__ = [
     "missing_required_values",
     "render_instruction",
     "required_values",
+    "task_trajectory",
 ]
 
 _ORDINALS = ["first", "second", "third", "fourth", "fifth"]
+FIELD_WORDS = {"from": "sender", "qty": "quantity", "id": "id"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_NOUN_PLACEHOLDER = re.compile(r"\bthe (\w+) \{(\w+)\}")
 
 
 def _step_no(step_id: str, order: Mapping[str, int]) -> str:
@@ -52,7 +55,7 @@ def describe_ref(ref: str, order: Mapping[str, int]) -> str:
             n = int(part)
             words.append(f"the {_ORDINALS[n] if 0 <= n < len(_ORDINALS) else f'item {n + 1}'} item")
         else:
-            words.append(f"the {part.replace('_', ' ')}")
+            words.append(f"the {FIELD_WORDS.get(part, part.replace('_', ' '))}")
     return " of ".join(words) + f" from {where}"
 
 
@@ -91,17 +94,44 @@ def render_step(phrase: str, step: OracleStep, order: Mapping[str, int]) -> str:
             return match.group(0)
         return _render_value(step.args[name], order)
 
-    text = _PLACEHOLDER.sub(fill, phrase).strip()
+    def noun_ref(match: re.Match[str]) -> str:
+        noun, name = match.group(1), match.group(2)
+        value = step.args.get(name)
+        if not (isinstance(value, Mapping) and set(value) == {"$ref"}):
+            return match.group(0)
+        desc = describe_ref(str(value["$ref"]), order)
+        # "the table {table}" fed by "s1.table" reads "the table from step 1", not "the table
+        # the table from step 1"; any other reference reads "the table given by ...".
+        return desc if desc.startswith(f"the {noun} ") else f"the {noun} given by {desc}"
+
+    text = _PLACEHOLDER.sub(fill, _NOUN_PLACEHOLDER.sub(noun_ref, phrase)).strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def _answer_sentence(parts: Sequence[AnswerPart], order: Mapping[str, int]) -> str:
+INTROS = (
+    "Use the available tools to carry out these steps in order:",
+    "Please do the following with the tools you have, one step after another:",
+    "I need your help with a small job. Using the tools, please:",
+    "Work through these steps using the tools provided:",
+    "Here is what I need done, in this order:",
+)
+SINGLE_INTROS = ("Using the available tools: ", "Please use the tools to do this: ", "")
+CLOSINGS = (
+    "Final answer: {what}. Reply with that value only.",
+    "When you are done, reply with {what} and nothing else.",
+    "Your answer should be {what}, on its own.",
+)
+
+
+def _answer_sentence(parts: Sequence[AnswerPart], order: Mapping[str, int], variant: int) -> str:
     if not parts:
         return 'No value needs to be reported: when everything is done, reply "done".'
     if len(parts) == 1:
         part = parts[0]
         what = describe_ref(part.step or part.key, order) if part.step else part.key
-        return f"Final answer: {what}. Reply with that value only."
+        if len(order) == 1:
+            what = "the result"
+        return CLOSINGS[variant % len(CLOSINGS)].format(what=what)
     keys = [
         f'"{p.key}" ({describe_ref(p.step, order) if p.step else p.description or p.key})'
         for p in parts
@@ -120,13 +150,60 @@ def render_instruction(
     phrase: Callable[[str], str],
     answer: Sequence[AnswerPart],
     state: Sequence[StateCheck] = (),
+    *,
+    variant: int = 0,
 ) -> str:
-    """The template instruction for an oracle plan (see the module docstring)."""
+    """The template instruction for an oracle plan (see the module docstring). ``variant``
+    picks one of a few equivalent wordings of the frame (intro, closing) so that template
+    tasks do not all share the same boilerplate."""
     order = {step.id: n for n, step in enumerate(steps, start=1)}
-    lines = ["Use the available tools to carry out these steps in order:"]
+    closing = _answer_sentence(answer, order, variant)
+    if len(steps) == 1:
+        intro = SINGLE_INTROS[variant % len(SINGLE_INTROS)]
+        sentence = render_step(phrase(steps[0].tool), steps[0], order)
+        if intro:
+            sentence = intro + sentence[:1].lower() + sentence[1:]
+        return f"{sentence}\n{closing}"
+    lines = [INTROS[variant % len(INTROS)]]
     lines += [f"{n}. {render_step(phrase(s.tool), s, order)}" for n, s in enumerate(steps, 1)]
-    lines.append(_answer_sentence(answer, order))
+    lines.append(closing)
     return "\n".join(lines)
+
+
+def task_trajectory(task: Task, instruction: str | None = None) -> list[dict[str, Any]]:
+    """The oracle solution as an OpenAI tool-call conversation: the user's instruction, one
+    assistant tool call and one tool result per oracle step (arguments resolved, results as
+    recorded when the task was built), and the final answer."""
+    from steps_agents.worlds import oracle_answer, resolve_refs
+
+    messages: list[dict[str, Any]] = [
+        {"role": "user", "content": task.instruction if instruction is None else instruction}
+    ]
+    results: dict[str, Any] = {}
+    for n, step in enumerate(task.oracle, start=1):
+        call_id = f"call_{n}"
+        args = resolve_refs(step.args, results)
+        results[step.id] = step.result
+        messages.append(
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": step.tool, "arguments": json.dumps(args)},
+                    }
+                ],
+            }
+        )
+        messages.append(
+            {"role": "tool", "tool_call_id": call_id, "content": json.dumps(step.result)}
+        )
+    answer = oracle_answer(task, results)
+    final = "done" if answer is None else answer if isinstance(answer, str) else json.dumps(answer)
+    messages.append({"role": "assistant", "content": final})
+    return messages
 
 
 def _literals(value: Any) -> Iterator[Any]:

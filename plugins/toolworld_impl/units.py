@@ -90,7 +90,7 @@ def s_minutes(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, A
         Param("to_unit", {"type": "string", "enum": UNITS}, s_to_unit, None),
     ],
     returns="number",
-    phrase="convert {value} from {from_unit} to {to_unit}",
+    phrase="convert a quantity of {value} from the unit {from_unit} to {to_unit}",
     rule="numeric",
 )
 def convert(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
@@ -112,7 +112,7 @@ def convert(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
         Param("to_currency", {"type": "string"}, s_to_currency, None, "ISO code such as USD"),
     ],
     returns="number",
-    phrase="convert {amount} {from_currency} to {to_currency}",
+    phrase="convert an amount of {amount} from the currency {from_currency} to {to_currency}",
     rule="numeric",
 )
 def currency(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:

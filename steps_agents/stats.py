@@ -104,7 +104,7 @@ def _ks_distance(tail: np.ndarray, alpha: float, xmin: float) -> float:
     return float(np.max(np.abs(emp - fit)))
 
 
-def compare_exponential(tail: np.ndarray, alpha: float, xmin: float) -> dict[str, float]:
+def compare_exponential(tail: np.ndarray, alpha: float, xmin: float) -> dict[str, float | None]:
     """Likelihood-ratio test of the fitted power law against a discrete exponential tail.
 
     The exponential ``p(x) = (1 - e^-lam) e^(-lam (x - xmin))`` is fitted by maximum likelihood on
@@ -117,7 +117,7 @@ def compare_exponential(tail: np.ndarray, alpha: float, xmin: float) -> dict[str
     m = float(tail.mean() - xmin)
     log_pl = -alpha * np.log(tail) - math.log(_zeta1(alpha, xmin))
     if m <= 0.0:  # every value equals xmin: the exponential degenerates to a point mass
-        return {"llr": float("nan"), "llr_p": float("nan")}
+        return {"llr": None, "llr_p": None}
     lam = math.log((1.0 + m) / m)
     log_exp = math.log(-math.expm1(-lam)) - lam * (tail - xmin)
     d = log_pl - log_exp

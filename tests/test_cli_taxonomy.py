@@ -108,7 +108,11 @@ def test_stats_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     for label in ("single skills", "pairs", "whole sets"):
         assert label in text
     assert main(["taxonomy", "stats", EXAMPLE, "--json", "--max-k", "3"]) == 0
-    report = json.loads(capsys.readouterr().out)
+
+    def strict(constant: str) -> None:
+        raise AssertionError(f"non-standard JSON constant {constant}")
+
+    report = json.loads(capsys.readouterr().out, parse_constant=strict)
     assert report["records"] == 5000 and report["skills"] == 84
     assert report["sets"]["fit"]["alpha"] > 1
     assert report["pairs_possible"] == 84 * 83 // 2

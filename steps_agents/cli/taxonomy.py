@@ -332,7 +332,7 @@ def _fit_text(fit: dict[str, Any] | None) -> str:
         f"alpha {fit['alpha']:.2f} +/- {fit['sigma']:.2f} for x >= {fit['xmin']}"
         f" ({fit['n_tail']} of {fit['n']}), KS {fit['ks']:.3f}"
     )
-    if fit.get("llr") == fit.get("llr"):  # not NaN
+    if fit.get("llr") is not None:
         text += f", vs exponential LLR {fit['llr']:+.1f} (p {fit['llr_p']:.2g})"
     return text
 

@@ -208,3 +208,15 @@ def test_corpus_counts_and_longtail(
     tail = tmp_path / "tail.jsonl"
     assert main([*base, "-o", str(tail), "--corpus", str(corpus), "--selector", "longtail"]) == 0
     assert all(c.corpus_count == 0 for c in _read(tail))
+
+
+def test_seeds_flag(taxonomy_file: Path, tmp_path: Path) -> None:
+    tax = load_taxonomy(taxonomy_file)
+    seeds = sorted(tax.skills)[::40][:3]  # far apart: no seed exhausts its sets
+    listing = tmp_path / "seeds.txt"
+    listing.write_text("\n".join(seeds) + "\n")
+    for flag in (",".join(seeds), f"@{listing}"):
+        out = tmp_path / "s.jsonl"
+        args = ["select", "--taxonomy", str(taxonomy_file), "-n", "3", "--k", "2", "--seeds", flag]
+        assert main([*args, "-o", str(out), "--no-progress"]) == 0
+        assert [c.seed_skill for c in _read(out)] == seeds

@@ -54,6 +54,10 @@ def add_parser(subparsers: Any) -> None:
         default="round-robin",
         help="every skill in turn, or weighted toward rare skills",
     )
+    p.add_argument(
+        "--seeds",
+        help="seed skills in order: comma-separated, or @FILE with one skill a line (default: every skill)",
+    )
     p.add_argument("--corpus", help="corpus to count how often each chosen set already occurs")
     p.add_argument(
         "--extractor", default="auto", help="skill extractor for --corpus (default auto)"
@@ -102,6 +106,20 @@ def _read_exclude(path: str) -> list[frozenset[str]]:
     return out
 
 
+def _read_seeds(text: str) -> list[str]:
+    if text.startswith("@"):
+        try:
+            lines = Path(text[1:]).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise InputError(f"cannot read ({exc.strerror})", location=text[1:]) from None
+    else:
+        lines = text.split(",")
+    seeds = [s.strip() for s in lines if s.strip()]
+    if not seeds:
+        raise InputError("no seed skills given", location="--seeds")
+    return seeds
+
+
 def _write(path: str, combos: list[Combination]) -> None:
     lines = "".join(
         json.dumps(c.model_dump(mode="json"), ensure_ascii=False) + "\n" for c in combos
@@ -146,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         corpus_counts=counts,
         exclude=_read_exclude(args.exclude) if args.exclude else (),
+        seeds=_read_seeds(args.seeds) if args.seeds else None,
         seed_sampling=args.seed_sampling,
         options={"longtail_threshold": args.longtail_threshold},
         progress=not args.no_progress,

@@ -26,6 +26,7 @@ Numpy only; no scipy.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from itertools import combinations
@@ -209,15 +210,30 @@ def _distribution(values: np.ndarray) -> dict[str, Any]:
 
 
 def _subset_coverage(counts: CooccurrenceCounts, k: int) -> int | None:
-    """Distinct k-combinations occurring inside some record, or ``None`` over the budget."""
+    """Distinct k-combinations occurring inside some record, or ``None`` over the budget.
+
+    Each combination is encoded as one int64 (ids as digits base n) when ``n^k`` fits, so the
+    distinct count is a numpy ``unique`` over a flat array instead of a set of tuples.
+    """
     work = sum(math.comb(len(key), k) for key in counts.sets if len(key) >= k)
     if work > SUBSET_BUDGET:
         return None
-    seen: set[tuple[int, ...]] = set()
+    n = counts.n_skills
+    if n**k >= 2**63:
+        seen: set[tuple[int, ...]] = set()
+        for key in counts.sets:
+            if len(key) >= k:
+                seen.update(combinations(key, k))
+        return len(seen)
+    weights = [n**j for j in range(k)]
+    codes: array[int] = array("q")
     for key in counts.sets:
         if len(key) >= k:
-            seen.update(combinations(key, k))
-    return len(seen)
+            codes.extend(
+                sum(i * w for i, w in zip(combo, weights, strict=True))
+                for combo in combinations(key, k)
+            )
+    return int(np.unique(np.frombuffer(codes, dtype=np.int64)).shape[0]) if codes else 0
 
 
 def corpus_statistics(

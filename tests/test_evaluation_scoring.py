@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from steps_agents.evaluation.compare import compare, repeat_stats
 from steps_agents.evaluation.records import EpisodeResult, ToolCallRecord
 from steps_agents.evaluation.report import build_report, load_report, to_markdown, write_report
-from steps_agents.evaluation.scoring import per_community, per_k, same_value, skill_coverage
+from steps_agents.evaluation.scoring import (
+    per_community,
+    per_k,
+    required_order,
+    same_value,
+    skill_coverage,
+)
 from steps_agents.taxonomy import Taxonomy, TaxonomyNode
 
 
@@ -153,3 +162,58 @@ def test_report_round_trip_and_markdown(tmp_path: Path) -> None:
     assert "## Agent `A`" in md and "## Paired comparison" in md
     assert "| 2 | 1 | 0.0% |" in md  # A's k=2 row
     assert report.agents[1].attribution == {"s0": 2}
+
+
+def _brute_covered(
+    skills: list[str], trace: list[ToolCallRecord], oracle: list[ToolCallRecord]
+) -> set[str]:
+    """A skill is covered when some injective assignment of its oracle calls to agent calls
+    matches every pair (tried over all permutations)."""
+    out = set()
+    for skill in skills:
+        want = [c for c in oracle if c.tool == skill]
+        have = [c for c in trace if c.tool == skill and c.ok]
+        if not want:
+            if have:
+                out.add(skill)
+            continue
+        for perm in itertools.permutations(range(len(have)), len(want)):
+            if all(
+                same_value(have[j].args, w.args) or same_value(have[j].result, w.result)
+                for j, w in zip(perm, want, strict=True)
+            ):
+                out.add(skill)
+                break
+    return out
+
+
+calls_strategy = st.lists(
+    st.tuples(st.sampled_from(["f", "g"]), st.integers(0, 2), st.integers(0, 2), st.booleans()),
+    max_size=5,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(calls_strategy, calls_strategy)
+def test_coverage_matches_brute_force(
+    agent: list[tuple[str, int, int, bool]], oracle: list[tuple[str, int, int, bool]]
+) -> None:
+    trace = [
+        ToolCallRecord(tool=t, args={"x": a}, ok=ok, result=r if ok else None)
+        for t, a, r, ok in agent
+    ]
+    ref = [ToolCallRecord(tool=t, args={"x": a}, ok=True, result=r) for t, a, r, _ in oracle]
+    skills = ["f", "g"]
+    covered, coverage, first = skill_coverage(skills, trace, ref)
+    assert set(covered) == _brute_covered(skills, trace, ref)
+    assert coverage == pytest.approx(len(covered) / 2)
+    assert first == next((s for s in required_order(skills, ref) if s not in covered), None)
+
+
+def test_one_call_cannot_cover_two_oracle_calls_but_a_matching_is_found() -> None:
+    oracle = [call("f", result=1, x=1), call("f", result=2, x=2)]
+    # a1 fits both oracle calls (same args as o1, same result as o2); a2 fits only o1.
+    a1 = call("f", result=2, x=1)
+    a2 = call("f", result=9, x=1)
+    assert skill_coverage(["f"], [a1, a2], oracle)[1] == 1.0  # o1-a2, o2-a1
+    assert skill_coverage(["f"], [a1], oracle)[1] == 0.0

@@ -4,7 +4,7 @@ Definitions used throughout the report:
 
 * **pass** -- the task's deterministic checker accepted the agent's answer and final state.
 * **skill coverage** -- ``|covered required skills| / |required skills|``. A required skill is
-  *covered* when every oracle call of that tool is matched, in order, by a distinct successful
+  *covered* when every oracle call of that tool can be matched to a distinct successful
   agent call of the same tool whose arguments equal the oracle's, or -- for tools that do not
   change the world state -- whose result equals the oracle's (so an agent that spells an
   optional argument differently but gets the same result still counts; a mutating tool's
@@ -53,6 +53,25 @@ def _matches(agent_call: ToolCallRecord, oracle_call: ToolCallRecord, by_result:
     )
 
 
+def _perfect_matching(fits: list[list[int]], n_right: int) -> bool:
+    """True when every left item ``i`` can get a distinct right item from ``fits[i]``.
+
+    Kuhn's augmenting paths: ``O(left * edges)``, tiny here (a skill's calls in one episode).
+    """
+    owner = [-1] * n_right
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in fits[i]:
+            if j not in seen:
+                seen.add(j)
+                if owner[j] < 0 or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    return all(augment(i, set()) for i in range(len(fits)))
+
+
 def required_order(skills: Sequence[str], oracle: Sequence[ToolCallRecord] | None) -> list[str]:
     """Required skills in the order the oracle first uses them; unused ones keep task order."""
     order: list[str] = []
@@ -85,23 +104,13 @@ def skill_coverage(
         if not oracle_calls:
             ok = any(c.ok for c in agent_calls)
         else:
-            # Greedy in-order matching: each oracle call consumes the first unused agent call
-            # that matches it, so two calls of one skill need two correct agent calls.
-            used: set[int] = set()
-            ok = True
-            for want in oracle_calls:
-                hit = next(
-                    (
-                        i
-                        for i, c in enumerate(agent_calls)
-                        if i not in used and _matches(c, want, skill not in mutating)
-                    ),
-                    None,
-                )
-                if hit is None:
-                    ok = False
-                    break
-                used.add(hit)
+            # Every oracle call needs its own matching agent call: a perfect bipartite matching
+            # (a greedy first-fit can miss one that exists when one agent call fits two).
+            fits = [
+                [j for j, c in enumerate(agent_calls) if _matches(c, want, skill not in mutating)]
+                for want in oracle_calls
+            ]
+            ok = _perfect_matching(fits, len(agent_calls))
         if ok:
             covered.append(skill)
     first_wrong = next((s for s in order if s not in covered), None)

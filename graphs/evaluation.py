@@ -15,8 +15,11 @@ work itself comes from the JSONL file: a killed run loses at most the episodes i
 resumed run (same run id) skips every recorded episode, both in ``plan`` and -- for a superstep
 LangGraph replays -- in ``build_state``. Bounding the wave bounds how much one superstep holds.
 
-Every node and router is a coroutine: in an async graph LangGraph runs a sync node in a worker thread,
-and those thread hops cost more than the nodes' own work (measured by benchmarks/evaluation.py).
+Every node and router is a coroutine: in an async graph LangGraph runs a sync node in a worker
+thread, and those thread hops cost more than the nodes' own work (benchmarks/evaluation.py).
+
+Fan-out is LangGraph's ``Send`` (bounded by ``wave_size`` per superstep and ``concurrency`` in
+flight), not :mod:`steps_agents.executor`: the episodes are the graph's own branches.
 
 Everything that belongs to the run and not to a checkpoint -- tasks, worlds, agents, the store,
 the judge client, the progress line -- is in the runtime context (:class:`EvalContext`).
@@ -24,6 +27,7 @@ the judge client, the progress line -- is in the runtime context (:class:`EvalCo
 
 from __future__ import annotations
 
+import hashlib
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -106,8 +110,6 @@ class EvalContext:
 
     def episode_seed(self, spec: EpisodeSpec) -> int:
         """Distinct, reproducible per (run seed, task, repeat); the same for every agent."""
-        import hashlib
-
         digest = hashlib.sha256(f"{self.seed}\x1f{spec.task_id}\x1f{spec.repeat}".encode())
         return int.from_bytes(digest.digest()[:4], "big")
 

@@ -43,7 +43,7 @@ from steps_agents.selection import (
     tree_index,
 )
 from steps_agents.selection.strategies import BeamSelector
-from steps_agents.selection.synthetic import random_taxonomy
+from steps_agents.selection.synthetic import random_attachment_taxonomy, random_taxonomy
 from steps_agents.taxonomy import Taxonomy
 
 
@@ -159,30 +159,38 @@ def feasible_best(tax: Taxonomy, seed: int, k: int, widening: bool) -> float | N
 
 def part_quality(seed: int, trials: int) -> None:
     rng = np.random.default_rng(seed)
-    print(
-        f"[3] beam vs exhaustive optimum on {trials} random trees (10-14 skills, height 1-3, k 3-5)"
-    )
-    for widening in (False, True):
-        hits = {1: 0, 100: 0}
-        total = 0
-        for trial in range(trials):
-            tax = random_taxonomy(
-                int(rng.integers(10, 15)), height=int(rng.integers(1, 4)), seed=seed * 1000 + trial
+    print(f"[3] beam vs exhaustive optimum, {trials} random trees of each shape, k 3-5")
+    shapes = {
+        "balanced (random_taxonomy, 10-14 skills)": lambda i: random_taxonomy(
+            int(rng.integers(10, 15)), height=int(rng.integers(1, 4)), seed=seed * 1000 + i
+        ),
+        "irregular (random attachment, 16-22 nodes)": lambda i: random_attachment_taxonomy(
+            int(rng.integers(16, 23)), seed=seed * 1000 + i
+        ),
+    }
+    for shape, make in shapes.items():
+        for widening in (False, True):
+            hits = {1: 0, 3: 0, 100: 0}
+            total = 0
+            for trial in range(trials):
+                tax = make(trial)
+                ix = tree_index(tax)
+                s = int(rng.choice(ix.leaves))
+                k = int(rng.integers(3, 6))
+                if k > len(ix.leaves):
+                    continue
+                best = feasible_best(tax, s, k, widening)
+                if best is None:
+                    continue
+                total += 1
+                for b in hits:
+                    got = next(iter(beam_search(ix, s, k, b, widening=widening)))[0]
+                    hits[b] += abs(got - best) <= 1e-9
+            name = "steps" if widening else "unconstrained"
+            print(
+                f"    {shape}, {name}: optimum reached by beam 1 (greedy) {hits[1]}/{total}, "
+                f"beam 3 {hits[3]}/{total}, beam 100 {hits[100]}/{total}"
             )
-            ix = tree_index(tax)
-            s = int(rng.choice(ix.leaves))
-            k = int(rng.integers(3, 6))
-            best = feasible_best(tax, s, k, widening)
-            if best is None:
-                continue
-            total += 1
-            for b in hits:
-                got = next(iter(beam_search(ix, s, k, b, widening=widening)))[0]
-                hits[b] += abs(got - best) <= 1e-9
-        name = "steps" if widening else "unconstrained"
-        print(
-            f"    {name:13s}: optimum reached by greedy (beam 1) {hits[1]}/{total}, by beam 100 {hits[100]}/{total}"
-        )
 
 
 def main() -> None:

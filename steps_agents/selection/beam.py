@@ -15,6 +15,12 @@ Regions (:func:`regions`):
   root has none, ``k`` exceeds the number of skills and the seed yields nothing.
 * ``widening=False`` (``unconstrained``): the root at every step.
 
+Beam quality: ``f`` is a coverage function of root paths on a tree, for which greedy (beam 1)
+is already exact without constraints (each pick takes the leaf with the heaviest uncovered path:
+the long-path decomposition); ``benchmarks/selection.py`` found no miss under the widening rule
+either. The beam still matters: its ranked, distinct final sets are the fallbacks when the best
+set is taken, excluded or (``longtail``) too common.
+
 Order and ties: children are ranked by ``(-score, parent rank, -gain, leaf id)``; the same key
 is used by :func:`reference_beam`, the direct search, so both give identical beams.
 

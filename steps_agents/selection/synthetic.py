@@ -100,3 +100,34 @@ def random_taxonomy(
         )
     tax = Taxonomy(nodes, {"one_dim_entropy": None, "height": height})
     return tax
+
+
+def random_attachment_taxonomy(n_nodes: int, *, seed: int = 0) -> Taxonomy:
+    """An irregular random tree: node ``i`` hangs from a uniformly chosen earlier node (nodes 1
+    and 2 from the root); childless nodes are skills. Leaf volumes are random integers,
+    internal volumes the sums, cuts a uniform share of the volume (leaves: all of it)."""
+    rng = np.random.default_rng(seed)
+    parent = [-1, 0, 0] + [int(rng.integers(0, i)) for i in range(3, n_nodes)]
+    children: list[list[int]] = [[] for _ in range(n_nodes)]
+    for v in range(1, n_nodes):
+        children[parent[v]].append(v)
+    volume = np.zeros(n_nodes)
+    for v in range(n_nodes - 1, 0, -1):  # parents precede children, so this is bottom-up
+        if not children[v]:
+            volume[v] = float(rng.integers(1, 20))
+        volume[parent[v]] += volume[v]
+    nodes = []
+    for v in range(n_nodes):
+        leaf = v > 0 and not children[v]
+        cut = 0.0 if v == 0 else float(volume[v]) if leaf else float(volume[v] * rng.uniform())
+        nodes.append(
+            TaxonomyNode(
+                id=v,
+                parent=None if v == 0 else parent[v],
+                volume=float(volume[v]),
+                cut=cut,
+                skill=f"t{v:04d}" if leaf else None,
+                count=int(rng.integers(0, 10)) if leaf else None,
+            )
+        )
+    return Taxonomy(nodes)

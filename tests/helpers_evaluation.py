@@ -230,15 +230,20 @@ def turn_of(messages: Sequence[BaseMessage]) -> int:
     return sum(1 for m in messages if isinstance(m, AIMessage))
 
 
-def replay_policy(tasks: Sequence[Task], *, skip: str | None = None) -> Policy:
-    """Make the oracle's calls (one per turn) then answer what the oracle answers; with ``skip``,
-    leave out that tool's calls and answer the last tool result seen instead."""
-    world = CalcWorld()
+def replay_policy(
+    tasks: Sequence[Task], *, skip: str | None = None, skip_last: bool = False, world: Any = None
+) -> Policy:
+    """Make the oracle's calls (one per turn) then answer what the oracle answers. With ``skip``
+    (a tool name) or ``skip_last`` (the tool of each task's last oracle step), leave out that
+    tool's calls and answer the last tool result seen instead."""
+    world = world or CalcWorld()
     plans: dict[str, tuple[list[tuple[str, dict[str, Any]]], Any]] = {}
     for task in tasks:
         answer, _, trace = run_oracle(world, task)
-        calls = [(t.tool, dict(t.args)) for t in trace if t.tool != skip]
+        left_out = task.oracle[-1].tool if skip_last else skip
+        calls = [(t.tool, dict(t.args)) for t in trace if t.tool != left_out]
         plans[task.instruction] = (calls, answer)
+    skipping = skip is not None or skip_last
 
     def policy(messages: list[BaseMessage]) -> AIMessage:
         calls, answer = plans[instruction_of(messages)]
@@ -248,7 +253,7 @@ def replay_policy(tasks: Sequence[Task], *, skip: str | None = None) -> Policy:
             return AIMessage(
                 content="", tool_calls=[{"name": tool, "args": args, "id": f"c{turn}"}]
             )
-        if skip is not None:
+        if skipping:
             seen = [m for m in messages if isinstance(m, ToolMessage)]
             return AIMessage(content=str(seen[-1].content) if seen else "I do not know")
         return AIMessage(content=json.dumps(answer))

@@ -203,9 +203,18 @@ def count_corpus(
 
     ``stats``, when given, is filled with records read, kept and skipped.
     """
+    stats = stats if stats is not None else ExtractionStats()
     stream = iter_skill_sets(source, extractor, options, pm, skip_empty=skip_empty, stats=stats)
     with Progress(f"reading {Path(source).name}", unit="rec", enabled=progress) as bar:
-        counts = count_cooccurrence((skills for _, _, skills in stream), progress=bar)
+        skill_sets = (skills for _, _, skills in stream)
+        try:
+            counts = count_cooccurrence(skill_sets, progress=bar)
+        except InputError as exc:  # raised only when no record kept a skill
+            raise InputError(
+                f"no record has any skill ({stats.records} read, {stats.skipped_empty} skipped"
+                " as empty)",
+                location=source,
+            ) from exc
     return counts
 
 

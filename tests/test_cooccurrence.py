@@ -188,3 +188,11 @@ def test_edge_csv_errors_name_the_line(tmp_path: Path, text: str, message: str) 
 def test_missing_edge_csv(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such graph file"):
         read_edge_csv(tmp_path / "none.csv")
+
+
+def test_a_corpus_whose_records_are_all_skipped_names_the_source(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"skills": []}\n{"skills": [" "]}\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        count_corpus(str(path), skip_empty=True)
+    assert str(info.value) == f"{path}: no record has any skill (2 read, 2 skipped as empty)"

@@ -157,3 +157,9 @@ def test_a_json_array_file_gets_a_hint(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "c.json", ["[", '  {"skills": ["a"]}', "]"])
     with pytest.raises(InputError, match=r"c\.json:1: invalid JSON .*looks like a JSON array"):
         list(read_jsonl(path))
+
+
+def test_windows_line_endings(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b'{"a": 1}\r\n\r\n{"a": 2}\r\n')
+    assert [(loc, r["a"]) for loc, r in read_jsonl(path)] == [(f"{path}:1", 1), (f"{path}:3", 2)]

@@ -240,6 +240,12 @@ STOPWORDS: dict[str, frozenset[str]] = {
     ),
 }
 
+# word -> the languages whose stopword list holds it (one dict lookup per token).
+_WORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
+for _lang, _words in STOPWORDS.items():
+    for _word in _words:
+        _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _lang)
+
 SCRIPT_LANGUAGE = {
     "CYRILLIC": "ru",
     "GREEK": "el",
@@ -251,6 +257,8 @@ SCRIPT_LANGUAGE = {
 }
 
 _FENCE = re.compile(r"```.*?```", re.DOTALL)
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -275,8 +283,10 @@ def _script(char: str) -> str:
 def detect_language(text: str, *, min_letters: int = 20) -> Detection | None:
     """The language of ``text`` as an ISO 639-1 code, or ``None`` when it cannot tell."""
     prose = _FENCE.sub(" ", text)
-    scripts: dict[str, int] = {}
-    for char in prose:
+    # ASCII letters are Latin: count them in C and name only the other letters' scripts.
+    ascii_letters = len(_ASCII_LETTERS.findall(prose))
+    scripts: dict[str, int] = {"LATIN": ascii_letters} if ascii_letters else {}
+    for char in _NON_ASCII.findall(prose):
         if char.isalpha():
             script = _script(char)
             scripts[script] = scripts.get(script, 0) + 1
@@ -292,8 +302,10 @@ def detect_language(text: str, *, min_letters: int = 20) -> Detection | None:
         return Detection(SCRIPT_LANGUAGE[script], share)
     if script != "LATIN":
         return None
-    tokens = [t.lower() for t in _WORD.findall(prose)]
-    hits = {lang: sum(t in words for t in tokens) for lang, words in STOPWORDS.items()}
+    hits = dict.fromkeys(STOPWORDS, 0)
+    for token in _WORD.findall(prose.lower()):
+        for lang in _WORD_LANGUAGES.get(token, ()):
+            hits[lang] += 1
     total = sum(hits.values())
     if total == 0:
         return None

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from steps_agents.synthesis.context import SynthesisContext
 
 DRY_WAVES_BEFORE_STOP = 2
+RATE_FLOOR = 0.1  # below this estimated acceptance a k gets no more starts of its own
 
 
 def acceptance_rates(stats: Mapping[str, Any], ks: Sequence[int]) -> dict[int, float]:
@@ -72,7 +73,9 @@ def plan_wave(
     the still-missing share of k is ``d_k = max(0, target * w_k - a_k)`` (when every d_k is 0
     but fewer than ``target`` are accepted, the weights themselves). The ``need = target - a``
     missing samples are split in proportion to ``d_k``, and each k starts ``need_k / p_k`` items
-    (p_k from :func:`acceptance_rates`), so a k that is often rejected gets more starts. The
+    (p_k from :func:`acceptance_rates`, floored at :data:`RATE_FLOOR`), so a k that is often
+    rejected gets more starts; a k whose p_k fell below the floor hands its share to the other
+    k in proportion to their weights (unless every k is below it). The
     total is rounded up, capped by ``wave_size`` and by ``budget_left / calls_per_item``, and
     split back over k by largest remainders.
     """
@@ -91,9 +94,19 @@ def plan_wave(
     }
     if sum(deficits.values()) <= 0:
         deficits = dict(weights)
-    deficit_mass = sum(deficits.values())
     rates = acceptance_rates(stats, ks)
-    starts = {k: need * d / deficit_mass / rates[k] for k, d in deficits.items()}
+    # A k that almost never passes (the model cannot write it, or its skills break a judge)
+    # would otherwise absorb every start: hand its share to the k that do pass.
+    failing = {k for k in ks if rates[k] < RATE_FLOOR}
+    passing_weight = sum(w for k, w in weights.items() if k not in failing)
+    if failing and passing_weight > 0:
+        moved = sum(deficits[k] for k in failing)
+        deficits = {
+            k: 0.0 if k in failing else d + moved * weights[k] / passing_weight
+            for k, d in deficits.items()
+        }
+    deficit_mass = sum(deficits.values())
+    starts = {k: need * d / deficit_mass / max(rates[k], RATE_FLOOR) for k, d in deficits.items()}
     total = min(math.ceil(sum(starts.values()) - 1e-9), wave_size)
     if budget_left is not None:
         total = min(total, int(budget_left // max(calls_per_item, 1e-9)))

@@ -1,0 +1,60 @@
+"""The synthesis job config: TOML loading, flag overrides, one-line errors naming the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from steps_agents.errors import InputError
+from steps_agents.synthesis.config import build_config, parse_k_range
+
+
+def test_toml_then_flags_with_paths_relative_to_the_file(tmp_path: Path) -> None:
+    (tmp_path / "steps.toml").write_text(
+        '[synth]\nn = 50\nk = "3-5"\njudges = ["format", "rubric"]\noutput = "data/out.jsonl"\n'
+        "[synth.judge_options.rubric]\nmin_score = 7\n"
+    )
+    config = build_config(tmp_path / "steps.toml", {"n": 7, "model": None})
+    assert config.n == 7 and config.k == (3, 5) and config.ks == [3, 4, 5]
+    assert config.judges == ("format", "rubric")
+    assert config.judge_options == {"rubric": {"min_score": 7}}
+    assert config.output == tmp_path / "data" / "out.jsonl"
+    assert config.rejects_path == tmp_path / "data" / "out.rejects.jsonl"
+    assert config.resolved_state_dir == tmp_path / "data" / "out.jsonl.state"
+    assert config.effective_wave_size == 64
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[synth]\nn = 0\n", r"steps.toml: synth.n: Input should be greater than or equal to 1"),
+        ('[synth]\nk = "7-2"\n', r"steps.toml: synth.k: expected 1 <= LO <= HI"),
+        ("[synth]\ncolour = 1\n", r"steps.toml: synth.colour: Extra inputs are not permitted"),
+        ("[synth]\nn = \n", r"steps.toml: not valid TOML"),
+        (
+            '[synth]\nk = "2-3"\nk_weights = {9 = 1.0}\n',
+            r"steps.toml: .*k_weights keys must lie in 2-3",
+        ),
+    ],
+)
+def test_bad_config_fields_give_one_line_errors(tmp_path: Path, toml: str, message: str) -> None:
+    (tmp_path / "steps.toml").write_text(toml)
+    with pytest.raises(InputError, match=message) as info:
+        build_config(tmp_path / "steps.toml")
+    assert "\n" not in str(info.value)
+
+
+def test_bad_flags_name_the_flag() -> None:
+    with pytest.raises(InputError, match=r"^--max-revisions: Input should be greater"):
+        build_config(None, {"max_revisions": -1})
+    with pytest.raises(InputError, match=r"^--k: expected"):
+        build_config(None, {"k": "x"})
+
+
+def test_k_ranges() -> None:
+    assert parse_k_range("2-7") == (2, 7)
+    assert parse_k_range(4) == (4, 4)
+    assert parse_k_range([3, 5]) == (3, 5)
+    with pytest.raises(ValueError):
+        parse_k_range("0-3")

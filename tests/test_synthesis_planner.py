@@ -1,0 +1,155 @@
+"""The planner's arithmetic: acceptance estimates and per-k wave plans."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from steps_agents.synthesis.planner import _largest_remainder, acceptance_rates, plan_wave
+from steps_agents.synthesis.stats import merge_stats, outcome_stats
+
+
+def test_acceptance_rates_follow_the_prior_then_the_record() -> None:
+    fresh = acceptance_rates({}, [2, 3])
+    assert fresh == {2: 0.75, 3: 0.75}  # Beta(3, 1) prior mean
+    stats = {
+        "accepted": 10,
+        "rejected": 30,
+        "by_k": {"2": {"accepted": 10, "rejected": 0}, "3": {"rejected": 30}},
+    }
+    rates = acceptance_rates(stats, [2, 3, 4])
+    pooled = 13 / 44
+    assert rates[2] == (10 + 2 * pooled) / 12
+    assert rates[3] == (2 * pooled) / 32
+    assert rates[4] == pooled  # no observations: the pooled rate
+    assert rates[2] > rates[4] > rates[3]
+
+
+def test_a_k_that_is_often_rejected_gets_more_starts() -> None:
+    stats = {
+        "accepted": 20,
+        "rejected": 20,
+        "by_k": {"2": {"accepted": 15, "rejected": 0}, "3": {"accepted": 5, "rejected": 20}},
+    }
+    plan = plan_wave(
+        target=40,
+        stats=stats,
+        ks=[2, 3],
+        k_weights=None,
+        wave_size=1000,
+        budget_left=None,
+        calls_per_item=1.0,
+    )
+    assert plan[3] > plan[2] > 0
+
+
+def test_plan_respects_target_wave_size_budget_and_weights() -> None:
+    assert (
+        plan_wave(
+            target=5,
+            stats={"accepted": 5},
+            ks=[2],
+            k_weights=None,
+            wave_size=10,
+            budget_left=None,
+            calls_per_item=1,
+        )
+        == {}
+    )
+    assert (
+        sum(
+            plan_wave(
+                target=100,
+                stats={},
+                ks=[2, 3],
+                k_weights=None,
+                wave_size=16,
+                budget_left=None,
+                calls_per_item=1,
+            ).values()
+        )
+        == 16
+    )
+    assert (
+        sum(
+            plan_wave(
+                target=100,
+                stats={},
+                ks=[2, 3],
+                k_weights=None,
+                wave_size=64,
+                budget_left=9,
+                calls_per_item=3,
+            ).values()
+        )
+        == 3
+    )
+    only_three = plan_wave(
+        target=10,
+        stats={},
+        ks=[2, 3, 4],
+        k_weights={3: 1.0},
+        wave_size=64,
+        budget_left=None,
+        calls_per_item=1,
+    )
+    assert set(only_three) == {3}
+    # First wave, prior 0.75: ceil(12 / 0.75) = 16 starts, split evenly over k.
+    assert plan_wave(
+        target=12,
+        stats={},
+        ks=[2, 3],
+        k_weights=None,
+        wave_size=64,
+        budget_left=None,
+        calls_per_item=1,
+    ) == {2: 8, 3: 8}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shares=st.dictionaries(st.integers(1, 9), st.floats(0, 100), min_size=1, max_size=6),
+    total=st.integers(0, 500),
+)
+def test_largest_remainder_sums_exactly(shares: dict[int, float], total: int) -> None:
+    out = _largest_remainder(shares, total)
+    if sum(shares.values()) > 0:
+        assert sum(out.values()) == total
+        mass = sum(shares.values())
+        for k, v in out.items():
+            assert abs(v - total * shares[k] / mass) < 1 + 1e-9
+    else:
+        assert sum(out.values()) == 0
+
+
+def test_stats_merge_sums_nested_counters() -> None:
+    total = merge_stats(
+        outcome_stats("accepted", 3, revisions=1), outcome_stats("rejected", 3, "language")
+    )
+    total = merge_stats(total, {"finished": 2})
+    assert total == {
+        "accepted": 1,
+        "rejected": 1,
+        "revisions": 1,
+        "finished": 2,
+        "by_k": {"3": {"accepted": 1, "rejected": 1}},
+        "reasons": {"language": 1},
+    }
+
+
+def test_a_k_that_never_passes_hands_its_share_to_the_others() -> None:
+    stats = {
+        "accepted": 6,
+        "rejected": 40,
+        "by_k": {"2": {"accepted": 3}, "3": {"accepted": 3}, "4": {"rejected": 40}},
+    }
+    plan = plan_wave(
+        target=12,
+        stats=stats,
+        ks=[2, 3, 4],
+        k_weights=None,
+        wave_size=64,
+        budget_left=None,
+        calls_per_item=1.0,
+    )
+    assert plan.get(4, 0) == 0 and plan[2] > 0 and plan[3] > 0

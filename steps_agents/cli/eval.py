@@ -2,7 +2,12 @@
 
 Resumable: the run id (by default a hash of the task file, the agents and the settings) names
 ``<state-dir>/<run-id>.episodes.jsonl`` -- one line per finished episode -- and the graph's
-SQLite checkpoints, so rerunning the same command after an interruption runs only what is left.
+SQLite checkpoints, so rerunning the same command after an interruption runs only what is left. The id does not
+see an agent's code: after changing it, pass --fresh (or another --run-id).
+
+A LangGraph agent (path/to/file.py:graph) is invoked with {"messages": [the instruction]} and
+finds the episode's tools, as LangChain tools, in config["configurable"]["tools"]; its answer is
+the last message of the output "messages".
 """
 
 from __future__ import annotations
@@ -43,7 +48,11 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--state-dir", default=".steps/eval", help="episodes + checkpoints (.steps/eval)"
     )
-    p.add_argument("--fresh", action="store_true", help="discard this run id's earlier results")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard this run id's earlier results (e.g. after changing an agent's code)",
+    )
     p.add_argument("--wave", type=int, default=64, help="episodes per fan-out wave (64)")
     p.add_argument("--concurrency", type=int, default=8, help="episodes in flight at once (8)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random agent and episodes")

@@ -209,7 +209,9 @@ def count_corpus(
         skill_sets = (skills for _, _, skills in stream)
         try:
             counts = count_cooccurrence(skill_sets, progress=bar)
-        except InputError as exc:  # raised only when no record kept a skill
+        except InputError as exc:
+            if stats.kept or not stats.records:  # a read error, or a corpus with no records
+                raise
             raise InputError(
                 f"no record has any skill ({stats.records} read, {stats.skipped_empty} skipped"
                 " as empty)",

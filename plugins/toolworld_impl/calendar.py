@@ -126,19 +126,24 @@ def weekday(state: dict[str, Any], args: Mapping[str, Any]) -> str:
 
 @tool(
     "calendar.list_events",
-    "The events on a date (id, title, date, start time), ordered by start time.",
+    "The next events from a date on (that day included): at most three, in date and time order,"
+    " each with id, title, date, start time and duration in minutes.",
     params=[Param("date", DATE, s_event_date, "date", "YYYY-MM-DD")],
     returns="list[record:event_brief]",
-    fields={"id": "event_id", "title": "string", "date": "date", "start": "time"},
-    phrase="list the calendar events on {date}",
+    fields={
+        "id": "event_id",
+        "title": "string",
+        "date": "date",
+        "start": "time",
+        "duration": "integer",
+    },
+    phrase="list the next calendar events from {date} on",
 )
 def list_events(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str, Any]]:
     day = parse_date(args["date"]).isoformat()
-    found = [e for e in _events(state).values() if e["date"] == day]
-    return [
-        {"id": e["id"], "title": e["title"], "date": e["date"], "start": e["start"]}
-        for e in sorted(found, key=lambda e: (_minutes(e["start"]), e["id"]))
-    ]
+    found = [e for e in _events(state).values() if e["date"] >= day]
+    ordered = sorted(found, key=lambda e: (e["date"], _minutes(e["start"]), e["id"]))[:3]
+    return [{k: e[k] for k in ("id", "title", "date", "start", "duration")} for e in ordered]
 
 
 @tool(
@@ -217,6 +222,7 @@ def create_event(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, An
     returns="integer",
     phrase="cancel the calendar event {event_id}",
     mutates=True,
+    rule="numeric",
 )
 def cancel_event(state: dict[str, Any], args: Mapping[str, Any]) -> int:
     event = need(_events(state), str(args["event_id"]), "event")

@@ -126,6 +126,7 @@ def write_file(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]
     returns="integer",
     phrase="append {text} as a new line to the file {path}",
     mutates=True,
+    rule="numeric",
 )
 def append_file(state: dict[str, Any], args: Mapping[str, Any]) -> int:
     path = _existing(args["path"], state)
@@ -187,6 +188,7 @@ def copy_file(state: dict[str, Any], args: Mapping[str, Any]) -> str:
     returns="integer",
     phrase="delete the file {path}",
     mutates=True,
+    rule="numeric",
 )
 def delete_file(state: dict[str, Any], args: Mapping[str, Any]) -> int:
     del _fs(state)[_existing(args["path"], state)]

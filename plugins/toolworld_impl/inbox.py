@@ -121,6 +121,7 @@ def search(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str, Any
     fields=EMAIL_FIELDS,
     phrase="read the email {email_id}",
     mutates=True,
+    rule="exact",
 )
 def read(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
     email = need(_emails(state), str(args["email_id"]), "email")
@@ -130,13 +131,21 @@ def read(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
 
 @mail(
     "inbox.count_unread",
-    "Number of unread emails.",
+    "Number of unread emails whose subject or body contains the query (case-insensitive);"
+    ' the query "*" counts all unread emails.',
+    params=[Param("query", {"type": "string", "minLength": 1}, s_query, "string")],
     returns="integer",
-    phrase="count the unread emails",
+    phrase="count the unread emails that mention {query}",
     rule="numeric",
 )
 def count_unread(state: dict[str, Any], args: Mapping[str, Any]) -> int:
-    return sum(1 for e in _emails(state).values() if not e["read"])
+    query = str(args["query"]).lower()
+    return sum(
+        1
+        for e in _emails(state).values()
+        if not e["read"]
+        and (query == "*" or query in e["subject"].lower() or query in e["body"].lower())
+    )
 
 
 @mail(
@@ -171,6 +180,7 @@ def send(state: dict[str, Any], args: Mapping[str, Any]) -> str:
     returns="integer",
     phrase="archive the email {email_id}",
     mutates=True,
+    rule="numeric",
 )
 def archive(state: dict[str, Any], args: Mapping[str, Any]) -> int:
     need(_emails(state), str(args["email_id"]), "email")
@@ -233,6 +243,7 @@ def at_company(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
     returns="integer",
     phrase="add {name} with the address {email} to the contacts",
     mutates=True,
+    rule="numeric",
 )
 def add(state: dict[str, Any], args: Mapping[str, Any]) -> int:
     name, email = str(args["name"]), str(args["email"])

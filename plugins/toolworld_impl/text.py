@@ -59,8 +59,8 @@ def s_new(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any])
 
 def s_keyword(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
     lines = [line for line in str(args.get("text", "")).splitlines() if line.strip()]
-    if len(lines) < 2:
-        raise NoValue("find_lines needs text with several lines")
+    if not lines:
+        raise NoValue("find_lines needs some text")
     words = [w.lower() for w in _words(pick(lines, rng)) if w.isalpha() and len(w) >= 4]
     return str(pick(words, rng))
 

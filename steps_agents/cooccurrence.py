@@ -157,6 +157,10 @@ class CooccurrenceCounts:
         return Counter({frozenset(names[i] for i in key): c for key, c in self.sets.items()})
 
 
+class NoSkillsError(InputError):
+    """Every skill set in the stream was empty (count_corpus rewords it with the source)."""
+
+
 def count_cooccurrence(
     skill_sets: Iterable[Sequence[str]], *, progress: Progress | None = None
 ) -> CooccurrenceCounts:
@@ -185,7 +189,7 @@ def count_cooccurrence(
         sets[tuple(sorted(ids))] += 1
         n += 1
     if n == 0:
-        raise InputError("no records with skills to count (the corpus is empty)")
+        raise NoSkillsError("no records with skills to count (the corpus is empty)")
     return CooccurrenceCounts(skills, sets, n)
 
 
@@ -209,9 +213,7 @@ def count_corpus(
         skill_sets = (skills for _, _, skills in stream)
         try:
             counts = count_cooccurrence(skill_sets, progress=bar)
-        except InputError as exc:
-            if stats.kept or not stats.records:  # a read error, or a corpus with no records
-                raise
+        except NoSkillsError as exc:
             raise InputError(
                 f"no record has any skill ({stats.records} read, {stats.skipped_empty} skipped"
                 " as empty)",

@@ -196,3 +196,10 @@ def test_a_corpus_whose_records_are_all_skipped_names_the_source(tmp_path: Path)
     with pytest.raises(InputError) as info:
         count_corpus(str(path), skip_empty=True)
     assert str(info.value) == f"{path}: no record has any skill (2 read, 2 skipped as empty)"
+
+
+def test_a_read_error_after_skipped_records_is_reported_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"skills": []}\n{"skills": [\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"c\.jsonl:2: invalid JSON"):
+        count_corpus(str(path), skip_empty=True)

@@ -133,10 +133,9 @@ def test_example_corpus_regenerates_byte_for_byte(tmp_path: Path) -> None:
     out, lexicon = tmp_path / "corpus.jsonl.gz", tmp_path / "lexicon.toml"
     assert script.main(["--out", str(out), "--lexicon", str(lexicon)]) == 0
     committed = REPO / "examples" / "data" / "example_corpus.jsonl.gz"
-    # The JSONL content must match exactly; the gzip container is also compared, which holds
-    # as long as zlib's level-9 output is unchanged (it is, across the versions we ship on).
+    # The JSONL bytes must match exactly. The gzip container is not compared: its bytes also
+    # depend on the zlib build (zlib-ng, for one, compresses differently at the same level).
     assert gzip.decompress(out.read_bytes()) == gzip.decompress(committed.read_bytes())
-    assert out.read_bytes() == committed.read_bytes()
     assert lexicon.read_text() == (REPO / "examples" / "data" / "lexicon.toml").read_text()
 
 

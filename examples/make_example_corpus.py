@@ -22,8 +22,9 @@ long-tailed):
   reasoning, writing <-> languages, ...), again by popularity, without repeats.
 - The instruction is the skills' task phrases joined into one request about a random topic.
 
-Only ``random.Random(seed)`` is used (its sequence is stable across Python versions) and the gzip
-stream is written with a fixed timestamp and no file name, so the same seed gives the same bytes.
+Only ``random.Random(seed)`` is used (its sequence is stable across Python versions), so the same
+seed gives the same JSONL bytes; the gzip stream has a fixed timestamp and no file name, so with
+the same zlib build the .gz bytes are identical too.
 """
 
 from __future__ import annotations

@@ -70,16 +70,18 @@ class RandomAgent:
         kind = schema.get("type", "string")
         if isinstance(kind, list):
             kind = rng.choice([k for k in kind if k != "null"] or ["string"])
-        pool = [v for v in seen if isinstance(v, str if kind == "string" else int | float)]
+        wanted: type | tuple[type, ...] = str if kind == "string" else (int, float)
+        pool = [v for v in seen if isinstance(v, wanted) and not isinstance(v, bool)]
         if kind in ("string", "integer", "number") and pool and rng.random() < 0.4:
             value = rng.choice(pool)
             return int(value) if kind == "integer" and isinstance(value, float) else value
         if kind == "integer":
-            return rng.randint(int(schema.get("minimum", 0)), int(schema.get("maximum", 20)))
+            low = int(schema.get("minimum", 0))
+            return rng.randint(low, max(low, int(schema.get("maximum", low + 20))))
         if kind == "number":
-            return round(
-                rng.uniform(float(schema.get("minimum", 0)), float(schema.get("maximum", 100))), 2
-            )
+            low_f = float(schema.get("minimum", 0))
+            high_f = max(low_f, float(schema.get("maximum", low_f + 100)))
+            return round(rng.uniform(low_f, high_f), 2)
         if kind == "boolean":
             return rng.random() < 0.5
         if kind == "array" and depth < 3:

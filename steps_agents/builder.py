@@ -34,7 +34,7 @@ from steps_agents.entropy import (
 from steps_agents.errors import InputError
 from steps_agents.merge_heap import greedy_merge
 from steps_agents.progress import Progress
-from steps_agents.refine import move_sweeps
+from steps_agents.refine import block_moves, move_sweeps
 from steps_agents.skillgraph import SkillGraph
 from steps_agents.taxonomy import Taxonomy, TaxonomyNode
 
@@ -130,13 +130,15 @@ def _group_level(
     e: _Edges, lv: _Levels, pos: int, tol: float, refine: int
 ) -> tuple[np.ndarray, float]:
     """Group the level-(pos-1) nodes under their parents: greedy merge, then up to ``refine``
-    rounds of node-move sweeps each followed by a resumed merge. Returns labels and V*dH."""
+    rounds of block moves and single-item moves, each followed by a resumed merge.
+    Returns labels and V*dH."""
     vol, cut, pvol, _, eu, ev, ew = _level_items(e, lv, pos)
     labels, delta = greedy_merge(vol, cut, pvol, eu, ev, ew, tol=tol)
     for _ in range(refine):
+        labels, block_delta, block_moved = block_moves(labels, vol, cut, pvol, eu, ev, ew, tol=tol)
         labels, moved_delta, moves = move_sweeps(labels, vol, cut, pvol, eu, ev, ew, tol=tol)
-        delta += moved_delta
-        if not moves:
+        delta += block_delta + moved_delta
+        if not moves + block_moved:
             break
         labels, merged_delta = _remerge(labels, vol, cut, pvol, eu, ev, ew, tol)
         delta += merged_delta

@@ -137,16 +137,29 @@ def greedy_merge(
         ids = nbr_ids[x]
         if ids.shape[0] == 0:
             return
-        dx = merge_delta(V[x], G[x], S[x], V[ids], G[ids], S[ids], nbr_w[x], P[x])
+        vb = V[ids]
+        vab = vb + V[x]
+        # merge_delta, inlined: this runs once per merge and per recomputed entry.
+        dx = (S[x] - G[x]) * np.log2(vab / V[x]) + (S[ids] - G[ids]) * np.log2(vab / vb)
+        dx -= 2.0 * nbr_w[x] * np.log2(P[x] / vab)
         k = int(np.argmin(dx))
         if dx[k] < -tol:
             y = int(ids[k])
             heapq.heappush(heap, (float(dx[k]), x, y, int(ver[x]), int(ver[y])))
 
     def rebuild(x: int, ids: np.ndarray, ws: np.ndarray) -> None:
-        uniq, inv = np.unique(ids, return_inverse=True)
-        nbr_ids[x] = uniq
-        nbr_w[x] = np.bincount(inv, weights=ws, minlength=uniq.shape[0])
+        # Sum the weights of repeated ids (np.unique + bincount, without their overhead).
+        if ids.shape[0] < 2:
+            nbr_ids[x], nbr_w[x] = ids, ws
+            return
+        o = np.argsort(ids, kind="stable")
+        ids = ids[o]
+        first = np.empty(ids.shape[0], dtype=bool)
+        first[0] = True
+        np.not_equal(ids[1:], ids[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        nbr_ids[x] = ids[starts]
+        nbr_w[x] = np.add.reduceat(ws[o], starts)
 
     total = 0.0
     while heap:

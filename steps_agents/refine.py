@@ -41,10 +41,13 @@ def move_sweeps(
     *,
     tol: float = 0.0,
     max_sweeps: int = 8,
+    sub: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float, int]:
     """Improve a grouping by rounds of single-item moves; returns ``(labels, V * dH, moves)``.
 
-    ``labels`` holds group ids ``< len(vol)``; the result is renumbered by first item.
+    ``labels`` holds group ids ``< len(vol)``; the result is renumbered by first item. ``sub``
+    is each item's own ``S`` when items are blocks of tree nodes moved together (default: the
+    item's cut, i.e. each item is one tree node).
     """
     from steps_agents.merge_heap import canonical_labels
 
@@ -55,32 +58,37 @@ def move_sweeps(
     w = np.concatenate([ew[keep], ew[keep]]).astype(np.float64)
     logp = np.log2(np.where(pvol > 0, pvol, 1.0))
     lab = labels.astype(np.int64, copy=True)
+    sx = cut if sub is None else sub
     total, moves = 0.0, 0
     for _ in range(max_sweeps):
         gv = np.bincount(lab, weights=vol, minlength=n)
-        gs = np.bincount(lab, weights=cut, minlength=n)
+        gs = np.bincount(lab, weights=sx, minlength=n)
         gsize = np.bincount(lab, minlength=n)
         la, lb = lab[a], lab[b]
         inside = la == lb
         # Each inside pair appears once per direction, so this is twice the inside weight.
         w_in = np.bincount(a[inside], weights=w[inside], minlength=n)
-        gg = gs - np.bincount(la[inside], weights=w[inside], minlength=n)
+        gg = np.bincount(lab, weights=cut, minlength=n) - np.bincount(
+            la[inside], weights=w[inside], minlength=n
+        )
         glogp = _group_logp(lab, logp, n)
         f_now = _f(gv, gs, gg, glogp)
         # Leaving: f(A - x) - f(A) for every item x in group A.
         src = lab
-        leave = _f(gv[src] - vol, gs[src] - cut, gg[src] - cut + 2.0 * w_in, logp) - f_now[src]
+        leave = _f(gv[src] - vol, gs[src] - sx, gg[src] - cut + 2.0 * w_in, logp) - f_now[src]
         # Joining a neighbouring group t: aggregate w(x, t) over the crossing edges.
         x = ~inside
         key = a[x] * n + lb[x]
         keys, inv = np.unique(key, return_inverse=True)
         wt = np.bincount(inv, weights=w[x], minlength=keys.shape[0])
         xi, tg = keys // n, keys % n
-        join = _f(gv[tg] + vol[xi], gs[tg] + cut[xi], gg[tg] + cut[xi] - 2.0 * wt, logp[xi])
+        join = _f(gv[tg] + vol[xi], gs[tg] + sx[xi], gg[tg] + cut[xi] - 2.0 * wt, logp[xi])
         delta = leave[xi] + join - f_now[tg]
-        # Or starting a group of its own (f of a lone item is g_x log P: its S is its cut).
+        # Or starting a group of its own.
         alone_items = np.flatnonzero(gsize[lab] > 1)
-        alone = leave[alone_items] + cut[alone_items] * logp[alone_items]
+        alone = leave[alone_items] + _f(
+            vol[alone_items], sx[alone_items], cut[alone_items], logp[alone_items]
+        )
         cand_x = np.concatenate([xi, alone_items])
         cand_t = np.concatenate([tg, np.full(alone_items.shape[0], -1, dtype=np.int64)])
         cand_d = np.concatenate([delta, alone])
@@ -117,3 +125,50 @@ def _group_logp(lab: np.ndarray, logp: np.ndarray, n: int) -> np.ndarray:
     out = np.zeros(n)
     out[lab] = logp
     return out
+
+
+def block_moves(
+    labels: np.ndarray,
+    vol: np.ndarray,
+    cut: np.ndarray,
+    pvol: np.ndarray,
+    eu: np.ndarray,
+    ev: np.ndarray,
+    ew: np.ndarray,
+    *,
+    tol: float = 0.0,
+) -> tuple[np.ndarray, float, int]:
+    """Move whole blocks of items between groups (the multi-level step of Louvain-style methods).
+
+    Blocks are a finer grouping found by running the greedy merge inside each group (edges
+    between groups ignored, the group as parent). A block x moves as one unit: its ``S_x`` is
+    the sum of its items' cuts, its cut ``g_x`` the weight leaving it, so the move deltas of
+    :func:`move_sweeps` apply unchanged. Single-item moves cannot undo an early merge of two
+    well-connected items into the wrong group; moving their block can.
+    Returns ``(labels, V * dH, blocks moved)``.
+    """
+    from steps_agents.merge_heap import canonical_labels, greedy_merge
+
+    n = int(vol.shape[0])
+    if n == 0 or eu.shape[0] == 0:
+        return labels, 0.0, 0
+    gv = np.bincount(labels, weights=vol, minlength=n)
+    same = labels[eu] == labels[ev]
+    blk, _ = greedy_merge(vol, cut, gv[labels], eu[same], ev[same], ew[same], tol=tol)
+    k = int(blk.max()) + 1
+    bvol = np.bincount(blk, weights=vol, minlength=k)
+    bsub = np.bincount(blk, weights=cut, minlength=k)
+    bu, bv = blk[eu], blk[ev]
+    cross = bu != bv
+    bcut = bsub - 2.0 * np.bincount(bu[~cross], weights=ew[~cross], minlength=k)
+    lo, hi = np.minimum(bu[cross], bv[cross]), np.maximum(bu[cross], bv[cross])
+    keys, inv = np.unique(lo * k + hi, return_inverse=True)
+    bw = np.bincount(inv, weights=ew[cross], minlength=keys.shape[0])
+    bpvol = np.zeros(k)
+    bpvol[blk] = pvol
+    blab = np.zeros(k, dtype=np.int64)
+    blab[blk] = labels
+    moved, delta, moves = move_sweeps(
+        blab, bvol, np.maximum(bcut, 0.0), bpvol, keys // k, keys % k, bw, tol=tol, sub=bsub
+    )
+    return canonical_labels(moved[blk]), delta, moves

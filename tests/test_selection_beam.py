@@ -142,3 +142,29 @@ def test_final_scores_are_sorted_and_equal_recomputed_information() -> None:
     assert scores == sorted(scores, reverse=True)
     for score, leaves in out:
         assert math.isclose(score, set_information(tax, _names(tax, leaves)), abs_tol=1e-9)
+
+
+def test_trees_with_negative_terms_or_empty_branches_still_match_the_direct_search() -> None:
+    from steps_agents.taxonomy import TaxonomyNode
+
+    rng = np.random.default_rng(3)
+    for trial in range(5):
+        base = tree_from_parents(
+            [int(rng.integers(0, i)) for i in range(1, 30)], np.random.default_rng(trial)
+        )
+        nodes = list(base.nodes)
+        # A child bigger than its parent gives a negative term (not a valid encoding tree, but the
+        # search must not rely on signs it was not promised); an empty internal node adds a branch
+        # without skills.
+        v = next(n for n in nodes if n.parent not in (None, 0) and n.skill is None)
+        big = 2 * nodes[v.parent].volume  # type: ignore[index]
+        nodes[v.id] = TaxonomyNode(v.id, v.parent, big, v.cut, v.skill, v.count, v.label)
+        nodes.append(TaxonomyNode(len(nodes), 0, 1.0, 1.0))
+        tax = Taxonomy(nodes)
+        ix = tree_index(tax)
+        assert not ix.nonnegative_terms
+        for seed in ix.leaves[:6]:
+            for k in (1, 2, 4):
+                for widening in (True, False):
+                    fast = list(beam_search(ix, seed, k, 6, widening=widening))
+                    assert fast == reference_beam(ix, seed, k, 6, widening=widening)

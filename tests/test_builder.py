@@ -29,7 +29,7 @@ from steps_agents.entropy import (
 from steps_agents.errors import InputError
 from steps_agents.merge_heap import greedy_merge
 from steps_agents.planted import nmi, planted_graph, planted_parent
-from steps_agents.refine import move_sweeps
+from steps_agents.refine import block_moves, move_sweeps
 from steps_agents.skillgraph import SkillGraph
 from steps_agents.taxonomy import Taxonomy
 
@@ -122,7 +122,7 @@ def test_merge_engine_delta_is_exact(refine: int) -> None:
 
 
 def test_node_moves_improve_and_account_exactly() -> None:
-    moved = 0
+    moved = block_moved = 0
     for seed in range(6):
         graph = random_graph(seed, 60, 0.1)
         deg = graph.degrees()
@@ -136,7 +136,14 @@ def test_node_moves_improve_and_account_exactly() -> None:
         assert h_after - h_before == pytest.approx(delta / e.total, abs=1e-9)
         assert delta <= 0.0
         moved += moves
+        # Whole blocks (sub-groups found inside each group) moved as units: same accounting.
+        blocks, bdelta, bmoves = block_moves(better, vol, cut, pvol, eu, ev, ew)
+        h_blocks = structural_entropy(graph, _parent_array(60, [blocks]))
+        assert h_blocks - h_after == pytest.approx(bdelta / e.total, abs=1e-9)
+        assert bdelta <= 0.0
+        block_moved += bmoves
     assert moved > 0  # the greedy does leave mistakes that single moves repair
+    assert block_moved > 0  # ... and some that only moving a block repairs
 
 
 def check_shape(graph: SkillGraph, parent: np.ndarray, height: int) -> None:

@@ -30,8 +30,10 @@ class Progress:
         self.count = 0
         self.fields: dict[str, object] = {}
         self.start = time.monotonic()
-        self._last_draw = 0.0
         self._interval = 0.2 if self.tty else 5.0
+        # First line only after one interval: short work stays silent.
+        self._last_draw = self.start
+        self._drawn = False
 
     def update(self, n: int = 1, **fields: object) -> None:
         self.count += n
@@ -39,6 +41,7 @@ class Progress:
         now = time.monotonic()
         if self.enabled and now - self._last_draw >= self._interval:
             self._last_draw = now
+            self._drawn = True
             self._draw(final=False)
 
     def set(self, **fields: object) -> None:
@@ -67,7 +70,7 @@ class Progress:
 
     def close(self) -> None:
         # Only say something at the end if the work took long enough to have shown a line.
-        if self.enabled and (self._last_draw or time.monotonic() - self.start > 1.0):
+        if self.enabled and (self._drawn or time.monotonic() - self.start > 1.0):
             self._draw(final=True)
 
     def __enter__(self) -> Progress:

@@ -38,6 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from steps_agents.flows import Components, FlowPlan, plan_flows
 from steps_agents.tasks import render_instruction
 from steps_agents.worlds import (
     AnswerPart,
@@ -63,8 +64,6 @@ __all__ = [
     "NoSample",
     "compose_task",
     "data_flows",
-    "FlowPlan",
-    "plan_flows",
     "state_diff",
     "task_id",
 ]
@@ -106,7 +105,11 @@ class ComposeOptions:
 
 
 class _Retry(Exception):
-    pass
+    """One attempt failed; ``edges`` are the planned ``(source, tool)`` feeds of the failing step."""
+
+    def __init__(self, message: str, edges: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.edges = tuple(edges)
 
 
 _ABSENT = object()
@@ -132,7 +135,7 @@ def state_diff(
 
 def data_flows(task: Task) -> list[list[str]]:
     """The weakly connected parts of a task's oracle (step ids), largest first."""
-    comps = _Components([step.id for step in task.oracle])
+    comps = Components([step.id for step in task.oracle])
     for step in task.oracle:
         for ref in step.refs():
             comps.union(step.id, ref)
@@ -145,135 +148,6 @@ def data_flows(task: Task) -> list[list[str]]:
 def task_id(world: str, version: str, skills: Sequence[str], seed: int) -> str:
     text = "|".join([world, version, ",".join(sorted(skills)), str(seed)])
     return f"{world}-{hashlib.sha1(text.encode()).hexdigest()[:12]}"
-
-
-def _port_feeds(src: ToolSpec, dst: ToolSpec, rules: TypeRules) -> dict[str, bool]:
-    """Ports of ``dst`` that a part of ``src``'s result can feed -> ``True`` if only as a list
-    element (several sources may then share the port), ``False`` if as the whole value."""
-    parts = [t for _, t in rules.paths(src.returns, src.fields)]
-    out: dict[str, bool] = {}
-    for name, port in dst.ports.items():
-        if any(rules.assignable(t, port) for t in parts):
-            out[name] = False
-        elif any(rules.element_of(t, port) for t in parts):
-            out[name] = True
-    return out
-
-
-class _Components:
-    """Union-find: the weakly connected parts of a data flow."""
-
-    def __init__(self, items: Sequence[str] = ()) -> None:
-        self.parent: dict[str, str] = {x: x for x in items}
-
-    def add(self, x: str) -> None:
-        self.parent.setdefault(x, x)
-
-    def find(self, x: str) -> str:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-    def count(self) -> int:
-        return len({self.find(x) for x in self.parent})
-
-
-@dataclass(frozen=True)
-class FlowPlan:
-    """A type-level plan: the call order and, per tool, the ``(port, source tool)`` feeds."""
-
-    order: tuple[str, ...]
-    feeds: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
-
-    def feeds_of(self, tool: str) -> tuple[tuple[str, str], ...]:
-        return dict(self.feeds).get(tool, ())
-
-    def sinks(self) -> int:
-        sources = {src for _, fs in self.feeds for _, src in fs}
-        return sum(1 for t in self.order if t not in sources)
-
-
-def plan_flows(
-    skills: Sequence[str],
-    specs: Mapping[str, ToolSpec],
-    rules: TypeRules,
-    rng: random.Random,
-    tries: int = 64,
-) -> tuple[int, list[FlowPlan]]:
-    """``(fewest components, plans reaching it)``: random spanning forests of the feed graph.
-
-    The feed graph has an edge ``a -> b`` per port of ``b`` that a part of ``a``'s result fits.
-    A randomised Kruskal pass keeps an edge when it joins two components and the port is free
-    (a list port takes up to three element feeds, any other port one feed); a spanning tree
-    is a DAG, so a random topological order of it is a valid call order. Plans with the fewest
-    components come first, then those with the fewest sinks (the answer has one part per sink).
-    When even the best plan leaves several components, no choice of values can join the tools.
-    A forest of several components counts only if none of them is a single tool (every tool
-    then exchanges data with another); the fewest components of any forest is returned when
-    no forest qualifies, with an empty plan list.
-    """
-    edges = [
-        (a, b, port, element)
-        for a in skills
-        for b in skills
-        if a != b
-        for port, element in _port_feeds(specs[a], specs[b], rules).items()
-    ]
-    best, best_any = len(skills) + 1, len(skills) + 1
-    found: dict[FlowPlan, int] = {}
-    for _ in range(tries):
-        rng.shuffle(edges)
-        comps = _Components(skills)
-        used: dict[tuple[str, str], int] = {}
-        chosen: list[tuple[str, str, str]] = []
-        for a, b, port, element in edges:
-            n = used.get((b, port), 0)
-            if comps.find(a) == comps.find(b) or n >= (3 if element else 1) or n < 0:
-                continue
-            used[(b, port)] = n + 1 if element else -1  # -1: taken by a whole value
-            comps.union(a, b)
-            chosen.append((a, b, port))
-        count = comps.count()
-        best_any = min(best_any, count)
-        sizes = Counter(comps.find(t) for t in skills)
-        if count > 1 and min(sizes.values()) < 2:
-            continue
-        if count > best:
-            continue
-        if count < best:
-            best, found = count, {}
-        plan = _topological(skills, chosen, rng)
-        found.setdefault(plan, plan.sinks())
-    plans = sorted(found, key=lambda p: found[p])
-    return (best if plans else best_any), plans
-
-
-def _topological(
-    skills: Sequence[str], chosen: Sequence[tuple[str, str, str]], rng: random.Random
-) -> FlowPlan:
-    indegree = {t: 0 for t in skills}
-    feeds: dict[str, list[tuple[str, str]]] = {t: [] for t in skills}
-    for a, b, port in chosen:
-        indegree[b] += 1
-        feeds[b].append((port, a))
-    ready = sorted(t for t in skills if indegree[t] == 0)
-    order: list[str] = []
-    while ready:
-        tool = ready.pop(rng.randrange(len(ready)))
-        order.append(tool)
-        for a, b, _ in chosen:
-            if a == tool:
-                indegree[b] -= 1
-                if indegree[b] == 0:
-                    ready.append(b)
-    return FlowPlan(
-        order=tuple(order),
-        feeds=tuple((t, tuple(sorted(feeds[t]))) for t in order if feeds[t]),
-    )
 
 
 def _empty(value: Any) -> bool:
@@ -403,7 +277,10 @@ def _build(
             done = True
             break
         if not done:
-            raise _Retry(f"no executable arguments for {tool}")
+            raise _Retry(
+                f"no executable arguments for {tool}",
+                [(source, tool) for _, source in flow.feeds_of(tool)],
+            )
     plan.final = work
     return plan
 
@@ -483,15 +360,31 @@ def compose_task(
             f" them into {'one data flow' if allowed == 1 else f'at most {allowed} data flows'}"
             f" of two or more steps ({best} separate parts at best)"
         )
+    # A feed that fails twice at the value level (say, text without numbers into
+    # text.extract_numbers) is banned and the flows are planned again without it.
+    failures: Counter[tuple[str, str]] = Counter()
+    banned: set[tuple[str, str]] = set()
+    cursor = 0
     for attempt in range(options.attempts):
         state_seed = rng.randrange(2**31)
         initial = world.new_state(state_seed)
-        flow = flows[attempt % len(flows)]
+        flow = flows[cursor % len(flows)]
+        cursor += 1
         try:
             plan = _build(world, specs, rules, flow, initial, rng, options)
             checker = _checker(world, specs, plan, initial, plan.final, options)
         except _Retry as exc:
             obstacles[str(exc)] += 1
+            failures.update(exc.edges)
+            newly = {edge for edge in exc.edges if failures[edge] >= 2} - banned
+            if newly:
+                banned |= newly
+                replan_best, replanned = plan_flows(
+                    skills, specs, rules, rng, banned=frozenset(banned)
+                )
+                if not replanned or replan_best > allowed:
+                    break
+                flows, cursor = replanned, 0
             continue
         draft = Task(
             id=task_id(world.name, world.version, skills, seed),

@@ -8,7 +8,8 @@ import random
 import pytest
 from steps_agents.plugins.toolworld_impl import ToolWorld
 
-from steps_agents.composer import compose_task, data_flows, plan_flows, state_diff
+from steps_agents.composer import compose_task, data_flows, state_diff
+from steps_agents.flows import plan_flows
 from steps_agents.tasks import (
     describe_ref,
     format_literal,

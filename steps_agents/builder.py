@@ -34,7 +34,7 @@ from steps_agents.entropy import (
 from steps_agents.errors import InputError
 from steps_agents.merge_heap import greedy_merge
 from steps_agents.progress import Progress
-from steps_agents.refine import block_moves, move_sweeps
+from steps_agents.refine import block_moves, move_sweeps, split_groups
 from steps_agents.skillgraph import SkillGraph
 from steps_agents.taxonomy import Taxonomy, TaxonomyNode
 
@@ -126,23 +126,38 @@ def _remerge(
     return merged[labels], delta
 
 
+Split = tuple[np.ndarray, float]
+
+
 def _group_level(
-    e: _Edges, lv: _Levels, pos: int, tol: float, refine: int
-) -> tuple[np.ndarray, float]:
-    """Group the level-(pos-1) nodes under their parents: greedy merge, then up to ``refine``
-    rounds of block moves and single-item moves, each followed by a resumed merge.
-    Returns labels and V*dH."""
+    e: _Edges, lv: _Levels, pos: int, tol: float, refine: int, start: Split | None = None
+) -> tuple[np.ndarray, float, Split | None]:
+    """Group the level-(pos-1) nodes under their parents: greedy merge (or ``start``, a
+    grouping with its V*dH known from earlier), then up to ``refine`` rounds of block moves and
+    single-item moves, each followed by a resumed merge.
+
+    Returns labels, V*dH and, when still valid for the returned labels, the blocks found inside
+    the groups with their V*dH: that is the greedy result of the next insertion at ``pos``.
+    """
     vol, cut, pvol, _, eu, ev, ew = _level_items(e, lv, pos)
-    labels, delta = greedy_merge(vol, cut, pvol, eu, ev, ew, tol=tol)
+    if start is None:
+        labels, delta = greedy_merge(vol, cut, pvol, eu, ev, ew, tol=tol)
+    else:
+        labels, delta = start
+    split: Split | None = None
     for _ in range(refine):
-        labels, block_delta, block_moved = block_moves(labels, vol, cut, pvol, eu, ev, ew, tol=tol)
+        split = split_groups(labels, vol, cut, eu, ev, ew, tol=tol)
+        labels, block_delta, block_moved = block_moves(
+            labels, split[0], vol, cut, pvol, eu, ev, ew, tol=tol
+        )
         labels, moved_delta, moves = move_sweeps(labels, vol, cut, pvol, eu, ev, ew, tol=tol)
         delta += block_delta + moved_delta
         if not moves + block_moved:
             break
+        split = None  # the groups changed: their blocks are stale
         labels, merged_delta = _remerge(labels, vol, cut, pvol, eu, ev, ew, tol)
         delta += merged_delta
-    return labels, delta
+    return labels, delta, split
 
 
 def _apply(assign: list[np.ndarray], pos: int, labels: np.ndarray) -> list[np.ndarray]:
@@ -160,7 +175,7 @@ def _insert_level(
     e: _Edges, lv: _Levels, pos: int, tol: float, refine: int = 0
 ) -> tuple[list[np.ndarray], float]:
     """The assign list with a new level at ``pos``, and its V*dH."""
-    labels, delta = _group_level(e, lv, pos, tol, refine)
+    labels, delta, _ = _group_level(e, lv, pos, tol, refine)
     return _apply(lv.assign, pos, labels), delta
 
 
@@ -189,19 +204,24 @@ def _build_levels(
     assign: list[np.ndarray] = []
     # Candidates below the last insertion point see the same items, parents and edges, so
     # their groupings stay valid and are reused.
-    cache: dict[int, tuple[np.ndarray, float]] = {}
+    cache: dict[int, tuple[np.ndarray, float, Split | None]] = {}
+    # The blocks found while refining the level just inserted are the greedy split of its
+    # nodes, i.e. the start of the next candidate at the same position.
+    seeds: dict[int, Split] = {}
     while len(assign) < height:
         lv = _Levels(e, assign)
         best_pos, best_delta = 0, 0.0
         for pos in range(1, len(assign) + 2):
             if pos not in cache:
-                cache[pos] = _group_level(e, lv, pos, tol, refine)
+                cache[pos] = _group_level(e, lv, pos, tol, refine, seeds.pop(pos, None))
             if cache[pos][1] < best_delta - tol:
                 best_pos, best_delta = pos, cache[pos][1]
         if not best_pos:
             break
-        assign = _apply(assign, best_pos, cache[best_pos][0])
+        labels, _, split = cache[best_pos]
+        assign = _apply(assign, best_pos, labels)
         cache = {p: c for p, c in cache.items() if p < best_pos}
+        seeds = {best_pos: split} if split is not None else {}
         if progress is not None:
             progress.update(1, levels=len(assign))
     while len(assign) < height:

@@ -127,8 +127,30 @@ def _group_logp(lab: np.ndarray, logp: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def split_groups(
+    labels: np.ndarray,
+    vol: np.ndarray,
+    cut: np.ndarray,
+    eu: np.ndarray,
+    ev: np.ndarray,
+    ew: np.ndarray,
+    *,
+    tol: float = 0.0,
+) -> tuple[np.ndarray, float]:
+    """Blocks: the greedy merge run inside each group, the group as parent (edges between
+    groups ignored). Returns block labels per item and the merge's ``V * dH``, which is exactly
+    what inserting these blocks as a level below the groups would change."""
+    from steps_agents.merge_heap import greedy_merge
+
+    n = int(vol.shape[0])
+    gv = np.bincount(labels, weights=vol, minlength=n)
+    same = labels[eu] == labels[ev]
+    return greedy_merge(vol, cut, gv[labels], eu[same], ev[same], ew[same], tol=tol)
+
+
 def block_moves(
     labels: np.ndarray,
+    blk: np.ndarray,
     vol: np.ndarray,
     cut: np.ndarray,
     pvol: np.ndarray,
@@ -140,21 +162,16 @@ def block_moves(
 ) -> tuple[np.ndarray, float, int]:
     """Move whole blocks of items between groups (the multi-level step of Louvain-style methods).
 
-    Blocks are a finer grouping found by running the greedy merge inside each group (edges
-    between groups ignored, the group as parent). A block x moves as one unit: its ``S_x`` is
-    the sum of its items' cuts, its cut ``g_x`` the weight leaving it, so the move deltas of
-    :func:`move_sweeps` apply unchanged. Single-item moves cannot undo an early merge of two
-    well-connected items into the wrong group; moving their block can.
+    ``blk`` is a finer grouping (from :func:`split_groups`). A block x moves as one unit: its
+    ``S_x`` is the sum of its items' cuts, its cut ``g_x`` the weight leaving it, so the move
+    deltas of :func:`move_sweeps` apply unchanged. Single-item moves cannot undo an early merge
+    of two well-connected items into the wrong group; moving their block can.
     Returns ``(labels, V * dH, blocks moved)``.
     """
-    from steps_agents.merge_heap import canonical_labels, greedy_merge
+    from steps_agents.merge_heap import canonical_labels
 
-    n = int(vol.shape[0])
-    if n == 0 or eu.shape[0] == 0:
+    if eu.shape[0] == 0:
         return labels, 0.0, 0
-    gv = np.bincount(labels, weights=vol, minlength=n)
-    same = labels[eu] == labels[ev]
-    blk, _ = greedy_merge(vol, cut, gv[labels], eu[same], ev[same], ew[same], tol=tol)
     k = int(blk.max()) + 1
     bvol = np.bincount(blk, weights=vol, minlength=k)
     bsub = np.bincount(blk, weights=cut, minlength=k)

@@ -29,7 +29,7 @@ from steps_agents.entropy import (
 from steps_agents.errors import InputError
 from steps_agents.merge_heap import greedy_merge
 from steps_agents.planted import nmi, planted_graph, planted_parent
-from steps_agents.refine import block_moves, move_sweeps
+from steps_agents.refine import block_moves, move_sweeps, split_groups
 from steps_agents.skillgraph import SkillGraph
 from steps_agents.taxonomy import Taxonomy
 
@@ -137,7 +137,8 @@ def test_node_moves_improve_and_account_exactly() -> None:
         assert delta <= 0.0
         moved += moves
         # Whole blocks (sub-groups found inside each group) moved as units: same accounting.
-        blocks, bdelta, bmoves = block_moves(better, vol, cut, pvol, eu, ev, ew)
+        blk, _ = split_groups(better, vol, cut, eu, ev, ew)
+        blocks, bdelta, bmoves = block_moves(better, blk, vol, cut, pvol, eu, ev, ew)
         h_blocks = structural_entropy(graph, _parent_array(60, [blocks]))
         assert h_blocks - h_after == pytest.approx(bdelta / e.total, abs=1e-9)
         assert bdelta <= 0.0

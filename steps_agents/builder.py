@@ -7,7 +7,11 @@ communities into a quotient graph and group them) or between any community level
 children (top-down: split every community of that level). Every candidate position is run
 through the same greedy merge engine (:mod:`steps_agents.merge_heap`), whose closed-form delta
 accounts for the subtree below each item, and the position that lowers ``H^T`` most wins.
-The first level is the flat two-level merge of the spec. When no insertion helps, the
+The first level is the flat two-level merge of the spec. Each greedy grouping is then
+repaired (:mod:`steps_agents.refine`): whole blocks (the greedy split of each group) and
+single items move to the neighbouring group that lowers ``H^T``, and merging resumes. Every
+step's change is computed in closed form and checked against a full recomputation in the
+tests; the finished tree is scored exactly once more from scratch by the taxonomy. When no insertion helps, the
 remaining levels are single-child chain nodes directly under the root (their term is 0), so
 every leaf sits at depth ``height + 1`` and the selection stage can walk ancestors by depth.
 
@@ -41,7 +45,7 @@ from steps_agents.taxonomy import Taxonomy, TaxonomyNode
 __all__ = ["build_encoding_tree", "build_taxonomy", "community_levels", "label_nodes"]
 
 LABEL_SKILLS = 3
-REFINE = 1  # rounds of node-move sweeps + resumed merge after each greedy level merge
+REFINE = 1  # rounds of block moves + item moves + resumed merge after each greedy merge
 
 
 @dataclass

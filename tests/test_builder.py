@@ -25,6 +25,7 @@ from steps_agents.entropy import (
     node_terms,
     one_dim_entropy,
     structural_entropy,
+    tree_volumes_and_cuts,
 )
 from steps_agents.errors import InputError
 from steps_agents.merge_heap import greedy_merge
@@ -154,10 +155,11 @@ def check_shape(graph: SkillGraph, parent: np.ndarray, height: int) -> None:
     children = np.bincount(parent[parent >= 0], minlength=parent.shape[0])
     assert (children[:n] == 0).all() and (children[n:] > 0).all()
     root = int(np.flatnonzero(parent < 0)[0])
-    vol = np.bincount(np.zeros(n, dtype=np.int64), weights=graph.degrees())
     assert root == parent.shape[0] - 1
     assert structural_entropy(graph, parent) <= one_dim_entropy(graph) + 1e-9
-    assert vol[0] == pytest.approx(graph.volume())
+    vol, cut = tree_volumes_and_cuts(graph, parent)
+    assert vol[root] == pytest.approx(graph.volume())
+    assert cut[root] == 0.0
 
 
 graphs = st.builds(

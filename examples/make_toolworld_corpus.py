@@ -8,7 +8,7 @@ Each record is one agent trajectory in the OpenAI tool-call format::
     {"id": "tw-000042", "messages": [
         {"role": "user", "content": "<instruction>"},
         {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
-            "function": {"name": "fs.read_file", "arguments": "{\\"path\\": ...}"}}]},
+            "function": {"name": "fs_read_file", "arguments": "{\\"path\\": ...}"}}]},
         {"role": "tool", "tool_call_id": "call_1", "content": "<JSON result>"},
         ...,
         {"role": "assistant", "content": "<final answer>"}],

@@ -361,7 +361,7 @@ def compose_task(
             f" of two or more steps ({best} separate parts at best)"
         )
     # A feed that fails twice at the value level (say, text without numbers into
-    # text.extract_numbers) is banned and the flows are planned again without it.
+    # text_extract_numbers) is banned and the flows are planned again without it.
     failures: Counter[tuple[str, str]] = Counter()
     banned: set[tuple[str, str]] = set()
     cursor = 0

@@ -56,22 +56,22 @@ def test_registered_and_follows_the_protocol() -> None:
 
 
 def test_compose_builds_a_task_with_exactly_the_skills() -> None:
-    item = compose("inbox.search", "inbox.read", "text.extract_dates", "dates.weekday")
+    item = compose("inbox_search", "inbox_read", "text_extract_dates", "dates_weekday")
     task = Task.model_validate(item.payload["task"])
     assert task.skills == list(item.skills) and sorted(s.tool for s in task.oracle) == sorted(
         item.skills
     )
     assert task.provenance["selector"] == "test"
-    assert compose("inbox.search", "inbox.read", "text.extract_dates", "dates.weekday") == item
+    assert compose("inbox_search", "inbox_read", "text_extract_dates", "dates_weekday") == item
 
 
 def test_uncomposable_combination_is_reported_with_the_reason() -> None:
-    result = MODE.compose(combo("inbox.count_unread", "table.list_tables"), ctx())
+    result = MODE.compose(combo("inbox_count_unread", "table_list_tables"), ctx())
     assert isinstance(result, Uncomposable) and "data flow" in result.reason
 
 
 def test_template_draft_passes_the_critic_checks() -> None:
-    item = compose("fs.read_file", "text.word_count")
+    item = compose("fs_read_file", "text_word_count")
     draft = asyncio.run(MODE.generate(item, ctx(), []))
     assert draft["source"] == "template"
     verdicts = MODE.check(item, draft, ctx())
@@ -80,7 +80,7 @@ def test_template_draft_passes_the_critic_checks() -> None:
 
 
 def test_instruction_missing_a_value_is_rejected() -> None:
-    item = compose("fs.read_file", "text.word_count")
+    item = compose("fs_read_file", "text_word_count")
     task = Task.model_validate(item.payload["task"])
     path = task.oracle[0].args["path"]
     bad = {"instruction": "Count the words in my notes file.", "source": "model"}
@@ -89,7 +89,7 @@ def test_instruction_missing_a_value_is_rejected() -> None:
 
 
 def test_a_broken_oracle_is_rejected_without_revision() -> None:
-    item = compose("fs.read_file", "text.word_count")
+    item = compose("fs_read_file", "text_word_count")
     data = json.loads(json.dumps(item.payload["task"]))
     data["checker"]["answer"][0]["value"] = -1  # a checker the oracle cannot satisfy
     broken = item.model_copy(update={"payload": {"task": data}})
@@ -99,7 +99,7 @@ def test_a_broken_oracle_is_rejected_without_revision() -> None:
 
 
 def test_model_rewrites_the_instruction_and_gets_feedback() -> None:
-    item = compose("orders.get", "orders.total")
+    item = compose("orders_get", "orders_total")
     task = Task.model_validate(item.payload["task"])
     order_id = task.oracle[0].args["order_id"]
     model = RewriteModel(f"Could you look up order {order_id} and tell me its total value?")
@@ -115,14 +115,14 @@ def test_model_rewrites_the_instruction_and_gets_feedback() -> None:
 
 
 def test_records_task_skillbench_and_messages() -> None:
-    item = compose("units.convert", "math.round")
+    item = compose("units_convert", "math_round")
     draft = asyncio.run(MODE.generate(item, ctx(), []))
     record = MODE.to_record(item, draft)
     task = Task.model_validate(record)
     answer, state, _ = run_oracle(get_skill_world("toolworld", PM), task)
     assert check(task, answer, state).passed
     bench = MODE.to_record(item, draft, "skillbench")
-    assert bench["label"] == {"ability": ["units.convert", "math.round"]}
+    assert bench["label"] == {"ability": ["units_convert", "math_round"]}
     messages = MODE.to_messages(item, draft)
     assert messages[0] == {"role": "user", "content": draft["instruction"]}
     assert [m["role"] for m in messages][-1] == "assistant"

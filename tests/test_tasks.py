@@ -34,7 +34,7 @@ def test_describe_ref_and_literals() -> None:
 
 
 def test_required_values_are_literals_and_multi_part_keys() -> None:
-    task = compose_task(WORLD, ["fs.read_file", "text.extract_numbers", "stats.mean"], 11)
+    task = compose_task(WORLD, ["fs_read_file", "text_extract_numbers", "stats_mean"], 11)
     values = required_values(task)
     literals = [v for s in task.oracle for v in s.args.values() if not isinstance(v, dict | list)]
     assert all(v in values for v in literals)
@@ -66,7 +66,7 @@ def test_multi_part_answer_keys_must_be_stated() -> None:
 
 
 def test_state_checks_come_from_the_state_diff() -> None:
-    task = compose_task(WORLD, ["inventory.low_stock", "inventory.restock"], 4)
+    task = compose_task(WORLD, ["inventory_low_stock", "inventory_restock"], 4)
     paths = [c.path for c in task.checker.state]
     assert any(p[0] == "inventory" and p[-1] == "stock" for p in paths)
     answer, state, _ = run_oracle(WORLD, task)
@@ -77,7 +77,7 @@ def test_state_checks_come_from_the_state_diff() -> None:
 
 
 def test_deleted_paths_are_checked_as_absent() -> None:
-    task = compose_task(WORLD, ["fs.search_files", "fs.delete_file"], 9)
+    task = compose_task(WORLD, ["fs_search_files", "fs_delete_file"], 9)
     absent = [c for c in task.checker.state if c.absent]
     assert absent and absent[0].path[0] == "fs"
     answer, state, _ = run_oracle(WORLD, task)
@@ -87,9 +87,9 @@ def test_deleted_paths_are_checked_as_absent() -> None:
 
 def test_uncomposable_combinations_say_why() -> None:
     with pytest.raises(CompositionError, match="do not join them into one data flow"):
-        compose_task(WORLD, ["inbox.count_unread", "table.list_tables"], 0)
-    task, reason = try_compose(WORLD, ["inbox.count_unread", "table.list_tables"], 0)
-    assert task is None and "cannot compose inbox.count_unread, table.list_tables" in reason
+        compose_task(WORLD, ["inbox_count_unread", "table_list_tables"], 0)
+    task, reason = try_compose(WORLD, ["inbox_count_unread", "table_list_tables"], 0)
+    assert task is None and "cannot compose inbox_count_unread, table_list_tables" in reason
     with pytest.raises(CompositionError, match="no tool 'nope'"):
         compose_task(WORLD, ["nope"], 0)
     with pytest.raises(CompositionError, match="empty"):
@@ -98,7 +98,7 @@ def test_uncomposable_combinations_say_why() -> None:
 
 def test_flow_plans_respect_types_and_ports() -> None:
     specs = {s.name: s for s in WORLD.tool_specs()}
-    skills = ["fs.read_file", "text.extract_numbers", "stats.mean", "math.round"]
+    skills = ["fs_read_file", "text_extract_numbers", "stats_mean", "math_round"]
     best, plans = plan_flows(skills, specs, WORLD.type_rules, random.Random(0))
     assert best == 1 and plans
     for plan in plans:
@@ -110,7 +110,7 @@ def test_flow_plans_respect_types_and_ports() -> None:
 
 
 def test_trajectory_and_skillbench_export() -> None:
-    task = compose_task(WORLD, ["orders.list", "orders.total", "units.currency"], 2)
+    task = compose_task(WORLD, ["orders_list", "orders_total", "units_currency"], 2)
     messages = task_trajectory(task)
     calls = [c["function"]["name"] for m in messages for c in m.get("tool_calls") or []]
     assert sorted(calls) == sorted(task.skills) and messages[0]["content"] == task.instruction

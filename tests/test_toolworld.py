@@ -101,7 +101,7 @@ def test_oracle_passes_every_composed_task_k1_to_7() -> None:
 
 
 def test_composition_is_deterministic() -> None:
-    skills = ["fs.read_file", "text.extract_numbers", "stats.mean"]
+    skills = ["fs_read_file", "text_extract_numbers", "stats_mean"]
     a, b = WORLD.compose(skills, 42), WORLD.compose(skills, 42)
     assert a is not None and a == b
     c = WORLD.compose(skills, 43)
@@ -111,20 +111,20 @@ def test_composition_is_deterministic() -> None:
 def test_tool_errors_are_tool_errors() -> None:
     state = WORLD.new_state(0)
     with pytest.raises(ToolError, match="unknown tool"):
-        WORLD.execute(state, "fs.format_disk", {})
+        WORLD.execute(state, "fs_format_disk", {})
     with pytest.raises(ToolError, match="no such file"):
-        WORLD.execute(state, "fs.read_file", {"path": "/etc/passwd"})
+        WORLD.execute(state, "fs_read_file", {"path": "/etc/passwd"})
     with pytest.raises(ToolError, match="missing required argument"):
-        WORLD.execute(state, "math.add", {"a": 1})
+        WORLD.execute(state, "math_add", {"a": 1})
     with pytest.raises(ToolError, match="division by zero"):
-        WORLD.execute(state, "math.divide", {"a": 1, "b": 0})
+        WORLD.execute(state, "math_divide", {"a": 1, "b": 0})
 
 
 def test_tools_run_inside_the_sandbox() -> None:
-    task = WORLD.compose(["fs.read_file"], 3)
+    task = WORLD.compose(["fs_read_file"], 3)
     assert task is not None
     seen: list[bool] = []
-    impl = WORLD._tools["fs.read_file"]
+    impl = WORLD._tools["fs_read_file"]
     original = impl.fn
 
     def spy(state: dict, args: dict) -> object:
@@ -135,7 +135,7 @@ def test_tools_run_inside_the_sandbox() -> None:
     object.__setattr__(impl, "fn", spy)  # Tool is a frozen dataclass
     try:
         with pytest.raises(ToolError, match="sandbox: tools may not use open"):
-            TaskSession(WORLD, task).call("fs.read_file", dict(task.oracle[0].args))
+            TaskSession(WORLD, task).call("fs_read_file", dict(task.oracle[0].args))
     finally:
         object.__setattr__(impl, "fn", original)
     assert seen == [True] and not is_sandboxed()
@@ -196,3 +196,19 @@ def test_bundled_corpus_is_openai_tool_calls_with_a_long_tail() -> None:
     assert len(singles) >= 40  # every tool appears somewhere...
     assert sum(1 for c in sets.values() if c == 1) > len(sets) / 2  # ...most combinations once
     assert local > 0 and cross > 0
+
+
+def test_corpus_script_is_seeded_and_reproducible(tmp_path: Path) -> None:
+    import importlib.util
+
+    script = Path(__file__).parents[1] / "examples" / "make_toolworld_corpus.py"
+    spec = importlib.util.spec_from_file_location("make_toolworld_corpus", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name in ("a.jsonl.gz", "b.jsonl.gz"):
+        assert module.main(["-n", "25", "--seed", "4", "-o", str(tmp_path / name)]) == 0
+    assert (tmp_path / "a.jsonl.gz").read_bytes() == (tmp_path / "b.jsonl.gz").read_bytes()
+    with gzip.open(tmp_path / "a.jsonl.gz", "rt") as handle:
+        records = [json.loads(line) for line in handle]
+    assert len(records) == 25 and all(r["messages"][0]["role"] == "user" for r in records)

@@ -276,6 +276,12 @@ def test_skillbench_export_and_compose() -> None:
     assert try_compose(world, ["double"], 3) == (None, "world 'counter' cannot compose double")
 
 
+def test_tool_names_follow_the_model_api_rule() -> None:
+    with pytest.raises(ValueError, match="must be 1-64 letters"):
+        ToolSpec(name="fs.read_file", domain="files", description="")
+    assert ToolSpec(name="fs_read-file2", domain="files", description="").name == "fs_read-file2"
+
+
 def test_type_rules_and_validation() -> None:
     rules = TypeRules({"path": "string"})
     assert rules.assignable("path", "text") and rules.assignable("integer", "number")

@@ -85,7 +85,7 @@ def s_duration(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, 
 
 
 @tool(
-    "dates.add_days",
+    "dates_add_days",
     "Add a number of days (negative to go back) to a date. Returns YYYY-MM-DD.",
     params=[
         Param("date", DATE, s_date, "date", "Start date, YYYY-MM-DD"),
@@ -99,7 +99,7 @@ def add_days(state: dict[str, Any], args: Mapping[str, Any]) -> str:
 
 
 @tool(
-    "dates.days_between",
+    "dates_days_between",
     "Number of days from start to end (negative if end is earlier).",
     params=[
         Param("start", DATE, s_date, "date", "YYYY-MM-DD"),
@@ -114,7 +114,7 @@ def days_between(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @tool(
-    "dates.weekday",
+    "dates_weekday",
     "The weekday name of a date (Monday ... Sunday).",
     params=[Param("date", DATE, s_date, "date", "YYYY-MM-DD")],
     returns="weekday",
@@ -125,7 +125,7 @@ def weekday(state: dict[str, Any], args: Mapping[str, Any]) -> str:
 
 
 @tool(
-    "calendar.list_events",
+    "calendar_list_events",
     "The next events from a date on (that day included): at most three, in date and time order,"
     " each with id, title, date, start time and duration in minutes.",
     params=[Param("date", DATE, s_event_date, "date", "YYYY-MM-DD")],
@@ -147,7 +147,7 @@ def list_events(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str
 
 
 @tool(
-    "calendar.get_event",
+    "calendar_get_event",
     "Details of one event: title, date, start (HH:MM), duration in minutes, organizer email.",
     params=[Param("event_id", EVENT_ID, s_event_id, "event_id", "Event id such as ev3")],
     returns="record:event",
@@ -167,7 +167,7 @@ def get_event(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @tool(
-    "calendar.create_event",
+    "calendar_create_event",
     "Create an event; refused if it overlaps another event that day. Returns the new event.",
     params=[
         Param("title", {"type": "string", "minLength": 1}, s_title, "text"),
@@ -216,7 +216,7 @@ def create_event(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, An
 
 
 @tool(
-    "calendar.cancel_event",
+    "calendar_cancel_event",
     "Cancel (delete) an event. Returns the number of events left that day.",
     params=[Param("event_id", EVENT_ID, s_event_id, "event_id", "Event id such as ev3")],
     returns="integer",
@@ -231,7 +231,7 @@ def cancel_event(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @tool(
-    "calendar.free_slots",
+    "calendar_free_slots",
     "Start times (HH:MM, on the half hour, 09:00-17:00) where a meeting of the given length fits.",
     params=[
         Param("date", DATE, s_event_date, "date", "YYYY-MM-DD"),
@@ -263,7 +263,7 @@ def free_slots(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
 
 
 @tool(
-    "calendar.reschedule",
+    "calendar_reschedule",
     "Move an event to another date (same start time). Returns the updated event.",
     params=[
         Param("event_id", EVENT_ID, s_event_id, "event_id", "Event id such as ev3"),

@@ -79,7 +79,7 @@ def s_restock(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, A
 
 
 @order(
-    "orders.list",
+    "orders_list",
     "The orders with a status (pending, shipped, delivered, cancelled): id, customer, total; by id.",
     params=[Param("status", {"type": "string", "enum": STATUSES}, s_status, None)],
     returns="list[record:order_brief]",
@@ -92,7 +92,7 @@ def list_orders(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str
 
 
 @order(
-    "orders.get",
+    "orders_get",
     "An order: customer, sku, qty, unit_price, status, date.",
     params=[Param("order_id", {"type": "string"}, s_order_id, "order_id", "Id such as O-1004")],
     returns="record:order",
@@ -104,7 +104,7 @@ def get(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @order(
-    "orders.total",
+    "orders_total",
     "Total value of an order: qty * unit_price, rounded to 2 decimals.",
     params=[Param("order_id", {"type": "string"}, s_order_id, "order_id", "Id such as O-1004")],
     returns="number",
@@ -117,7 +117,7 @@ def total(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @order(
-    "orders.by_customer",
+    "orders_by_customer",
     "A customer's orders (id, customer, total), by id.",
     params=[Param("customer", {"type": "string"}, s_customer, "person", "Full name")],
     returns="list[record:order_brief]",
@@ -131,7 +131,7 @@ def by_customer(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str
 
 
 @order(
-    "orders.update_status",
+    "orders_update_status",
     "Set an order's status. Returns the order (id, customer, status, previous_status).",
     params=[
         Param("order_id", {"type": "string"}, s_order_id, "order_id", "Id such as O-1004"),
@@ -160,7 +160,7 @@ def update_status(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, A
 
 
 @order(
-    "orders.create",
+    "orders_create",
     "Place a pending order at the current price; takes the quantity out of stock. Returns it.",
     params=[
         Param("customer", {"type": "string", "minLength": 1}, s_customer, "person", "Full name"),
@@ -194,7 +194,7 @@ def create(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @stock(
-    "inventory.stock",
+    "inventory_stock",
     "Units in stock for a SKU.",
     params=[Param("sku", {"type": "string"}, s_sku, "sku", "Such as SKU-123")],
     returns="integer",
@@ -206,7 +206,7 @@ def stock_level(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @stock(
-    "inventory.price",
+    "inventory_price",
     "Unit price of a SKU in EUR.",
     params=[Param("sku", {"type": "string"}, s_sku, "sku", "Such as SKU-123")],
     returns="number",
@@ -218,7 +218,7 @@ def price(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @stock(
-    "inventory.restock",
+    "inventory_restock",
     "Add units to a SKU's stock. Returns the new stock level.",
     params=[
         Param("sku", {"type": "string"}, s_sku, "sku", "Such as SKU-123"),
@@ -236,7 +236,7 @@ def restock(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @stock(
-    "inventory.low_stock",
+    "inventory_low_stock",
     "Items whose stock is at or below their reorder level (sku, name, stock), by SKU.",
     returns="list[record:item]",
     fields={"sku": "sku", "name": "string", "stock": "integer"},

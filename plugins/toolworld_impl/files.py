@@ -75,7 +75,7 @@ TEXT = {"type": "string"}
 
 
 @tool(
-    "fs.list_files",
+    "fs_list_files",
     "List the files under a directory (recursively), sorted by path.",
     params=[Param("directory", PATH, s_directory, "path", "Absolute directory path")],
     returns="list[path]",
@@ -87,7 +87,7 @@ def list_files(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
 
 
 @tool(
-    "fs.read_file",
+    "fs_read_file",
     "Read a text file and return its whole content.",
     params=[Param("path", PATH, s_existing, "path", "Absolute file path")],
     returns="text",
@@ -98,7 +98,7 @@ def read_file(state: dict[str, Any], args: Mapping[str, Any]) -> str:
 
 
 @tool(
-    "fs.write_file",
+    "fs_write_file",
     "Create or overwrite a text file. Returns the path and its size in characters.",
     params=[
         Param("path", PATH, s_new_path, None, "Absolute path of the file to write"),
@@ -117,7 +117,7 @@ def write_file(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]
 
 
 @tool(
-    "fs.append_file",
+    "fs_append_file",
     "Append a line of text to an existing file. Returns the new size in characters.",
     params=[
         Param("path", PATH, s_existing, "path", "Absolute path of an existing file"),
@@ -135,7 +135,7 @@ def append_file(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @tool(
-    "fs.file_size",
+    "fs_file_size",
     "The size of a file in characters.",
     params=[Param("path", PATH, s_existing, "path", "Absolute file path")],
     returns="integer",
@@ -147,7 +147,7 @@ def file_size(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @tool(
-    "fs.search_files",
+    "fs_search_files",
     "Find files whose content contains a word or phrase (case-insensitive). Sorted paths.",
     params=[
         Param("query", {"type": "string", "minLength": 2}, s_word, "string", "Text to look for")
@@ -162,7 +162,7 @@ def search_files(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
 
 
 @tool(
-    "fs.copy_file",
+    "fs_copy_file",
     "Copy a file to a new path. Returns the new path.",
     params=[
         Param("source", PATH, s_existing, "path", "Existing file"),
@@ -182,7 +182,7 @@ def copy_file(state: dict[str, Any], args: Mapping[str, Any]) -> str:
 
 
 @tool(
-    "fs.delete_file",
+    "fs_delete_file",
     "Delete a file. Returns the number of files left.",
     params=[Param("path", PATH, s_existing, "path", "Absolute file path")],
     returns="integer",

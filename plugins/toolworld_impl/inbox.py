@@ -94,7 +94,7 @@ def s_new_email(state: Mapping[str, Any], rng: random.Random, args: Mapping[str,
 
 
 @mail(
-    "inbox.search",
+    "inbox_search",
     "Emails whose subject or body contains the query (case-insensitive): id, sender, subject;"
     " newest first.",
     params=[Param("query", {"type": "string", "minLength": 2}, s_query, "string")],
@@ -114,7 +114,7 @@ def search(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str, Any
 
 
 @mail(
-    "inbox.read",
+    "inbox_read",
     "Read an email: sender, subject, body and date. Marks it as read.",
     params=[Param("email_id", {"type": "string"}, s_email_id, "email_id", "Id such as m3")],
     returns="record:email",
@@ -130,7 +130,7 @@ def read(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @mail(
-    "inbox.count_unread",
+    "inbox_count_unread",
     "Number of unread emails whose subject or body contains the query (case-insensitive);"
     ' the query "*" counts all unread emails.',
     params=[Param("query", {"type": "string", "minLength": 1}, s_query, "string")],
@@ -149,7 +149,7 @@ def count_unread(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @mail(
-    "inbox.send",
+    "inbox_send",
     "Send an email. Returns the id of the sent message.",
     params=[
         Param("to", {"type": "string", "minLength": 3}, s_address, "email", "Recipient address"),
@@ -174,7 +174,7 @@ def send(state: dict[str, Any], args: Mapping[str, Any]) -> str:
 
 
 @mail(
-    "inbox.archive",
+    "inbox_archive",
     "Archive (remove from the inbox) an email. Returns the number of emails left.",
     params=[Param("email_id", {"type": "string"}, s_email_id, "email_id", "Id such as m3")],
     returns="integer",
@@ -189,7 +189,7 @@ def archive(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @contact(
-    "contacts.find",
+    "contacts_find",
     "A contact by full name: name, email, phone, city, company.",
     params=[Param("name", {"type": "string"}, s_name, "person", "Full name")],
     returns="record:contact",
@@ -205,7 +205,7 @@ def find(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @contact(
-    "contacts.by_email",
+    "contacts_by_email",
     "The contact with an email address.",
     params=[Param("email", {"type": "string"}, s_address, "email")],
     returns="record:contact",
@@ -221,7 +221,7 @@ def by_email(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @contact(
-    "contacts.at_company",
+    "contacts_at_company",
     "Names of the contacts working at a company, sorted.",
     params=[Param("company", {"type": "string"}, s_company, "company")],
     returns="list[person]",
@@ -234,7 +234,7 @@ def at_company(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
 
 
 @contact(
-    "contacts.add",
+    "contacts_add",
     "Add a contact. Returns the number of contacts.",
     params=[
         Param("name", {"type": "string", "minLength": 1}, s_new_name, None),

@@ -44,7 +44,7 @@ def _values(args: Mapping[str, Any]) -> list[float]:
 
 
 @tool(
-    "math.add",
+    "math_add",
     "a + b",
     params=[Param("a", NUMBER, s_number, "number"), Param("b", NUMBER, s_number, "number")],
     returns="number",
@@ -56,7 +56,7 @@ def add(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @tool(
-    "math.subtract",
+    "math_subtract",
     "a - b",
     params=[Param("a", NUMBER, s_number, "number"), Param("b", NUMBER, s_number, "number")],
     returns="number",
@@ -68,7 +68,7 @@ def subtract(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @tool(
-    "math.multiply",
+    "math_multiply",
     "a * b",
     params=[Param("a", NUMBER, s_number, "number"), Param("b", NUMBER, s_factor, "number")],
     returns="number",
@@ -80,7 +80,7 @@ def multiply(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @tool(
-    "math.divide",
+    "math_divide",
     "a / b, rounded to 4 decimals.",
     params=[Param("a", NUMBER, s_number, "number"), Param("b", NUMBER, s_factor, "number")],
     returns="number",
@@ -95,7 +95,7 @@ def divide(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @tool(
-    "math.round",
+    "math_round",
     "Round x to the given number of decimal places (half to even).",
     params=[
         Param("x", NUMBER, s_number, "number"),
@@ -110,7 +110,7 @@ def round_(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @tool(
-    "math.percent_change",
+    "math_percent_change",
     "Percentage change from old to new: 100 * (new - old) / old, rounded to 2 decimals.",
     params=[Param("old", NUMBER, s_number, "number"), Param("new", NUMBER, s_number, "number")],
     returns="number",
@@ -125,7 +125,7 @@ def percent_change(state: dict[str, Any], args: Mapping[str, Any]) -> float | in
 
 
 @stat(
-    "stats.mean",
+    "stats_mean",
     "Arithmetic mean of a list of numbers.",
     params=[Param("values", NUMBERS, s_numbers, "list[number]")],
     returns="number",
@@ -137,7 +137,7 @@ def mean(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @stat(
-    "stats.median",
+    "stats_median",
     "Median of a list of numbers.",
     params=[Param("values", NUMBERS, s_numbers, "list[number]")],
     returns="number",
@@ -149,7 +149,7 @@ def median(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @stat(
-    "stats.stdev",
+    "stats_stdev",
     "Sample standard deviation of at least two numbers.",
     params=[Param("values", {**NUMBERS, "minItems": 2}, s_numbers, "list[number]")],
     returns="number",
@@ -167,7 +167,7 @@ def stdev(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @stat(
-    "stats.sum",
+    "stats_sum",
     "Sum of a list of numbers.",
     params=[Param("values", NUMBERS, s_numbers, "list[number]")],
     returns="number",
@@ -179,7 +179,7 @@ def sum_(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @stat(
-    "stats.max",
+    "stats_max",
     "Largest of a list of numbers.",
     params=[Param("values", NUMBERS, s_numbers, "list[number]")],
     returns="number",
@@ -191,7 +191,7 @@ def max_(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @stat(
-    "stats.range",
+    "stats_range",
     "max - min of a list of numbers.",
     params=[Param("values", NUMBERS, s_numbers, "list[number]")],
     returns="number",

@@ -126,7 +126,7 @@ def _store(state: dict[str, Any], base: str, suffix: str, rows: list[dict[str, A
 
 
 @tool(
-    "table.list_tables",
+    "table_list_tables",
     "All tables with their row counts, sorted by name.",
     returns="list[record:table_info]",
     fields={"table": "table_name", "rows": "integer"},
@@ -137,7 +137,7 @@ def list_tables(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str
 
 
 @tool(
-    "table.columns",
+    "table_columns",
     "Column names of a table, in order.",
     params=[Param("table", NAME, s_table, "table_name")],
     returns="list[string]",
@@ -148,7 +148,7 @@ def columns(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
 
 
 @tool(
-    "table.count_rows",
+    "table_count_rows",
     "Number of rows in a table.",
     params=[Param("table", NAME, s_table, "table_name")],
     returns="integer",
@@ -160,7 +160,7 @@ def count_rows(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @tool(
-    "table.filter",
+    "table_filter",
     "Keep the rows where `column op value` holds (op: == != > >= < <=; == and != ignore case)."
     " Stores the result as a new table; returns its name and row count.",
     params=[
@@ -190,7 +190,7 @@ def filter_(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @tool(
-    "table.sort",
+    "table_sort",
     "Sort a table by a column; stores it as a new table and returns its name and row count.",
     params=[
         Param("table", NAME, s_table, "table_name"),
@@ -215,7 +215,7 @@ def sort(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @tool(
-    "table.column_values",
+    "table_column_values",
     "The values of a numeric column, in row order.",
     params=[Param("table", NAME, s_table, "table_name"), Param("column", NAME, s_num_column, None)],
     returns="list[number]",
@@ -230,7 +230,7 @@ def column_values(state: dict[str, Any], args: Mapping[str, Any]) -> list[Any]:
 
 
 @tool(
-    "table.aggregate",
+    "table_aggregate",
     "Aggregate a numeric column: sum, mean, min, max or count.",
     params=[
         Param("table", NAME, s_table, "table_name"),

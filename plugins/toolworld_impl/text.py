@@ -66,7 +66,7 @@ def s_keyword(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, A
 
 
 @tool(
-    "text.word_count",
+    "text_word_count",
     "Number of whitespace-separated words in a text.",
     params=[Param("text", TEXT, s_text, "text")],
     returns="integer",
@@ -78,7 +78,7 @@ def word_count(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @tool(
-    "text.char_count",
+    "text_char_count",
     "Number of characters in a text (spaces included).",
     params=[Param("text", TEXT, s_text, "text")],
     returns="integer",
@@ -90,7 +90,7 @@ def char_count(state: dict[str, Any], args: Mapping[str, Any]) -> int:
 
 
 @tool(
-    "text.extract_numbers",
+    "text_extract_numbers",
     "All numbers written in a text, in order (dates, times and ids are not numbers).",
     params=[Param("text", TEXT, s_text, "text")],
     returns="list[number]",
@@ -101,7 +101,7 @@ def extract_numbers(state: dict[str, Any], args: Mapping[str, Any]) -> list[floa
 
 
 @tool(
-    "text.extract_emails",
+    "text_extract_emails",
     "All email addresses in a text, in order of first appearance.",
     params=[Param("text", TEXT, s_text, "text")],
     returns="list[email]",
@@ -112,7 +112,7 @@ def extract_emails(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
 
 
 @tool(
-    "text.extract_dates",
+    "text_extract_dates",
     "All ISO dates (YYYY-MM-DD) in a text, in order of first appearance.",
     params=[Param("text", TEXT, s_text, "text")],
     returns="list[date]",
@@ -123,7 +123,7 @@ def extract_dates(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
 
 
 @tool(
-    "text.uppercase",
+    "text_uppercase",
     "The text in upper case.",
     params=[Param("text", TEXT, s_text, "text")],
     returns="text",
@@ -134,7 +134,7 @@ def uppercase(state: dict[str, Any], args: Mapping[str, Any]) -> str:
 
 
 @tool(
-    "text.replace",
+    "text_replace",
     "Replace every occurrence of a word or phrase (case-sensitive) in a text.",
     params=[
         Param("text", TEXT, s_text, "text"),
@@ -149,7 +149,7 @@ def replace(state: dict[str, Any], args: Mapping[str, Any]) -> str:
 
 
 @tool(
-    "text.find_lines",
+    "text_find_lines",
     "The lines of a text that contain a keyword (case-insensitive).",
     params=[
         Param("text", TEXT, s_lines, "text"),

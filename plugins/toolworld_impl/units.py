@@ -81,7 +81,7 @@ def s_minutes(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, A
 
 
 @tool(
-    "units.convert",
+    "units_convert",
     "Convert a quantity between units of length (m km mi ft cm), mass (kg g lb oz), volume"
     " (l ml gal), time (s min h day) or temperature (C F K). Rounded to 4 decimals.",
     params=[
@@ -104,7 +104,7 @@ def convert(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @tool(
-    "units.currency",
+    "units_currency",
     "Convert an amount between currencies at today's rates. Rounded to 2 decimals.",
     params=[
         Param("amount", {"type": "number"}, s_amount, "number"),
@@ -123,7 +123,7 @@ def currency(state: dict[str, Any], args: Mapping[str, Any]) -> float | int:
 
 
 @tool(
-    "units.exchange_rate",
+    "units_exchange_rate",
     "Today's exchange rate: units of `to_currency` per one `from_currency` (4 decimals).",
     params=[
         Param("from_currency", {"type": "string"}, s_currency, None, "ISO code such as EUR"),
@@ -141,7 +141,7 @@ def exchange_rate(state: dict[str, Any], args: Mapping[str, Any]) -> float | int
 
 
 @tool(
-    "units.format_minutes",
+    "units_format_minutes",
     "Write a number of minutes (rounded to whole minutes) as hours and minutes: 135 -> '2h 15m'.",
     params=[Param("minutes", {"type": "number", "minimum": 0}, s_minutes, "number")],
     returns="string",

@@ -20,12 +20,16 @@ The pieces, and who uses them:
 Example::
 
     from steps_agents.registry import get_skill_world
-    from steps_agents.worlds import TaskSession, load_tasks, run_oracle
+    from steps_agents.worlds import TaskSession, check, load_tasks, run_oracle
 
-    tasks = load_tasks("tasks.jsonl")
-    world = get_skill_world(tasks[0].world)
-    answer, state, trace = run_oracle(world, tasks[0])
-    assert TaskSession(world, tasks[0]).check(answer).passed is False or True
+    task = load_tasks("tasks.jsonl")[0]
+    world = get_skill_world(task.world)
+    answer, state, trace = run_oracle(world, task)     # the reference solution
+    assert check(task, answer, state).passed
+
+    session = TaskSession(world, task)                 # what an agent drives
+    result = session.call(task.oracle[0].tool, {...})  # ToolError on a bad call
+    outcome = session.check("the agent's final answer")
 """
 
 from steps_agents.worlds.checking import check, compare, parse_answer

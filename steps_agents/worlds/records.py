@@ -3,12 +3,12 @@
 A task is JSON all the way down, so it is written to and read from JSONL as is
 (:mod:`steps_agents.worlds.taskio`). Example (abridged)::
 
-    {"id": "tw-3f2a...", "k": 2, "skills": ["fs.read_file", "text.word_count"],
+    {"id": "tw-3f2a...", "k": 2, "skills": ["fs_read_file", "text_word_count"],
      "world": "toolworld", "world_version": "1.0", "seed": 7,
      "initial_state": {...}, "instruction": "...",
-     "tools": [{"name": "fs.read_file", "domain": "files", ...}, ...],
-     "oracle": [{"id": "s1", "tool": "fs.read_file", "args": {"path": "/notes/todo.txt"}},
-                {"id": "s2", "tool": "text.word_count", "args": {"text": {"$ref": "s1"}}}],
+     "tools": [{"name": "fs_read_file", "domain": "files", ...}, ...],
+     "oracle": [{"id": "s1", "tool": "fs_read_file", "args": {"path": "/notes/todo.txt"}},
+                {"id": "s2", "tool": "text_word_count", "args": {"text": {"$ref": "s1"}}}],
      "checker": {"answer": [{"key": "s2", "step": "s2", "value": 17, "rule": "numeric"}],
                  "state": []},
      "provenance": {...}}

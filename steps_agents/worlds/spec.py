@@ -22,10 +22,11 @@ be addressed by a reference path (``{"$ref": "s2.total"}``, ``{"$ref": "s1.0"}``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from steps_agents.errors import StepsError
 
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 
+TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 class ToolError(StepsError, ValueError):
     """A tool call failed: unknown tool, bad arguments, a tool-level error or a sandbox block.
 
@@ -49,6 +53,8 @@ class ToolError(StepsError, ValueError):
 class ToolSpec(BaseModel):
     """One executable skill: what the agent is shown and how it chains.
 
+    ``name`` follows the tool-name rule of the model APIs (``[A-Za-z0-9_-]{1,64}``); toolworld
+    prefixes the domain with an underscore (``fs_read_file``).
     ``parameters`` is a JSON schema of type ``object``. ``ports`` maps each parameter to its port
     type (parameters without a port take only literal values), ``returns`` is the result's port
     type and ``fields`` the field types when the result (or its elements) is a record.
@@ -67,6 +73,18 @@ class ToolSpec(BaseModel):
     returns: str = "text"
     fields: dict[str, str] = Field(default_factory=dict)
     mutates: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _portable_name(cls, value: str) -> str:
+        # The function-name rule of the OpenAI and Anthropic tool APIs: a dotted name such as
+        # "fs.read" would be refused the moment a real model is asked to call it.
+        if not TOOL_NAME.fullmatch(value):
+            raise ValueError(
+                f"tool name {value!r} must be 1-64 letters, digits, '_' or '-' (the rule of"
+                " the model APIs), e.g. 'fs_read_file'"
+            )
+        return value
 
     def to_openai(self) -> dict[str, Any]:
         """The OpenAI / LangChain function-tool dict (``{"type": "function", "function": ...}``)."""

@@ -37,7 +37,7 @@ import heapq
 
 import numpy as np
 
-__all__ = ["greedy_merge", "merge_delta"]
+__all__ = ["canonical_labels", "greedy_merge", "merge_delta", "stable_order"]
 
 
 def merge_delta(
@@ -57,6 +57,18 @@ def merge_delta(
         + np.subtract(sb, gb) * np.log2(vab / vb)
         - 2.0 * np.multiply(w, np.log2(np.divide(pv, vab)))
     )
+
+
+def stable_order(keys: np.ndarray, n: int) -> np.ndarray:
+    """``argsort(keys, kind="stable")`` for ids in ``[0, n)``, as one or two 16-bit radix passes
+    (numpy radix-sorts 16-bit keys: several times faster than sorting int64)."""
+    if n <= 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    if n > 1 << 32:
+        return np.argsort(keys, kind="stable")
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (keys[order] >> 16).astype(np.uint16)
+    return order[np.argsort(high, kind="stable")]
 
 
 def _find(up: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -103,7 +115,7 @@ def greedy_merge(
     a = np.concatenate([eu, ev]).astype(np.int64)
     b = np.concatenate([ev, eu]).astype(np.int64)
     w = np.concatenate([ew, ew]).astype(np.float64)
-    order = np.argsort(a, kind="stable")
+    order = stable_order(a, n)
     a, b, w = a[order], b[order], w[order]
     d = merge_delta(V[a], G[a], S[a], V[b], G[b], S[b], w, P[a])
     indptr = np.zeros(n + 1, dtype=np.int64)

@@ -20,7 +20,8 @@ Algorithm:
 4. **Check**: each non-mutating sink becomes an answer part (rule from the tool, else numeric
    for numbers and exact otherwise); mutating sinks are answer parts only when their tool
    declares a rule. Every leaf of the state that changed between the initial and the final
-   state becomes a :class:`StateCheck` (deleted keys as ``absent``).
+   state becomes a :class:`StateCheck` (deleted keys as ``absent``). A plan whose only check
+   is an answer a blind guess hits often (a boolean, -1, 0, 1, one character) is redrawn.
 5. **Verify**: the oracle is re-run on a fresh copy of the initial state and must pass the
    checker (so the task is deterministic) before the task is returned.
 
@@ -327,7 +328,20 @@ def _checker(
             state.append(StateCheck(path=list(path), expected=value))
     if not answer and not state:
         raise _Retry("the plan produces neither an answer nor a state change")
+    if not state and all(_guessable(part.value) for part in answer):
+        raise _Retry("the answer is too easy to guess")
     return Checker(answer=answer, state=state)
+
+
+def _guessable(value: Any) -> bool:
+    """Values a blind guess hits too often: booleans, -1, 0, 1, one character."""
+    if isinstance(value, bool) or value is None:
+        return True
+    if isinstance(value, (int, float)):
+        return value in (-1, 0, 1)
+    if isinstance(value, str):
+        return len(value.strip()) <= 1
+    return False
 
 
 def compose_task(

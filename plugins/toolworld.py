@@ -7,7 +7,7 @@ from typing import Any
 
 import steps_agents
 
-CORPUS_PATH = Path(__file__).parent / "toolworld_impl" / "data" / "trajectories.jsonl.gz"
+CORPUS_PATH = Path(__file__).parent / "toolworld_impl" / "trajectories.jsonl.gz"
 
 
 @steps_agents.hookimpl

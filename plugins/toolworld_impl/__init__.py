@@ -5,7 +5,7 @@ run under :func:`steps_agents.worlds.sandboxed`). Modules, one per domain group:
 ``files``, ``calendar`` (dates and events), ``mathstats`` (math, stats), ``text``, ``tables``,
 ``units`` (units and currency), ``inbox`` (mail and contacts), ``commerce`` (orders and
 inventory); ``state`` makes the seeded initial state; ``world`` assembles :class:`ToolWorld`.
-``data/trajectories.jsonl.gz`` is the bundled corpus (examples/make_toolworld_corpus.py).
+``trajectories.jsonl.gz`` is the bundled corpus (examples/make_toolworld_corpus.py).
 """
 
 from steps_agents.plugins.toolworld_impl.world import ALL_TOOLS, ToolWorld

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import steps_agents
 from steps_agents.errors import InputError
@@ -301,3 +303,44 @@ def test_type_rules_and_validation() -> None:
     for bad, msg in [({"n": 0}, ">= 1"), ({"n": True}, "must be integer"), ({"m": 1}, "missing")]:
         with pytest.raises(ToolError, match=msg):
             validate_args(spec, bad)
+
+
+_scalars = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: round(x, 4)),
+    st.text(alphabet="abcdefgh XYZ-_/.@", min_size=1, max_size=12).filter(lambda s: s.strip()),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from("abcd"), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_values)
+def test_checker_accepts_the_expected_value_and_its_json(value: Any) -> None:
+    assert compare(value, value, "exact")
+    assert compare(json.dumps(value), value, "exact")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=6, unique=True), st.randoms())
+def test_set_rule_ignores_order_but_not_membership(items: list[int], rnd: Any) -> None:
+    shuffled = list(items)
+    rnd.shuffle(shuffled)
+    assert compare(shuffled, items, "set")
+    assert compare(", ".join(map(str, shuffled)), items, "set")
+    if len(items) > 1:
+        assert not compare(shuffled[1:], items, "set")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-1e5, 1e5, allow_nan=False), st.floats(0.01, 10))
+def test_numeric_rule_tolerance(expected: float, offset: float) -> None:
+    tol = 1e-3
+    scale = max(1.0, abs(expected))
+    assert compare(expected + 0.5 * tol * scale, expected, "numeric", tol)
+    assert not compare(expected + (1 + offset) * tol * scale, expected, "numeric", tol)

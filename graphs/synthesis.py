@@ -1,27 +1,31 @@
-"""The synthesis graph: planner -> composer -> generator -> critic -> writer, in waves.
+"""The synthesis graph: planner -> composer -> generator -> critic -> writer, as a pipeline.
 
 ::
 
-    START -> planner --(stop?)--> END
-                |
+    START -> planner --(stop)--> END
+               |  ^  + planner -> planner: plan the next wave in the next superstep
+        (plan) v  | (nothing composed)
              composer --Send per item--> generator <--revise-- critic
-                ^                            |                  |
-                |                            +------draft-------+
-                |                                               |
-             planner (waits until the wave has drained) <------ writer
+                                             |                  ^  |
+                                             +------draft-------+  | accept / reject
+                                                                   v
+             planner <------------------------------------------ writer
 
-- **planner** decides how many items per k to start in the next wave from the target,
-  the observed acceptance rates and the budget, or stops;
-- **composer** turns the plan into work items (selector + the mode's ``compose``);
-- **generator** is the target of one ``Send`` per item; its ``Command`` sends the draft to the
-  **critic**, which sends it back for a revision or on to the **writer**;
+- **planner** decides how many items per k to start next from the target, the observed
+  acceptance rates, the items still in flight and the budget; or waits; or stops;
+- **composer** turns the plan into work items (selector + the mode's ``compose``) and sends
+  each to the generator (``Send``); when nothing could be composed it goes back to the planner;
+- **generator** writes one item's draft; its ``Command`` sends it to the **critic**, which sends
+  it back for a revision or on to the **writer**;
 - **writer** appends the decided sample to the output (durably, idempotently) and counts it.
 
-A wave holds at most ``wave_size`` items: a process killed mid-wave replays that wave's
-unfinished supersteps on resume (LangGraph loses a killed superstep's finished branches), and
-the writer's files plus the response cache make the replay free of duplicates and of repeated
-model calls. Run-scoped objects (model client, taxonomy, writer, budget) live in the runtime
-context (:class:`~steps_agents.synthesis.context.SynthesisContext`), never in state.
+Supersteps are barriers, so the graph runs waves as a pipeline: while one wave waits for the
+model, the previous one is judged and the one before written, and their CPU work overlaps the
+model calls. At most five waves of ``wave_size`` items are in flight; a process killed
+mid-run replays only unfinished supersteps on resume, and the writer's files plus the response
+cache make the replay free of duplicates and of repeated model calls. Run-scoped objects (model
+client, taxonomy, writer, budget) live in the runtime context
+(:class:`~steps_agents.synthesis.context.SynthesisContext`), never in state.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ import operator
 from typing import Annotated, Any, Literal, cast
 
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import Send
 from typing_extensions import TypedDict
 
 from steps_agents.synthesis.composer import composer
@@ -51,7 +54,6 @@ class SynthesisState(TypedDict, total=False):
 
     wave: int
     plan: dict[str, int]
-    queue: list[dict[str, Any]]
     used: Annotated[list[list[str]], operator.add]
     stats: Annotated[dict[str, Any], merge_stats]
     dry_waves: int
@@ -74,29 +76,22 @@ class ItemState(TypedDict, total=False):
     reason_tag: str
 
 
-def route_after_planner(state: SynthesisState) -> Literal["composer", "__end__"]:
-    """Compose the planned wave; otherwise this branch ends (the run ends once the planner has
-    stopped and no branch is left; a planner that waits for the wave to drain just ends here)."""
-    return "composer" if state.get("action") == "compose" else "__end__"  # == END
-
-
-def fan_out(state: SynthesisState) -> list[Send] | Literal["planner"]:
-    """One ``Send`` to the generator per composed item; nothing composed goes back to plan."""
-    items = state.get("queue") or []
-    if not items:
-        return "planner"
-    wave = int(state.get("wave", 0))
-    return [
-        Send("generator", {"item": item, "wave": wave, "revision": 0, "feedback": []})
-        for item in items
-    ]
+def route_after_planner(
+    state: SynthesisState,
+) -> list[Literal["composer", "planner"]] | Literal["__end__"]:
+    """After a plan: compose it, and plan again next superstep (the pipeline fills one wave per
+    superstep). Waiting or stopped: this branch ends (writers wake the planner up again; the
+    run ends once the planner has stopped and no branch is left)."""
+    if state.get("action") == "compose":
+        return ["composer", "planner"]
+    return "__end__"  # == END
 
 
 def build_graph() -> StateGraph[SynthesisState, SynthesisContext, SynthesisState, SynthesisState]:
     """The uncompiled graph; compile it with a checkpointer (see the runner)."""
     builder = StateGraph(SynthesisState, context_schema=SynthesisContext)
     builder.add_node("planner", planner)
-    builder.add_node("composer", composer)
+    builder.add_node("composer", cast(Any, composer), destinations=("generator", "planner"))
     # Branch nodes read ItemState (their Send payload), not the graph state; the casts are for
     # langgraph's add_node overloads, which cannot pair a runtime-taking node with another
     # input schema.
@@ -114,8 +109,7 @@ def build_graph() -> StateGraph[SynthesisState, SynthesisContext, SynthesisState
     )
     builder.add_node("writer", cast(Any, writer), input_schema=ItemState)
     builder.add_edge(START, "planner")
-    builder.add_conditional_edges("planner", route_after_planner, ["composer", END])
-    builder.add_conditional_edges("composer", fan_out, ["generator", "planner"])
+    builder.add_conditional_edges("planner", route_after_planner, ["composer", "planner", END])
     builder.add_edge("writer", "planner")
     return builder
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,3 +155,43 @@ def test_a_k_that_never_passes_hands_its_share_to_the_others() -> None:
         calls_per_item=1.0,
     )
     assert plan.get(4, 0) == 0 and plan[2] > 0 and plan[3] > 0
+
+
+def test_items_in_flight_count_as_expected_acceptances_and_committed_calls() -> None:
+    stats = {"accepted": 40, "rejected": 0}
+    p = 43 / 44  # pooled Beta(3, 1) estimate
+    plan = plan_wave(
+        target=100,
+        stats=stats,
+        ks=[2],
+        k_weights=None,
+        wave_size=1000,
+        budget_left=None,
+        calls_per_item=1,
+        pending=50,
+    )
+    assert sum(plan.values()) == math.ceil((100 - 40 - p * 50) / p)
+    assert (
+        plan_wave(
+            target=100,
+            stats=stats,
+            ks=[2],
+            k_weights=None,
+            wave_size=1000,
+            budget_left=None,
+            calls_per_item=1,
+            pending=70,
+        )
+        == {}
+    )
+    budgeted = plan_wave(
+        target=100,
+        stats=stats,
+        ks=[2],
+        k_weights=None,
+        wave_size=1000,
+        budget_left=60,
+        calls_per_item=1,
+        pending=50,
+    )
+    assert sum(budgeted.values()) == 10

@@ -1,4 +1,4 @@
-"""The composer agent: the planned counts per k become work items.
+"""The composer agent: the planned counts per k become work items, one ``Send`` each.
 
 For each k it asks the selector (``ctx.select``, :func:`steps_agents.selection.select_combinations`
 by default) for combinations, excluding every skill set this run has already used, and hands
@@ -9,8 +9,11 @@ the selector again, up to :data:`MAX_ROUNDS` rounds per k.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from langgraph.types import Command, Send
 
 from steps_agents.errors import InputError
 from steps_agents.modes import Uncomposable, WorkItem
@@ -55,8 +58,12 @@ def _select(
     return []
 
 
-async def composer(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
-    """Compose this wave's items; returns ``queue``, newly ``used`` sets and counters."""
+async def composer(
+    state: SynthesisState, runtime: Runtime[SynthesisContext]
+) -> Command[Literal["generator", "planner"]]:
+    """Compose the planned wave: one ``Send`` to the generator per item; if nothing could be
+    composed, back to the planner (which stops after two such waves)."""
+    await asyncio.sleep(0)  # as in the critic: model calls of this superstep go out first
     ctx = runtime.context
     cfg = ctx.config
     wave = int(state.get("wave", 0))
@@ -91,13 +98,17 @@ async def composer(state: SynthesisState, runtime: Runtime[SynthesisContext]) ->
                 # sends it straight to the writer, which counts it without writing it again.
                 items.append(result.model_dump(mode="json"))
                 want -= 1
-    update: dict[str, Any] = {
-        "queue": items,
-        "used": used,
-        "dry_waves": 0 if items else int(state.get("dry_waves", 0)) + 1,
-    }
-    stats: dict[str, Any] = {"launched": len(items)}
+    planned = sum(int(n) for n in (state.get("plan") or {}).values())
+    stats: dict[str, Any] = {"launched": len(items), "dropped": planned - len(items)}
     if uncomposable:
         stats |= {"uncomposable": uncomposable, "uncomposable_reasons": dict(reasons)}
-    update["stats"] = stats
-    return update
+    update: dict[str, Any] = {
+        "used": used,
+        "dry_waves": 0 if items else int(state.get("dry_waves", 0)) + 1,
+        "stats": stats,
+    }
+    sends: list[Send] = [
+        Send("generator", {"item": item, "wave": wave, "revision": 0, "feedback": []})
+        for item in items
+    ]
+    return Command(update=update, goto=sends or "planner")

@@ -108,8 +108,8 @@ class SynthConfig(BaseModel):
     @property
     def effective_wave_size(self) -> int:
         """Items started per superstep: a multiple of the concurrency keeps every slot busy
-        (default ``8 x concurrency``, at least 16)."""
-        return self.wave_size or max(16, 8 * self.concurrency)
+        (default ``2 x concurrency``, at least 8; up to five waves are in flight at once)."""
+        return self.wave_size or max(8, 2 * self.concurrency)
 
     @property
     def rejects_path(self) -> Path:

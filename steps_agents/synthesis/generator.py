@@ -40,6 +40,10 @@ async def generator(
     decided = ctx.writer.get(item.id)
     if decided is not None:
         return Command(goto=Send("writer", {**branch, "decision": "already"}))
+    if ctx.writer.accepted >= ctx.config.n:  # the pipeline overshot: spend nothing more
+        return Command(
+            goto=Send("writer", {**branch, "decision": "skipped", "reason": "target reached"})
+        )
     if ctx.budget.exhausted():
         return Command(
             goto=Send("writer", {**branch, "decision": "skipped", "reason": "budget spent"})

@@ -1,13 +1,13 @@
 """The planner agent: how many items to start next, for which k, and when to stop.
 
-Every writer branch triggers it, so it runs once per superstep while a wave drains; until the
-wave's last branch is written (``launched == finished``, both counted in ``stats``) it only says
-``"wait"``. LangGraph's ``defer=True`` cannot be used for this barrier: deferred nodes are
-released when no *edge-triggered* node is pending, which ignores branches created by ``Send``
-(measured with langgraph 1.2.24). It stops when ``n`` samples are accepted, the model-call budget is spent, or the
-composer found nothing new for two waves in a row. Otherwise it plans the next wave with
-:func:`plan_wave`.
-"""
+The synthesis graph is a pipeline of waves: while one wave waits for the model, the previous
+one is judged and the one before it written. The planner runs again right after it planned
+(so it can plan the next wave at once) and whenever a writer has written, and, from the
+counters in ``stats`` (``planned``, ``dropped``, ``finished``, ``accepted``, ``rejected``),
+decides to plan another wave (:func:`plan_wave`), to wait, or to stop: when ``n`` samples are
+accepted (on disk), the model-call budget is spent, or the composer found nothing new for two
+waves in a row. At most :data:`PIPELINE_WAVES` waves of ``wave_size`` items are in flight, which
+bounds what one superstep holds (a SIGKILL replays at most that much work, mostly from cache)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from steps_agents.synthesis.context import SynthesisContext
 
 DRY_WAVES_BEFORE_STOP = 2
+# Waves in flight at once. Supersteps are barriers, so overlap needs every superstep to hold a
+# wave at each stage: planned, composed, generating, judged, written. Five waves keep the judges'
+# and the writer's CPU work running while the model answers the next wave.
+PIPELINE_WAVES = 5
 RATE_FLOOR = 0.1  # below this estimated acceptance a k gets no more starts of its own
 
 
@@ -66,6 +70,7 @@ def plan_wave(
     wave_size: int,
     budget_left: int | None,
     calls_per_item: float,
+    pending: int = 0,
 ) -> dict[int, int]:
     """Items to start per k in the next wave.
 
@@ -77,10 +82,13 @@ def plan_wave(
     rejected gets more starts; a k whose p_k fell below the floor hands its share to the other
     k in proportion to their weights (unless every k is below it). The
     total is rounded up, capped by ``wave_size`` and by ``budget_left / calls_per_item``, and
-    split back over k by largest remainders.
+    split back over k by largest remainders. ``pending`` items already started but not yet
+    decided count as ``p * pending`` expected acceptances (p pooled) and as
+    ``pending * calls_per_item`` calls already committed.
     """
     accepted = int(stats.get("accepted", 0))
-    need = target - accepted
+    pooled = (accepted + 3) / (accepted + int(stats.get("rejected", 0)) + 4)
+    need = target - accepted - pooled * pending
     if need <= 0:
         return {}
     weights = {k: float((k_weights or {}).get(k, 1.0 if not k_weights else 0.0)) for k in ks}
@@ -109,12 +117,24 @@ def plan_wave(
     starts = {k: need * d / deficit_mass / max(rates[k], RATE_FLOOR) for k, d in deficits.items()}
     total = min(math.ceil(sum(starts.values()) - 1e-9), wave_size)
     if budget_left is not None:
-        total = min(total, int(budget_left // max(calls_per_item, 1e-9)))
+        left = budget_left - pending * calls_per_item
+        total = min(total, int(max(left, 0) // max(calls_per_item, 1e-9)))
     return {k: n for k, n in _largest_remainder(starts, max(total, 0)).items() if n > 0}
 
 
+def pending_items(stats: Mapping[str, Any]) -> int:
+    """Items planned but not yet decided: ``planned - dropped - finished``."""
+    planned, dropped = int(stats.get("planned", 0)), int(stats.get("dropped", 0))
+    return max(0, planned - dropped - int(stats.get("finished", 0)))
+
+
 async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
-    """Decide the next wave or stop; returns a partial state update."""
+    """Plan the next wave, wait, or stop; returns a partial state update.
+
+    ``action`` is ``"compose"`` (a new ``plan`` for the composer), ``"wait"`` (the pipeline is
+    full, or the items in flight are expected to reach the target) or ``"stop"`` (with a
+    ``stop_reason``). The pipeline holds at most :data:`PIPELINE_WAVES` waves of items.
+    """
     ctx = runtime.context
     cfg = ctx.config
     stats = dict(state.get("stats") or {})
@@ -122,17 +142,19 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     # a kill (async checkpoints), and planning from a lagging count would overshoot forever.
     accepted = max(int(stats.get("accepted", 0)), ctx.writer.accepted)
     stats["accepted"] = accepted
-    in_flight = int(stats.get("launched", 0)) - int(stats.get("finished", 0))
-    if in_flight > 0:
-        return {"action": "wait"}
-    update: dict[str, Any] = {"calls": ctx.budget.spent(), "queue": [], "action": "stop"}
+    pending = pending_items(stats)
+    update: dict[str, Any] = {"calls": ctx.budget.spent(), "action": "stop"}
     if accepted >= cfg.n:
-        return update | {"stop_reason": "target reached", "plan": {}}
+        return update | {"stop_reason": "target reached"}
     if ctx.budget.exhausted():
-        return update | {"stop_reason": "budget spent", "plan": {}}
-    if int(state.get("dry_waves", 0)) >= DRY_WAVES_BEFORE_STOP:
-        return update | {"stop_reason": "no more combinations", "plan": {}}
-    decided = int(stats.get("accepted", 0)) + int(stats.get("rejected", 0))
+        return update | {"stop_reason": "budget spent"}
+    if pending == 0 and int(state.get("dry_waves", 0)) >= DRY_WAVES_BEFORE_STOP:
+        return update | {"stop_reason": "no more combinations"}
+    wave_size = cfg.effective_wave_size
+    room = PIPELINE_WAVES * wave_size - pending
+    if room <= 0 or (pending and int(state.get("dry_waves", 0))):
+        return {"action": "wait"}
+    decided = accepted + int(stats.get("rejected", 0))
     spent = ctx.budget.spent()
     calls_per_item = spent / decided if decided and spent else 1.0
     plan = plan_wave(
@@ -140,16 +162,21 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
         stats=stats,
         ks=cfg.ks,
         k_weights=cfg.k_weights,
-        wave_size=cfg.effective_wave_size,
+        wave_size=min(wave_size, room),
         budget_left=ctx.budget.remaining(),
         calls_per_item=calls_per_item,
+        pending=pending,
     )
     if not plan:
-        return update | {"stop_reason": "budget spent", "plan": {}}
+        if pending:
+            return {"action": "wait"}
+        return update | {"stop_reason": "budget spent"}
     wave = int(state.get("wave", 0)) + 1
-    return update | {
+    return {
+        "calls": spent,
         "plan": {str(k): n for k, n in plan.items()},
         "wave": wave,
         "stop_reason": "",
         "action": "compose",
+        "stats": {"planned": sum(plan.values())},
     }

@@ -8,6 +8,7 @@ already on disk (``decision == "already"``) is counted from the disk record and 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from steps_agents.modes import WorkItem
@@ -64,6 +65,7 @@ def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
 
 async def writer(branch: ItemState, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
     """Append one decided sample (idempotently) and return its counter delta."""
+    await asyncio.sleep(0)  # as in the critic: model calls of this superstep go out first
     ctx = runtime.context
     decision = branch.get("decision")
     if decision == "skipped":

@@ -13,13 +13,12 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pluggy
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from steps_agents._version import __version__
 from steps_agents.errors import InputError
@@ -27,33 +26,15 @@ from steps_agents.modes import ModeContext
 from steps_agents.plugin_manager import default_plugin_manager
 from steps_agents.progress import Progress
 from steps_agents.registry import get_judge, get_output_format, get_synthesis_mode
+from steps_agents.synthesis.checkpoint import open_checkpointer
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import Budget, Monitor, SynthesisContext
 from steps_agents.synthesis.judging import JudgeContext
+from steps_agents.synthesis.planner import pending_items
 from steps_agents.synthesis.records import RunReport
 from steps_agents.synthesis.writer import SampleWriter
 
 RECURSION_LIMIT = 10**7  # supersteps; a run stops by its planner, never by this limit
-
-
-@contextlib.asynccontextmanager
-async def open_checkpointer(path: Path) -> AsyncIterator[AsyncSqliteSaver]:
-    """The SQLite checkpointer, in WAL mode with ``synchronous=NORMAL``.
-
-    NORMAL skips the fsync on every commit (one per finished task, thousands a run); a WAL
-    commit still reaches the OS before the call returns, so a killed process loses nothing
-    (only a power cut can lose the last commits, and the writer's files plus the response
-    cache make those cheap to redo).
-    """
-    import aiosqlite
-
-    conn = await aiosqlite.connect(str(path))
-    try:
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        yield AsyncSqliteSaver(conn)
-    finally:
-        await conn.close()
 
 
 def new_run_id() -> str:
@@ -207,7 +188,7 @@ async def arun_synthesis(
         )
         from steps_agents.graphs.synthesis import build_graph
 
-        async with open_checkpointer(state_dir / "checkpoints.sqlite") as saver:
+        with open_checkpointer(state_dir / "checkpoints.sqlite") as saver:
             graph = build_graph().compile(checkpointer=saver)
             thread: Any = {
                 "configurable": {"thread_id": run_id},
@@ -221,7 +202,14 @@ async def arun_synthesis(
             if snapshot.tasks:
                 graph_input: Any = None  # continue the interrupted superstep
             elif resumed:
-                graph_input = {"stop_reason": ""}  # a finished run asked for more: plan again
+                # A finished run asked again (perhaps for more): plan again. No task is left, so
+                # nothing the counters call pending can still finish; forget it.
+                stats = snapshot.values.get("stats") or {}
+                graph_input = {
+                    "stop_reason": "",
+                    "dry_waves": 0,
+                    "stats": {"planned": -pending_items(stats)},
+                }
             else:
                 graph_input = {"used": writer.used_skill_sets(), "stats": writer.stats()}
             with bar:

@@ -19,14 +19,15 @@ Up to constants this is ``f(G) = g_G log P + (S_G - g_G) log V_G`` with ``S_G = 
 
 For skills under the root (a skill's cut is its degree, so ``S = V``, ``P = vol(G)``) this is
 exactly the flat two-level merge formula of the STEPS spec (section 2); for two single
-communities (``S = g``) it is the spec's *combine* formula ``-2 w_ab log(P / V_ab)``. A group of one item is a single-child chain node (term 0), so
-the start state (every item alone) is the tree before the level was inserted.
+communities (``S = g``) it is the spec's *combine* formula ``-2 w_ab log(P / V_ab)``. A group
+of one item is a single-child chain node (term 0), so the start state (every item alone) is
+the tree before the level was inserted.
 
 Only adjacent pairs (``w_ab > 0``) can lower H, so the engine keeps, per group, its best
 neighbour in a heap (lazy: an entry whose partner has changed is recomputed when popped; an
 entry whose own group changed was superseded by a fresh one). Neighbour lists are numpy arrays
 whose ids are resolved through a union-find with union by size, so a merge costs one
-vectorised concatenate + unique over the two lists. Popping in order yields the globally most
+vectorised concatenate + sort + sum over the two lists. Popping in order yields the globally most
 negative merge each step: for any adjacent pair, the side that was (re)computed last holds an
 entry no larger than the pair's delta, valid or due for recomputation.
 """
@@ -93,11 +94,11 @@ def greedy_merge(
 ) -> tuple[np.ndarray, float]:
     """Group items greedily by the most negative merge until none lowers ``H`` by more than ``tol``.
 
-        ``eu, ev, ew`` list each adjacent pair of items once (``eu != ev``), both items under the same
-        parent. ``sub`` is each item's ``S`` (default: its cut, i.e. the item is a single tree node;
+    ``eu, ev, ew`` list each adjacent pair of items once (``eu != ev``), both items under the
+    same parent. ``sub`` is each item's ``S`` (default: its cut, i.e. the item is one tree node;
     pass the summed cuts of a group's members to resume from an existing grouping). Returns
-    ``(labels, total)``: a group index per item (groups numbered by their first
-        item) and the summed ``V * dH`` of the merges made (divide by ``vol(G)`` for bits).
+    ``(labels, total)``: a group index per item (groups numbered by their first item) and the
+    summed ``V * dH`` of the merges made (divide by ``vol(G)`` for bits).
     """
     n = int(vol.shape[0])
     keep = ew > 0

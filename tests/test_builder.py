@@ -230,6 +230,12 @@ def test_planted_hierarchy_recovered(seed: int) -> None:
         structural_entropy(graph, parent)
         <= structural_entropy(graph, planted_parent(planted)) + 1e-9
     )
+    # The default height 3 keeps both planted levels among its three (and scores lower still).
+    deeper = build_encoding_tree(graph, height=3, seed=seed)
+    levels = community_levels(deeper, graph.n_skills)
+    assert max(nmi(planted[0], lab) for lab in levels) >= 0.95
+    assert max(nmi(planted[1], lab) for lab in levels) >= 0.95
+    assert structural_entropy(graph, deeper) <= structural_entropy(graph, parent) + 1e-9
 
 
 def test_disconnected_graph_and_edge_cases() -> None:

@@ -202,6 +202,14 @@ def _build_levels(
     n = graph.n_skills
     if n == 0:
         raise InputError("the skill graph has no skills: nothing to build a taxonomy from")
+    bad = ~np.isfinite(graph.weight) | (graph.weight < 0)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        u, v = graph.skills[int(graph.src[k])], graph.skills[int(graph.dst[k])]
+        raise InputError(
+            f"edge {u!r} - {v!r} has weight {float(graph.weight[k])!r}; "
+            "weights must be finite and non-negative"
+        )
     perm = np.random.default_rng(seed).permutation(n).astype(np.int64)
     e = _edges_of(graph, perm)
     tol = 1e-12 * max(e.total, 1.0)

@@ -258,6 +258,8 @@ def test_disconnected_graph_and_edge_cases() -> None:
         build_encoding_tree(graph, height=0)
     with pytest.raises(InputError, match="no skills"):
         build_taxonomy(SkillGraph.from_edges([], []))
+    with pytest.raises(InputError, match="'a' - 'b' has weight -1.0"):
+        build_taxonomy(SkillGraph.from_edges(["a", "b"], [(0, 1, -1.0)]))
 
 
 def test_build_taxonomy_artifact(tmp_path) -> None:  # type: ignore[no-untyped-def]

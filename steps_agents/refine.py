@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["move_sweeps"]
+__all__ = ["block_moves", "move_sweeps", "split_groups"]
 
 
 def _f(v: np.ndarray, s: np.ndarray, g: np.ndarray, logp: np.ndarray) -> np.ndarray:
@@ -97,20 +97,18 @@ def move_sweeps(
             break
         cand_x, cand_t, cand_d = cand_x[good], cand_t[good], cand_d[good]
         order = np.lexsort((cand_t, cand_x, cand_d))
-        used = np.zeros(n, dtype=bool)
-        moved_items = set()
+        used = np.zeros(n, dtype=bool)  # groups already changed this round
         free = np.flatnonzero(gsize == 0).tolist()
         free.reverse()
         applied = 0
         for k in order.tolist():
             xk, tk = int(cand_x[k]), int(cand_t[k])
             sk = int(lab[xk])
-            if xk in moved_items or used[sk] or (tk >= 0 and used[tk]):
+            if used[sk] or (tk >= 0 and used[tk]):
                 continue
             if tk < 0:
                 tk = free.pop()
             used[sk] = used[tk] = True
-            moved_items.add(xk)
             lab[xk] = tk
             total += float(cand_d[k])
             applied += 1

@@ -30,9 +30,10 @@ client, taxonomy, writer, budget) live in the runtime context
 
 from __future__ import annotations
 
-import operator
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, cast
 
+from langgraph.channels import DeltaChannel
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
 
@@ -45,16 +46,29 @@ from steps_agents.synthesis.recording import writer
 from steps_agents.synthesis.stats import merge_stats
 
 
+def extend_used(
+    state: list[list[str]] | None, writes: Sequence[list[list[str]]]
+) -> list[list[str]]:
+    """Reducer of ``used``: append every write's skill sets (batching-invariant, as
+    ``DeltaChannel`` requires)."""
+    out = list(state or ())
+    for write in writes:
+        out.extend(write)
+    return out
+
+
 class SynthesisState(TypedDict, total=False):
     """The checkpointed state of a run: plans and counters, all JSON-serialisable.
 
     ``used`` (every skill set tried, so the selector never repeats one) and ``stats`` (nested
-    counters) are appended to and summed by many branches, hence their reducers.
+    counters) are appended to and summed by many branches, hence their reducers. ``used`` grows
+    with the run, so it is a ``DeltaChannel`` (langgraph 1.2, beta): checkpoints store its new
+    entries and a snapshot every 64 updates, not the whole list at every superstep.
     """
 
     wave: int
     plan: dict[str, int]
-    used: Annotated[list[list[str]], operator.add]
+    used: Annotated[list[list[str]], DeltaChannel(extend_used, snapshot_frequency=64)]
     stats: Annotated[dict[str, Any], merge_stats]
     dry_waves: int
     calls: int

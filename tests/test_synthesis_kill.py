@@ -72,8 +72,8 @@ def test_sigkill_mid_run_then_resume_gives_exactly_n_without_repeated_calls(
     )
     deadline = time.monotonic() + 60
     try:
-        # Kill inside the third wave's generator superstep (waves of 8, 4 calls at a time):
-        # 16 samples written, some of the wave's calls answered, others in flight.
+        # Kill after 20 answered calls: with waves of 8 and 4 calls at a time, several waves
+        # are in the pipeline then (some written, some judged, some waiting for the model).
         while len(read_calls(tmp_path / "calls.txt")) < 20:
             assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
             assert time.monotonic() < deadline, "the run produced no output in 60 s"

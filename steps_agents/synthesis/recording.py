@@ -73,8 +73,7 @@ async def writer(branch: ItemState, runtime: Runtime[SynthesisContext]) -> dict[
     if decision == "already":
         item = WorkItem.model_validate(branch["item"])
         on_disk = ctx.writer.get(item.id)
-        assert on_disk is not None
-        ctx.monitor.decided(on_disk.status)
+        assert on_disk is not None  # on disk before this process started: not shown as progress
         delta = outcome_stats(on_disk.status, on_disk.k, on_disk.reason_tag)
         return {"stats": delta | {"finished": 1}}
     sample = build_sample(branch, ctx)

@@ -15,6 +15,9 @@ tests; the finished tree is scored exactly once more from scratch by the taxonom
 remaining levels are single-child chain nodes directly under the root (their term is 0), so
 every leaf sits at depth ``height + 1`` and the selection stage can walk ancestors by depth.
 
+Objective and operators: A. Li and Y. Pan, IEEE Trans. Inf. Theory 62(6), 2016 (structural
+entropy, merge and combine); STEPS, arXiv 2601.03676 (2026) for its use on skill graphs.
+
 Trees are held as a list of ``assign`` arrays: ``assign[k][j]`` is the level-(k+1) node above
 level-k node j (level 0 = skills); the top level hangs from the root. Nothing is n x n: each
 level costs a few vectorised passes over the edge arrays plus the merge engine's heap.

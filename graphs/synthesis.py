@@ -82,6 +82,7 @@ class ItemState(TypedDict, total=False):
     item: dict[str, Any]
     wave: int
     draft: dict[str, Any] | None
+    previous: dict[str, Any] | None
     feedback: list[str]
     revision: int
     verdicts: list[dict[str, Any]]

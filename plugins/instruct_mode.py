@@ -19,6 +19,7 @@ from steps_agents.modes import ModeContext, SeedRef, Uncomposable, WorkItem, ite
 from steps_agents.records import Combination, Verdict
 
 SEED_CHARS = 1200  # a seed example is an illustration, not the task: keep prompts bounded
+PREVIOUS_CHARS = 8000  # the rejected version shown on a revision
 
 SYSTEM_PROMPT = """\
 You write training data for an AI assistant. You are given k skills and, for each skill, one \
@@ -76,9 +77,13 @@ class InstructDraft(BaseModel):
 
 
 def build_prompt(
-    item: WorkItem, feedback: Sequence[str], language: str = "en"
+    item: WorkItem,
+    feedback: Sequence[str],
+    language: str = "en",
+    previous: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, str]]:
-    """The chat messages (``(role, text)`` pairs) asking for one fused conversation."""
+    """The chat messages (``(role, text)`` pairs) asking for one fused conversation; on a
+    revision, the rejected version (as the model's own earlier answer) and the reasons."""
     skills = "\n".join(f"{i}. {skill}" for i, skill in enumerate(item.skills, 1))
     seeds = (
         "\n\n".join(
@@ -92,6 +97,9 @@ def build_prompt(
         ("human", USER_PROMPT.format(k=item.k, skills=skills, seeds=seeds)),
     ]
     if feedback:
+        if previous:
+            text = json.dumps(previous, ensure_ascii=False)
+            messages.append(("ai", text[:PREVIOUS_CHARS]))
         lines = "\n".join(f"- {line}" for line in feedback)
         messages.append(("human", REVISION_PROMPT.format(feedback=lines, k=item.k)))
     return messages
@@ -127,14 +135,18 @@ class InstructMode:
         )
 
     async def generate(
-        self, item: WorkItem, ctx: ModeContext, feedback: Sequence[str]
+        self,
+        item: WorkItem,
+        ctx: ModeContext,
+        feedback: Sequence[str],
+        previous: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         if ctx.model is None:
             raise steps_agents.InputError(
                 "the instruct mode needs a model; pass --model SPEC", location="--model"
             )
         draft = await ctx.model.ainvoke(
-            build_prompt(item, feedback, ctx.language), schema=InstructDraft
+            build_prompt(item, feedback, ctx.language, previous), schema=InstructDraft
         )
         return InstructDraft.model_validate(draft).model_dump(mode="json")
 

@@ -224,11 +224,27 @@ class DedupJudge:
 
     async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
         self.setup(ctx)
-        # Compare the user side: a near-copy of a corpus prompt is the failure that matters.
-        text = "\n".join(sample.texts("user")) or sample.text
+        text = self._text(sample)
         if not text.strip():
             return None
-        match = self.index.nearest(text, exclude=f"run:{sample.item.id}")
+        return self._verdict(self.index.nearest(text, exclude=f"run:{sample.item.id}"))
+
+    def observe(self, sample: JudgeInput) -> Verdict | None:
+        """Re-check against drafts accepted since :meth:`judge` ran, then record this one."""
+        text = self._text(sample)
+        key = f"run:{sample.item.id}"
+        verdict = self._verdict(self.index.nearest(text, exclude=key))
+        if verdict.passed is False:
+            return verdict
+        self.index.add(key, text)
+        return None
+
+    @staticmethod
+    def _text(sample: JudgeInput) -> str:
+        # Compare the user side: a near-copy of a corpus prompt is the failure that matters.
+        return "\n".join(sample.texts("user")) or sample.text
+
+    def _verdict(self, match: tuple[str, float] | None) -> Verdict:
         if match is not None and match[1] >= self.threshold:
             other, similarity = match
             return Verdict(
@@ -244,10 +260,6 @@ class DedupJudge:
             score=match[1] if match else 0.0,
             reason="no near-duplicate",
         )
-
-    def observe(self, sample: JudgeInput) -> None:
-        text = "\n".join(sample.texts("user")) or sample.text
-        self.index.add(f"run:{sample.item.id}", text)
 
 
 class RubricAnswer(BaseModel):

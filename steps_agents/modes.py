@@ -152,7 +152,8 @@ class SynthesisMode(Protocol):
         """Write the draft for ``item`` and return it as a JSON-serialisable ``dict``.
 
         ``feedback`` is empty on the first attempt and holds the critic's reasons on a
-        revision. Raise :class:`steps_agents.errors.ModelOutputError` when the model's answer
+        revision. A mode may also accept a keyword ``previous`` (the rejected draft): the
+        generator passes it on revisions when the signature has it. Raise :class:`steps_agents.errors.ModelOutputError` when the model's answer
         is unusable after the client's retries: the item is then recorded as a reject and the
         run goes on.
         """

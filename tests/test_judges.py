@@ -200,3 +200,17 @@ def test_rubric_judge_scores_with_a_rationale() -> None:
     )
     assert strict is not None and strict.passed is False and strict.reason.startswith("score 8/10")
     assert run(RubricJudge(), sample()) is None
+
+
+def test_dedup_observe_rejects_a_draft_duplicated_while_it_was_judged() -> None:
+    judge = DedupJudge({"corpus": False})
+    ctx = JudgeContext(mode=InstructMode())
+    first = sample(user="Plan a three day hiking trip in the alps with a budget table", item_id="a")
+    twin = sample(user="Plan a three day hiking trip in the alps with a budget table", item_id="b")
+    # Both judged before either is accepted (concurrent branches of one superstep) ...
+    assert run(judge, first, ctx).passed is True  # type: ignore[union-attr]
+    assert run(judge, twin, ctx).passed is True  # type: ignore[union-attr]
+    # ... then confirmed one at a time: the second is caught.
+    assert judge.observe(first) is None
+    late = judge.observe(twin)
+    assert late is not None and late.passed is False and "run:a" in late.reason

@@ -125,6 +125,7 @@ def test_a_rejecting_judge_drives_revisions_then_rejection_with_the_reason(
     prompts = model.model.prompts  # type: ignore[attr-defined]
     revisions = [p for p in prompts if "A reviewer rejected the previous version" in p]
     assert revisions and all("picky: the task is too vague" in p for p in revisions)
+    assert all('"scenario": "a small project"' in p for p in revisions)  # the rejected draft
     # The budget caps the calls; items it cut short are dropped unjudged (skipped), not rejected.
     assert 3 * len(rejected_rows(tmp_path)) <= len(prompts) == report.usage["calls"] <= 60
     assert report.rejection_reasons == {"picky": len(rejected_rows(tmp_path))}

@@ -38,6 +38,26 @@ async def _run_judge(judge: Judge, sample: JudgeInput, ctx: JudgeContext) -> Ver
         return Verdict(judge=judge.name, passed=None, reason=f"abstained: {error}")
 
 
+def _confirm(judges: list[Judge], sample: JudgeInput, verdicts: list[Verdict]) -> list[Verdict]:
+    """Let judges with ``observe`` confirm and record an accepted draft.
+
+    Drafts of one superstep are judged concurrently, so two near-duplicates can both pass their
+    checks. ``observe`` runs here with no ``await`` in between, hence one at a time: it may
+    return a failed verdict (the draft became a duplicate of one accepted meanwhile), which
+    replaces that judge's earlier verdict; otherwise it records the draft.
+    """
+    late: dict[str, Verdict] = {}
+    for judge in judges:
+        observe = getattr(judge, "observe", None)
+        result = observe(sample) if observe is not None else None
+        if isinstance(result, Verdict) and result.passed is False:
+            late[result.judge] = result
+            break  # rejected: the judges after this one must not record it
+    if not late:
+        return verdicts
+    return [v for v in verdicts if v.judge not in late] + list(late.values())
+
+
 def feedback_from(verdicts: list[Verdict]) -> list[str]:
     """What the generator is told on a revision: one line per failed verdict."""
     return [f"{v.judge}: {v.reason}" for v in failed(verdicts)]
@@ -57,20 +77,19 @@ async def critic(
     sample = JudgeInput(item=item, draft=draft, messages=ctx.mode.to_messages(item, draft))
     results = await asyncio.gather(*(_run_judge(j, sample, ctx.judge_ctx) for j in ctx.judges))
     verdicts.extend(v for v in results if v is not None)
+    if not failed(verdicts):
+        verdicts = _confirm(ctx.judges, sample, verdicts)
     dumped = [v.model_dump(mode="json") for v in verdicts]
     bad = failed(verdicts)
     revision = int(branch.get("revision", 0))
     if not bad:
-        for judge in ctx.judges:
-            observe = getattr(judge, "observe", None)
-            if observe is not None:
-                observe(sample)  # before any await: the next draft judged already sees it
         return Command(goto=Send("writer", {**branch, "verdicts": dumped, "decision": "accepted"}))
     if revision < ctx.config.max_revisions and revisable(bad):
         update: dict[str, Any] = {
             "verdicts": dumped,
             "revision": revision + 1,
             "feedback": feedback_from(verdicts),
+            "previous": draft,
             "draft": None,
         }
         return Command(goto=Send("generator", {**branch, **update}))

@@ -2,7 +2,8 @@
 
 It is the target of one ``Send`` per item. The mode's ``generate`` does the writing (through the
 run's model client, so the response cache makes a replayed branch free); on a revision the
-critic's reasons arrive as ``feedback``. Before spending anything it checks the durable record:
+critic's reasons arrive as ``feedback``, and the rejected draft as ``previous`` when the mode's
+``generate`` takes that keyword. Before spending anything it checks the durable record:
 an item the writer already decided (a branch replayed after a kill) goes straight to the writer,
 which counts it without writing it again. A malformed model answer (after the client's retries)
 becomes a reject with the reason recorded; the run goes on.
@@ -10,6 +11,8 @@ becomes a reject with the reason recorded; the run goes on.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.types import Command, Send
@@ -24,6 +27,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from steps_agents.synthesis.context import SynthesisContext
 
 MODEL_OUTPUT_TAG = "model output"
+
+
+@functools.cache
+def _takes_previous(mode_type: Any) -> bool:
+    """Whether a mode's ``generate`` accepts the optional ``previous`` draft (on revisions)."""
+    try:
+        return "previous" in inspect.signature(mode_type.generate).parameters
+    except (TypeError, ValueError, AttributeError):
+        return False
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -50,7 +62,13 @@ async def generator(
         )
     ctx.monitor.started()
     try:
-        draft = await ctx.mode.generate(item, ctx.mode_ctx, list(branch.get("feedback") or ()))
+        feedback = list(branch.get("feedback") or ())
+        previous = branch.get("previous")
+        if previous and _takes_previous(type(ctx.mode)):
+            generate: Any = ctx.mode.generate  # the optional keyword is outside the protocol
+            draft = await generate(item, ctx.mode_ctx, feedback, previous=previous)
+        else:
+            draft = await ctx.mode.generate(item, ctx.mode_ctx, feedback)
     except ModelOutputError as error:
         update: dict[str, Any] = {
             "decision": "rejected",

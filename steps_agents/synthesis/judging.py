@@ -8,7 +8,10 @@ A judge's :meth:`Judge.judge` returns a :class:`~steps_agents.records.Verdict` o
 abstain (``passed=None`` also abstains). Optional methods, called when present:
 
 - ``setup(ctx)``: once before the first draft (build an index over the corpus, ...);
-- ``observe(sample)``: after a sample is accepted (so later drafts are compared with it).
+- ``observe(sample) -> Verdict | None``: when every verdict passed, just before the draft is
+  accepted; called one draft at a time (no ``await`` in between), so it can re-check against
+  drafts accepted concurrently and either record the draft (return ``None``) or fail it
+  (return a failed verdict, which replaces the judge's earlier one).
 """
 
 from __future__ import annotations

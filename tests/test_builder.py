@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -265,7 +266,7 @@ def test_disconnected_graph_and_edge_cases() -> None:
         build_taxonomy(SkillGraph.from_edges(["a", "b"], [(0, 1, -1.0)]))
 
 
-def test_build_taxonomy_artifact(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_build_taxonomy_artifact(tmp_path: Path) -> None:
     graph, _ = planted_graph((3, 3, 5), 800, (0.6, 0.3, 0.1), seed=7)
     graph = SkillGraph(
         skills=graph.skills,

@@ -133,9 +133,14 @@ def run(args: argparse.Namespace) -> int:
 
         weights = dict(zip(DEFAULT_K, curriculum_k_weights(), strict=True))
         config.k_weights = {k: w for k, w in weights.items() if config.k[0] <= k <= config.k[1]}
+    if config.run_id is None:
+        from steps_agents.synthesis.runner import new_run_id
+
+        config.run_id = new_run_id()
     if not args.json:
         print(
-            f"run {config.run_id or '(new)'}: {config.n} {config.mode} samples -> {config.output}",
+            f"run {config.run_id}: {config.n} {config.mode} samples -> {config.output}"
+            f" (if interrupted, rerun with --run-id {config.run_id})",
             file=sys.stderr,
         )
     report = run_synthesis(config)

@@ -57,7 +57,9 @@ class RunReport(BaseModel):
 
     ``acceptance_rate = (accepted + surplus) / (accepted + surplus + rejected)`` over judged
     items; ``surplus`` are accepted drafts beyond the target (not written), ``skipped`` items
-    dropped unjudged because the budget ran out.
+    dropped unjudged because the budget ran out or the target was already reached. ``usage``
+    counts this process's model calls (a resumed run reports what the resumption spent; the
+    budget itself spans restarts).
     """
 
     run_id: str

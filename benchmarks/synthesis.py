@@ -18,19 +18,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import operator
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Annotated
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 os.environ.setdefault("STEPS_AGENTS_NO_PROGRESS", "1")
 
 from helpers_synthesis import SynthFakeModel  # noqa: E402
+from langgraph.graph import START, StateGraph  # noqa: E402
+from langgraph.types import Command, Send  # noqa: E402
+from typing_extensions import TypedDict  # noqa: E402
 
 from steps_agents.models import ModelClient  # noqa: E402
 from steps_agents.selection.synthetic import random_taxonomy  # noqa: E402
+from steps_agents.synthesis.checkpoint import open_checkpointer  # noqa: E402
 from steps_agents.synthesis.config import SynthConfig  # noqa: E402
 from steps_agents.synthesis.runner import arun_synthesis  # noqa: E402
 
@@ -78,6 +84,49 @@ async def graph_run(
     return elapsed, report.model_dump() | {"cpu_s": time.process_time() - cpu}
 
 
+class FloorState(TypedDict, total=False):
+    done: Annotated[int, operator.add]
+
+
+class FloorBranch(TypedDict, total=False):
+    i: int
+
+
+async def _floor_start(state: FloorState) -> dict:
+    return {}
+
+
+async def _floor_gen(branch: FloorBranch) -> Command:
+    return Command(goto=Send("crit", branch))
+
+
+async def _floor_crit(branch: FloorBranch) -> Command:
+    return Command(goto=Send("write", branch))
+
+
+async def _floor_write(branch: FloorBranch) -> dict:
+    return {"done": 1}
+
+
+def framework_floor(items: int) -> tuple[float, float]:
+    """LangGraph alone: ``items`` branches of three no-op tasks (generator -> critic -> writer
+    shaped, ``Send`` between them) with the same SQLite checkpointer; (wall, CPU) seconds."""
+    builder = StateGraph(FloorState)
+    builder.add_node("start", _floor_start)
+    builder.add_node("gen", _floor_gen, input_schema=FloorBranch, destinations=("crit",))
+    builder.add_node("crit", _floor_crit, input_schema=FloorBranch, destinations=("write",))
+    builder.add_node("write", _floor_write, input_schema=FloorBranch)
+    builder.add_edge(START, "start")
+    builder.add_conditional_edges(
+        "start", lambda s: [Send("gen", {"i": i}) for i in range(items)], ["gen"]
+    )
+    with tempfile.TemporaryDirectory() as tmp, open_checkpointer(Path(tmp) / "c.sqlite") as saver:
+        graph = builder.compile(checkpointer=saver)
+        start_t, cpu = time.perf_counter(), time.process_time()
+        asyncio.run(graph.ainvoke({}, {"configurable": {"thread_id": "floor"}}))
+        return time.perf_counter() - start_t, time.process_time() - cpu
+
+
 def time_selection(items: int, selector: str) -> float:
     from steps_agents.selection import select_combinations
 
@@ -107,6 +156,7 @@ def main() -> None:
     )
     calls = report["usage"]["calls"]
     selection = time_selection(args.items, args.selector)
+    floor_wall, floor_cpu = framework_floor(args.items)
     print(
         f"items {args.items}, latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}"
     )
@@ -131,6 +181,10 @@ def main() -> None:
         f"graph run used {report['cpu_s']:.3f} s of CPU: when CPU per item exceeds"
         f" latency / concurrency ({args.latency / args.concurrency * 1000:.2f} ms) no schedule"
         " can reach the ideal"
+    )
+    print(
+        f"LangGraph floor ({args.items} x 3 no-op tasks, SQLite checkpoints): {floor_wall:.3f} s"
+        f" wall, {floor_cpu:.3f} s CPU"
     )
     print(f"selection alone ({args.selector}, {args.items} sets in one call): {selection:.3f} s")
 

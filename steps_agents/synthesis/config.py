@@ -45,35 +45,35 @@ class SynthConfig(BaseModel):
 
     taxonomy: Path | None = None
     corpus: str | None = None
-    n: int = Field(100, ge=1, description="accepted samples to produce")
+    n: int = Field(default=100, ge=1, description="accepted samples to produce")
     k: tuple[int, int] = (2, 7)
     k_weights: dict[int, float] | None = None
     selector: str = "steps"
-    beam: int = Field(100, ge=1)
+    beam: int = Field(default=100, ge=1)
     mode: str = "instruct"
     mode_options: dict[str, Any] = Field(default_factory=dict)
     model: str | None = None
     base_url: str | None = None
     api_key_env: str | None = None
     structured: Literal["auto", "native", "json"] = "auto"
-    temperature: float | None = Field(0.7, ge=0.0, le=2.0)
-    concurrency: int = Field(8, ge=1)
-    max_retries: int = Field(4, ge=0)
-    timeout: float = Field(120.0, gt=0)
+    temperature: float | None = Field(default=0.7, ge=0.0, le=2.0)
+    concurrency: int = Field(default=8, ge=1)
+    max_retries: int = Field(default=4, ge=0)
+    timeout: float = Field(default=120.0, gt=0)
     output: Path = Path("synth.jsonl")
     format: str = "messages"
     judges: tuple[str, ...] = DEFAULT_JUDGES
     judge_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     judge_model: str | None = None
-    max_revisions: int = Field(2, ge=0)
-    budget: int | None = Field(None, ge=1, description="model calls")
-    wave_size: int | None = Field(None, ge=1)
+    max_revisions: int = Field(default=2, ge=0)
+    budget: int | None = Field(default=None, ge=1, description="model calls")
+    wave_size: int | None = Field(default=None, ge=1)
     run_id: str | None = None
     state_dir: Path | None = None
     seed: int = 0
     language: str = "en"
     extractor: str = "auto"
-    per_skill: int = Field(3, ge=1)
+    per_skill: int = Field(default=3, ge=1)
     curriculum: bool = False
     cache: bool = True
     overwrite: bool = False

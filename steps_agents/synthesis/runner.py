@@ -104,25 +104,30 @@ async def arun_synthesis(
     state_dir = config.resolved_state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     cache_path = state_dir / "responses.sqlite"
-    owned: list[Any] = []
-    if model is None and config.model:
-        model = _open_model(config, config.model, cache_path, pm)
-        owned.append(model)
-    if mode.needs_model and model is None:
+    if mode.needs_model and model is None and not config.model:
         raise InputError(
             f"the {mode.name!r} mode needs a model: pass --model SPEC (PROVIDER:MODEL,"
             " MODULE:ATTRIBUTE, or a name with --base-url)",
             location="--model",
         )
-    if judge_model is None and config.judge_model:
-        judge_model = _open_model(config, config.judge_model, cache_path, pm)
-        owned.append(judge_model)
-    judge_model = judge_model or model
     run_id = config.run_id or new_run_id()
-    writer = SampleWriter(
-        config.output, config.rejects_path, run_id=run_id, render=render, overwrite=config.overwrite
-    )
+    owned: list[Any] = []  # what this call opened, and so closes
     try:
+        if model is None and config.model:
+            model = _open_model(config, config.model, cache_path, pm)
+            owned.append(model)
+        if judge_model is None and config.judge_model:
+            judge_model = _open_model(config, config.judge_model, cache_path, pm)
+            owned.append(judge_model)
+        judge_model = judge_model or model
+        writer = SampleWriter(
+            config.output,
+            config.rejects_path,
+            run_id=run_id,
+            render=render,
+            overwrite=config.overwrite,
+        )
+        owned.append(writer)
         if seeds is None and config.corpus:
             from steps_agents.seed_examples import SeedExampleIndex
 
@@ -217,9 +222,8 @@ async def arun_synthesis(
             values = (await graph.aget_state(thread)).values
         return _report(config, run_id, values, writer, model, judge_model, started, resumed)
     finally:
-        writer.close()
-        for client in owned:
-            client.close()
+        for resource in reversed(owned):
+            resource.close()
 
 
 def _report(

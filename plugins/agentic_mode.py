@@ -148,6 +148,18 @@ class AgenticMode:
         return task_trajectory(self.to_task(item, draft))
 
     # -- records ----------------------------------------------------------------------------
+    def export_tasks(
+        self,
+        samples: str | Path,
+        output: str | Path,
+        *,
+        seed: int = 0,
+        fmt: str = "task",
+        pm: Any = None,
+    ) -> int:
+        """The run's accepted samples as a task file (see :func:`export_tasks`)."""
+        return export_tasks(samples, output, seed=seed, fmt=fmt, pm=pm)
+
     def to_task(self, item: WorkItem, draft: Mapping[str, Any]) -> Task:
         """The task with the draft's instruction (and who wrote it in the provenance)."""
         task = Task.model_validate(item.payload["task"])

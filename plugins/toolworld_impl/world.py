@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from steps_agents.plugins.toolworld_impl import (
@@ -35,6 +36,9 @@ class ToolWorld:
 
     name = "toolworld"
     version = "1.0"
+    # The bundled trajectory corpus (examples/make_toolworld_corpus.py): what `steps quickstart`
+    # builds its taxonomy from when no --corpus is given.
+    corpus = Path(__file__).with_name("trajectories.jsonl.gz")
     type_rules = TypeRules(TYPE_PARENTS)
 
     def __init__(self, compose_options: ComposeOptions | None = None) -> None:

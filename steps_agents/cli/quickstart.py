@@ -1,9 +1,70 @@
-"""``steps quickstart``: being built (see the open issue for this stage)."""
+"""``steps quickstart``: taxonomy -> selection -> verified task synthesis -> evaluation, offline."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import time
 from typing import Any
+
+from steps_agents.synthesis.config import parse_k_range
 
 
 def add_parser(subparsers: Any) -> None:
-    """Not wired yet; this module is replaced by the stage's implementation."""
+    p = subparsers.add_parser(
+        "quickstart",
+        help="run the whole method offline on the bundled toolworld corpus",
+        description=(
+            "Build the taxonomy of a skill world's bundled corpus, synthesise verified k-skill"
+            " tasks (k = 1..7) with the entropy-guided selector, evaluate the oracle and random"
+            " agents, and print the per-k table. No model or API key needed; rerun to resume."
+        ),
+    )
+    p.add_argument("-o", "--output-dir", default="quickstart-out", help="where files go")
+    p.add_argument("--world", default="toolworld", help="skill world (default toolworld)")
+    p.add_argument("--corpus", help="trajectory corpus (default: the world's bundled one)")
+    p.add_argument("--per-k", type=int, default=20, help="tasks per k (default 20)")
+    p.add_argument("--k", default="1-7", help="range of k (default 1-7)")
+    p.add_argument("--height", type=int, default=3, help="community levels (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print the evaluation report as JSON")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from steps_agents.errors import InputError
+    from steps_agents.evaluation.report import k_table
+    from steps_agents.quickstart import run_quickstart
+
+    try:
+        k = parse_k_range(args.k)
+    except ValueError as exc:
+        raise InputError(str(exc), location="--k") from None
+    started = time.monotonic()
+    result = run_quickstart(
+        args.output_dir,
+        world=args.world,
+        corpus=args.corpus,
+        per_k=args.per_k,
+        k=k,
+        height=args.height,
+        seed=args.seed,
+        quiet=args.json,
+    )
+    if args.json:
+        print(result.report.to_json())
+        return 0
+    print()
+    for summary in result.report.agents:
+        print(f"agent {summary.agent}: pass rate by number of required skills k")
+        print(k_table(summary))
+        print()
+    c = result.report.comparison
+    if c is not None:
+        print(
+            f"{c.agent_a} vs {c.agent_b}: {c.only_a} tasks passed only by {c.agent_a},"
+            f" {c.only_b} only by {c.agent_b}; exact McNemar p = {c.p_mcnemar:.3g}"
+        )
+    print("files: " + json.dumps({name: str(path) for name, path in result.files.items()}))
+    print(f"done in {time.monotonic() - started:.1f}s")
+    return 0

@@ -1,0 +1,48 @@
+"""``steps quickstart`` runs the whole method offline and resumes when rerun."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from steps_agents.cli import main
+from steps_agents.taxonomy import load_taxonomy
+from steps_agents.worlds import load_tasks
+
+
+@pytest.mark.slow
+def test_quickstart_end_to_end_and_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "qs"
+    assert main(["quickstart", "-o", str(out), "--per-k", "3", "--k", "1-5"]) == 0
+    printed = capsys.readouterr().out
+    assert "agent oracle: pass rate by number of required skills k" in printed
+    assert "| all |" in printed
+
+    taxonomy = load_taxonomy(out / "taxonomy.json")
+    assert len(taxonomy.skills) >= 40
+    tasks = load_tasks(out / "tasks.jsonl")
+    assert len(tasks) == 15
+    assert {t.k for t in tasks} <= set(range(1, 6))
+    for task in tasks:
+        assert len(set(task.skills)) == task.k
+
+    report = json.loads((out / "report.json").read_text())
+    by_agent = {a["agent"]: a for a in report["agents"]}
+    assert by_agent["oracle"]["overall"]["passed"] == 15
+    assert by_agent["random"]["overall"]["passed"] <= 2
+    assert (out / "report.md").read_text().startswith("#")
+
+    # A rerun resumes: the same tasks, no new samples written.
+    before = (out / "samples.jsonl").read_text()
+    assert main(["quickstart", "-o", str(out), "--per-k", "3", "--k", "1-5"]) == 0
+    assert (out / "samples.jsonl").read_text() == before
+
+
+def test_quickstart_rejects_a_bad_k(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["quickstart", "-o", str(tmp_path), "--k", "7-2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --k:") and err.count("\n") == 1

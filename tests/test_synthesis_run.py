@@ -194,3 +194,18 @@ def test_instruct_without_a_model_and_unknown_names_fail_clearly(
         run_synthesis(config(tmp_path, judges=["nope"]), taxonomy=taxonomy, progress=False)
     with pytest.raises(UnknownComponentError, match="unknown synthesis mode 'poetry'"):
         run_synthesis(config(tmp_path, mode="poetry"), taxonomy=taxonomy, progress=False)
+
+
+def test_a_run_where_nothing_passes_stops_instead_of_burning_the_budget(
+    tmp_path: Path, taxonomy: Any
+) -> None:
+    pm = steps_agents.get_plugin_manager(load_entrypoints=False, extra_plugins=(PickyPlugin(),))
+    report = run_synthesis(
+        config(tmp_path, n=5, judges=["picky"], max_revisions=0),
+        model=client(tmp_path),
+        taxonomy=taxonomy,
+        pm=pm,
+        progress=False,
+    )
+    assert report.accepted == 0 and 100 <= report.rejected < 200
+    assert report.stop_reason.startswith("nothing accepted in ")

@@ -26,6 +26,7 @@ DRY_WAVES_BEFORE_STOP = 2
 # wave at each stage: planned, composed, generating, judged, written. Five waves keep the judges'
 # and the writer's CPU work running while the model answers the next wave.
 PIPELINE_WAVES = 5
+STALL_REJECTS = 100  # stop when this many decisions accepted nothing (rule of three: p < 3%)
 RATE_FLOOR = 0.1  # below this estimated acceptance a k gets no more starts of its own
 
 
@@ -150,6 +151,13 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
         return update | {"stop_reason": "budget spent"}
     if pending == 0 and int(state.get("dry_waves", 0)) >= DRY_WAVES_BEFORE_STOP:
         return update | {"stop_reason": "no more combinations"}
+    rejected = int(stats.get("rejected", 0))
+    if accepted == 0 and rejected >= STALL_REJECTS:
+        # Zero of the first STALL_REJECTS passed: the acceptance rate is below 3% with 95%
+        # confidence; a model or judge is misconfigured, and going on would burn the budget.
+        return update | {
+            "stop_reason": f"nothing accepted in {rejected} decisions; see the rejects file"
+        }
     wave_size = cfg.effective_wave_size
     room = PIPELINE_WAVES * wave_size - pending
     if room <= 0 or (pending and int(state.get("dry_waves", 0))):

@@ -15,228 +15,38 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        [
-            "the",
-            "and",
-            "of",
-            "to",
-            "is",
-            "in",
-            "that",
-            "it",
-            "for",
-            "you",
-            "with",
-            "this",
-            "are",
-            "be",
-            "on",
-            "as",
-            "was",
-            "have",
-            "not",
-            "or",
-            "by",
-            "an",
-            "what",
-            "can",
-            "your",
-            "at",
-            "from",
-            "which",
-            "will",
-            "if",
-            "how",
-            "we",
-            "they",
-            "there",
-            "their",
-            "would",
-            "should",
-        ]
+    "en": _words(
+        "the and of to is in that it for you with this are be on as was have not or by an "
+        "what can your at from which will if how we they there their would should"
     ),
-    "fr": frozenset(
-        [
-            "le",
-            "la",
-            "les",
-            "des",
-            "et",
-            "est",
-            "une",
-            "un",
-            "du",
-            "que",
-            "qui",
-            "dans",
-            "pour",
-            "pas",
-            "sur",
-            "avec",
-            "ce",
-            "cette",
-            "sont",
-            "vous",
-            "nous",
-            "il",
-            "elle",
-            "au",
-            "aux",
-            "mais",
-            "ou",
-            "comme",
-            "plus",
-            "par",
-        ]
+    "fr": _words(
+        "le la les des et est une un du que qui dans pour pas sur avec ce cette sont vous "
+        "nous il elle au aux mais ou comme plus par"
     ),
-    "de": frozenset(
-        [
-            "der",
-            "die",
-            "das",
-            "und",
-            "ist",
-            "nicht",
-            "ein",
-            "eine",
-            "zu",
-            "den",
-            "mit",
-            "von",
-            "sich",
-            "auf",
-            "für",
-            "ich",
-            "sie",
-            "es",
-            "dem",
-            "auch",
-            "wie",
-            "wir",
-            "oder",
-            "aber",
-            "werden",
-            "sind",
-        ]
+    "de": _words(
+        "der die das und ist nicht ein eine zu den mit von sich auf für ich sie es dem auch "
+        "wie wir oder aber werden sind"
     ),
-    "es": frozenset(
-        [
-            "el",
-            "la",
-            "los",
-            "las",
-            "y",
-            "es",
-            "un",
-            "una",
-            "que",
-            "de",
-            "en",
-            "por",
-            "para",
-            "con",
-            "no",
-            "se",
-            "del",
-            "al",
-            "lo",
-            "como",
-            "pero",
-            "más",
-            "su",
-            "sus",
-            "este",
-            "esta",
-            "son",
-        ]
+    "es": _words(
+        "el la los las y es un una que de en por para con no se del al lo como pero más su "
+        "sus este esta son"
     ),
-    "it": frozenset(
-        [
-            "il",
-            "lo",
-            "la",
-            "gli",
-            "le",
-            "e",
-            "è",
-            "un",
-            "una",
-            "che",
-            "di",
-            "in",
-            "per",
-            "con",
-            "non",
-            "si",
-            "del",
-            "della",
-            "sono",
-            "come",
-            "ma",
-            "più",
-            "questo",
-            "questa",
-            "anche",
-        ]
+    "it": _words(
+        "il lo la gli le e è un una che di in per con non si del della sono come ma più "
+        "questo questa anche"
     ),
-    "pt": frozenset(
-        [
-            "o",
-            "a",
-            "os",
-            "as",
-            "e",
-            "é",
-            "um",
-            "uma",
-            "que",
-            "de",
-            "em",
-            "para",
-            "com",
-            "não",
-            "se",
-            "do",
-            "da",
-            "dos",
-            "das",
-            "como",
-            "mas",
-            "mais",
-            "este",
-            "esta",
-            "são",
-            "você",
-        ]
+    "pt": _words(
+        "o a os as e é um uma que de em para com não se do da dos das como mas mais este esta "
+        "são você"
     ),
-    "nl": frozenset(
-        [
-            "de",
-            "het",
-            "een",
-            "en",
-            "is",
-            "van",
-            "dat",
-            "niet",
-            "ik",
-            "je",
-            "zijn",
-            "op",
-            "te",
-            "met",
-            "voor",
-            "er",
-            "maar",
-            "ook",
-            "als",
-            "bij",
-            "wat",
-            "dit",
-            "deze",
-        ]
+    "nl": _words(
+        "de het een en is van dat niet ik je zijn op te met voor er maar ook als bij wat dit deze"
     ),
 }
 

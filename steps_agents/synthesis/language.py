@@ -52,8 +52,8 @@ STOPWORDS: dict[str, frozenset[str]] = {
 
 # word -> the languages whose stopword list holds it (one dict lookup per token).
 _WORD_LANGUAGES: dict[str, tuple[str, ...]] = {}
-for _lang, _words in STOPWORDS.items():
-    for _word in _words:
+for _lang, _vocab in STOPWORDS.items():
+    for _word in _vocab:
         _WORD_LANGUAGES[_word] = (*_WORD_LANGUAGES.get(_word, ()), _lang)
 
 SCRIPT_LANGUAGE = {

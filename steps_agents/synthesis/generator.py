@@ -78,4 +78,4 @@ async def generator(
         return Command(goto=Send("writer", {**branch, **update}))
     finally:
         ctx.monitor.finished()
-    return Command(goto=Send("critic", {**branch, "draft": dict(draft)}))
+    return Command(goto=Send("critic", {**branch, "draft": dict(draft), "previous": None}))

@@ -26,6 +26,10 @@ mid-run replays only unfinished supersteps on resume, and the writer's files plu
 cache make the replay free of duplicates and of repeated model calls. Run-scoped objects (model
 client, taxonomy, writer, budget) live in the runtime context
 (:class:`~steps_agents.synthesis.context.SynthesisContext`), never in state.
+
+The fan-out is LangGraph's ``Send``, not :mod:`steps_agents.executor`: each item is a branch of
+the graph, so it is checkpointed, revised and routed like the rest of the state machine; the
+model client's concurrency limit bounds the calls in flight.
 """
 
 from __future__ import annotations

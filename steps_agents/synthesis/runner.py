@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -46,6 +48,18 @@ def versions() -> dict[str, str]:
     for dist in ("langgraph", "langchain-core"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             out[dist.replace("-", "_")] = metadata.version(dist)
+    return out
+
+
+def _run_identity(taxonomy: Any, model: Any, judge_model: Any) -> dict[str, str]:
+    """What else made the samples: the taxonomy (a content hash) and a separate judge model."""
+    out: dict[str, str] = {}
+    to_dict = getattr(taxonomy, "to_dict", None)
+    if callable(to_dict):
+        text = json.dumps(to_dict(), sort_keys=True, default=str)
+        out["taxonomy_sha1"] = hashlib.sha1(text.encode()).hexdigest()[:12]
+    if judge_model is not None and judge_model is not model:
+        out["judge_model"] = str(getattr(judge_model, "spec", judge_model))
     return out
 
 
@@ -189,7 +203,7 @@ async def arun_synthesis(
             budget=Budget(limit=config.budget, current=calls_now),
             monitor=Monitor(progress=bar),
             model_spec=getattr(model, "spec", None),
-            versions=versions(),
+            versions=versions() | _run_identity(taxonomy, model, judge_model),
         )
         from steps_agents.graphs.synthesis import build_graph
 

@@ -1,6 +1,8 @@
 """``steps select``: choose k-skill combinations from a taxonomy and write them as JSONL.
 
-One JSON object a line: a :class:`~steps_agents.records.Combination` (``skills`` seed first then
+One JSON object a line, the version marker ``"schema": "steps-agents/combination@1"`` first
+(:data:`steps_agents.fileformats.COMBINATION_SCHEMA`), then a
+:class:`~steps_agents.records.Combination` (``skills`` seed first then
 in the order chosen, ``k``, ``gain`` = ``H(S | {})`` in bits, ``selector``, ``seed_skill``,
 ``paths`` root-to-leaf node ids, ``lca``/``lca_depth``, ``corpus_count`` with ``--corpus``,
 ``epoch`` with ``--curriculum``, and ``extra.path_labels``). The file is written atomically.
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.errors import InputError
+from steps_agents.fileformats import COMBINATION_SCHEMA, SCHEMA_KEY
 from steps_agents.records import Combination
 from steps_agents.selection import (
     DEFAULT_K,
@@ -94,6 +97,8 @@ def _read_exclude(path: str) -> list[frozenset[str]]:
         if not line.strip():
             continue
         try:
+            # Only 'skills' is read, so any file with a top-level 'skills' list works here
+            # (combinations of any version, task files); the 'schema' marker is not checked.
             row = json.loads(line)
             skills = row["skills"] if isinstance(row, dict) else row
             if not isinstance(skills, list) or not all(isinstance(s, str) for s in skills):
@@ -122,7 +127,11 @@ def _read_seeds(text: str) -> list[str]:
 
 def _write(path: str, combos: list[Combination]) -> None:
     lines = "".join(
-        json.dumps(c.model_dump(mode="json"), ensure_ascii=False) + "\n" for c in combos
+        json.dumps(
+            {SCHEMA_KEY: COMBINATION_SCHEMA, **c.model_dump(mode="json")}, ensure_ascii=False
+        )
+        + "\n"
+        for c in combos
     )
     if path == "-":
         sys.stdout.write(lines)

@@ -27,6 +27,7 @@ from steps_agents.evaluation.scoring import (
     per_skill,
     rate_row,
 )
+from steps_agents.fileformats import check_schema
 
 SCHEMA = "steps-agents/eval-report@1"
 
@@ -227,4 +228,7 @@ def write_report(report: EvalReport, path: str | Path) -> None:
 
 
 def load_report(path: str | Path) -> EvalReport:
-    return EvalReport.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+    """Read a report written by :func:`write_report`; another ``schema`` is an :class:`InputError`."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    check_schema(data.get("schema") if isinstance(data, dict) else None, SCHEMA, location=path)
+    return EvalReport.model_validate(data)

@@ -5,10 +5,14 @@ the process died (the whole superstep reruns on resume), so every finished episo
 here at once and a resumed run skips the episodes already in the file. Each line is written
 with a single ``write`` and flushed, so a SIGKILL can at worst leave a partial last line; loading
 drops it (and truncates it away) so the episode simply runs again.
+
+Every line starts with the version marker ``"schema": "steps-agents/episode@1"``
+(:data:`steps_agents.fileformats.EPISODE_SCHEMA`); a line without one reads as version 1.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import IO
@@ -17,6 +21,7 @@ from pydantic import ValidationError
 
 from steps_agents.errors import InputError
 from steps_agents.evaluation.records import EpisodeResult
+from steps_agents.fileformats import EPISODE_SCHEMA, SCHEMA_KEY, check_schema, stamped_json
 
 
 class EpisodeStore:
@@ -43,7 +48,18 @@ class EpisodeStore:
                 continue
             location = f"{self.path}:{lineno}"
             try:
-                result = EpisodeResult.model_validate_json(raw)
+                data = json.loads(raw)
+            except ValueError:
+                raise InputError(
+                    "not an episode record (invalid JSON); delete the file or use another --run-id",
+                    location=location,
+                ) from None
+            if isinstance(data, dict):
+                check_schema(
+                    data.pop(SCHEMA_KEY, None), EPISODE_SCHEMA, location=location, missing_ok=True
+                )
+            try:
+                result = EpisodeResult.model_validate(data)
             except ValidationError as exc:
                 raise InputError(
                     f"not an episode record ({exc.errors()[0].get('msg', 'invalid')});"
@@ -68,7 +84,7 @@ class EpisodeStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Held open for the run (closed in close()): one open per run, not per episode.
             self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
-        self._handle.write(result.model_dump_json() + "\n")
+        self._handle.write(stamped_json(EPISODE_SCHEMA, result.model_dump_json()) + "\n")
         self._handle.flush()  # in the OS after this: survives the process being killed
         self.results[result.key] = result
 

@@ -1,9 +1,11 @@
 """Task files (JSONL, optionally gzip) and the SkillBench export.
 
-One task per line (:class:`~steps_agents.worlds.records.Task` as JSON). Reading checks every
-line: malformed JSON, an invalid record, an unknown world or a tool the world does not have
-each stop the load with a one-line :class:`~steps_agents.errors.InputError` naming
-``file:line``.
+One task per line (:class:`~steps_agents.worlds.records.Task` as JSON) with the version marker
+``"schema": "steps-agents/task@1"`` first (:data:`steps_agents.fileformats.TASK_SCHEMA`; a line
+without one, as written before the marker existed, reads as version 1). Reading checks every
+line: malformed JSON, another schema version, an invalid record, an unknown world or a tool the
+world does not have each stop the load with a one-line
+:class:`~steps_agents.errors.InputError` naming ``file:line``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -19,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from steps_agents.errors import InputError, UnknownComponentError
+from steps_agents.fileformats import SCHEMA_KEY, TASK_SCHEMA, check_schema, stamped_json
 from steps_agents.worlds.records import Task
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,6 +62,9 @@ def iter_tasks(path: str | Path, pm: pluggy.PluginManager | None = None) -> Iter
                 raise InputError(f"malformed JSON: {exc}", location=location) from None
             if not isinstance(data, dict):
                 raise InputError("a task record must be a JSON object", location=location)
+            check_schema(
+                data.pop(SCHEMA_KEY, None), TASK_SCHEMA, location=location, missing_ok=True
+            )
             try:
                 task = Task.model_validate(data)
             except ValidationError as exc:
@@ -90,18 +96,21 @@ def load_tasks(path: str | Path, pm: pluggy.PluginManager | None = None) -> list
 
 
 def write_tasks(path: str | Path, tasks: Iterable[Task]) -> int:
-    """Write tasks as JSONL (gzip when the name ends in ``.gz``), atomically; return the count."""
+    """Write tasks as JSONL (gzip when the name ends in ``.gz``), atomically; return the count.
+
+    Each line starts with the ``schema`` marker. The temporary file is created with ``open``
+    (not ``mkstemp``, whose 0600 mode would survive the rename) so the task file gets the same
+    permissions as every other file the project writes.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name).with_suffix(".tmp" + (".gz" if path.suffix == ".gz" else ""))
-    os.replace(tmp_name, tmp)
+    gz = ".gz" if path.suffix == ".gz" else ""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp{gz}")
     count = 0
     try:
-        with _open_text(tmp, "w") as handle:
+        with _open_text(tmp, "x") as handle:
             for task in tasks:
-                handle.write(task.model_dump_json() + "\n")
+                handle.write(stamped_json(TASK_SCHEMA, task.model_dump_json()) + "\n")
                 count += 1
         os.replace(tmp, path)
     finally:

@@ -1,0 +1,85 @@
+"""Version markers of the files steps-agents writes (``docs/formats.md`` describes every file).
+
+A marker is the string ``"steps-agents/<name>@<major>"`` under the key ``"schema"``: once at the
+top of a JSON document (taxonomy, evaluation report), or as the first key of every line of a
+JSON Lines file (combinations, tasks, episodes), so a line read on its own still says what it
+is. ``<major>`` changes only on an incompatible change (a field removed, renamed, or given
+another type or meaning); new optional fields keep it, and readers ignore fields they do not
+know. A reader accepts its own major version and refuses any other with a one-line error.
+
+Files written before a line format had its marker carry none; their readers take a missing
+marker as version 1 (``missing_ok=True``). The taxonomy and the evaluation report had a marker
+from the start, so for them a missing marker is an error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from steps_agents.errors import InputError
+
+SCHEMA_KEY = "schema"
+PREFIX = "steps-agents/"
+
+COMBINATION_SCHEMA = "steps-agents/combination@1"
+"""A line of ``steps select`` output: one :class:`~steps_agents.records.Combination`."""
+
+TASK_SCHEMA = "steps-agents/task@1"
+"""A line of a task file: one executable :class:`~steps_agents.worlds.Task`."""
+
+EPISODE_SCHEMA = "steps-agents/episode@1"
+"""A line of an evaluation run's episodes file: one ``EpisodeResult``."""
+
+
+def split_schema(marker: str) -> tuple[str, int] | None:
+    """``"steps-agents/task@1"`` -> ``("steps-agents/task", 1)``; ``None`` if not a marker."""
+    name, sep, version = marker.rpartition("@")
+    if not sep or not name or not version.isdigit():
+        return None
+    return name, int(version)
+
+
+def check_schema(
+    found: Any, expected: str, *, location: str | Path, missing_ok: bool = False
+) -> None:
+    """Raise :class:`InputError` unless ``found`` is ``expected`` (or absent, with ``missing_ok``).
+
+    The message says whether the file looks newer (upgrade steps-agents), older (rebuild it) or
+    is something else entirely.
+    """
+    if found is None and missing_ok:
+        return
+    if found == expected:
+        return
+    want = split_schema(expected)
+    got = split_schema(found) if isinstance(found, str) else None
+    if found is None:
+        hint = f"no {SCHEMA_KEY!r} field; expected {expected!r}"
+    elif want is not None and got is not None and got[0] == want[0]:
+        if got[1] > want[1]:
+            hint = (
+                f"{SCHEMA_KEY} is {found!r}, newer than this steps-agents reads ({expected!r});"
+                " upgrade steps-agents"
+            )
+        else:
+            hint = (
+                f"{SCHEMA_KEY} is {found!r}, older than this steps-agents reads ({expected!r});"
+                " write the file again with this version"
+            )
+    else:
+        hint = f"{SCHEMA_KEY} is {found!r}, expected {expected!r}"
+    raise InputError(hint, location=location)
+
+
+def stamped_json(marker: str, body: str) -> str:
+    """Put ``"schema": marker`` first in the JSON object ``body`` (a pydantic ``model_dump_json``).
+
+    String surgery instead of a dict round trip: the body is already valid JSON, so the line
+    stays exactly what pydantic wrote after the marker.
+    """
+    if not body.startswith("{"):
+        raise ValueError("expected a JSON object")
+    rest = body[1:].lstrip()
+    head = f'{{"{SCHEMA_KEY}":"{marker}"'
+    return head + ("}" if rest.startswith("}") else "," + rest)

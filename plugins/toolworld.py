@@ -14,4 +14,4 @@ CORPUS_PATH = Path(__file__).parent / "toolworld_impl" / "trajectories.jsonl.gz"
 def register_skill_worlds(register: Any) -> None:
     from steps_agents.plugins.toolworld_impl import ToolWorld
 
-    register(ToolWorld(), name="toolworld")
+    register(ToolWorld(corpus=CORPUS_PATH), name="toolworld")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from steps_agents.plugins.toolworld_impl import (
@@ -36,12 +35,12 @@ class ToolWorld:
 
     name = "toolworld"
     version = "1.0"
-    # The bundled trajectory corpus (examples/make_toolworld_corpus.py): what `steps quickstart`
-    # builds its taxonomy from when no --corpus is given.
-    corpus = Path(__file__).with_name("trajectories.jsonl.gz")
     type_rules = TypeRules(TYPE_PARENTS)
 
-    def __init__(self, compose_options: ComposeOptions | None = None) -> None:
+    def __init__(self, compose_options: ComposeOptions | None = None, corpus: Any = None) -> None:
+        # The bundled trajectory corpus (a path, given by the plugin module so this code needs
+        # no file-system import): what `steps quickstart` builds its taxonomy from.
+        self.corpus = corpus
         self._tools: dict[str, Tool] = {t.name: t for t in ALL_TOOLS}
         if len(self._tools) != len(ALL_TOOLS):
             raise ValueError("toolworld: two tools share a name")

@@ -68,3 +68,41 @@ class ModelOutputError(StepsError, ValueError):
 
 class RunInterrupted(StepsError, RuntimeError):
     """A run stopped before it finished; rerun with the same run id to resume."""
+
+
+class ModelCallError(StepsError, RuntimeError):
+    """A model call failed for good: a retryable error (rate limit, server error, timeout,
+    connection) outlived its retries, or the provider refused the request (an HTTP 4xx).
+
+    The provider's own exception is kept as ``__cause__``; ``spec``, ``attempts`` and
+    ``status_code`` (the HTTP status, when the error carried one) are there for callers that
+    decide whether one failed item or the whole run should stop.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        spec: str = "",
+        attempts: int = 1,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.spec, self.attempts, self.status_code = spec, attempts, status_code
+
+
+class OutputError(StepsError, OSError):
+    """An output could not be written (no such directory, a file in the way, permission
+    denied, disk full). The message names the path the user gave, not a temporary file."""
+
+    def __init__(self, path: str | Path, error: OSError | str) -> None:
+        reason = error if isinstance(error, str) else (error.strerror or str(error))
+        self.path = str(path)
+        StepsError.__init__(
+            self,
+            f"{self.path}: cannot write ({reason}); check the path, its permissions and"
+            " the free disk space",
+        )
+
+    def __str__(self) -> str:  # OSError would otherwise format its own errno/strerror
+        return str(self.args[0])

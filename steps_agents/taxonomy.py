@@ -16,6 +16,7 @@ The per-node term of Li & Pan's structural entropy is recomputed from ``volume``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -25,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from steps_agents.errors import InputError
+from steps_agents.errors import InputError, OutputError
 
 SCHEMA = "steps-agents/taxonomy@1"
 
@@ -229,8 +230,13 @@ class Taxonomy:
         """Write atomically (temp file then rename) so an interrupted save leaves the old file."""
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        try:
+            tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:  # name the user's path, not the temporary one
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise OutputError(path, exc) from exc
 
     @classmethod
     def from_dict(cls, data: Any, *, location: str = "taxonomy") -> Taxonomy:

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 from test_models_fakes import APIConnectionError, BadRequestError, RateLimitError, ScriptedChatModel
 
-from steps_agents.errors import ModelOutputError
+from steps_agents.errors import ModelCallError, ModelOutputError
 from steps_agents.models import ModelClient
 from steps_agents.models.offline import OfflineEchoModel
 
@@ -44,11 +44,14 @@ def test_connection_errors_recognised_by_class_name_are_retried() -> None:
     assert ask(client).content == "ok" and model.calls == 2
 
 
-def test_non_retryable_error_propagates_at_once() -> None:
+def test_non_retryable_error_is_not_retried_and_names_the_provider_error() -> None:
     model = ScriptedChatModel(script=[BadRequestError("bad request"), "never"])
     client = client_for(model)
-    with pytest.raises(BadRequestError):
+    with pytest.raises(
+        ModelCallError, match=r"refused the call: BadRequestError \(HTTP 400\)"
+    ) as info:
         ask(client)
+    assert isinstance(info.value.__cause__, BadRequestError) and info.value.status_code == 400
     assert model.calls == 1
     assert (client.usage.retries, client.usage.failures) == (0, 1)
 
@@ -56,8 +59,9 @@ def test_non_retryable_error_propagates_at_once() -> None:
 def test_retries_are_bounded_and_the_last_error_propagates() -> None:
     model = ScriptedChatModel(script=[RateLimitError("429")])
     client = client_for(model, max_retries=2)
-    with pytest.raises(RateLimitError):
+    with pytest.raises(ModelCallError, match="failed after 3 attempts: RateLimitError") as info:
         ask(client)
+    assert isinstance(info.value.__cause__, RateLimitError) and info.value.attempts == 3
     assert model.calls == 3
     assert (client.usage.retries, client.usage.failures) == (2, 1)
 
@@ -65,8 +69,9 @@ def test_retries_are_bounded_and_the_last_error_propagates() -> None:
 def test_timeout_per_attempt_is_retried_then_raised() -> None:
     model = ScriptedChatModel(script=["late"], latency=0.5)
     client = client_for(model, timeout=0.02, max_retries=1)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(ModelCallError, match="after 2 attempts: TimeoutError") as info:
         ask(client)
+    assert isinstance(info.value.__cause__, TimeoutError)
     assert model.calls == 2 and client.usage.retries == 1
 
 

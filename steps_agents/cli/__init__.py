@@ -1,13 +1,17 @@
 """The ``steps`` command: one subcommand per job, each in its own module.
 
 Every :class:`~steps_agents.errors.StepsError` becomes one line on stderr and a non-zero exit code
-(2 for bad input, 1 for a failed run, 130 when interrupted); never a traceback.
+(2 for bad input, 1 for a failed run, 130 when interrupted); never a traceback. An ``OSError``
+that escapes a subcommand (disk full, permission denied, an output path under a file) is the
+machine's answer, not a bug: it becomes one line naming the path, exit code 1. Set
+``STEPS_AGENTS_DEBUG=1`` to get the traceback of either kind instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -54,6 +58,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `steps ... | head` is not an error
         return 0
+    except OSError as exc:
+        if os.environ.get("STEPS_AGENTS_DEBUG"):
+            raise
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``path: reason`` for an ``OSError`` (both paths of a failed rename), on one line."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if isinstance(exc, FileExistsError) and exc.filename and os.path.isfile(exc.filename):
+        reason = "is a file, but a directory is needed here"  # mkdir(exist_ok=True) on a file
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    where = " -> ".join(paths)
+    text = f"{where}: {reason}" if where else reason
+    return " ".join(f"{text}; check the path, its permissions and the free disk space".split())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,13 +11,14 @@ in the order chosen, ``k``, ``gain`` = ``H(S | {})`` in bits, ``selector``, ``se
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from steps_agents.errors import InputError
+from steps_agents.errors import InputError, OutputError
 from steps_agents.fileformats import COMBINATION_SCHEMA, SCHEMA_KEY
 from steps_agents.records import Combination
 from steps_agents.selection import (
@@ -143,8 +144,9 @@ def _write(path: str, combos: list[Combination]) -> None:
         tmp.write_text(lines, encoding="utf-8")
         tmp.replace(target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write ({exc.strerror})", location=path) from None
+        with contextlib.suppress(OSError):  # a path under a file: the temp file is not there
+            tmp.unlink(missing_ok=True)
+        raise OutputError(path, exc) from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ resumed or finished run can always rebuild it from its JSONL file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from steps_agents._version import __version__
+from steps_agents.errors import OutputError
 from steps_agents.evaluation.compare import Comparison, RepeatStats, compare, repeat_stats
 from steps_agents.evaluation.records import EpisodeResult
 from steps_agents.evaluation.scoring import (
@@ -223,8 +225,13 @@ def write_report(report: EvalReport, path: str | Path) -> None:
     """Write JSON atomically (temp file, then rename) so a crash never leaves half a report."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(report.to_json() + "\n", encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(report.to_json() + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:  # name the user's path, not the temporary one
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise OutputError(path, exc) from exc
 
 
 def load_report(path: str | Path) -> EvalReport:

@@ -11,9 +11,12 @@ It wraps one LangChain chat model and adds, around each call:
 4. structured answers as pydantic objects (:mod:`.structured`);
 5. call and token accounting in :attr:`ModelClient.usage` (:mod:`.usage`).
 
-Non-retryable errors propagate at once; a retryable error that survives ``max_retries`` retries
-propagates as itself; a structured answer still malformed after them raises
-:class:`~steps_agents.errors.ModelOutputError`.
+Errors end as one-line :mod:`steps_agents.errors` exceptions the CLI prints without a traceback:
+a retryable error that survives ``max_retries`` retries, or a provider's refusal (any error that
+carries an HTTP status, e.g. 401 bad key, 404 unknown model), raises
+:class:`~steps_agents.errors.ModelCallError` (the provider's exception is its ``__cause__``); a
+structured answer still malformed after the retries raises
+:class:`~steps_agents.errors.ModelOutputError`. Other exceptions (bugs) propagate unchanged.
 """
 
 from __future__ import annotations
@@ -38,9 +41,9 @@ from langchain_core.messages import (
 )
 from pydantic import BaseModel, ValidationError
 
-from steps_agents.errors import ModelOutputError
+from steps_agents.errors import ModelCallError, ModelOutputError
 from steps_agents.models.cache import CachedResponse, ResponseCache, cache_key
-from steps_agents.models.retry import backoff_delay, is_retryable
+from steps_agents.models.retry import backoff_delay, is_retryable, status_of
 from steps_agents.models.structured import (
     StructuredOutputInvalid,
     correction_messages,
@@ -295,7 +298,9 @@ class ModelClient:
             except Exception as exc:
                 if not is_retryable(exc):
                     self.usage.add(self.spec, failures=1)
-                    raise
+                    if status_of(exc) is None:  # not the provider's answer: a bug, keep it
+                        raise
+                    raise self._call_error(exc, attempt + 1) from exc
                 error = exc
             if attempt >= self.max_retries:
                 self.usage.add(self.spec, failures=1)
@@ -305,10 +310,35 @@ class ModelClient:
                         f"model {self.spec!r} gave no valid {schema.__name__} after"
                         f" {attempt + 1} attempts: {error.problem}"
                     ) from error
-                raise error
+                raise self._call_error(error, attempt + 1) from error
             attempt += 1
             self.usage.add(self.spec, retries=1)
             await asyncio.sleep(backoff_delay(attempt, backoff=self.backoff, error=error))
+
+    def _call_error(self, error: BaseException, attempts: int) -> ModelCallError:
+        """One line naming the model, the provider's error class and status, and what to do."""
+        status = status_of(error)
+        what = type(error).__name__ + (f" (HTTP {status})" if status is not None else "")
+        detail = _one_line(error)[:200]
+        if detail and detail != type(error).__name__:
+            what += f": {detail}"
+        if is_retryable(error):
+            tries = "attempt" if attempts == 1 else "attempts"
+            return ModelCallError(
+                f"model {self.spec!r} failed after {attempts} {tries}: {what}; the service is"
+                " overloaded, down or unreachable: check it (or --base-url), raise --max-retries"
+                " or --timeout, and rerun the same command (answers already received are cached)",
+                spec=self.spec,
+                attempts=attempts,
+                status_code=status,
+            )
+        return ModelCallError(
+            f"model {self.spec!r} refused the call: {what}; check the model name, the API key"
+            " (--api-key-env) and the call's parameters",
+            spec=self.spec,
+            attempts=attempts,
+            status_code=status,
+        )
 
     async def _attempt(
         self,

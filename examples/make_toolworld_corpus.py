@@ -43,8 +43,8 @@ from typing import Any
 from steps_agents.plugins.toolworld import CORPUS_PATH
 from steps_agents.plugins.toolworld_impl import ToolWorld
 
-from steps_agents.tasks import task_trajectory
 from steps_agents.worlds import CompositionError, Task
+from steps_agents.worlds.instructions import task_trajectory
 
 K_WEIGHTS = [0.24, 0.30, 0.20, 0.12, 0.07, 0.04, 0.03]
 RELATED = {

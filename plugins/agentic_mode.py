@@ -10,7 +10,7 @@
   value the solution needs.
 - **check**: the oracle is run through the checker on a fresh state (a failure is not
   revisable), and an instruction that leaves out a value the answer needs is rejected
-  (:func:`steps_agents.tasks.missing_required_values`; revisable when a model wrote it).
+  (:func:`steps_agents.worlds.instructions.missing_required_values`; revisable when a model wrote it).
 - **to_messages**: the oracle solution as an OpenAI tool-call trajectory (agentic SFT data);
   :meth:`AgenticMode.to_record` gives the task record (``fmt="task"``) or the SkillBench record
   (``fmt="skillbench"``); :func:`export_tasks` rebuilds the task file of a finished run.
@@ -28,8 +28,8 @@ from pydantic import BaseModel, Field, ValidationError
 import steps_agents
 from steps_agents.modes import ModeContext, Uncomposable, WorkItem, item_id
 from steps_agents.records import Combination, Verdict
-from steps_agents.tasks import missing_required_values, task_trajectory
 from steps_agents.worlds import Task, ToolError, check, run_oracle, to_skillbench, try_compose
+from steps_agents.worlds.instructions import missing_required_values, task_trajectory
 
 DEFAULT_WORLD = "toolworld"
 

@@ -16,8 +16,8 @@ from steps_agents.modes import ModeContext, SynthesisMode, Uncomposable, WorkIte
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.records import Combination
 from steps_agents.registry import get_skill_world, get_synthesis_mode
-from steps_agents.tasks import missing_required_values
 from steps_agents.worlds import Task, check, load_tasks, run_oracle
+from steps_agents.worlds.instructions import missing_required_values
 
 PM = get_plugin_manager(load_entrypoints=False)
 MODE = AgenticMode()

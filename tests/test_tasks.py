@@ -8,9 +8,10 @@ import random
 import pytest
 from steps_agents.plugins.toolworld_impl import ToolWorld
 
-from steps_agents.composer import compose_task, data_flows, state_diff
-from steps_agents.flows import plan_flows
-from steps_agents.tasks import (
+from steps_agents.worlds import CompositionError, check, run_oracle, to_skillbench, try_compose
+from steps_agents.worlds.compose import compose_task, data_flows, state_diff
+from steps_agents.worlds.flows import plan_flows
+from steps_agents.worlds.instructions import (
     describe_ref,
     format_literal,
     instruction_mentions_required_values,
@@ -18,7 +19,6 @@ from steps_agents.tasks import (
     required_values,
     task_trajectory,
 )
-from steps_agents.worlds import CompositionError, check, run_oracle, to_skillbench, try_compose
 
 WORLD = ToolWorld()
 

@@ -13,10 +13,8 @@ import pytest
 from steps_agents.plugins.toolworld import CORPUS_PATH
 from steps_agents.plugins.toolworld_impl import ToolWorld
 
-from steps_agents.composer import data_flows
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.registry import get_skill_world
-from steps_agents.tasks import missing_required_values
 from steps_agents.worlds import (
     SkillWorld,
     Task,
@@ -27,6 +25,8 @@ from steps_agents.worlds import (
     run_oracle,
     try_compose,
 )
+from steps_agents.worlds.compose import data_flows
+from steps_agents.worlds.instructions import missing_required_values
 
 WORLD = ToolWorld()
 NAMES = sorted(spec.name for spec in WORLD.tool_specs())

@@ -19,8 +19,8 @@ from steps_agents.plugins.toolworld_impl import (
 from steps_agents.plugins.toolworld_impl.base import TYPE_PARENTS, NoValue, Tool
 from steps_agents.plugins.toolworld_impl.state import new_state
 
-from steps_agents.composer import ComposeOptions, NoSample, compose_task
 from steps_agents.worlds import Task, ToolError, ToolSpec, TypeRules, validate_args
+from steps_agents.worlds.compose import ComposeOptions, NoSample, compose_task
 
 ALL_TOOLS: tuple[Tool, ...] = tuple(
     t

@@ -39,8 +39,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from steps_agents.flows import Components, FlowPlan, plan_flows
-from steps_agents.tasks import render_instruction
 from steps_agents.worlds import (
     AnswerPart,
     Checker,
@@ -58,6 +56,8 @@ from steps_agents.worlds import (
     validate_args,
     world_type_rules,
 )
+from steps_agents.worlds.flows import Components, FlowPlan, plan_flows
+from steps_agents.worlds.instructions import render_instruction
 
 __all__ = [
     "ComposableWorld",
@@ -413,7 +413,7 @@ def compose_task(
             oracle=plan.steps,
             checker=checker,
             provenance={
-                "composer": "steps_agents.composer",
+                "composer": "steps_agents.worlds.compose",
                 "attempt": attempt,
                 "flows": best,
                 "state_seed": state_seed,

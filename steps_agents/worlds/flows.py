@@ -1,4 +1,4 @@
-"""Type-level data-flow planning for composing k tools (used by :mod:`steps_agents.composer`).
+"""Type-level data-flow planning for composing k tools (used by :mod:`steps_agents.worlds.compose`).
 
 The *feed graph* of a set of tools has an edge ``a -> b`` for each port of ``b`` that some
 part of ``a``'s result fits (:meth:`~steps_agents.worlds.TypeRules.paths`: the whole value, a

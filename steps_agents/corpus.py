@@ -24,6 +24,7 @@ from typing import IO, Any
 import pluggy
 
 from steps_agents.errors import InputError
+from steps_agents.fileformats import iter_text_lines
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Suffixes the built-in reader claims outright; other existing files are claimed if they look
@@ -82,37 +83,26 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def _iter_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     name = str(path)
-    lineno = 0
-    try:
-        with _open_text(path) as fh:
-            for lineno, line in enumerate(fh, start=1):  # noqa: B007 - lineno used after the loop
-                if lineno == 1:
-                    line = line.lstrip("\ufeff")
-                if not line.strip():
-                    continue
-                location = f"{name}:{lineno}"
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    hint = ""
-                    if lineno == 1 and line.lstrip().startswith("["):
-                        hint = "; this looks like a JSON array: write one JSON object per line"
-                    raise InputError(
-                        f"invalid JSON ({exc.msg} at column {exc.colno}){hint}", location=location
-                    ) from None
-                if not isinstance(record, dict):
-                    raise InputError(
-                        f"expected a JSON object per line, got {type(record).__name__}",
-                        location=location,
-                    )
-                yield location, record
-    except UnicodeDecodeError:
-        raise InputError("file is not valid UTF-8", location=f"{name}:{lineno + 1}") from None
-    except (EOFError, gzip.BadGzipFile, OSError) as exc:
-        if isinstance(exc, InputError):  # pragma: no cover - InputError is not an OSError
-            raise
-        detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        raise InputError(f"cannot read ({detail})", location=f"{name}:{lineno + 1}") from None
+    # iter_text_lines decodes line by line, so a bad byte or a truncated gzip names its own line.
+    for lineno, line in iter_text_lines(path):
+        if not line.strip():
+            continue
+        location = f"{name}:{lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            hint = ""
+            if lineno == 1 and line.lstrip().startswith("["):
+                hint = "; this looks like a JSON array: write one JSON object per line"
+            raise InputError(
+                f"invalid JSON ({exc.msg} at column {exc.colno}){hint}", location=location
+            ) from None
+        if not isinstance(record, dict):
+            raise InputError(
+                f"expected a JSON object per line, got {type(record).__name__}",
+                location=location,
+            )
+        yield location, record
 
 
 def open_corpus(

@@ -14,6 +14,8 @@ from the start, so for them a missing marker is an error.
 
 from __future__ import annotations
 
+import gzip
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +85,33 @@ def stamped_json(marker: str, body: str) -> str:
     rest = body[1:].lstrip()
     head = f'{{"{SCHEMA_KEY}":"{marker}"'
     return head + ("}" if rest.startswith("}") else "," + rest)
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a UTF-8 text file, plain or gzip (by its magic bytes), lazily.
+
+    Each line is decoded on its own (a text wrapper decodes 8 KiB chunks, so its errors point at
+    the wrong line): a byte that is not UTF-8, a truncated or corrupt gzip stream, a directory or
+    any read error raises :class:`InputError` naming ``file:line``. A leading BOM is dropped.
+    """
+    path = Path(path)
+    lineno = 0
+    try:
+        with open(path, "rb") as raw:
+            stream: Any = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == GZIP_MAGIC else raw
+            for lineno, data in enumerate(stream, start=1):  # noqa: B007 - used after the loop
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise InputError(
+                        f"not valid UTF-8 (byte {data[exc.start]:#04x} at byte offset {exc.start})",
+                        location=f"{path}:{lineno}",
+                    ) from None
+                yield lineno, text.lstrip("\ufeff") if lineno == 1 else text
+    except (EOFError, OSError) as exc:  # gzip.BadGzipFile is an OSError
+        detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        where = f"{path}:{lineno + 1}" if lineno else str(path)
+        raise InputError(f"cannot read ({detail})", location=where) from None

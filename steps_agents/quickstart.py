@@ -60,6 +60,8 @@ def run_quickstart(
 
     if per_k < 1:
         raise InputError(f"--per-k must be at least 1, got {per_k}")
+    if height < 1:  # the same wording as `steps taxonomy build --height`
+        raise InputError(f"--height must be at least 1, got {height}")
     pm = default_plugin_manager()
     skill_world = get_skill_world(world, pm)
     source = corpus or getattr(skill_world, "corpus", None)

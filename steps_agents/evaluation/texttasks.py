@@ -13,14 +13,14 @@ error naming ``file:line``, and task ids must be unique.
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from steps_agents.errors import InputError
+from steps_agents.fileformats import iter_text_lines
 from steps_agents.worlds import Task, load_tasks
 
 
@@ -76,21 +76,15 @@ def text_task_from_record(data: dict[str, Any]) -> TextTask:
         raise ValueError(f"{where}: {first.get('msg', 'invalid')}") from None
 
 
-def _open(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
 def _first_record(path: Path) -> dict[str, Any] | None:
-    with _open(path) as handle:
-        for line in handle:
-            if line.strip():
-                try:
-                    data = json.loads(line)
-                except ValueError:
-                    return None  # the real loader reports the line
-                return data if isinstance(data, dict) else None
+    # iter_text_lines decodes line by line: unreadable bytes raise InputError naming the line.
+    for _, line in iter_text_lines(path):
+        if line.strip():
+            try:
+                data = json.loads(line)
+            except ValueError:
+                return None  # the real loader reports the line
+            return data if isinstance(data, dict) else None
     return None
 
 
@@ -100,49 +94,49 @@ def is_skillbench_record(data: Any) -> bool:
 
 def load_text_tasks(path: Path) -> list[TextTask]:
     out: list[TextTask] = []
-    with _open(path) as handle:
-        for lineno, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            location = f"{path}:{lineno}"
-            try:
-                data = json.loads(line)
-            except ValueError as exc:
-                raise InputError(f"malformed JSON: {exc}", location=location) from None
-            if not is_skillbench_record(data):
-                raise InputError(
-                    "not a SkillBench record (needs id, label.ability, content); a file holds"
-                    " either SkillBench records or executable tasks, not both",
-                    location=location,
-                )
-            try:
-                out.append(text_task_from_record(data))
-            except ValueError as exc:
-                raise InputError(f"invalid SkillBench record: {exc}", location=location) from None
+    for lineno, line in iter_text_lines(path):
+        if not line.strip():
+            continue
+        location = f"{path}:{lineno}"
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"malformed JSON: {exc}", location=location) from None
+        if not is_skillbench_record(data):
+            raise InputError(
+                "not a SkillBench record (needs id, label.ability, content); a file holds"
+                " either SkillBench records or executable tasks, not both",
+                location=location,
+            )
+        try:
+            out.append(text_task_from_record(data))
+        except ValueError as exc:
+            raise InputError(f"invalid SkillBench record: {exc}", location=location) from None
     return out
 
 
 def _second_line_with_id(path: Path, task_id: str) -> int | str:
     """Where a duplicate id appears the second time (only computed on that error)."""
     hits = 0
-    with _open(path) as handle:
-        for lineno, line in enumerate(handle, start=1):
-            try:
-                data = json.loads(line) if line.strip() else None
-            except ValueError:
-                continue
-            if isinstance(data, dict) and str(data.get("id")) == task_id:
-                hits += 1
-                if hits == 2:
-                    return lineno
+    for lineno, line in iter_text_lines(path):
+        try:
+            data = json.loads(line) if line.strip() else None
+        except ValueError:
+            continue
+        if isinstance(data, dict) and str(data.get("id")) == task_id:
+            hits += 1
+            if hits == 2:
+                return lineno
     return "?"
 
 
 def load_eval_tasks(path: str | Path, pm: Any = None) -> list[Task | TextTask]:
     """Every task of ``path`` (see the module docstring); raises :class:`InputError`."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"task file {path} does not exist")
+    if not path.is_file():
+        raise InputError("is not a file, expected a task file (JSONL)", location=path)
     first = _first_record(path)
     tasks: list[Task | TextTask]
     if first is not None and is_skillbench_record(first):

@@ -21,7 +21,13 @@ from typing import IO, TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from steps_agents.errors import InputError, UnknownComponentError
-from steps_agents.fileformats import SCHEMA_KEY, TASK_SCHEMA, check_schema, stamped_json
+from steps_agents.fileformats import (
+    SCHEMA_KEY,
+    TASK_SCHEMA,
+    check_schema,
+    iter_text_lines,
+    stamped_json,
+)
 from steps_agents.worlds.records import Task
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,44 +56,44 @@ def iter_tasks(path: str | Path, pm: pluggy.PluginManager | None = None) -> Iter
     path = Path(path)
     if not path.exists():
         raise InputError(f"task file {path} does not exist")
+    if path.is_dir():
+        raise InputError("is a directory, expected a task file (JSONL)", location=path)
     worlds: dict[str, dict[str, Any]] = {}
-    with _open_text(path, "r") as handle:
-        for lineno, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            location = f"{path}:{lineno}"
+    # Line by line from iter_text_lines: a non-UTF-8 byte or a truncated gzip names its line.
+    for lineno, line in iter_text_lines(path):
+        if not line.strip():
+            continue
+        location = f"{path}:{lineno}"
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"malformed JSON: {exc}", location=location) from None
+        if not isinstance(data, dict):
+            raise InputError("a task record must be a JSON object", location=location)
+        check_schema(data.pop(SCHEMA_KEY, None), TASK_SCHEMA, location=location, missing_ok=True)
+        try:
+            task = Task.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(_validation_message(exc), location=location) from None
+        if task.world not in worlds:
             try:
-                data = json.loads(line)
-            except ValueError as exc:
-                raise InputError(f"malformed JSON: {exc}", location=location) from None
-            if not isinstance(data, dict):
-                raise InputError("a task record must be a JSON object", location=location)
-            check_schema(
-                data.pop(SCHEMA_KEY, None), TASK_SCHEMA, location=location, missing_ok=True
-            )
-            try:
-                task = Task.model_validate(data)
-            except ValidationError as exc:
-                raise InputError(_validation_message(exc), location=location) from None
-            if task.world not in worlds:
-                try:
-                    world = get_skill_world(task.world, pm)
-                except UnknownComponentError:
-                    names = ", ".join(sorted(available("skill world", pm))) or "none registered"
-                    raise InputError(
-                        f"unknown world {task.world!r} in task {task.id}; available: {names}",
-                        location=location,
-                    ) from None
-                worlds[task.world] = {spec.name: spec for spec in world.tool_specs()}
-            known = worlds[task.world]
-            for name in [t.name for t in task.tools] + [s.tool for s in task.oracle]:
-                if name not in known:
-                    raise InputError(
-                        f"unknown tool {name!r} in task {task.id}: world {task.world!r} has no"
-                        " such tool (was the task made with another world version?)",
-                        location=location,
-                    )
-            yield task
+                world = get_skill_world(task.world, pm)
+            except UnknownComponentError:
+                names = ", ".join(sorted(available("skill world", pm))) or "none registered"
+                raise InputError(
+                    f"unknown world {task.world!r} in task {task.id}; available: {names}",
+                    location=location,
+                ) from None
+            worlds[task.world] = {spec.name: spec for spec in world.tool_specs()}
+        known = worlds[task.world]
+        for name in [t.name for t in task.tools] + [s.tool for s in task.oracle]:
+            if name not in known:
+                raise InputError(
+                    f"unknown tool {name!r} in task {task.id}: world {task.world!r} has no"
+                    " such tool (was the task made with another world version?)",
+                    location=location,
+                )
+        yield task
 
 
 def load_tasks(path: str | Path, pm: pluggy.PluginManager | None = None) -> list[Task]:

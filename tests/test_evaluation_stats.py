@@ -82,3 +82,11 @@ def test_std_and_paired_interval() -> None:
     m, lo, hi = paired_difference_interval([1.0, 1.0, 0.0, 0.0]) or (0, 0, 0)
     assert m == 0.5 and lo < 0.5 < hi
     assert paired_difference_interval([1.0]) is None
+
+
+def test_paired_difference_interval_is_clipped_to_its_bounds() -> None:
+    diffs = [1.0] * 139 + [0.0]  # nearly all pairs favour A: the raw interval crosses 1
+    m, lo, hi = paired_difference_interval(diffs) or (0, 0, 0)
+    assert hi > 1.0
+    m, lo, hi = paired_difference_interval(diffs, bounds=(-1.0, 1.0)) or (0, 0, 0)
+    assert hi == 1.0 and lo < m < hi

@@ -146,7 +146,7 @@ def compare(
     ta = _task_means({k: float(bool(pa[k].passed)) for k in keys})
     tb = _task_means({k: float(bool(pb[k].passed)) for k in keys})
     task_diffs = [ta[t] - tb[t] for t in ta]
-    ci = paired_difference_interval(task_diffs)
+    ci = paired_difference_interval(task_diffs, bounds=(-1.0, 1.0))
     cov_diff, p_cov = _paired(
         {(e.task_id, e.repeat): e.coverage for e in a if e.coverage is not None},
         {(e.task_id, e.repeat): e.coverage for e in b if e.coverage is not None},

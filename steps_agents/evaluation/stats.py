@@ -98,12 +98,16 @@ def sample_std(values: Sequence[float]) -> float | None:
 
 
 def paired_difference_interval(
-    differences: Sequence[float], z: float = Z95
+    differences: Sequence[float],
+    z: float = Z95,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
 ) -> tuple[float, float, float] | None:
     """Mean paired difference with a normal-approximation 95% interval: ``d +- z * s_d / sqrt(n)``.
 
-    Returns ``(mean, low, high)``; ``None`` for fewer than two pairs. Reported beside the exact
-    test as an effect size, not as the test itself.
+    Returns ``(mean, low, high)``; ``None`` for fewer than two pairs. The interval is clipped to
+    ``bounds`` (a difference of pass rates lies in [-1, 1]; the normal approximation does not
+    know that near the edges). Reported beside the exact test as an effect size, not as the
+    test itself.
     """
     n = len(differences)
     if n < 2:
@@ -111,4 +115,4 @@ def paired_difference_interval(
     m = sum(differences) / n
     s = sample_std(differences) or 0.0
     half = z * s / math.sqrt(n)
-    return (m, m - half, m + half)
+    return (m, max(bounds[0], m - half), min(bounds[1], m + half))

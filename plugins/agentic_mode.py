@@ -235,6 +235,8 @@ def export_tasks(
             k=len(skills),
             gain=float(meta.get("gain", 0.0)),
             selector=str(meta.get("selector", "")),
+            seed_skill=meta.get("seed_skill"),
+            lca_depth=meta.get("lca_depth"),
         )
         item = mode.compose(combination, ctx)
         if isinstance(item, Uncomposable) or item.id != record.get("id"):

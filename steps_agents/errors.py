@@ -76,8 +76,13 @@ class ModelCallError(StepsError, RuntimeError):
 
     The provider's own exception is kept as ``__cause__``; ``spec``, ``attempts`` and
     ``status_code`` (the HTTP status, when the error carried one) are there for callers that
-    decide whether one failed item or the whole run should stop.
+    decide whether one failed item or the whole run should stop: see :attr:`item_specific`.
     """
+
+    # Refusals about this one request (malformed, too long, unprocessable content); every other
+    # refusal (401 key, 403 permission, 404 model, ...) and every exhausted retry is about the
+    # service or the setup, so it would fail every other item too.
+    ITEM_STATUSES = frozenset({400, 413, 422})
 
     def __init__(
         self,
@@ -89,6 +94,13 @@ class ModelCallError(StepsError, RuntimeError):
     ) -> None:
         super().__init__(message)
         self.spec, self.attempts, self.status_code = spec, attempts, status_code
+
+    @property
+    def item_specific(self) -> bool:
+        """True when only this request was refused (HTTP 400, 413, 422): record the item as
+        failed and go on. False (outage, bad key, unknown model): stop the run, keep what is
+        done, and let the user rerun to resume."""
+        return self.status_code in self.ITEM_STATUSES
 
 
 class OutputError(StepsError, OSError):

@@ -6,7 +6,10 @@ Stages: :func:`build_env` -> :func:`run_agent` -> :func:`check_answer` (executab
 The four stages are plain functions so that the evaluator graph (``graphs/evaluation.py``) can
 make each one a node and tests can call them directly. Whatever the agent does -- raise, hang,
 run past the step limit -- ends as an :class:`EpisodeResult` with the reason; only
-``BaseException`` s that are not ``Exception`` (KeyboardInterrupt, cancellation) stop the run.
+``BaseException`` s that are not ``Exception`` (KeyboardInterrupt, cancellation) stop the run,
+and a :class:`~steps_agents.errors.ModelCallError` that is not about this one request (the
+model's service is down, the key or the model name is wrong): recording it as the agent's
+failure would poison every episode and, since recorded episodes are never rerun, the resume.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from langgraph.errors import GraphRecursionError
 
+from steps_agents.errors import ModelCallError
 from steps_agents.evaluation.agents import (
     Agent,
     AgentInput,
@@ -119,6 +123,12 @@ async def run_agent(
         run = AgentRun(None, "step_limit", f"step limit exceeded: graph recursion limit ({exc})")
     except TimeoutError:
         run = AgentRun(None, "timeout", f"timed out after {timeout:g} s")
+    except ModelCallError as exc:
+        # An outage, a bad key or an unknown model would fail every episode, and a recorded
+        # failure is never rerun: stop the run instead (finished episodes stay; rerun resumes).
+        if not exc.item_specific:
+            raise
+        run = AgentRun(None, "agent_error", f"model call refused: {exc}"[:500])
     except Exception as exc:  # the agent's own bug or its model's failure: scored, not fatal
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         what = f"agent raised {type(exc).__name__}" + (f": {text}" if text else "")
@@ -197,7 +207,11 @@ async def judge_answer_of(env: EpisodeEnv, run: AgentRun, judge: Any) -> Checked
             answer=to_text(run.output.answer or ""),
             skills=task.skills,
         )
-    except Exception as exc:  # a judge outage is this episode's failure, not the run's
+    except ModelCallError as exc:
+        if not exc.item_specific:  # the judge is down or misconfigured: see run_agent
+            raise
+        return Checked(None, "judge_error", f"judge refused: {exc}"[:300])
+    except Exception as exc:  # a judge's bad answer is this episode's failure, not the run's
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return Checked(None, "judge_error", f"judge failed: {type(exc).__name__}: {text}"[:300])
     return Checked(None, None, reason, judge_score=score, judge_reason=reason)

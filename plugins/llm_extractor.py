@@ -26,7 +26,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 import steps_agents
-from steps_agents.errors import InputError, ModelOutputError
+from steps_agents.errors import InputError, ModelCallError, ModelOutputError
 from steps_agents.executor import default_executor
 from steps_agents.extract import ExtractorOptions, RecordError, normalise_skill, record_text
 from steps_agents.hookspecs import Register
@@ -112,6 +112,10 @@ class LLMExtractor:
             answer = await self.client.ainvoke(messages, schema=ExtractedSkills)
         except ModelOutputError as exc:
             raise RecordError(index, str(exc)) from None
+        except ModelCallError as exc:
+            if exc.item_specific:  # refused for this record's text: name its file:line
+                raise RecordError(index, str(exc)) from None
+            raise  # an outage or a bad key: one line naming the model ends the build
         return self._keep(answer.skills)
 
     async def _extract(self, texts: list[str]) -> list[list[str]]:

@@ -270,7 +270,8 @@ class Taxonomy:
             except (KeyError, TypeError, ValueError) as exc:
                 if isinstance(exc, InputError):
                     raise
-                raise InputError(f"nodes[{i}] is malformed ({exc!r})", location=location) from None
+                what = f"lacks field {exc.args[0]!r}" if isinstance(exc, KeyError) else f"{exc}"
+                raise InputError(f"nodes[{i}] is malformed: {what}", location=location) from None
         meta = {k: v for k, v in data.items() if k not in {"schema", "nodes"}}
         try:
             return cls(nodes, meta)

@@ -3,8 +3,9 @@
 Every :class:`~steps_agents.errors.StepsError` becomes one line on stderr and a non-zero exit code
 (2 for bad input, 1 for a failed run, 130 when interrupted); never a traceback. An ``OSError``
 that escapes a subcommand (disk full, permission denied, an output path under a file) is the
-machine's answer, not a bug: it becomes one line naming the path, exit code 1. Set
-``STEPS_AGENTS_DEBUG=1`` to get the traceback of either kind instead.
+machine's answer, not a bug: it becomes one line naming the path, exit code 1. Any other
+exception is a bug and keeps its traceback. ``STEPS_AGENTS_DEBUG=1`` shows the traceback of the
+first two kinds too.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except StepsError as exc:
+        if debugging():
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -59,10 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `steps ... | head` is not an error
         return 0
     except OSError as exc:
-        if os.environ.get("STEPS_AGENTS_DEBUG"):
+        if debugging():
             raise
         print(f"error: {describe_os_error(exc)}", file=sys.stderr)
         return 1
+
+
+def debugging() -> bool:
+    """``STEPS_AGENTS_DEBUG=1``: let errors propagate with their traceback (for bug reports)."""
+    return os.environ.get("STEPS_AGENTS_DEBUG", "") not in ("", "0")
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -71,8 +79,9 @@ def describe_os_error(exc: OSError) -> str:
     if isinstance(exc, FileExistsError) and exc.filename and os.path.isfile(exc.filename):
         reason = "is a file, but a directory is needed here"  # mkdir(exist_ok=True) on a file
     paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
-    where = " -> ".join(paths)
-    text = f"{where}: {reason}" if where else reason
+    if not paths:  # a socket or pipe, not a file: say what kind of error it was
+        return " ".join(f"{type(exc).__name__}: {reason}".split())
+    text = f"{' -> '.join(paths)}: {reason}"
     return " ".join(f"{text}; check the path, its permissions and the free disk space".split())
 
 

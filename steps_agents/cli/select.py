@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.errors import InputError, OutputError
-from steps_agents.fileformats import COMBINATION_SCHEMA, SCHEMA_KEY
+from steps_agents.fileformats import COMBINATION_SCHEMA, SCHEMA_KEY, iter_text_lines
 from steps_agents.records import Combination
 from steps_agents.selection import (
     DEFAULT_K,
@@ -90,11 +90,7 @@ def add_parser(subparsers: Any) -> None:
 
 def _read_exclude(path: str) -> list[frozenset[str]]:
     out = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", location=path) from None
-    for i, line in enumerate(lines, start=1):
+    for i, line in iter_text_lines(path):  # plain or gzip; bad bytes name their line
         if not line.strip():
             continue
         try:
@@ -112,18 +108,24 @@ def _read_exclude(path: str) -> list[frozenset[str]]:
     return out
 
 
-def _read_seeds(text: str) -> list[str]:
+def _read_seeds(text: str, taxonomy: Any) -> list[str]:
+    """The ``--seeds`` skills, each checked against the taxonomy (the error names the file line
+    or the flag, so a typo is found at once)."""
     if text.startswith("@"):
-        try:
-            lines = Path(text[1:]).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise InputError(f"cannot read ({exc.strerror})", location=text[1:]) from None
+        where = text[1:]
+        found = [(f"{where}:{i}", line.strip()) for i, line in iter_text_lines(where)]
     else:
-        lines = text.split(",")
-    seeds = [s.strip() for s in lines if s.strip()]
+        found = [("--seeds", part.strip()) for part in text.split(",")]
+    seeds = [(location, skill) for location, skill in found if skill]
     if not seeds:
         raise InputError("no seed skills given", location="--seeds")
-    return seeds
+    for location, skill in seeds:
+        if skill not in taxonomy.leaf_of:
+            raise InputError(
+                f"skill {skill!r} is not in the taxonomy; `steps taxonomy show` lists them",
+                location=location,
+            )
+    return [skill for _, skill in seeds]
 
 
 def _write(path: str, combos: list[Combination]) -> None:
@@ -150,6 +152,8 @@ def _write(path: str, combos: list[Combination]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.n < 1:  # zero combinations is never what the user meant
+        raise InputError(f"must be at least 1, got {args.n}", location="-n")
     taxonomy = load_taxonomy(args.taxonomy)
     ks = parse_k(args.k)
     weights = parse_k_weights(args.k_weights, ks) if args.k_weights else None
@@ -175,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         corpus_counts=counts,
         exclude=_read_exclude(args.exclude) if args.exclude else (),
-        seeds=_read_seeds(args.seeds) if args.seeds else None,
+        seeds=_read_seeds(args.seeds, taxonomy) if args.seeds else None,
         seed_sampling=args.seed_sampling,
         options={"longtail_threshold": args.longtail_threshold},
         progress=not args.no_progress,

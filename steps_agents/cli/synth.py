@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+from steps_agents.errors import InputError
 from steps_agents.models import add_model_arguments
 
 # Flags whose argparse default must stay None so that a config file value is not overridden.
@@ -121,7 +123,17 @@ def config_from_args(args: argparse.Namespace) -> Any:
     overrides["curriculum"] = args.curriculum
     overrides["overwrite"] = args.overwrite
     overrides["cache"] = False if args.no_cache else None
-    return build_config(args.config, overrides)
+    # load_config_file reports a missing file and bad TOML; a directory or bytes that are not
+    # UTF-8 would escape it as OSError / UnicodeDecodeError, so they are named here.
+    if args.config and Path(args.config).is_dir():
+        raise InputError("is a directory, expected a TOML file", location=args.config)
+    try:
+        return build_config(args.config, overrides)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not valid UTF-8 (byte offset {exc.start}); save the file as UTF-8",
+            location=args.config,
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -183,14 +183,15 @@ class ModelClient:
         ``cache_key_extra`` only into the cache key (use it to ask one prompt several times).
         """
         convo = list(convert_to_messages(list(messages)))
-        key = cache_key(
-            self.spec,
-            convo,
-            schema=schema_json(schema) if schema is not None else None,
-            params={**self.key_params, **params},
-            extra=cache_key_extra,
-        )
+        key = ""  # hashing the whole prompt is only worth it with a cache to look it up in
         if self.cache is not None:
+            key = cache_key(
+                self.spec,
+                convo,
+                schema=schema_json(schema) if schema is not None else None,
+                params={**self.key_params, **params},
+                extra=cache_key_extra,
+            )
             hit = self.cache.get(key)
             decoded = self._decode(hit, schema) if hit is not None else None
             if decoded is not None:

@@ -13,6 +13,7 @@ that fails is retried with the error fed back, then reported as
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any, TypeVar
@@ -45,12 +46,21 @@ def supports_native(model: Any) -> bool:
     )
 
 
-def schema_json(schema: type[BaseModel]) -> dict[str, Any]:
+@functools.cache
+def _schema_json(schema: type[BaseModel]) -> dict[str, Any]:
     return schema.model_json_schema()
 
 
+def schema_json(schema: type[BaseModel]) -> dict[str, Any]:
+    """``schema.model_json_schema()``, built once per schema class: pydantic rebuilds it on every
+    call, which cost more CPU than the rest of a model call. A shallow copy of the cached dict
+    (its nested values are shared: do not mutate them)."""
+    return dict(_schema_json(schema))
+
+
+@functools.cache
 def format_instruction(schema: type[BaseModel]) -> str:
-    """The system text that asks for one JSON object matching ``schema``."""
+    """The system text that asks for one JSON object matching ``schema`` (built once per class)."""
     return (
         f"{FORMAT_MARKER} that validates against this JSON Schema, and nothing else"
         " (no prose, no code fences):\n"

@@ -336,6 +336,9 @@ def test_os_errors_are_one_line_and_debug_mode_shows_the_traceback(
     assert describe_os_error(ConnectionResetError(104, "reset by peer")) == (
         "ConnectionResetError: reset by peer"
     )
+    assert describe_os_error(OSError(28, "No space left on device")).startswith(
+        "no space left on device while writing the output"
+    )
     rename = IsADirectoryError(21, "Is a directory", "a.tmp", None, "a")
     assert describe_os_error(rename).startswith("a.tmp -> a: Is a directory; check the path")
     error = OutputError(d / "x.json", PermissionError(13, "Permission denied"))

@@ -11,6 +11,7 @@ first two kinds too.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -79,7 +80,9 @@ def describe_os_error(exc: OSError) -> str:
     if isinstance(exc, FileExistsError) and exc.filename and os.path.isfile(exc.filename):
         reason = "is a file, but a directory is needed here"  # mkdir(exist_ok=True) on a file
     paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
-    if not paths:  # a socket or pipe, not a file: say what kind of error it was
+    if not paths:  # stdout, a pipe or a socket, not a named file
+        if exc.errno == errno.ENOSPC:
+            return "no space left on device while writing the output; free some space and rerun"
         return " ".join(f"{type(exc).__name__}: {reason}".split())
     text = f"{' -> '.join(paths)}: {reason}"
     return " ".join(f"{text}; check the path, its permissions and the free disk space".split())

@@ -128,8 +128,9 @@ def open_corpus(
     if opened is None:
         if not is_uri(text) and not Path(text).exists():
             raise InputError("no such corpus file", location=text)
+        what = "a directory" if not is_uri(text) and Path(text).is_dir() else "this source"
         raise InputError(
-            "no corpus source plugin recognises this source; the built-in reader takes JSON Lines"
+            f"no corpus source plugin recognises {what}; the built-in reader takes JSON Lines"
             f" ({', '.join(JSONL_SUFFIXES)}); install a plugin for other formats",
             location=text,
         )

@@ -79,7 +79,7 @@ SYN = "synth --taxonomy {d}/tax.json -o {d}/out/s.jsonl --judges format"
 EV = "eval {d}/tasks.jsonl --no-progress --state-dir {d}/st -o {d}/r.json"
 CASES: list[tuple[str, str, int, list[str]]] = [
     ("tb-missing", f"{TB} {{d}}/nope.jsonl -o {{d}}/o.json", 2, ["nope.jsonl", "no such"]),
-    ("tb-dir", f"{TB} {{d}}/adir -o {{d}}/o.json", 2, ["adir"]),
+    ("tb-dir", f"{TB} {{d}}/adir -o {{d}}/o.json", 2, ["adir", "a directory"]),
     ("tb-empty", f"{TB} {{d}}/empty.jsonl -o {{d}}/o.json", 2, ["empty.jsonl", "empty"]),
     ("tb-json", f"{TB} {{d}}/badjson.jsonl -o {{d}}/o.json", 2, ["badjson.jsonl:3", "JSON"]),
     ("tb-noskill", f"{TB} {{d}}/noskills.jsonl -o {{d}}/o.json", 2, ["noskills.jsonl:2"]),

@@ -36,6 +36,7 @@ import pluggy
 
 from steps_agents.errors import InputError, UnknownComponentError
 from steps_agents.extract import ExtractionStats, ExtractorOptions, iter_skill_sets
+from steps_agents.fileformats import iter_text_lines
 from steps_agents.progress import Progress
 from steps_agents.skillgraph import SkillGraph
 
@@ -292,71 +293,68 @@ def read_edge_csv(path: str | Path) -> SkillGraph:
     ``file:line``. Skills appear in first-seen order; counts are unknown (zero).
     """
     path = Path(path)
-    try:
-        fh = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
-        raise InputError("no such graph file", location=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read graph ({exc.strerror})", location=path) from None
+    if not path.exists():
+        raise InputError("no such graph file", location=path)
+    if path.is_dir():
+        raise InputError("cannot read graph (Is a directory)", location=path)
     index: dict[str, int] = {}
     seen: dict[tuple[int, int], int] = {}
     edges: list[tuple[int, int, float]] = []
-    with fh:
-        reader = csv.reader(fh)
-        try:
-            header = [h.strip().lower() for h in next(reader)]
-        except StopIteration:
-            raise InputError(
-                "empty file; expected a header source,target,weight", location=path
-            ) from None
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise InputError(f"cannot parse CSV ({exc})", location=f"{path}:1") from None
-        missing = [c for c in EDGE_CSV_COLUMNS if c not in header]
-        if missing:
-            raise InputError(
-                f"header lacks {', '.join(missing)}; expected source,target,weight",
-                location=f"{path}:1",
-            )
-        col = {c: header.index(c) for c in EDGE_CSV_COLUMNS}
-        try:
-            for row in reader:
-                line = f"{path}:{reader.line_num}"
-                if not row or all(not cell.strip() for cell in row):
-                    continue
-                if len(row) < len(header):
-                    raise InputError(
-                        f"expected {len(header)} columns, got {len(row)}", location=line
-                    )
-                s, t = row[col["source"]].strip(), row[col["target"]].strip()
-                if not s or not t:
-                    raise InputError("empty skill name", location=line)
-                try:
-                    w = float(row[col["weight"]])
-                except ValueError:
-                    raise InputError(
-                        f"weight {row[col['weight']]!r} is not a number", location=line
-                    ) from None
-                if not math.isfinite(w) or w < 0:
-                    raise InputError(f"weight must be finite and >= 0, got {w}", location=line)
-                if s == t:
-                    raise InputError(
-                        f"self-loop {s!r}; the skill graph has no self-loops", location=line
-                    )
-                u = index.setdefault(s, len(index))
-                v = index.setdefault(t, len(index))
-                key = (min(u, v), max(u, v))
-                if key in seen:
-                    raise InputError(
-                        f"edge {s!r}-{t!r} repeats line {seen[key]}; list each pair once",
-                        location=line,
-                    )
-                seen[key] = reader.line_num
-                if w > 0:
-                    edges.append((u, v, w))
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise InputError(
-                f"cannot parse CSV ({exc})", location=f"{path}:{reader.line_num}"
-            ) from None
+    # Lines decoded one at a time (iter_text_lines), so a byte that is not UTF-8 is reported at
+    # its own line; csv still joins the lines of a quoted field that spans several.
+    reader = csv.reader(line for _, line in iter_text_lines(path))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise InputError(
+            "empty file; expected a header source,target,weight", location=path
+        ) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot parse CSV ({exc})", location=f"{path}:1") from None
+    missing = [c for c in EDGE_CSV_COLUMNS if c not in header]
+    if missing:
+        raise InputError(
+            f"header lacks {', '.join(missing)}; expected source,target,weight",
+            location=f"{path}:1",
+        )
+    col = {c: header.index(c) for c in EDGE_CSV_COLUMNS}
+    try:
+        for row in reader:
+            line = f"{path}:{reader.line_num}"
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            if len(row) < len(header):
+                raise InputError(f"expected {len(header)} columns, got {len(row)}", location=line)
+            s, t = row[col["source"]].strip(), row[col["target"]].strip()
+            if not s or not t:
+                raise InputError("empty skill name", location=line)
+            try:
+                w = float(row[col["weight"]])
+            except ValueError:
+                raise InputError(
+                    f"weight {row[col['weight']]!r} is not a number", location=line
+                ) from None
+            if not math.isfinite(w) or w < 0:
+                raise InputError(f"weight must be finite and >= 0, got {w}", location=line)
+            if s == t:
+                raise InputError(
+                    f"self-loop {s!r}; the skill graph has no self-loops", location=line
+                )
+            u = index.setdefault(s, len(index))
+            v = index.setdefault(t, len(index))
+            key = (min(u, v), max(u, v))
+            if key in seen:
+                raise InputError(
+                    f"edge {s!r}-{t!r} repeats line {seen[key]}; list each pair once",
+                    location=line,
+                )
+            seen[key] = reader.line_num
+            if w > 0:
+                edges.append((u, v, w))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(
+            f"cannot parse CSV ({exc})", location=f"{path}:{reader.line_num}"
+        ) from None
     if not index:
         raise InputError("no edges in the graph file", location=path)
     return SkillGraph.from_edges(list(index), edges, weighting="precomputed", source=str(path))

@@ -288,6 +288,9 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
         raise InputError("no such taxonomy file", location=path) from None
     except OSError as exc:
         raise InputError(f"cannot read taxonomy ({exc.strerror})", location=path) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1  # only on this error path
+        raise InputError(f"not valid UTF-8 at line {line}", location=path) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -40,6 +40,8 @@ def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "graph_header.csv").write_text("a,b,c\nx,y,1\n")
     (d / "graph_weight.csv").write_text("source,target,weight\nx,y,1\ny,z,abc\n")
     (d / "lex_bad.toml").write_text("[skills\n")
+    (d / "graph_utf8.csv").write_bytes(b"source,target,weight\nx,y,1\ny,\xff,2\n")
+    (d / "tax_utf8.json").write_bytes(b'{\n"schema": "\xff"}')
     tax = random_taxonomy(24, height=2, seed=2)
     tax.save(d / "tax.json")
     body = tax.to_dict()
@@ -107,8 +109,10 @@ CASES: list[tuple[str, str, int, list[str]]] = [
     ("tb-out-dir", f"{TB} {{d}}/good.jsonl -o {{d}}/adir", 1, ["adir", "cannot write"]),
     ("tb-graph-head", f"{TB} --graph {{d}}/graph_header.csv", 2, ["graph_header.csv:1"]),
     ("tb-graph-weight", f"{TB} --graph {{d}}/graph_weight.csv", 2, ["graph_weight.csv:3"]),
+    ("tb-graph-utf8", f"{TB} --graph {{d}}/graph_utf8.csv", 2, ["graph_utf8.csv:3", "UTF-8"]),
     ("ts-missing", "taxonomy show {d}/nope.json", 2, ["nope.json"]),
     ("ts-dir", "taxonomy show {d}/adir", 2, ["adir"]),
+    ("ts-utf8", "taxonomy show {d}/tax_utf8.json", 2, ["tax_utf8.json", "UTF-8 at line 2"]),
     ("ts-json", "taxonomy show {d}/tax_badjson.json", 2, ["tax_badjson.json", "line 3"]),
     ("ts-schema", "taxonomy show {d}/tax_v9.json", 2, ["tax_v9.json", "taxonomy@9"]),
     ("ts-nodes", "taxonomy show {d}/tax_nonodes.json", 2, ["tax_nonodes.json", "nodes"]),

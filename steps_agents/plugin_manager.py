@@ -12,6 +12,7 @@ import os
 import pluggy
 
 from steps_agents import hookspecs
+from steps_agents.errors import StepsError
 
 ENTRY_POINT_GROUP = "steps_agents"
 DISABLE_AUTOLOAD_ENV = "STEPS_AGENTS_DISABLE_PLUGIN_AUTOLOAD"
@@ -50,11 +51,50 @@ def get_plugin_manager(
     if load_entrypoints is None:
         load_entrypoints = not _autoload_disabled()
     if load_entrypoints:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        try:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        except Exception as exc:  # an installed plugin that does not import: name it
+            raise _broken_plugin(exc) from exc
     for plugin in extra_plugins:
         pm.register(plugin)
-    pm.check_pending()
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise InvalidPluginError(exc.plugin, f"{_one_line(exc)}; {_SKIP_HINT}") from exc
     return pm
+
+
+class InvalidPluginError(StepsError, pluggy.PluginValidationError):
+    """A plugin implements a hook nobody specified (a misspelled name): one line for the CLI,
+    still a ``pluggy.PluginValidationError`` for code that catches that."""
+
+    def __init__(self, plugin: object, message: str) -> None:
+        pluggy.PluginValidationError.__init__(self, plugin, message)
+
+
+_SKIP_HINT = (
+    f"fix or uninstall that plugin, or set {DISABLE_AUTOLOAD_ENV}=1 to skip third-party plugins"
+)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _broken_plugin(exc: Exception) -> StepsError:
+    """The error for an entry point that failed to load, naming it (found again, only on this
+    error path, by loading each entry point of the group until one fails)."""
+    from importlib.metadata import entry_points
+
+    culprit = "a plugin"
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            ep.load()
+        except Exception:
+            culprit = f"plugin {ep.name!r} ({ep.value})"
+            break
+    return StepsError(f"{culprit} failed to load: {_one_line(exc)}; {_SKIP_HINT}")
 
 
 _DEFAULT: pluggy.PluginManager | None = None

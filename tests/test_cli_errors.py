@@ -351,3 +351,43 @@ def test_os_errors_are_one_line_and_debug_mode_shows_the_traceback(
     monkeypatch.setenv("STEPS_AGENTS_DEBUG", "1")
     with pytest.raises(StepsError):
         main(["taxonomy", "show", str(d / "nope.json")])
+
+
+# ---- a broken third-party plugin, and an interrupt --------------------------------------------
+
+
+def test_a_plugin_that_does_not_import_is_named_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import steps_agents.plugin_manager as plugin_manager
+
+    dist = tmp_path / "broken_steps_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: broken-steps-plugin\nVersion: 0.1\n"
+    )
+    (dist / "entry_points.txt").write_text("[steps_agents]\nbroken = broken_steps_plugin_mod\n")
+    (tmp_path / "broken_steps_plugin_mod.py").write_text("import no_such_dependency_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("STEPS_AGENTS_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.setattr(plugin_manager, "_DEFAULT", None)
+    code, err = run_cli(["plugins"], capsys)
+    line = one_error_line(err)
+    assert code == 1 and "plugin 'broken' (broken_steps_plugin_mod)" in line
+    assert "no_such_dependency_xyz" in line and "STEPS_AGENTS_DISABLE_PLUGIN_AUTOLOAD=1" in line
+    monkeypatch.setenv("STEPS_AGENTS_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setattr(plugin_manager, "_DEFAULT", None)
+    assert main(["plugins"]) == 0  # the advertised way out works
+
+
+def test_an_interrupt_exits_130_with_how_to_resume(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import steps_agents.cli.plugins as plugins_cli
+
+    def interrupted(args: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plugins_cli, "run", interrupted)
+    code, err = run_cli(["plugins"], capsys)
+    assert code == 130 and len(err) == 1 and "resume" in err[0]

@@ -48,11 +48,7 @@ import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from steps_agents.selection.index import TreeIndex
-
-# A cursor / stream entry: (-gain, leaf, path node u, index of the child in kids[u], position in
-# that child's sorted leaves). (-gain, leaf) is unique within a state, so tuples never compare u.
-Entry = tuple[float, int, int, int, int]
+from steps_agents.selection.index import Entry, TreeIndex
 
 
 @dataclass(slots=True)
@@ -62,7 +58,13 @@ class State:
     key: frozenset[int]
     skel: set[int]
     cursors: dict[int, Entry]
-    ranked: list[Entry] | None = None  # its cursors sorted, once a child needs them
+    firsts: tuple[Entry | None, Entry | None] | None = None  # see _firsts, once needed
+
+
+# A child state not built yet: ``(parent, leaf, -gain, join node u, key)``. Built (cursor copy,
+# heap) only if the next step reaches it. A plain tuple: the beam creates one per child it
+# yields, and a tuple is several times cheaper to make than a class instance.
+Pending = tuple[State, int, float, int, frozenset[int]]
 
 
 def regions(ix: TreeIndex, seed: int, k: int, *, widening: bool) -> list[int] | None:
@@ -88,60 +90,36 @@ def regions(ix: TreeIndex, seed: int, k: int, *, widening: bool) -> list[int] | 
     return out
 
 
-def _first_free(kids: list[int], start: int, skel: set[int]) -> int:
+def _cursor(ix: TreeIndex, u: int, start: int, skel: set[int]) -> Entry | None:
+    """The stream head of ``u``'s first child from ``start`` on that is not on a path."""
+    kids = ix.kids[u]
     for i in range(start, len(kids)):
         if kids[i] not in skel:
-            return i
-    return -1
+            leaf = ix.bestleaf[kids[i]]
+            return (-(ix.pt[leaf] - ix.pt[u]), leaf, u, i, 0)
+    return None
 
 
-def _cursor(ix: TreeIndex, u: int, start: int, skel: set[int]) -> Entry | None:
-    kids = ix.kids[u]
-    i = _first_free(kids, start, skel)
-    if i < 0:
-        return None
-    leaf = ix.bestleaf[kids[i]]
-    return (-(ix.pt[leaf] - ix.pt[u]), leaf, u, i, 0)
-
-
-def _child(
-    ix: TreeIndex, st: State, leaf: int, neg_gain: float, u: int, key: frozenset[int]
-) -> State:
-    """The state ``st + leaf`` whose path joins the tree at ``u``; only u and below change."""
+def _build(ix: TreeIndex, p: Pending, new: list[Entry]) -> State:
+    """The state ``parent + leaf`` whose path joins the tree at ``u``: only ``u`` and the new
+    path nodes below it change cursor (plus the step's widening cursors ``new``)."""
+    st, leaf, neg_gain, u, key = p
     path = ix.paths[leaf]
     du = ix.depth[u]
     skel = set(st.skel)
     skel.update(path[du + 1 :])
-    cursors = dict(st.cursors)
+    cursors = st.cursors.copy()
     cur = cursors.get(u)
-    if cur is not None and cur[3] < len(ix.kids[u]) and ix.kids[u][cur[3]] == path[du + 1]:
+    if cur is not None and ix.kids[u][cur[3]] == path[du + 1]:
         nxt = _cursor(ix, u, cur[3] + 1, skel)
         if nxt is None:
             del cursors[u]
         else:
             cursors[u] = nxt
-    # A new path node's only child on a path is the next node of this path: its first free
-    # child is kids[0], or kids[1] when kids[0] is that next node.
-    kids_of, bestleaf, pt = ix.kids, ix.bestleaf, ix.pt
-    for j in range(du + 1, len(path) - 1):
-        w = path[j]
-        kids = kids_of[w]
-        i = 1 if kids[0] == path[j + 1] else 0
-        if i < len(kids):
-            b = bestleaf[kids[i]]
-            cursors[w] = (-(pt[b] - pt[w]), b, w, i, 0)
+    cursors.update((ix._segments.get(leaf) or ix.segments(leaf))[0][du])
+    for c in new:
+        cursors[c[2]] = c
     return State(st.f - neg_gain, st.order + (leaf,), key, skel, cursors)
-
-
-@dataclass(slots=True)
-class Pending:
-    """A child state not built yet: built only if the beam's next step reaches it."""
-
-    parent: State
-    leaf: int
-    neg_gain: float
-    join: int
-    key: frozenset[int]
 
 
 _NO_GAIN = float("-inf")
@@ -153,57 +131,51 @@ def _slack(x: float) -> float:
     return x + 1e-12 * (1.0 + abs(x))
 
 
-def _build(ix: TreeIndex, p: Pending, new: list[Entry]) -> State:
-    st = _child(ix, p.parent, p.leaf, p.neg_gain, p.join, p.key)
-    for c in new:
-        st.cursors[c[2]] = c
-    return st
-
-
 def _light_best(ix: TreeIndex, p: Pending, new_min: Entry | None) -> Entry | None:
     """The best child entry of a pending state, without building it.
 
     The child ``S + v`` keeps its parent's cursors except the one at the join node ``u`` when
     that cursor pointed at ``c_v`` (the child of ``u`` on ``v``'s path), which moves past it;
-    the new path nodes below ``u`` get fresh cursors, and the step's widening adds ``new``.
-    So the best entry is the parent's first still-valid cursor (cursors ranked once per parent),
-    u's moved cursor, a segment cursor, or the best new one: a handful of comparisons.
+    the new path nodes below ``u`` get fresh cursors (their best is precomputed per leaf and
+    join depth, :meth:`TreeIndex.segments`), and the step's widening adds ``new``. So the best
+    entry is the parent's best cursor -- or, when the child came from that very cursor's
+    stream, the better of its moved cursor and the parent's second cursor (:func:`_firsts`,
+    once per parent) -- the best segment cursor, or the best new one.
     """
-    parent = p.parent
-    ranked = parent.ranked
-    if ranked is None:
-        ranked = parent.ranked = sorted(parent.cursors.values())
-    pt, kids_of, bestleaf = ix.pt, ix.kids, ix.bestleaf
-    u = p.join
-    path = ix.paths[p.leaf]
-    du = ix.depth[u]
-    cv = path[du + 1]
+    parent, leaf, _, u, _ = p
+    firsts = parent.firsts
+    if firsts is None:
+        firsts = parent.firsts = _firsts(ix, parent)
     best = new_min
-    for e in ranked:
-        if e[2] == u and kids_of[u][e[3]] == cv:
-            kids = kids_of[u]
-            skel = parent.skel
-            for j in range(e[3] + 1, len(kids)):
-                if kids[j] not in skel:
-                    nl = bestleaf[kids[j]]
-                    cand = (-(pt[nl] - pt[u]), nl, u, j, 0)
-                    if best is None or cand < best:
-                        best = cand
-                    break
-            continue
-        if best is None or e < best:
-            best = e
-        break
-    for j in range(du + 1, len(path) - 1):
-        w = path[j]
-        kids = kids_of[w]
-        i = 1 if kids[0] == path[j + 1] else 0
-        if i < len(kids):
-            nl = bestleaf[kids[i]]
-            cand = (-(pt[nl] - pt[w]), nl, w, i, 0)
-            if best is None or cand < best:
-                best = cand
+    r0 = firsts[0]
+    if r0 is not None:
+        if r0[2] == u and ix.kids[u][r0[3]] == ix.paths[leaf][ix.depth[u] + 1]:
+            r0 = firsts[1]
+        if r0 is not None and (best is None or r0 < best):
+            best = r0
+    seg = (ix._segments.get(leaf) or ix.segments(leaf))[1][ix.depth[u]]
+    if seg is not None and (best is None or seg < best):
+        best = seg
     return best
+
+
+def _firsts(ix: TreeIndex, st: State) -> tuple[Entry | None, Entry | None]:
+    """``(best cursor, best cursor once that one's stream head is taken)`` of a state.
+
+    Taking the head ``v`` of the best cursor's stream ``(u, i)`` moves u's cursor to its next
+    child not on a path (``v``'s path only adds nodes below ``kids[u][i]``, so the skeleton
+    test against ``st`` is exact), which then competes with the second-best cursor. Every
+    pending child of ``st`` from that stream shares this answer, so it is computed once.
+    """
+    if not st.cursors:
+        return None, None
+    ranked = sorted(st.cursors.values())
+    r0 = ranked[0]
+    alt = ranked[1] if len(ranked) > 1 else None
+    moved = _cursor(ix, r0[2], r0[3] + 1, st.skel)
+    if moved is not None and (alt is None or moved < alt):
+        alt = moved
+    return r0, alt
 
 
 def _level(
@@ -223,52 +195,60 @@ def _level(
     pulls it when due. A pulled parent enters with its exact best child
     (:func:`_light_best`) and is built (cursor copy, heap) only when that child comes up.
 
-    Yields the children as :class:`Pending` states.
+    Yields the children as :data:`Pending` tuples.
     """
-    heappush, heappop = heapq.heappush, heapq.heappop
+    heappush, heappop, heapreplace = heapq.heappush, heapq.heappop, heapq.heapreplace
     pt, kids_of, nleaves, bestleaf = ix.pt, ix.kids, ix.nleaves, ix.bestleaf
     sorted_cache, sorted_leaves = ix._sorted_leaves, ix.sorted_leaves
     new_min = min(new) if new else None
+    # Per parent rank b: the parent (a Pending until built) and its candidate heap (None until
+    # its first child is popped; building and heapifying happen together, on that pop).
     states: list[State | Pending] = []
     heaps: list[list[Entry] | None] = []
     seen: set[frozenset[int]] = set()
     pull_bound = _slack(bound) if ix.nonnegative_terms else float("inf")
+    # The merge heap. Its top is read in place and then replaced by what follows it (one
+    # heapreplace instead of a pop and a push); keys are unique, so the order is unaffected.
     top: list[tuple[float, int, float, int]] = [(float("-inf"), 0, _NO_GAIN, _PULL)]
     while top:
-        _, b, _, leaf = heappop(top)
+        _, b, _, leaf = top[0]
         if leaf == _PULL:
             got = next(parents, None)
             if got is None:
+                heappop(top)
                 continue
             states.append(got)
             heaps.append(None)
-            if isinstance(got, Pending):
-                f = got.parent.f - got.neg_gain
-                e = _light_best(ix, got, new_min)
-            else:
+            if isinstance(got, State):
                 f = got.f
                 e = min(got.cursors.values()) if got.cursors else None
+            else:
+                f = got[0].f - got[2]
+                e = _light_best(ix, got, new_min)
+            heapreplace(top, (-(f + pull_bound), b + 1, _NO_GAIN, _PULL))
             if e is not None:
                 heappush(top, (-(f - e[0]), b, e[0], e[1]))
-            heappush(top, (-(f + pull_bound), b + 1, _NO_GAIN, _PULL))
             continue
-        st = states[b]
-        if isinstance(st, Pending):
-            st = states[b] = _build(ix, st, new)
         heap = heaps[b]
         if heap is None:
+            got = states[b]
+            st = states[b] = got if isinstance(got, State) else _build(ix, got, new)
             heap = heaps[b] = list(st.cursors.values())
             heapq.heapify(heap)
-        entry = heappop(heap)
-        # Push what follows this entry in its stream and, for a stream head, the next stream of
-        # u (the next child not on a path). Inlined: it runs once per child the beam looks at.
-        _, _, u, i, pos = entry
+        else:
+            st = states[b]  # type: ignore[assignment]
+        # Replace this entry by what follows it in its stream and, for a stream head, push the
+        # next stream of u (the next child not on a path). Inlined: it runs once per child the
+        # beam looks at.
+        neg_gain, _, u, i, pos = heap[0]
         kids = kids_of[u]
         c = kids[i]
         if pos + 1 < nleaves[c]:
             order = sorted_cache.get(c) or sorted_leaves(c)
             nl = order[pos + 1]
-            heappush(heap, (-(pt[nl] - pt[u]), nl, u, i, pos + 1))
+            heapreplace(heap, (-(pt[nl] - pt[u]), nl, u, i, pos + 1))
+        else:
+            heappop(heap)
         if pos == 0:
             skel = st.skel
             for j in range(i + 1, len(kids)):
@@ -277,13 +257,15 @@ def _level(
                     heappush(heap, (-(pt[nl] - pt[u]), nl, u, j, 0))
                     break
         if heap:
-            ng, nleaf = heap[0][:2]
-            heappush(top, (-(st.f - ng), b, ng, nleaf))
+            h0 = heap[0]
+            heapreplace(top, (-(st.f - h0[0]), b, h0[0], h0[1]))
+        else:
+            heappop(top)
         key = st.key | {leaf}
         if key in seen:
             continue
         seen.add(key)
-        yield Pending(st, leaf, entry[0], u, key)
+        yield (st, leaf, neg_gain, u, key)
         if len(seen) >= beam:
             return
 
@@ -306,10 +288,10 @@ def beam_search(
     if k == 1:
         yield state.f, state.order
         return
-    states: Iterator[State | Pending] = iter([state])
     covered_depth = ix.depth[seed] + 1  # cursors exist for seed-path nodes at depth >= this
     bound = _NO_GAIN
-    level: Iterator[Pending] = iter(())
+    news: list[list[Entry]] = []
+    bounds: list[float] = []
     for t, r in enumerate(steps, start=1):
         # Widening: seed-path nodes newly inside the region get a cursor. Every set so far lies
         # below the previous region, so such a node's only on-path child is the seed's: the
@@ -331,10 +313,16 @@ def beam_search(
         # The best gain any state of step t can have: its parent's best (submodularity) or a
         # candidate from the newly widened part.
         bound = max(bound, new_best)
+        news.append(new)
+        bounds.append(bound)
+    # The single start state, then one lazy generator per step, each pulling from the last.
+    states: Iterator[State | Pending] = iter([state])
+    level: Iterator[Pending] = iter(())
+    for new, bound in zip(news, bounds, strict=True):
         level = _level(ix, states, new, bound, beam)
         states = level
-    for p in level:
-        yield p.parent.f - p.neg_gain, p.parent.order + (p.leaf,)
+    for parent, leaf, neg_gain, _, _ in level:
+        yield parent.f - neg_gain, parent.order + (leaf,)
 
 
 def reference_beam(

@@ -18,6 +18,10 @@ import numpy as np
 
 from steps_agents.taxonomy import Taxonomy
 
+# A cursor / stream entry of the beam search (see ``beam.py``): (-gain, leaf, path node u,
+# index of the child in kids[u], position in that child's sorted leaves).
+Entry = tuple[float, int, int, int, int]
+
 _CACHE: weakref.WeakKeyDictionary[Taxonomy, TreeIndex] = weakref.WeakKeyDictionary()
 
 
@@ -72,6 +76,7 @@ class TreeIndex:
                 path.append(self.parent[path[-1]])
             self.paths[leaf] = tuple(reversed(path))
         self._sorted_leaves: dict[int, list[int]] = {}
+        self._segments: dict[int, tuple[list[dict[int, Entry]], list[Entry | None]]] = {}
 
     @cached_property
     def _dfs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -108,6 +113,39 @@ class TreeIndex:
             out = block[np.lexsort((block, -pt))].tolist()
             self._sorted_leaves[node] = out
         return out
+
+    def segments(self, leaf: int) -> tuple[list[dict[int, Entry]], list[Entry | None]]:
+        """The fresh cursors a state gains when ``leaf`` joins its paths at depth ``du`` (cached).
+
+        A path node ``w`` of ``leaf`` below the join has exactly one child on a path (the next
+        node of ``leaf``'s path), so its cursor -- the first child of ``w`` not on a path, and
+        the best leaf below it -- depends on ``leaf`` and ``w`` only, never on the state. Returns
+        ``(cursors, best)`` indexed by the join depth ``du``: ``cursors[du]`` maps each path node
+        deeper than ``du`` (leaf excluded) to its cursor entry, ``best[du]`` is the smallest of
+        those entries (``None`` if there is none). Precomputing them turns the per-child walk
+        down the new path into one dict update or one lookup.
+        """
+        got = self._segments.get(leaf)
+        if got is not None:
+            return got
+        path, kids_of, bestleaf, pt = self.paths[leaf], self.kids, self.bestleaf, self.pt
+        fresh: list[Entry | None] = []
+        for j in range(len(path) - 1):
+            w, kids = path[j], kids_of[path[j]]
+            i = 1 if kids[0] == path[j + 1] else 0
+            if i < len(kids):
+                b = bestleaf[kids[i]]
+                fresh.append((-(pt[b] - pt[w]), b, w, i, 0))
+            else:
+                fresh.append(None)
+        cursors: list[dict[int, Entry]] = []
+        best: list[Entry | None] = []
+        for du in range(len(path) - 1):
+            below = [e for e in fresh[du + 1 :] if e is not None]
+            cursors.append({e[2]: e for e in below})
+            best.append(min(below) if below else None)
+        got = self._segments[leaf] = (cursors, best)
+        return got
 
     def ancestor_at(self, leaf: int, depth: int) -> int:
         path = self.paths[leaf]

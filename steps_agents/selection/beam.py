@@ -61,10 +61,11 @@ class State:
     firsts: tuple[Entry | None, Entry | None] | None = None  # see _firsts, once needed
 
 
-# A child state not built yet: ``(parent, leaf, -gain, join node u, key)``. Built (cursor copy,
-# heap) only if the next step reaches it. A plain tuple: the beam creates one per child it
+# A child state not built yet: ``(parent, leaf, -gain, join node u, key, i)``, where the leaf
+# came from the stream of ``kids[u][i]``. Built (cursor copy, heap) only if the next step
+# reaches it. A plain tuple: the beam creates one per child it
 # yields, and a tuple is several times cheaper to make than a class instance.
-Pending = tuple[State, int, float, int, frozenset[int]]
+Pending = tuple[State, int, float, int, frozenset[int], int]
 
 
 def regions(ix: TreeIndex, seed: int, k: int, *, widening: bool) -> list[int] | None:
@@ -103,15 +104,14 @@ def _cursor(ix: TreeIndex, u: int, start: int, skel: set[int]) -> Entry | None:
 def _build(ix: TreeIndex, p: Pending, new: list[Entry]) -> State:
     """The state ``parent + leaf`` whose path joins the tree at ``u``: only ``u`` and the new
     path nodes below it change cursor (plus the step's widening cursors ``new``)."""
-    st, leaf, neg_gain, u, key = p
+    st, leaf, neg_gain, u, key, i = p
     path = ix.paths[leaf]
     du = ix.depth[u]
-    skel = set(st.skel)
-    skel.update(path[du + 1 :])
+    skel = st.skel.union(path[du + 1 :])
     cursors = st.cursors.copy()
     cur = cursors.get(u)
-    if cur is not None and ix.kids[u][cur[3]] == path[du + 1]:
-        nxt = _cursor(ix, u, cur[3] + 1, skel)
+    if cur is not None and cur[3] == i:  # u's cursor pointed at the stream the leaf came from
+        nxt = _cursor(ix, u, i + 1, skel)
         if nxt is None:
             del cursors[u]
         else:
@@ -142,14 +142,14 @@ def _light_best(ix: TreeIndex, p: Pending, new_min: Entry | None) -> Entry | Non
     stream, the better of its moved cursor and the parent's second cursor (:func:`_firsts`,
     once per parent) -- the best segment cursor, or the best new one.
     """
-    parent, leaf, _, u, _ = p
+    parent, leaf, _, u, _, i = p
     firsts = parent.firsts
     if firsts is None:
         firsts = parent.firsts = _firsts(ix, parent)
     best = new_min
     r0 = firsts[0]
     if r0 is not None:
-        if r0[2] == u and ix.kids[u][r0[3]] == ix.paths[leaf][ix.depth[u] + 1]:
+        if r0[2] == u and r0[3] == i:  # the child came from the best cursor's stream
             r0 = firsts[1]
         if r0 is not None and (best is None or r0 < best):
             best = r0
@@ -209,14 +209,17 @@ def _level(
     pull_bound = _slack(bound) if ix.nonnegative_terms else float("inf")
     # The merge heap. Its top is read in place and then replaced by what follows it (one
     # heapreplace instead of a pop and a push); keys are unique, so the order is unaffected.
-    top: list[tuple[float, int, float, int]] = [(float("-inf"), 0, _NO_GAIN, _PULL)]
-    while top:
-        _, b, _, leaf = top[0]
-        if leaf == _PULL:
+    # The pull sentinel's key is kept beside it (None once the parents run out) and compared
+    # with the top, which orders it exactly as if it were in the heap.
+    top: list[tuple[float, int, float, int]] = []
+    pull: tuple[float, int, float, int] | None = (float("-inf"), 0, _NO_GAIN, _PULL)
+    while True:
+        if pull is not None and (not top or pull < top[0]):
             got = next(parents, None)
             if got is None:
-                heappop(top)
+                pull = None
                 continue
+            b = len(states)
             states.append(got)
             heaps.append(None)
             if isinstance(got, State):
@@ -225,10 +228,13 @@ def _level(
             else:
                 f = got[0].f - got[2]
                 e = _light_best(ix, got, new_min)
-            heapreplace(top, (-(f + pull_bound), b + 1, _NO_GAIN, _PULL))
+            pull = (-(f + pull_bound), b + 1, _NO_GAIN, _PULL)
             if e is not None:
                 heappush(top, (-(f - e[0]), b, e[0], e[1]))
             continue
+        if not top:
+            return
+        _, b, _, leaf = top[0]
         heap = heaps[b]
         if heap is None:
             got = states[b]
@@ -265,7 +271,7 @@ def _level(
         if key in seen:
             continue
         seen.add(key)
-        yield (st, leaf, neg_gain, u, key)
+        yield (st, leaf, neg_gain, u, key, i)
         if len(seen) >= beam:
             return
 
@@ -321,7 +327,7 @@ def beam_search(
     for new, bound in zip(news, bounds, strict=True):
         level = _level(ix, states, new, bound, beam)
         states = level
-    for parent, leaf, neg_gain, _, _ in level:
+    for parent, leaf, neg_gain, _, _, _ in level:
         yield parent.f - neg_gain, parent.order + (leaf,)
 
 

@@ -8,13 +8,20 @@ synchronous :class:`~langgraph.checkpoint.sqlite.SqliteSaver` directly on the ev
 thread instead: in WAL mode with ``synchronous=NORMAL`` a commit is a ``write()`` to the WAL
 without ``fsync`` (tens of microseconds), so blocking the loop for it is cheaper than leaving it.
 
-Durability: a commit reaches the operating system before the call returns, so a killed process
-loses nothing that was committed; only a power cut can lose the last commits, which the writer's
-files and the response cache make cheap to redo.
+Commits are grouped: each write joins the open transaction, and one commit is scheduled with
+``loop.call_soon`` for the end of the current event-loop iteration, so the dozens of task writes
+LangGraph makes in one iteration (a wave's branches finishing together) cost one commit, not
+one each (about 30 microseconds saved per task).
+
+Durability: a commit reaches the operating system before the next loop iteration starts, so a
+killed process loses at most the writes of the iteration it died in; only a power cut can lose
+the last commits. A lost task write only means LangGraph runs that task again on resume, which
+the writer's idempotent files and the response cache make cheap and exact.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,7 +39,39 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 
 class InlineSqliteSaver(SqliteSaver):
-    """:class:`SqliteSaver` with its async methods answered synchronously (see module doc)."""
+    """:class:`SqliteSaver` with its async methods answered synchronously and its commits
+    grouped per event-loop iteration (see module doc)."""
+
+    _commit_pending = False
+
+    @contextmanager
+    def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
+        with self.lock:
+            self.setup()
+            cur = self.conn.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+                if transaction:
+                    self._schedule_commit()
+
+    def _schedule_commit(self) -> None:
+        if self._commit_pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called from sync code: commit now
+            self.conn.commit()
+            return
+        self._commit_pending = True
+        loop.call_soon(self.commit)
+
+    def commit(self) -> None:
+        """Commit the open transaction (scheduled after writes; also called on close)."""
+        with self.lock:
+            self._commit_pending = False
+            self.conn.commit()
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         return self.get_tuple(config)
@@ -79,6 +118,9 @@ def open_checkpointer(path: str | Path) -> Iterator[InlineSqliteSaver]:
         conn.execute("PRAGMA synchronous=NORMAL")
         saver = InlineSqliteSaver(conn)
         saver.setup()
-        yield saver
+        try:
+            yield saver
+        finally:
+            saver.commit()  # a commit still scheduled on a loop that has ended
     finally:
         conn.close()

@@ -17,6 +17,7 @@ from langgraph.types import Command, Send
 
 from steps_agents.errors import InputError
 from steps_agents.modes import Uncomposable, WorkItem
+from steps_agents.synthesis.generator import start_generation
 
 if TYPE_CHECKING:  # pragma: no cover
     from langgraph.runtime import Runtime
@@ -97,6 +98,8 @@ async def composer(
                 # An item already decided on disk (a replayed wave) still goes out: the generator
                 # sends it straight to the writer, which counts it without writing it again.
                 items.append(result.model_dump(mode="json"))
+                ctx.items[result.id] = result
+                start_generation(ctx, result)
                 want -= 1
     planned = sum(int(n) for n in (state.get("plan") or {}).values())
     stats: dict[str, Any] = {"launched": len(items), "dropped": planned - len(items)}

@@ -8,11 +8,12 @@ holds only JSON-serialisable plans, items, drafts and counters.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from steps_agents.modes import ModeContext, SynthesisMode
+from steps_agents.modes import ModeContext, SynthesisMode, WorkItem
 from steps_agents.progress import Progress
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.judging import Judge, JudgeContext
@@ -89,3 +90,26 @@ class SynthesisContext:
     model_spec: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     corpus_counts: Mapping[frozenset[str], int] | None = None
+    # Drafts started ahead of their generator superstep, by (item id, revision): see
+    # :func:`steps_agents.synthesis.generator.start_generation`.
+    prefetch: dict[tuple[str, int], asyncio.Task[dict[str, Any]]] = field(default_factory=dict)
+    # Parsed work items by id, so the branch's nodes do not re-validate the same JSON three or
+    # more times; filled by the composer, emptied by the writer (a resumed branch re-parses).
+    items: dict[str, WorkItem] = field(default_factory=dict)
+
+    def work_item(self, data: Mapping[str, Any]) -> WorkItem:
+        """The :class:`WorkItem` a branch carries as JSON (parsed once per process)."""
+        item = self.items.get(str(data.get("id", "")))
+        if item is None:
+            item = WorkItem.model_validate(data)
+        return item
+
+    def drop_prefetch(self) -> None:
+        """Cancel every draft started ahead and not collected (the run ended or failed)."""
+        for task in self.prefetch.values():
+            if task.done():
+                if not task.cancelled():
+                    task.exception()  # mark it retrieved: nobody will await it
+            else:
+                task.cancel()
+        self.prefetch.clear()

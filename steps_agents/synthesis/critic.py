@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from langgraph.types import Command, Send
 
 from steps_agents.errors import ModelOutputError
-from steps_agents.modes import WorkItem
 from steps_agents.records import Verdict
+from steps_agents.synthesis.generator import start_generation
 from steps_agents.synthesis.judging import Judge, JudgeContext, JudgeInput, failed, revisable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,7 +71,7 @@ async def critic(
     # judges' CPU work then overlaps the model's latency instead of delaying it.
     await asyncio.sleep(0)
     ctx = runtime.context
-    item = WorkItem.model_validate(branch["item"])
+    item = ctx.work_item(branch["item"])
     draft = branch.get("draft") or {}
     verdicts = list(ctx.mode.check(item, draft, ctx.mode_ctx))
     sample = JudgeInput(item=item, draft=draft, messages=ctx.mode.to_messages(item, draft))
@@ -85,13 +85,15 @@ async def critic(
     if not bad:
         return Command(goto=Send("writer", {**branch, "verdicts": dumped, "decision": "accepted"}))
     if revision < ctx.config.max_revisions and revisable(bad):
+        feedback = feedback_from(verdicts)
         update: dict[str, Any] = {
             "verdicts": dumped,
             "revision": revision + 1,
-            "feedback": feedback_from(verdicts),
+            "feedback": feedback,
             "previous": draft,
             "draft": None,
         }
+        start_generation(ctx, item, revision=revision + 1, feedback=feedback, previous=draft)
         return Command(goto=Send("generator", {**branch, **update}))
     reason = "; ".join(feedback_from(verdicts))
     return Command(

@@ -11,8 +11,11 @@ becomes a reject with the reason recorded; the run goes on.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import inspect
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.types import Command, Send
@@ -43,32 +46,86 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+async def _write_draft(
+    ctx: SynthesisContext,
+    item: WorkItem,
+    feedback: Sequence[str],
+    previous: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The mode writes one draft (counted as in flight on the progress line meanwhile)."""
+    ctx.monitor.started()
+    try:
+        if previous and _takes_previous(type(ctx.mode)):
+            generate: Any = ctx.mode.generate  # the optional keyword is outside the protocol
+            return dict(await generate(item, ctx.mode_ctx, list(feedback), previous=previous))
+        return dict(await ctx.mode.generate(item, ctx.mode_ctx, list(feedback)))
+    finally:
+        ctx.monitor.finished()
+
+
+def _skip_reason(ctx: SynthesisContext, *, started: bool = False) -> str | None:
+    """Why not to write a draft now, if any. The budget is checked before a draft starts: one
+    started ahead (``started``) was allowed then, and its calls count already."""
+    if ctx.writer.accepted >= ctx.config.n:  # the pipeline overshot: spend nothing more
+        return "target reached"
+    if not started and ctx.budget.exhausted():
+        return "budget spent"
+    return None
+
+
+def start_generation(
+    ctx: SynthesisContext,
+    item: WorkItem,
+    *,
+    revision: int = 0,
+    feedback: Sequence[str] = (),
+    previous: Mapping[str, Any] | None = None,
+) -> None:
+    """Start writing ``item``'s draft now, one superstep before its generator node runs.
+
+    Supersteps are barriers: a generator superstep lasts until its slowest model call returns,
+    and between supersteps the model would sit idle while LangGraph checkpoints and plans the
+    next one. So the composer (and the critic, for a revision) starts each draft as an asyncio
+    task the moment the branch's ``Send`` is decided; the generator node then only collects it,
+    and the model always has the next wave's calls queued behind the current one (the client's
+    semaphore orders them). The task lives in the runtime context, never in state: after a kill
+    the generator simply writes the draft itself (the response cache makes that free if the
+    call had finished). Nothing is started for an item already decided, once the target is
+    reached, or with the budget spent; the generator cancels a started draft it no longer wants
+    (a call still queued for the semaphore then costs nothing). The task runs in an empty
+    :class:`contextvars.Context` so the model call is not attributed to the node that started
+    it.
+    """
+    key = (item.id, revision)
+    if key in ctx.prefetch or ctx.writer.get(item.id) is not None or _skip_reason(ctx):
+        return
+    coro = _write_draft(ctx, item, feedback, previous)
+    ctx.prefetch[key] = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
+
+
 async def generator(
     branch: ItemState, runtime: Runtime[SynthesisContext]
 ) -> Command[Literal["critic", "writer"]]:
-    """Write the draft of one item and send it to the critic (or, if done, to the writer)."""
+    """Write the draft of one item (or collect the one started ahead) and send it to the
+    critic (or, if there is nothing to do, to the writer)."""
     ctx = runtime.context
-    item = WorkItem.model_validate(branch["item"])
+    item = ctx.work_item(branch["item"])
+    ahead = ctx.prefetch.pop((item.id, int(branch.get("revision", 0))), None)
     decided = ctx.writer.get(item.id)
+    skip = None if decided is not None else _skip_reason(ctx, started=ahead is not None)
+    if (decided is not None or skip) and ahead is not None:
+        ahead.cancel()
     if decided is not None:
         return Command(goto=Send("writer", {**branch, "decision": "already"}))
-    if ctx.writer.accepted >= ctx.config.n:  # the pipeline overshot: spend nothing more
-        return Command(
-            goto=Send("writer", {**branch, "decision": "skipped", "reason": "target reached"})
-        )
-    if ctx.budget.exhausted():
-        return Command(
-            goto=Send("writer", {**branch, "decision": "skipped", "reason": "budget spent"})
-        )
-    ctx.monitor.started()
+    if skip:
+        return Command(goto=Send("writer", {**branch, "decision": "skipped", "reason": skip}))
     try:
-        feedback = list(branch.get("feedback") or ())
-        previous = branch.get("previous")
-        if previous and _takes_previous(type(ctx.mode)):
-            generate: Any = ctx.mode.generate  # the optional keyword is outside the protocol
-            draft = await generate(item, ctx.mode_ctx, feedback, previous=previous)
+        if ahead is not None:
+            draft = await ahead
         else:
-            draft = await ctx.mode.generate(item, ctx.mode_ctx, feedback)
+            draft = await _write_draft(
+                ctx, item, list(branch.get("feedback") or ()), branch.get("previous")
+            )
     except ModelOutputError as error:
         update: dict[str, Any] = {
             "decision": "rejected",
@@ -76,6 +133,4 @@ async def generator(
             "reason_tag": MODEL_OUTPUT_TAG,
         }
         return Command(goto=Send("writer", {**branch, **update}))
-    finally:
-        ctx.monitor.finished()
-    return Command(goto=Send("critic", {**branch, "draft": dict(draft), "previous": None}))
+    return Command(goto=Send("critic", {**branch, "draft": draft, "previous": None}))

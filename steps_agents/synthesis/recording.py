@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from steps_agents.modes import WorkItem
 from steps_agents.records import Verdict
 from steps_agents.synthesis.records import Provenance, Sample, Status
 from steps_agents.synthesis.stats import outcome_stats
@@ -25,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
     """The sample a decided branch describes, with full provenance."""
-    item = WorkItem.model_validate(branch["item"])
+    item = ctx.work_item(branch["item"])
     combo = item.combination
     labels: tuple[str, ...] = ()
     if ctx.taxonomy is not None and combo.lca is not None:
@@ -67,12 +66,18 @@ async def writer(branch: ItemState, runtime: Runtime[SynthesisContext]) -> dict[
     """Append one decided sample (idempotently) and return its counter delta."""
     await asyncio.sleep(0)  # as in the critic: model calls of this superstep go out first
     ctx = runtime.context
+    try:
+        return _record(branch, ctx)
+    finally:
+        ctx.items.pop(str(branch["item"].get("id", "")), None)  # the branch ends here
+
+
+def _record(branch: ItemState, ctx: SynthesisContext) -> dict[str, Any]:
     decision = branch.get("decision")
     if decision == "skipped":
         return {"stats": {"skipped": 1, "finished": 1}}
     if decision == "already":
-        item = WorkItem.model_validate(branch["item"])
-        on_disk = ctx.writer.get(item.id)
+        on_disk = ctx.writer.get(str(branch["item"].get("id", "")))
         assert on_disk is not None  # on disk before this process started: not shown as progress
         delta = outcome_stats(on_disk.status, on_disk.k, on_disk.reason_tag)
         return {"stats": delta | {"finished": 1}}

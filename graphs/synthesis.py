@@ -15,9 +15,12 @@
   acceptance rates, the items still in flight and the budget; or waits; or stops;
 - **composer** turns the plan into work items (selector + the mode's ``compose``) and sends
   each to the generator (``Send``); when nothing could be composed it goes back to the planner;
-- **generator** writes one item's draft; its ``Command`` sends it to the **critic**, which sends
-  it back for a revision or on to the **writer**;
-- **writer** appends the decided sample to the output (durably, idempotently) and counts it.
+- **generator** collects one item's draft (started when the item was composed, so the model
+  never waits for a superstep barrier); its ``Command`` sends it to the **critic**, which sends
+  it back for a revision or publishes the decision (``decided``) for the **writer**;
+- **writer** runs once per superstep and appends that superstep's decided samples to the output
+  (durably, idempotently) and counts them: a map-reduce fan-in, so a sample costs LangGraph two
+  tasks (generator, critic), not three.
 
 Supersteps are barriers, so the graph runs waves as a pipeline: while one wave waits for the
 model, the previous one is judged and the one before written, and their CPU work overlaps the
@@ -37,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, cast
 
-from langgraph.channels import DeltaChannel
+from langgraph.channels import DeltaChannel, Topic
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
 
@@ -65,7 +68,10 @@ class SynthesisState(TypedDict, total=False):
     """The checkpointed state of a run: plans and counters, all JSON-serialisable.
 
     ``used`` (every skill set tried, so the selector never repeats one) and ``stats`` (nested
-    counters) are appended to and summed by many branches, hence their reducers. ``used`` grows
+    counters) are appended to and summed by many branches, hence their reducers. ``decided``
+    is the fan-in of the item branches: each decided branch publishes its record there (a
+    ``Topic`` that holds one superstep's records), and one writer task per superstep writes
+    them all, instead of one writer task per item. ``used`` grows
     with the run, so it is a ``DeltaChannel`` (langgraph 1.2, beta): checkpoints store its new
     entries and a snapshot every 64 updates, not the whole list at every superstep.
     """
@@ -73,11 +79,18 @@ class SynthesisState(TypedDict, total=False):
     wave: int
     plan: dict[str, int]
     used: Annotated[list[list[str]], DeltaChannel(extend_used, snapshot_frequency=64)]
+    decided: Annotated[list[dict[str, Any]], Topic(dict)]
     stats: Annotated[dict[str, Any], merge_stats]
     dry_waves: int
     calls: int
     action: str
     stop_reason: str
+
+
+class WriterInput(TypedDict, total=False):
+    """What the writer reads: the records the branches decided in the previous superstep."""
+
+    decided: list[dict[str, Any]]
 
 
 class ItemState(TypedDict, total=False):
@@ -126,7 +139,7 @@ def build_graph() -> StateGraph[SynthesisState, SynthesisContext, SynthesisState
         input_schema=ItemState,
         destinations=("generator", "writer"),
     )
-    builder.add_node("writer", cast(Any, writer), input_schema=ItemState)
+    builder.add_node("writer", cast(Any, writer), input_schema=WriterInput)
     builder.add_edge(START, "planner")
     builder.add_conditional_edges("planner", route_after_planner, ["composer", "planner", END])
     builder.add_edge("writer", "planner")

@@ -22,7 +22,7 @@ def test_toml_then_flags_with_paths_relative_to_the_file(tmp_path: Path) -> None
     assert config.output == tmp_path / "data" / "out.jsonl"
     assert config.rejects_path == tmp_path / "data" / "out.rejects.jsonl"
     assert config.resolved_state_dir == tmp_path / "data" / "out.jsonl.state"
-    assert config.effective_wave_size == 16  # 2 x the default concurrency 8
+    assert config.effective_wave_size == 8  # the default concurrency 8
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from langgraph.types import Command, Send
 
 from steps_agents.errors import ModelOutputError
 from steps_agents.records import Verdict
-from steps_agents.synthesis.generator import start_generation
+from steps_agents.synthesis.generator import start_generation, to_writer
 from steps_agents.synthesis.judging import Judge, JudgeContext, JudgeInput, failed, revisable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,7 +83,7 @@ async def critic(
     bad = failed(verdicts)
     revision = int(branch.get("revision", 0))
     if not bad:
-        return Command(goto=Send("writer", {**branch, "verdicts": dumped, "decision": "accepted"}))
+        return to_writer({**branch, "verdicts": dumped, "decision": "accepted"})
     if revision < ctx.config.max_revisions and revisable(bad):
         feedback = feedback_from(verdicts)
         update: dict[str, Any] = {
@@ -96,15 +96,12 @@ async def critic(
         start_generation(ctx, item, revision=revision + 1, feedback=feedback, previous=draft)
         return Command(goto=Send("generator", {**branch, **update}))
     reason = "; ".join(feedback_from(verdicts))
-    return Command(
-        goto=Send(
-            "writer",
-            {
-                **branch,
-                "verdicts": dumped,
-                "decision": "rejected",
-                "reason": reason,
-                "reason_tag": bad[0].judge,
-            },
-        )
+    return to_writer(
+        {
+            **branch,
+            "verdicts": dumped,
+            "decision": "rejected",
+            "reason": reason,
+            "reason_tag": bad[0].judge,
+        }
     )

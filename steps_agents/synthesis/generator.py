@@ -4,8 +4,8 @@ It is the target of one ``Send`` per item. The mode's ``generate`` does the writ
 run's model client, so the response cache makes a replayed branch free); on a revision the
 critic's reasons arrive as ``feedback``, and the rejected draft as ``previous`` when the mode's
 ``generate`` takes that keyword. Before spending anything it checks the durable record:
-an item the writer already decided (a branch replayed after a kill) goes straight to the writer,
-which counts it without writing it again. A malformed model answer (after the client's retries)
+an item the writer already decided (a branch replayed after a kill) goes straight to the writer
+(published in ``decided``), which counts it without writing it again. A malformed model answer (after the client's retries)
 becomes a reject with the reason recorded; the run goes on.
 """
 
@@ -116,9 +116,9 @@ async def generator(
     if (decided is not None or skip) and ahead is not None:
         ahead.cancel()
     if decided is not None:
-        return Command(goto=Send("writer", {**branch, "decision": "already"}))
+        return to_writer({**branch, "decision": "already"})
     if skip:
-        return Command(goto=Send("writer", {**branch, "decision": "skipped", "reason": skip}))
+        return to_writer({**branch, "decision": "skipped", "reason": skip})
     try:
         if ahead is not None:
             draft = await ahead
@@ -132,5 +132,10 @@ async def generator(
             "reason": f"{MODEL_OUTPUT_TAG}: {_one_line(str(error))}",
             "reason_tag": MODEL_OUTPUT_TAG,
         }
-        return Command(goto=Send("writer", {**branch, **update}))
+        return to_writer({**branch, **update})
     return Command(goto=Send("critic", {**branch, "draft": draft, "previous": None}))
+
+
+def to_writer(record: ItemState) -> Command[Any]:
+    """End a branch: publish its decided record for the writer of the next superstep."""
+    return Command(update={"decided": [record]}, goto="writer")

@@ -1,4 +1,7 @@
-"""The writer node: each decided branch is appended to the run's files, then counted.
+"""The writer node: the branches decided in the previous superstep are appended, then counted.
+
+Branches publish their decided record in the graph's ``decided`` channel (a ``Topic`` holding
+one superstep's records); the writer runs once per superstep over all of them.
 
 The :class:`~steps_agents.synthesis.writer.SampleWriter` in the runtime context does the
 durable, idempotent append; this node builds the :class:`Sample` with its provenance and returns
@@ -9,16 +12,16 @@ already on disk (``decision == "already"``) is counted from the disk record and 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from steps_agents.records import Verdict
 from steps_agents.synthesis.records import Provenance, Sample, Status
-from steps_agents.synthesis.stats import outcome_stats
+from steps_agents.synthesis.stats import merge_stats, outcome_stats
 
 if TYPE_CHECKING:  # pragma: no cover
     from langgraph.runtime import Runtime
 
-    from steps_agents.graphs.synthesis import ItemState
+    from steps_agents.graphs.synthesis import ItemState, WriterInput
     from steps_agents.synthesis.context import SynthesisContext
 
 
@@ -62,14 +65,18 @@ def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
     )
 
 
-async def writer(branch: ItemState, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
-    """Append one decided sample (idempotently) and return its counter delta."""
+async def writer(state: WriterInput, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
+    """Append the samples decided in the previous superstep (idempotently), one flushed line
+    each, and return their summed counter delta."""
     await asyncio.sleep(0)  # as in the critic: model calls of this superstep go out first
     ctx = runtime.context
-    try:
-        return _record(branch, ctx)
-    finally:
-        ctx.items.pop(str(branch["item"].get("id", "")), None)  # the branch ends here
+    total: dict[str, Any] = {}
+    for branch in state.get("decided") or ():
+        try:
+            total = merge_stats(total, _record(cast("ItemState", branch), ctx)["stats"])
+        finally:
+            ctx.items.pop(str(branch["item"].get("id", "")), None)  # the branch ends here
+    return {"stats": total} if total else {}
 
 
 def _record(branch: ItemState, ctx: SynthesisContext) -> dict[str, Any]:

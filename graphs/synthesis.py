@@ -80,6 +80,7 @@ class SynthesisState(TypedDict, total=False):
     plan: dict[str, int]
     used: Annotated[list[list[str]], DeltaChannel(extend_used, snapshot_frequency=64)]
     decided: Annotated[list[dict[str, Any]], Topic(dict)]
+    quotas: dict[str, int]
     stats: Annotated[dict[str, Any], merge_stats]
     dry_waves: int
     calls: int
@@ -91,6 +92,7 @@ class WriterInput(TypedDict, total=False):
     """What the writer reads: the records the branches decided in the previous superstep."""
 
     decided: list[dict[str, Any]]
+    quotas: dict[str, int]
 
 
 class ItemState(TypedDict, total=False):

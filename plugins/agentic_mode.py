@@ -51,6 +51,20 @@ The previous rewrite was rejected:
 Rewrite it again, fixing every point."""
 
 
+def uncomposable_tag(reason: str) -> str:
+    """The run report's short category for a world's composition failure (the full reason,
+    which names the skills and counts, goes to the uncomposable log)."""
+    if "do not join" in reason:
+        return "types do not chain into a data flow"
+    if "has no tool" in reason:
+        return "unknown tool"
+    if "attempts" in reason:
+        return "no task the oracle passes"
+    if "empty combination" in reason:
+        return "empty combination"
+    return "world cannot compose"
+
+
 class AgenticDraft(BaseModel):
     """What the generator produces: the task's instruction and who wrote it."""
 
@@ -84,7 +98,9 @@ class AgenticMode:
         seed = ctx.rng("agentic", world.name, *sorted(combination.skills)).randrange(1 << 30)
         task, reason = try_compose(world, list(combination.skills), seed)
         if task is None:
-            return Uncomposable(skills=combination.skills, reason=reason)
+            return Uncomposable(
+                skills=combination.skills, reason=reason, tag=uncomposable_tag(reason)
+            )
         provenance = {
             **task.provenance,
             "selector": combination.selector,

@@ -83,13 +83,17 @@ class WorkItem(BaseModel):
 class Uncomposable(BaseModel):
     """``compose`` could not turn a combination into a work item; ``reason`` says why.
 
-    The composer records it (counted in the run report) and asks the selector for a replacement.
+    The composer counts it in the run report under ``tag``, a short category shared by every
+    combination with the same cause (``"types do not chain"``, ``"no seed example"``), and logs
+    the full ``reason`` beside the output; then it asks the selector for a replacement. Without
+    a ``tag`` the category is the reason up to its first colon with the skill names taken out.
     """
 
     model_config = ConfigDict(frozen=True)
 
     skills: tuple[str, ...]
     reason: str
+    tag: str = ""
 
 
 def item_id(mode: str, skills: Sequence[str], seed_ids: Sequence[str] = (), salt: str = "") -> str:

@@ -120,6 +120,12 @@ class SynthConfig(BaseModel):
         return self.output.with_name(f"{self.output.stem}.rejects{self.output.suffix or '.jsonl'}")
 
     @property
+    def uncomposable_path(self) -> Path:
+        """Combinations the mode could not compose, with full reasons: ``out.uncomposable.jsonl``."""
+        suffix = self.output.suffix or ".jsonl"
+        return self.output.with_name(f"{self.output.stem}.uncomposable{suffix}")
+
+    @property
     def resolved_state_dir(self) -> Path:
         """Checkpoints and the response cache: ``--state-dir`` or ``<output>.state/``."""
         return self.state_dir or self.output.with_name(f"{self.output.name}.state")

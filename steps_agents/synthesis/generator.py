@@ -63,11 +63,14 @@ async def _write_draft(
         ctx.monitor.finished()
 
 
-def _skip_reason(ctx: SynthesisContext, *, started: bool = False) -> str | None:
+def _skip_reason(ctx: SynthesisContext, item: WorkItem, *, started: bool = False) -> str | None:
     """Why not to write a draft now, if any. The budget is checked before a draft starts: one
     started ahead (``started``) was allowed then, and its calls count already."""
     if ctx.writer.accepted >= ctx.config.n:  # the pipeline overshot: spend nothing more
         return "target reached"
+    quota = ctx.quotas.get(str(item.k))
+    if quota is not None and ctx.writer.accepted_by_k.get(item.k, 0) >= quota:
+        return f"quota of k={item.k} reached"
     if not started and ctx.budget.exhausted():
         return "budget spent"
     return None
@@ -97,7 +100,7 @@ def start_generation(
     it.
     """
     key = (item.id, revision)
-    if key in ctx.prefetch or ctx.writer.get(item.id) is not None or _skip_reason(ctx):
+    if key in ctx.prefetch or ctx.writer.get(item.id) is not None or _skip_reason(ctx, item):
         return
     coro = _write_draft(ctx, item, feedback, previous)
     ctx.prefetch[key] = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
@@ -112,7 +115,7 @@ async def generator(
     item = ctx.work_item(branch["item"])
     ahead = ctx.prefetch.pop((item.id, int(branch.get("revision", 0))), None)
     decided = ctx.writer.get(item.id)
-    skip = None if decided is not None else _skip_reason(ctx, started=ahead is not None)
+    skip = None if decided is not None else _skip_reason(ctx, item, started=ahead is not None)
     if (decided is not None or skip) and ahead is not None:
         ahead.cancel()
     if decided is not None:

@@ -7,7 +7,14 @@ counters in ``stats`` (``planned``, ``dropped``, ``finished``, ``accepted``, ``r
 decides to plan another wave (:func:`plan_wave`), to wait, or to stop: when ``n`` samples are
 accepted (on disk), the model-call budget is spent, or the composer found nothing new for two
 waves in a row. At most :data:`PIPELINE_WAVES` waves of ``wave_size`` items are in flight, which
-bounds what one superstep holds (a SIGKILL replays at most that much work, mostly from cache)."""
+bounds what one superstep holds (a SIGKILL replays at most that much work, mostly from cache).
+
+Per-k quotas: the target is apportioned exactly over the k weights (:func:`k_quotas`); the
+planner publishes the quotas in the state and the writer accepts no more of a k than its quota
+(an accepted draft beyond it is surplus, counted and not written). A k that almost never passes,
+or whose combinations ran out, is closed (:func:`closed_ks`): its quota shrinks to what it has
+accepted and the rest of its share goes to the open k in proportion to their weights, so the
+run still reaches ``n`` exactly."""
 
 from __future__ import annotations
 
@@ -27,7 +34,8 @@ DRY_WAVES_BEFORE_STOP = 2
 # and the writer's CPU work running while the model answers the next wave.
 PIPELINE_WAVES = 5
 STALL_REJECTS = 100  # stop when this many decisions accepted nothing (rule of three: p < 3%)
-RATE_FLOOR = 0.1  # below this estimated acceptance a k gets no more starts of its own
+RATE_FLOOR = 0.1  # below this estimated acceptance a k is closed: see closed_ks
+COMPOSE_MIN_TRIES = 20  # uncomposable combinations of a k before its compose rate can close it
 
 
 def acceptance_rates(stats: Mapping[str, Any], ks: Sequence[int]) -> dict[int, float]:
@@ -62,6 +70,74 @@ def _largest_remainder(shares: Mapping[int, float], total: int) -> dict[int, int
     return out
 
 
+def _normalised_weights(
+    ks: Sequence[int], k_weights: Mapping[int, float] | None
+) -> dict[int, float]:
+    """``w_k`` for every k: the given weights (missing k weigh 0), uniform when none is given
+    or every weight is 0."""
+    weights = {k: float((k_weights or {}).get(k, 1.0 if not k_weights else 0.0)) for k in ks}
+    if sum(weights.values()) <= 0:
+        weights = {k: 1.0 for k in ks}
+    return weights
+
+
+def closed_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:
+    """The k that get no more starts of their own and hand their share to the others.
+
+    A k is *closed* when its estimated acceptance (:func:`acceptance_rates`) fell below
+    :data:`RATE_FLOOR` (the model cannot write it, or its skills break a judge); when the
+    selector found no new combination for it (``by_k[k]["exhausted"]``, set by the composer);
+    or when its combinations almost never compose: ``u_k >= COMPOSE_MIN_TRIES`` uncomposable
+    and ``c_k / (c_k + u_k) < RATE_FLOOR`` with ``c_k`` composed. When every k is closed, none
+    is: there is nobody to hand the share to.
+    """
+    rates = acceptance_rates(stats, ks)
+    by_k = stats.get("by_k") or {}
+    closed = set()
+    for k in ks:
+        counts = by_k.get(str(k)) or {}
+        composed, failed = int(counts.get("composed", 0)), int(counts.get("uncomposable", 0))
+        rarely_composes = failed >= COMPOSE_MIN_TRIES and composed < RATE_FLOOR * (
+            composed + failed
+        )
+        if rates[k] < RATE_FLOOR or int(counts.get("exhausted", 0)) > 0 or rarely_composes:
+            closed.add(k)
+    return closed if len(closed) < len(ks) else set()
+
+
+def k_quotas(
+    target: int,
+    ks: Sequence[int],
+    k_weights: Mapping[int, float] | None,
+    stats: Mapping[str, Any],
+) -> dict[int, int]:
+    """Exact accepted count per k, summing to ``target``: the writer accepts no more of a k
+    than its quota (the rest of that k is surplus).
+
+    Open k share the target in proportion to their weights ``w_k`` (Hamilton's largest
+    remainders, so ``sum q_k = target``). A closed k (:func:`closed_ks`) keeps only what it has
+    accepted, ``q_k = a_k``, and hands the rest of its share to the open k in proportion to
+    their weights: ``q_k`` over open k is the apportionment of ``target - sum_closed a_k``.
+    No quota falls below what its k has already accepted (``q_k >= a_k``: a k whose share
+    shrank after it reopened keeps its samples, and the others share what is left), so the
+    quotas stay reachable whenever ``sum a_k <= target``.
+    """
+    weights = _normalised_weights(ks, k_weights)
+    by_k = stats.get("by_k") or {}
+    accepted = {k: int((by_k.get(str(k)) or {}).get("accepted", 0)) for k in ks}
+    fixed = {k: accepted[k] for k in closed_ks(stats, ks)}
+    while True:
+        open_ks = [k for k in ks if k not in fixed]
+        left = max(target - sum(fixed.values()), 0)
+        mass = sum(weights[k] for k in open_ks)
+        over = [k for k in open_ks if mass > 0 and accepted[k] > left * weights[k] / mass]
+        if not over:
+            break
+        fixed.update({k: accepted[k] for k in over})  # keeps its samples, shares no more
+    quotas = _largest_remainder({k: weights[k] for k in open_ks}, left) if open_ks else {}
+    return {k: fixed.get(k, quotas.get(k, 0)) for k in ks}
+
+
 def plan_wave(
     *,
     target: int,
@@ -75,13 +151,11 @@ def plan_wave(
 ) -> dict[int, int]:
     """Items to start per k in the next wave.
 
-    With ``w_k`` the normalised k weights (uniform by default) and ``a_k`` the accepted count,
-    the still-missing share of k is ``d_k = max(0, target * w_k - a_k)`` (when every d_k is 0
-    but fewer than ``target`` are accepted, the weights themselves). The ``need = target - a``
-    missing samples are split in proportion to ``d_k``, and each k starts ``need_k / p_k`` items
-    (p_k from :func:`acceptance_rates`, floored at :data:`RATE_FLOOR`), so a k that is often
-    rejected gets more starts; a k whose p_k fell below the floor hands its share to the other
-    k in proportion to their weights (unless every k is below it). The
+    With ``q_k`` the exact quotas of :func:`k_quotas` (a closed k's share already handed to the
+    open ones) and ``a_k`` the accepted count, the still-missing part of k is
+    ``d_k = q_k - a_k``. The ``need = target - a`` missing samples are split in proportion to
+    ``d_k``, and each k starts ``need_k / p_k`` items (p_k from :func:`acceptance_rates`,
+    floored at :data:`RATE_FLOOR`), so a k that is often rejected gets more starts. The
     total is rounded up, capped by ``wave_size`` and by ``budget_left / calls_per_item``, and
     split back over k by largest remainders. ``pending`` items already started but not yet
     decided count as ``p * pending`` expected acceptances (p pooled) and as
@@ -92,28 +166,15 @@ def plan_wave(
     need = target - accepted - pooled * pending
     if need <= 0:
         return {}
-    weights = {k: float((k_weights or {}).get(k, 1.0 if not k_weights else 0.0)) for k in ks}
-    if sum(weights.values()) <= 0:
-        weights = {k: 1.0 for k in ks}
-    mass = sum(weights.values())
     by_k = stats.get("by_k") or {}
+    quotas = k_quotas(target, ks, k_weights, stats)
     deficits = {
-        k: max(0.0, target * w / mass - int((by_k.get(str(k)) or {}).get("accepted", 0)))
-        for k, w in weights.items()
+        k: float(max(0, q - int((by_k.get(str(k)) or {}).get("accepted", 0))))
+        for k, q in quotas.items()
     }
     if sum(deficits.values()) <= 0:
-        deficits = dict(weights)
+        return {}
     rates = acceptance_rates(stats, ks)
-    # A k that almost never passes (the model cannot write it, or its skills break a judge)
-    # would otherwise absorb every start: hand its share to the k that do pass.
-    failing = {k for k in ks if rates[k] < RATE_FLOOR}
-    passing_weight = sum(w for k, w in weights.items() if k not in failing)
-    if failing and passing_weight > 0:
-        moved = sum(deficits[k] for k in failing)
-        deficits = {
-            k: 0.0 if k in failing else d + moved * weights[k] / passing_weight
-            for k, d in deficits.items()
-        }
     deficit_mass = sum(deficits.values())
     starts = {k: need * d / deficit_mass / max(rates[k], RATE_FLOOR) for k, d in deficits.items()}
     total = min(math.ceil(sum(starts.values()) - 1e-9), wave_size)
@@ -143,6 +204,11 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     # a kill (async checkpoints), and planning from a lagging count would overshoot forever.
     accepted = max(int(stats.get("accepted", 0)), ctx.writer.accepted)
     stats["accepted"] = accepted
+    by_k = {key: dict(counts) for key, counts in (stats.get("by_k") or {}).items()}
+    for k, on_disk in ctx.writer.accepted_by_k.items():
+        counts = by_k.setdefault(str(k), {})
+        counts["accepted"] = max(int(counts.get("accepted", 0)), on_disk)
+    stats["by_k"] = by_k
     pending = pending_items(stats)
     update: dict[str, Any] = {"calls": ctx.budget.spent(), "action": "stop"}
     if accepted >= cfg.n:
@@ -158,10 +224,13 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
         return update | {
             "stop_reason": f"nothing accepted in {rejected} decisions; see the rejects file"
         }
+    quotas = {str(k): q for k, q in k_quotas(cfg.n, cfg.ks, cfg.k_weights, stats).items()}
+    ctx.quotas = quotas
+    wait = {"action": "wait", "quotas": quotas}
     wave_size = cfg.effective_wave_size
     room = PIPELINE_WAVES * wave_size - pending
     if room <= 0 or (pending and int(state.get("dry_waves", 0))):
-        return {"action": "wait"}
+        return wait
     decided = accepted + int(stats.get("rejected", 0))
     spent = ctx.budget.spent()
     calls_per_item = spent / decided if decided and spent else 1.0
@@ -177,10 +246,11 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     )
     if not plan:
         if pending:
-            return {"action": "wait"}
+            return wait
         return update | {"stop_reason": "budget spent"}
     wave = int(state.get("wave", 0)) + 1
     return {
+        "quotas": quotas,
         "calls": spent,
         "plan": {str(k): n for k, n in plan.items()},
         "wave": wave,

@@ -70,6 +70,8 @@ async def writer(state: WriterInput, runtime: Runtime[SynthesisContext]) -> dict
     each, and return their summed counter delta."""
     await asyncio.sleep(0)  # as in the critic: model calls of this superstep go out first
     ctx = runtime.context
+    if state.get("quotas"):
+        ctx.quotas = dict(state["quotas"])
     total: dict[str, Any] = {}
     for branch in state.get("decided") or ():
         try:
@@ -89,9 +91,11 @@ def _record(branch: ItemState, ctx: SynthesisContext) -> dict[str, Any]:
         delta = outcome_stats(on_disk.status, on_disk.k, on_disk.reason_tag)
         return {"stats": delta | {"finished": 1}}
     sample = build_sample(branch, ctx)
-    result = ctx.writer.write(sample, max_accepted=ctx.config.n)
+    quota = ctx.quotas.get(str(sample.provenance.k)) if ctx.quotas else None
+    result = ctx.writer.write(sample, max_accepted=ctx.config.n, quota=quota)
     if result == "surplus":
-        return {"stats": {"surplus": 1, "finished": 1}}
+        k = str(sample.provenance.k)
+        return {"stats": {"surplus": 1, "finished": 1, "by_k": {k: {"surplus": 1}}}}
     ctx.monitor.decided(sample.status)
     delta = outcome_stats(
         sample.status, sample.provenance.k, sample.reason_tag, sample.provenance.revisions

@@ -140,6 +140,7 @@ async def arun_synthesis(
             run_id=run_id,
             render=render,
             overwrite=config.overwrite,
+            uncomposable=config.uncomposable_path,
         )
         owned.append(writer)
         if seeds is None and config.corpus:

@@ -83,24 +83,32 @@ class SampleWriter:
         render: RenderFn,
         overwrite: bool = False,
         fsync: bool = False,
+        uncomposable: str | Path | None = None,
     ) -> None:
         self.output, self.rejects = Path(output), Path(rejects)
+        self.uncomposable = Path(uncomposable) if uncomposable is not None else None
         self.run_id, self.render, self.fsync = run_id, render, fsync
         self.decided: dict[str, Decided] = {}
         self.accepted_texts: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         if overwrite:
-            for path in (self.output, self.rejects):
-                path.write_bytes(b"")
+            for path in (self.output, self.rejects, self.uncomposable):
+                if path is not None:
+                    path.write_bytes(b"")
         self._load(self.output, "accepted")
         self._load(self.rejects, "rejected")
         self._accepted = self.count("accepted")
+        self.accepted_by_k: dict[int, int] = {}
+        for d in self.decided.values():
+            if d.status == "accepted":
+                self.accepted_by_k[d.k] = self.accepted_by_k.get(d.k, 0) + 1
         self._fds = {
             "accepted": os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
             "rejected": os.open(self.rejects, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
         }
         self.written = {"accepted": 0, "rejected": 0}
+        self._log_fd: int | None = None
 
     def _load(self, path: Path, status: str) -> None:
         for number, record in _repair_and_read(path):
@@ -149,12 +157,14 @@ class SampleWriter:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def write(self, sample: Sample, *, max_accepted: int | None = None) -> str:
+    def write(
+        self, sample: Sample, *, max_accepted: int | None = None, quota: int | None = None
+    ) -> str:
         """Append ``sample`` unless its id is already decided.
 
         Returns ``"written"``, ``"duplicate"`` (id already on disk) or ``"surplus"`` (an accepted
-        sample beyond ``max_accepted``: the output then holds exactly the target count, however
-        many branches of the last wave were accepted at once).
+        sample beyond ``max_accepted`` in all, or beyond ``quota`` for its k: the output then
+        holds exactly the target count per k, however many branches were accepted at once).
         """
         record = (
             self.render(sample)
@@ -166,10 +176,9 @@ class SampleWriter:
         with self._lock:
             if sample.id in self.decided:
                 return "duplicate"
-            if (
-                sample.status == "accepted"
-                and max_accepted is not None
-                and self._accepted >= max_accepted
+            if sample.status == "accepted" and (
+                (max_accepted is not None and self._accepted >= max_accepted)
+                or (quota is not None and self.accepted_by_k.get(sample.provenance.k, 0) >= quota)
             ):
                 return "surplus"
             fd = self._fds[sample.status]
@@ -183,12 +192,38 @@ class SampleWriter:
             self.written[sample.status] += 1
             if sample.status == "accepted":
                 self._accepted += 1
+                k = sample.provenance.k
+                self.accepted_by_k[k] = self.accepted_by_k.get(k, 0) + 1
         return "written"
+
+    def log_uncomposable(self, result: Any, *, tag: str, k: int, wave: int) -> None:
+        """Append one combination the mode could not compose, with its full reason, to the
+        uncomposable log (``<stem>.uncomposable.jsonl``; a no-op without one). A log, not a
+        record: a superstep replayed after a kill may log a combination twice."""
+        if self.uncomposable is None:
+            return
+        record = {
+            "run_id": self.run_id,
+            "wave": wave,
+            "k": k,
+            "skills": list(result.skills),
+            "tag": tag,
+            "reason": result.reason,
+        }
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        with self._lock:
+            if self._log_fd is None:
+                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                self._log_fd = os.open(self.uncomposable, flags, 0o644)
+            os.write(self._log_fd, line)
 
     def close(self) -> None:
         for fd in self._fds.values():
             os.close(fd)
         self._fds = {}
+        if self._log_fd is not None:
+            os.close(self._log_fd)
+            self._log_fd = None
 
     def __enter__(self) -> SampleWriter:
         return self

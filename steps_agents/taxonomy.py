@@ -75,6 +75,13 @@ class Taxonomy:
         for v in order[1:]:
             self.depth[v] = self.depth[self.parent[v]] + 1
         self.total_volume = float(self.nodes[0].volume)
+        if not self.total_volume > 0 and any(node.cut > 0 for node in self.nodes):
+            # The authors' released tree code left the root volume at 0, which silently zeroes
+            # every term (STEPS spec, section 3); refuse such a tree rather than score it 0.
+            raise InputError(
+                f"root volume is {self.total_volume} but some node has a positive cut; "
+                "the root's volume must be vol(G)"
+            )
         self.term = np.zeros(n, dtype=np.float64)
         for node in self.nodes[1:]:
             parent_volume = self.nodes[node.parent].volume  # type: ignore[index]

@@ -293,3 +293,23 @@ def test_two_level_builder_matches_exhaustive_optimum_on_small_graphs() -> None:
         got = structural_entropy(g, build_encoding_tree(g, height=1))
         # Greedy is not guaranteed optimal; record that it is within 2% here.
         assert best - 1e-9 <= got <= best * 1.02 + 1e-9
+
+
+def test_a_taxonomy_with_the_authors_root_volume_zero_is_refused() -> None:
+    """Spec section 3: a root volume of 0 made every term vanish; loading such a file must fail
+    loudly instead of scoring the tree 0."""
+    from steps_agents.errors import InputError
+    from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+
+    nodes = [
+        TaxonomyNode(0, None, 0.0, 0.0),
+        TaxonomyNode(1, 0, 2.0, 1.0, skill="a", count=1),
+        TaxonomyNode(2, 0, 2.0, 1.0, skill="b", count=1),
+    ]
+    with pytest.raises(InputError, match="root volume"):
+        Taxonomy(nodes)
+    good = Taxonomy([nodes[0].__class__(0, None, 4.0, 0.0), *nodes[1:]])
+    assert good.structural_entropy == pytest.approx(2 * (1 / 4) * 1.0)
+    # An edgeless graph (every volume and cut 0) is still a valid, zero-entropy taxonomy.
+    empty = [TaxonomyNode(0, None, 0.0, 0.0), TaxonomyNode(1, 0, 0.0, 0.0, skill="a")]
+    assert Taxonomy(empty).structural_entropy == 0.0

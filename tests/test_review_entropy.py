@@ -247,12 +247,14 @@ def test_built_trees_have_no_authors_defects_and_exact_scores(trial: int) -> Non
     brute = _brute_terms(n, edges, parent)
     assert structural_entropy(g, parent) == pytest.approx(sum(brute.values()), abs=1e-9)
     paths = path_entropy(g, parent)
+    path_sums: dict[str, float] = {}
     for leaf in range(n):
         acc, x = 0.0, leaf
         while parent[x] >= 0:
             acc += brute[x]
             x = int(parent[x])
         assert paths[leaf] == pytest.approx(acc, abs=1e-9)
+        path_sums[g.skills[leaf]] = acc
 
     tax = build_taxonomy(g, height=height, seed=trial)
     total = 2 * sum(w for _, _, w in edges)
@@ -264,6 +266,8 @@ def test_built_trees_have_no_authors_defects_and_exact_scores(trial: int) -> Non
         assert not tax.children[leaf]
         assert int(tax.depth[leaf]) == height + 1
         assert tax.nodes[leaf].skill == skill
+        # The artifact's path entropy (renumbered nodes) equals the brute-force leaf-to-root sum.
+        assert tax.path_entropy(skill) == pytest.approx(path_sums[skill], abs=1e-9)
     assert all(node.skill is not None for node in tax.nodes if not tax.children[node.id])
     assert tax.structural_entropy == pytest.approx(sum(brute.values()), abs=1e-9)
     h1 = _brute_h1(n, edges)

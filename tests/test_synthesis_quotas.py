@@ -160,3 +160,29 @@ def test_uncomposable_reasons_are_counted_by_category(tmp_path: Path) -> None:
     assert len(log) == report.uncomposable
     assert all(r["tag"] == "cannot compose" and r["reason"].endswith(": odd") for r in log)
     assert all(r["run_id"] == "u" and r["k"] == 2 and len(r["skills"]) == 2 for r in log)
+
+
+def test_a_k_with_enough_in_flight_gets_no_more_starts() -> None:
+    from steps_agents.synthesis.planner import pending_by_k, plan_wave
+
+    stats = {
+        "accepted": 20,
+        "by_k": {
+            "2": {"accepted": 10, "planned": 30, "finished": 10},  # 20 in flight: enough
+            "3": {"accepted": 10, "planned": 10, "finished": 10},  # none in flight
+        },
+    }
+    pending = pending_by_k(stats, [2, 3])
+    assert pending == {2: 20, 3: 0}
+    plan = plan_wave(
+        target=60,
+        stats=stats,
+        ks=[2, 3],
+        k_weights=None,
+        wave_size=64,
+        budget_left=None,
+        calls_per_item=1.0,
+        pending=20,
+        pending_by_k=pending,
+    )
+    assert set(plan) == {3} and plan[3] >= 20

@@ -126,7 +126,7 @@ async def composer(
 ) -> Command[Literal["generator", "planner"]]:
     """Compose the planned wave: one ``Send`` to the generator per item; if nothing could be
     composed, back to the planner (which stops after two such waves)."""
-    await asyncio.sleep(0)  # as in the critic: model calls of this superstep go out first
+    await asyncio.sleep(0)  # generators replayed on resume put their model calls out first
     ctx = runtime.context
     wave = int(state.get("wave", 0))
     exclude = {frozenset(skills) for skills in state.get("used") or ()}
@@ -138,9 +138,16 @@ async def composer(
         k, want = int(k_text), int(count)
         if want <= 0:
             continue
+        # One k at a time, yielding in between: a long synchronous burst on the event loop
+        # delays every model call that finishes meanwhile (their slots stay taken).
+        await asyncio.sleep(0)
         before = sum(reasons.values())
         composed, selected = _compose_k(ctx, k, want, wave, exclude, items, used, reasons)
-        counts = {"composed": composed, "uncomposable": sum(reasons.values()) - before}
+        counts = {
+            "composed": composed,
+            "dropped": want - composed,
+            "uncomposable": sum(reasons.values()) - before,
+        }
         if not selected:  # the selector has no new k-set of this size: k is used up
             counts["exhausted"] = 1
         by_k[str(k)] = counts

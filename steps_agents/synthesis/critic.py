@@ -67,9 +67,6 @@ async def critic(
     branch: ItemState, runtime: Runtime[SynthesisContext]
 ) -> Command[Literal["generator", "writer"]]:
     """Judge one draft; send it back for revision or on to the writer."""
-    # Let this superstep's generator branches put their model calls in flight first: the
-    # judges' CPU work then overlaps the model's latency instead of delaying it.
-    await asyncio.sleep(0)
     ctx = runtime.context
     item = ctx.work_item(branch["item"])
     draft = branch.get("draft") or {}

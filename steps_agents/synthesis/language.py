@@ -12,6 +12,7 @@ written in English keywords whatever the prose language.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 
@@ -67,7 +68,7 @@ SCRIPT_LANGUAGE = {
 }
 
 _FENCE = re.compile(r"```.*?```", re.DOTALL)
-_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+_DROP_ASCII_LETTERS = str.maketrans("", "", string.ascii_letters)  # str.translate: C speed
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -94,7 +95,7 @@ def detect_language(text: str, *, min_letters: int = 20) -> Detection | None:
     """The language of ``text`` as an ISO 639-1 code, or ``None`` when it cannot tell."""
     prose = _FENCE.sub(" ", text)
     # ASCII letters are Latin: count them in C and name only the other letters' scripts.
-    ascii_letters = len(_ASCII_LETTERS.findall(prose))
+    ascii_letters = len(prose) - len(prose.translate(_DROP_ASCII_LETTERS))
     scripts: dict[str, int] = {"LATIN": ascii_letters} if ascii_letters else {}
     for char in _NON_ASCII.findall(prose):
         if char.isalpha():

@@ -148,6 +148,7 @@ def plan_wave(
     budget_left: int | None,
     calls_per_item: float,
     pending: int = 0,
+    pending_by_k: Mapping[int, int] | None = None,
 ) -> dict[int, int]:
     """Items to start per k in the next wave.
 
@@ -159,7 +160,10 @@ def plan_wave(
     total is rounded up, capped by ``wave_size`` and by ``budget_left / calls_per_item``, and
     split back over k by largest remainders. ``pending`` items already started but not yet
     decided count as ``p * pending`` expected acceptances (p pooled) and as
-    ``pending * calls_per_item`` calls already committed.
+    ``pending * calls_per_item`` calls already committed. With ``pending_by_k`` (items in
+    flight per k) each k is planned on its own: ``start_k = max(0, q_k - a_k - p_k *
+    pending_k) / p_k``, so the last waves do not overfill one k (whose extra drafts would be
+    surplus) while another still needs a wave of its own.
     """
     accepted = int(stats.get("accepted", 0))
     pooled = (accepted + 3) / (accepted + int(stats.get("rejected", 0)) + 4)
@@ -175,8 +179,16 @@ def plan_wave(
     if sum(deficits.values()) <= 0:
         return {}
     rates = acceptance_rates(stats, ks)
-    deficit_mass = sum(deficits.values())
-    starts = {k: need * d / deficit_mass / max(rates[k], RATE_FLOOR) for k, d in deficits.items()}
+    if pending_by_k is not None:
+        starts = {
+            k: max(0.0, d - rates[k] * pending_by_k.get(k, 0)) / max(rates[k], RATE_FLOOR)
+            for k, d in deficits.items()
+        }
+    else:
+        deficit_mass = sum(deficits.values())
+        starts = {
+            k: need * d / deficit_mass / max(rates[k], RATE_FLOOR) for k, d in deficits.items()
+        }
     total = min(math.ceil(sum(starts.values()) - 1e-9), wave_size)
     if budget_left is not None:
         left = budget_left - pending * calls_per_item
@@ -188,6 +200,19 @@ def pending_items(stats: Mapping[str, Any]) -> int:
     """Items planned but not yet decided: ``planned - dropped - finished``."""
     planned, dropped = int(stats.get("planned", 0)), int(stats.get("dropped", 0))
     return max(0, planned - dropped - int(stats.get("finished", 0)))
+
+
+def pending_by_k(stats: Mapping[str, Any], ks: Sequence[int]) -> dict[int, int]:
+    """Items of each k planned but not yet decided: ``by_k[k]: planned - dropped - finished``
+    (``planned`` is the planner's own count, so a wave is pending from the next superstep on,
+    before the composer has even run)."""
+    by_k = stats.get("by_k") or {}
+    out = {}
+    for k in ks:
+        c = by_k.get(str(k)) or {}
+        left = int(c.get("planned", 0)) - int(c.get("dropped", 0)) - int(c.get("finished", 0))
+        out[k] = max(0, left)
+    return out
 
 
 async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
@@ -243,6 +268,7 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
         budget_left=ctx.budget.remaining(),
         calls_per_item=calls_per_item,
         pending=pending,
+        pending_by_k=pending_by_k(stats, cfg.ks),
     )
     if not plan:
         if pending:
@@ -256,5 +282,8 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
         "wave": wave,
         "stop_reason": "",
         "action": "compose",
-        "stats": {"planned": sum(plan.values())},
+        "stats": {
+            "planned": sum(plan.values()),
+            "by_k": {str(k): {"planned": n} for k, n in plan.items()},
+        },
     }

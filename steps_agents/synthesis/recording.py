@@ -25,6 +25,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from steps_agents.synthesis.context import SynthesisContext
 
 
+YIELD_EVERY = 8  # records written between two yields to the event loop
+
+
 def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
     """The sample a decided branch describes, with full provenance."""
     item = ctx.work_item(branch["item"])
@@ -68,14 +71,18 @@ def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
 async def writer(state: WriterInput, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
     """Append the samples decided in the previous superstep (idempotently), one flushed line
     each, and return their summed counter delta."""
-    await asyncio.sleep(0)  # as in the critic: model calls of this superstep go out first
+    await asyncio.sleep(0)  # generators replayed on resume put their model calls out first
     ctx = runtime.context
     if state.get("quotas"):
         ctx.quotas = dict(state["quotas"])
     total: dict[str, Any] = {}
-    for branch in state.get("decided") or ():
+    for i, branch in enumerate(state.get("decided") or ()):
+        if i and not i % YIELD_EVERY:
+            await asyncio.sleep(0)  # short bursts: model calls finishing meanwhile get served
         try:
-            total = merge_stats(total, _record(cast("ItemState", branch), ctx)["stats"])
+            delta = _record(cast("ItemState", branch), ctx)["stats"]
+            k = str(ctx.work_item(branch["item"]).k)  # every decided item leaves its k's pending
+            total = merge_stats(total, merge_stats(delta, {"by_k": {k: {"finished": 1}}}))
         finally:
             ctx.items.pop(str(branch["item"].get("id", "")), None)  # the branch ends here
     return {"stats": total} if total else {}

@@ -32,7 +32,7 @@ from steps_agents.synthesis.checkpoint import open_checkpointer
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import Budget, Monitor, SynthesisContext
 from steps_agents.synthesis.judging import JudgeContext
-from steps_agents.synthesis.planner import pending_items
+from steps_agents.synthesis.planner import pending_by_k, pending_items
 from steps_agents.synthesis.records import RunReport
 from steps_agents.synthesis.writer import SampleWriter
 
@@ -225,10 +225,14 @@ async def arun_synthesis(
                 # A finished run asked again (perhaps for more): plan again. No task is left, so
                 # nothing the counters call pending can still finish; forget it.
                 stats = snapshot.values.get("stats") or {}
+                stale = pending_by_k(stats, config.ks)
                 graph_input = {
                     "stop_reason": "",
                     "dry_waves": 0,
-                    "stats": {"planned": -pending_items(stats)},
+                    "stats": {
+                        "planned": -pending_items(stats),
+                        "by_k": {str(k): {"planned": -n} for k, n in stale.items() if n},
+                    },
                 }
             else:
                 graph_input = {"used": writer.used_skill_sets(), "stats": writer.stats()}

@@ -6,7 +6,7 @@ It wraps one LangChain chat model and adds, around each call:
 2. a concurrency limit: an ``asyncio.Semaphore`` of size ``concurrency`` per event loop
    (a semaphore belongs to the loop it is first awaited on, so one per loop), and sync callers
    share one private background loop, hence one limit;
-3. a timeout per attempt (``asyncio.wait_for``) and retries with exponential backoff and jitter
+3. a timeout per attempt (``asyncio.timeout``) and retries with exponential backoff and jitter
    on rate limits, server errors, timeouts and malformed structured answers (:mod:`.retry`);
 4. structured answers as pydantic objects (:mod:`.structured`);
 5. call and token accounting in :attr:`ModelClient.usage` (:mod:`.usage`).
@@ -358,7 +358,8 @@ class ModelClient:
                 model = model.model_copy(update=params)
             runnable = model.with_structured_output(schema, include_raw=True)
             try:
-                output = await asyncio.wait_for(runnable.ainvoke(messages), self.timeout)
+                async with asyncio.timeout(self.timeout):  # no extra task, unlike wait_for
+                    output = await runnable.ainvoke(messages)
             except (ValidationError, json.JSONDecodeError, OutputParserException) as exc:
                 # Some integrations parse inside the SDK and raise instead of reporting a
                 # parsing_error (ChatOpenAI's json_schema method): the answer was malformed.
@@ -374,7 +375,8 @@ class ModelClient:
                 tokens = (0, 0)
             parsed = validate(schema, output)
             return parsed, parsed.model_dump_json(), tokens
-        reply = await asyncio.wait_for(self.model.ainvoke(messages, **params), self.timeout)
+        async with asyncio.timeout(self.timeout):
+            reply = await self.model.ainvoke(messages, **params)
         tokens = _tokens(reply)
         self.usage.add(self.spec, input_tokens=tokens[0], output_tokens=tokens[1])
         if schema is not None:

@@ -11,8 +11,9 @@
                                                                    v
              planner <------------------------------------------ writer
 
-- **planner** decides how many items per k to start next from the target, the observed
-  acceptance rates, the items still in flight and the budget; or waits; or stops;
+- **planner** decides how many items per k to start next from the per-k quotas (the target
+  apportioned exactly over the k weights), the observed acceptance rates, the items of each k
+  still in flight and the budget; or waits; or stops;
 - **composer** turns the plan into work items (selector + the mode's ``compose``) and sends
   each to the generator (``Send``); when nothing could be composed it goes back to the planner;
 - **generator** collects one item's draft (started when the item was composed, so the model
@@ -24,7 +25,8 @@
 
 Supersteps are barriers, so the graph runs waves as a pipeline: while one wave waits for the
 model, the previous one is judged and the one before written, and their CPU work overlaps the
-model calls. At most five waves of ``wave_size`` items are in flight; a process killed
+model calls; since each draft starts when its item is composed, the next wave's calls are
+already queued on the client's concurrency slots when a superstep ends. At most five waves of ``wave_size`` items are in flight; a process killed
 mid-run replays only unfinished supersteps on resume, and the writer's files plus the response
 cache make the replay free of duplicates and of repeated model calls. Run-scoped objects (model
 client, taxonomy, writer, budget) live in the runtime context

@@ -36,6 +36,7 @@ from steps_agents.synthesis.planner import pending_by_k, pending_items
 from steps_agents.synthesis.records import RunReport
 from steps_agents.synthesis.writer import SampleWriter
 
+REPORTED_BY_K = ("accepted", "rejected", "surplus", "uncomposable")
 RECURSION_LIMIT = 10**7  # supersteps; a run stops by its planner, never by this limit
 
 
@@ -275,8 +276,9 @@ def _report(
                 if isinstance(value, int):
                     usage[key] = usage.get(key, 0) + value
             usage["by_model"] = {**usage.get("by_model", {}), **judge_usage.get("by_model", {})}
+    # Outcomes only: the planner's bookkeeping (planned, dropped, finished, ...) stays inside.
     by_k = {
-        str(k): {s: int(n) for s, n in counts.items()}
+        str(k): {s: int(n) for s, n in counts.items() if s in REPORTED_BY_K and n}
         for k, counts in (stats.get("by_k") or {}).items()
     }
     reasons = {str(t): int(n) for t, n in (stats.get("reasons") or {}).items()}

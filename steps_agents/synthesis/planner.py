@@ -117,7 +117,8 @@ def k_quotas(
     Open k share the target in proportion to their weights ``w_k`` (Hamilton's largest
     remainders, so ``sum q_k = target``). A closed k (:func:`closed_ks`) keeps only what it has
     accepted, ``q_k = a_k``, and hands the rest of its share to the open k in proportion to
-    their weights: ``q_k`` over open k is the apportionment of ``target - sum_closed a_k``.
+    their weights: ``q_k`` over open k is the apportionment of ``target - sum_closed a_k``
+    (equally, when every open k weighs 0).
     No quota falls below what its k has already accepted (``q_k >= a_k``: a k whose share
     shrank after it reopened keeps its samples, and the others share what is left), so the
     quotas stay reachable whenever ``sum a_k <= target``.
@@ -129,12 +130,17 @@ def k_quotas(
     while True:
         open_ks = [k for k in ks if k not in fixed]
         left = max(target - sum(fixed.values()), 0)
-        mass = sum(weights[k] for k in open_ks)
-        over = [k for k in open_ks if mass > 0 and accepted[k] > left * weights[k] / mass]
+        share = {k: weights[k] for k in open_ks}
+        if open_ks and sum(share.values()) <= 0:
+            # Every weighted k is closed: the open ones (all weight 0) share the rest equally,
+            # or the target could never be reached.
+            share = {k: 1.0 for k in open_ks}
+        mass = sum(share.values())
+        over = [k for k in open_ks if mass > 0 and accepted[k] > left * share[k] / mass]
         if not over:
             break
         fixed.update({k: accepted[k] for k in over})  # keeps its samples, shares no more
-    quotas = _largest_remainder({k: weights[k] for k in open_ks}, left) if open_ks else {}
+    quotas = _largest_remainder(share, left) if open_ks else {}
     return {k: fixed.get(k, quotas.get(k, 0)) for k in ks}
 
 

@@ -2,6 +2,7 @@
 
     python benchmarks/taxonomy.py                       # both sizes
     python benchmarks/taxonomy.py --sizes small --seed 1
+    python benchmarks/taxonomy.py --oracle 400          # small graphs vs the exhaustive optimum
 
 For each size it generates (vectorised) a planted graph with two community levels, then prints,
 measured in the same run: wall time of the builder (heights 1, 2 and the default 3) and of
@@ -61,6 +62,63 @@ def to_networkx(graph: SkillGraph) -> nx.Graph:
         zip(graph.src.tolist(), graph.dst.tolist(), graph.weight.tolist(), strict=True)
     )
     return g
+
+
+def oracle_graph(seed: int) -> SkillGraph:
+    """Random weighted graph of 5-9 vertices (as tests/test_builder.py's oracle test)."""
+    rng = np.random.default_rng(1000 + seed)
+    n = int(rng.integers(5, 10))
+    p = float(rng.uniform(0.25, 0.7))
+    rng = np.random.default_rng(seed)
+    iu, ju = np.triu_indices(n, 1)
+    keep = rng.random(iu.shape[0]) < p
+    w = rng.uniform(0.1, 3.0, size=int(keep.sum()))
+    edges = list(zip(iu[keep].tolist(), ju[keep].tolist(), w.tolist(), strict=True))
+    return SkillGraph.from_edges([f"s{i}" for i in range(n)], edges)
+
+
+def exhaustive_two_level(graph: SkillGraph) -> float:
+    """Exact minimum of H^T over all two-level trees, scoring every set partition at once:
+    ``V H = sum_C [g_C log V + (V_C - g_C) log V_C] - sum_v d_v log d_v``."""
+    n = graph.n_skills
+    rows: list[list[int]] = [[0]]
+    for _ in range(1, n):
+        rows = [r + [c] for r in rows for c in range(max(r) + 2)]
+    parts = np.array(rows, dtype=np.int64)
+    onehot = parts[:, :, None] == np.arange(n)[None, None, :]
+    deg = graph.degrees()
+    total = deg.sum()
+    vol = np.einsum("bvc,v->bc", onehot, deg)
+    same = onehot[:, graph.src, :] & onehot[:, graph.dst, :]
+    cut = vol - 2.0 * np.einsum("bec,e->bc", same, graph.weight)
+    logv = np.log2(np.where(vol > 0, vol, 1.0))
+    score = (cut * np.log2(total) + (vol - cut) * logv).sum(axis=1)
+    d = deg[deg > 0]
+    return float((score.min() - (d * np.log2(d)).sum()) / total)
+
+
+def oracle(count: int) -> None:
+    """Height-1 builder (dissolution move off, then on) against the exhaustive optimum."""
+    above: dict[int, list[float]] = {0: [], 16: []}
+    t = {0: 0.0, 16: 0.0}
+    for seed in range(count):
+        graph = oracle_graph(seed)
+        if graph.n_edges == 0:
+            continue
+        best = exhaustive_two_level(graph)
+        for d in above:
+            t0 = time.perf_counter()
+            built = structural_entropy(graph, build_encoding_tree(graph, height=1, dissolve=d))
+            t[d] += time.perf_counter() - t0
+            above[d].append(100.0 * (built / best - 1.0))
+    for d, vals in above.items():
+        arr = np.array(vals)
+        name = "off" if d == 0 else f"on (groups <= {d})"
+        print(
+            f"dissolve {name:18} graphs {arr.shape[0]}  mean {arr.mean():.3f}% above optimum, "
+            f"worst {arr.max():.2f}%, > 5%: {(arr > 5).sum()}, > 1%: {(arr > 1).sum()}, "
+            f"build time {t[d]:.2f} s"
+        )
 
 
 def run(size: str, seed: int, height: int) -> None:
@@ -154,7 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="small,large", help="comma list of: " + ", ".join(SIZES))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--height", type=int, default=3, help="the builder's default height")
+    ap.add_argument(
+        "--oracle", type=int, default=0, help="instead: N random 5-9 vertex graphs vs optimum"
+    )
     args = ap.parse_args(argv)
+    if args.oracle:
+        oracle(args.oracle)
+        return 0
     for size in args.sizes.split(","):
         if size not in SIZES:
             ap.error(f"unknown size {size!r}; available: {', '.join(SIZES)}")

@@ -41,7 +41,13 @@ from steps_agents.entropy import (
 from steps_agents.errors import InputError
 from steps_agents.merge_heap import greedy_merge
 from steps_agents.progress import Progress
-from steps_agents.refine import block_moves, move_sweeps, split_groups
+from steps_agents.refine import (
+    DISSOLVE_MAX,
+    block_moves,
+    dissolve_groups,
+    move_sweeps,
+    split_groups,
+)
 from steps_agents.skillgraph import SkillGraph
 from steps_agents.taxonomy import Taxonomy, TaxonomyNode
 
@@ -137,11 +143,18 @@ Split = tuple[np.ndarray, float]
 
 
 def _group_level(
-    e: _Edges, lv: _Levels, pos: int, tol: float, refine: int, start: Split | None = None
+    e: _Edges,
+    lv: _Levels,
+    pos: int,
+    tol: float,
+    refine: int,
+    start: Split | None = None,
+    dissolve: int = DISSOLVE_MAX,
 ) -> tuple[np.ndarray, float, Split | None]:
     """Group the level-(pos-1) nodes under their parents: greedy merge (or ``start``, a
-    grouping with its V*dH known from earlier), then up to ``refine`` rounds of block moves and
-    single-item moves, each followed by a resumed merge.
+    grouping with its V*dH known from earlier), then up to ``refine`` rounds of block moves,
+    single-item moves and group dissolutions (groups of at most ``dissolve`` items; 0 = off),
+    each followed by a resumed merge.
 
     Returns labels, V*dH and, when still valid for the returned labels, the blocks found inside
     the groups with their V*dH: that is the greedy result of the next insertion at ``pos``.
@@ -159,6 +172,13 @@ def _group_level(
         )
         labels, moved_delta, moves = move_sweeps(labels, vol, cut, pvol, eu, ev, ew, tol=tol)
         delta += block_delta + moved_delta
+        if dissolve > 1:
+            # Two-step escapes (a wrongly merged bridge pair) that no single move pays for.
+            labels, dis_delta, dissolved = dissolve_groups(
+                labels, vol, cut, pvol, eu, ev, ew, tol=tol, max_size=dissolve
+            )
+            delta += dis_delta
+            moves += dissolved
         if not moves + block_moved:
             break
         split = None  # the groups changed: their blocks are stale
@@ -179,10 +199,10 @@ def _apply(assign: list[np.ndarray], pos: int, labels: np.ndarray) -> list[np.nd
 
 
 def _insert_level(
-    e: _Edges, lv: _Levels, pos: int, tol: float, refine: int = 0
+    e: _Edges, lv: _Levels, pos: int, tol: float, refine: int = 0, dissolve: int = DISSOLVE_MAX
 ) -> tuple[list[np.ndarray], float]:
     """The assign list with a new level at ``pos``, and its V*dH."""
-    labels, delta, _ = _group_level(e, lv, pos, tol, refine)
+    labels, delta, _ = _group_level(e, lv, pos, tol, refine, dissolve=dissolve)
     return _apply(lv.assign, pos, labels), delta
 
 
@@ -197,7 +217,12 @@ def _edges_of(graph: SkillGraph, perm: np.ndarray | None) -> _Edges:
 
 
 def _build_levels(
-    graph: SkillGraph, height: int, seed: int, progress: Progress | None, refine: int = REFINE
+    graph: SkillGraph,
+    height: int,
+    seed: int,
+    progress: Progress | None,
+    refine: int = REFINE,
+    dissolve: int = DISSOLVE_MAX,
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """The ``assign`` list in a seeded relabelling of the skills (the seed only breaks ties)."""
     if height < 1:
@@ -228,7 +253,7 @@ def _build_levels(
         best_pos, best_delta = 0, 0.0
         for pos in range(1, len(assign) + 2):
             if pos not in cache:
-                cache[pos] = _group_level(e, lv, pos, tol, refine, seeds.pop(pos, None))
+                cache[pos] = _group_level(e, lv, pos, tol, refine, seeds.pop(pos, None), dissolve)
             if cache[pos][1] < best_delta - tol:
                 best_pos, best_delta = pos, cache[pos][1]
         if not best_pos:
@@ -258,10 +283,13 @@ def _parent_array(n: int, assign: list[np.ndarray]) -> np.ndarray:
     return parent
 
 
-def build_encoding_tree(graph: SkillGraph, *, height: int = 3, seed: int = 0) -> np.ndarray:
+def build_encoding_tree(
+    graph: SkillGraph, *, height: int = 3, seed: int = 0, dissolve: int = DISSOLVE_MAX
+) -> np.ndarray:
     """A parent array: leaves ``0..n-1`` are the skills, then the community levels bottom-up,
-    the root (parent ``-1``) last. Every leaf is at depth ``height + 1``."""
-    assign, perm = _build_levels(graph, height, seed, None)
+    the root (parent ``-1``) last. Every leaf is at depth ``height + 1``. ``dissolve`` caps the
+    size of the groups the refinement tries to dissolve (0 switches that move off)."""
+    assign, perm = _build_levels(graph, height, seed, None, dissolve=dissolve)
     # Undo the seeded relabelling: skill i was item perm[i] at level 0.
     assign = [assign[0][perm]] + assign[1:]
     return _parent_array(graph.n_skills, assign)

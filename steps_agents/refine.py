@@ -9,6 +9,7 @@ level's contribution to ``vol(G) * H^T`` is ``sum_G f(G)`` with
 ``V_A -= V_x``, ``S_A -= g_x``, ``g_A += 2 w(x, A - x) - g_x`` and ``V_B += V_x``,
 ``S_B += g_x``, ``g_B += g_x - 2 w(x, B)``; the move pays ``f(A') + f(B') - f(A) - f(B)``.
 Only groups holding a neighbour of x, or a fresh group of x alone, can be better.
+:func:`dissolve_groups` chains such moves (uphill steps allowed) to empty a whole group.
 
 Moves are evaluated for all items at once (vectorised over the edges) and applied in rounds:
 best move per item, most negative first, skipping any move whose source or target group is
@@ -20,9 +21,11 @@ result when deltas are distinct.
 
 from __future__ import annotations
 
+from math import log2
+
 import numpy as np
 
-__all__ = ["block_moves", "move_sweeps", "split_groups"]
+__all__ = ["block_moves", "dissolve_groups", "move_sweeps", "split_groups"]
 
 
 def _f(v: np.ndarray, s: np.ndarray, g: np.ndarray, logp: np.ndarray) -> np.ndarray:
@@ -187,3 +190,172 @@ def block_moves(
         blab, bvol, np.maximum(bcut, 0.0), bpvol, keys // k, keys % k, bw, tol=tol, sub=bsub
     )
     return canonical_labels(moved[blk]), delta, moves
+
+
+DISSOLVE_MAX = 16  # only groups of at most this many items are tried (bounds the work)
+ALWAYS_TRY = 4  # groups this small skip the screen (peeling a chain needs no estimate)
+
+
+def dissolve_groups(
+    labels: np.ndarray,
+    vol: np.ndarray,
+    cut: np.ndarray,
+    pvol: np.ndarray,
+    eu: np.ndarray,
+    ev: np.ndarray,
+    ew: np.ndarray,
+    *,
+    tol: float = 0.0,
+    max_size: int = DISSOLVE_MAX,
+    sub: np.ndarray | None = None,
+) -> tuple[np.ndarray, float, int]:
+    """Try to dissolve whole groups; returns ``(labels, V * dH, groups changed)``.
+
+    A group A is dissolved tentatively: its items, most loosely attached first (lowest share
+    of their volume tied to A), move one by one to their best neighbouring group other than A,
+    each step's delta ``f(A') + f(B') - f(A) - f(B)`` computed exactly on the current state (the
+    single-move formula of the module doc), uphill steps allowed. The best prefix of that
+    sequence is kept when its summed delta is below ``-tol``; the rest is undone. This escapes
+    the local optimum where a wrongly merged pair (say the bridge 2-3 between two triangles)
+    can only pay once *both* of its items have moved, the first move alone being uphill.
+    Besides the neighbouring groups, the items may go to one fresh group (the first item alone
+    there, later ones joining it), so a chain can peel off a group and regroup.
+
+    Bounded work: one pass over the groups of 2..``max_size`` items, smallest (then lightest)
+    first; groups above ``ALWAYS_TRY`` items only when a vectorised screen (every item moved
+    at once to its best outside group, or alone, as if the others stayed; exact when they go
+    to distinct groups) estimates a gain. A group that received items in this pass is not
+    tried (its member list is stale). Each tried item costs one pass over its own edges.
+    """
+    from steps_agents.merge_heap import canonical_labels, stable_order
+
+    n = int(vol.shape[0])
+    keep = ew > 0
+    if not keep.any():
+        return labels, 0.0, 0
+    a = np.concatenate([eu[keep], ev[keep]]).astype(np.int64)
+    b = np.concatenate([ev[keep], eu[keep]]).astype(np.int64)
+    w = np.concatenate([ew[keep], ew[keep]]).astype(np.float64)
+    lab = labels.astype(np.int64, copy=True)
+    gsize = np.bincount(lab, minlength=n)
+    small = (gsize >= 2) & (gsize <= max_size)
+    if not small.any():
+        return canonical_labels(lab), 0.0, 0
+    sx = cut if sub is None else sub
+    logp = np.log2(np.where(pvol > 0, pvol, 1.0))
+    glogp = _group_logp(lab, logp, n)
+    gv = np.bincount(lab, weights=vol, minlength=n)
+    gs = np.bincount(lab, weights=sx, minlength=n)
+    inside = lab[a] == lab[b]
+    gg = np.bincount(lab, weights=cut, minlength=n) - np.bincount(
+        lab[a[inside]], weights=w[inside], minlength=n
+    )
+    w_in = np.bincount(a[inside], weights=w[inside], minlength=n)
+    # Only rows of items in small groups are needed: CSR over those.
+    mine = small[lab[a]]
+    a, b, w = a[mine], b[mine], w[mine]
+    order = stable_order(a, n)
+    a, b, w = a[order], b[order], w[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(a, minlength=n), out=indptr[1:])
+
+    # Screen (vectorised): a group is tried only if dissolving it at once, each item moved
+    # to its best outside group as if the others stayed, is estimated to pay. Exact when the
+    # items go to distinct groups (the bridge-pair case); an item without outside neighbours
+    # counts as moving out alone.
+    la, lb = lab[a], lab[b]
+    x_ = la != lb
+    keys, inv = np.unique(a[x_] * n + lb[x_], return_inverse=True)
+    wt = np.bincount(inv, weights=w[x_], minlength=keys.shape[0])
+    xi, tg = keys // n, keys % n
+    f_now = _f(gv, gs, gg, glogp)
+    join = _f(gv[tg] + vol[xi], gs[tg] + sx[xi], gg[tg] + cut[xi] - 2.0 * wt, glogp[tg])
+    best_join = np.full(n, np.inf)
+    np.minimum.at(best_join, xi, join - f_now[tg])
+    best_join = np.minimum(best_join, _f(vol, sx, cut, logp))
+    est = np.bincount(lab, weights=np.where(small[lab], best_join, 0.0), minlength=n) - f_now
+    small &= (est < -tol) | (gsize <= ALWAYS_TRY)
+    items = np.flatnonzero(small[lab])
+    if not items.shape[0]:
+        return canonical_labels(lab), 0.0, 0
+    safe_vol = np.where(vol > 0, vol, 1.0)
+    # Groups smallest first, then lightest; items most loosely attached first.
+    items = items[np.lexsort((items, w_in[items] / safe_vol[items], gv[lab[items]], lab[items]))]
+    grp = lab[items]
+    starts = np.flatnonzero(np.concatenate([[True], grp[1:] != grp[:-1]]))
+    ends = np.append(starts[1:], items.shape[0])
+    gorder = np.lexsort((grp[starts], gv[grp[starts]], ends - starts))
+
+    # The sequential part runs on Python lists: rows are short and each step touches a few
+    # scalars, where numpy's per-call overhead would dominate.
+    labl = lab.tolist()
+    gvl, gsl, ggl, glp = gv.tolist(), gs.tolist(), gg.tolist(), glogp.tolist()
+    voll, sxl, cutl = vol.tolist(), np.asarray(sx, dtype=np.float64).tolist(), cut.tolist()
+    bl, wl, ptr = b.tolist(), w.tolist(), indptr.tolist()
+
+    def f(v: float, s_: float, g: float, lp: float) -> float:
+        return g * lp + (s_ - g) * log2(v) if v > 0 else 0.0
+
+    touched: set[int] = set()
+    free = np.flatnonzero(gsize == 0).tolist()
+    free.reverse()
+    total, changed = 0.0, 0
+    for k in gorder.tolist():
+        A = int(grp[starts[k]])
+        if A in touched:
+            continue
+        # A fresh group F the items may also go to (so a chain can peel off and regroup).
+        F = free[-1] if free else -1
+        if F >= 0:
+            glp[F] = glp[A]
+        lp = glp[A]
+        steps: list[tuple[int, int, tuple[float, float, float, float, float, float], float]] = []
+        run, best, best_at = 0.0, 0.0, 0
+        for x in items[starts[k] : ends[k]].tolist():
+            vx, sxx, cx = voll[x], sxl[x], cutl[x]
+            w_a = 0.0
+            to: dict[int, float] = {}
+            for i in range(ptr[x], ptr[x + 1]):
+                t = labl[bl[i]]
+                if t == A:
+                    w_a += wl[i]
+                else:
+                    to[t] = to.get(t, 0.0) + wl[i]
+            if F >= 0 and gvl[F] == 0 and vx > 0:
+                to[F] = 0.0  # x alone in F: f(F + x) - f(empty F)
+            best_t, best_j, best_w = -1, 0.0, 0.0
+            for t, wt_ in to.items():
+                j = f(gvl[t] + vx, gsl[t] + sxx, ggl[t] + cx - 2.0 * wt_, lp) - f(
+                    gvl[t], gsl[t], ggl[t], lp
+                )
+                if best_t < 0 or j < best_j or (j == best_j and t < best_t):
+                    best_t, best_j, best_w = t, j, wt_
+            if best_t < 0:
+                continue
+            t = best_t
+            saved = (gvl[A], gsl[A], ggl[A], gvl[t], gsl[t], ggl[t])
+            f_a = f(gvl[A], gsl[A], ggl[A], lp)
+            gvl[A] -= vx
+            gsl[A] -= sxx
+            ggl[A] += 2.0 * w_a - cx
+            d = f(gvl[A], gsl[A], ggl[A], lp) - f_a + best_j
+            gvl[t] += vx
+            gsl[t] += sxx
+            ggl[t] += cx - 2.0 * best_w
+            labl[x] = t
+            steps.append((x, t, saved, d))
+            run += d
+            if run < best:
+                best, best_at = run, len(steps)
+        if best >= -tol:
+            best_at = 0
+        for x, t, saved, _ in reversed(steps[best_at:]):
+            labl[x] = A
+            gvl[A], gsl[A], ggl[A], gvl[t], gsl[t], ggl[t] = saved
+        if best_at:
+            total += sum(st[3] for st in steps[:best_at])
+            changed += 1
+            touched.update(st[1] for st in steps[:best_at])
+            if F >= 0 and gvl[F] > 0:
+                free.pop()
+    return canonical_labels(np.asarray(labl, dtype=np.int64)), total, changed

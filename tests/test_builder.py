@@ -31,7 +31,7 @@ from steps_agents.entropy import (
 from steps_agents.errors import InputError
 from steps_agents.merge_heap import greedy_merge
 from steps_agents.planted import nmi, planted_graph, planted_parent
-from steps_agents.refine import block_moves, move_sweeps, split_groups
+from steps_agents.refine import block_moves, dissolve_groups, move_sweeps, split_groups
 from steps_agents.skillgraph import SkillGraph
 from steps_agents.taxonomy import Taxonomy
 
@@ -89,8 +89,10 @@ def test_exhaustive_formula_matches_tree_entropy() -> None:
 
 
 def test_two_level_close_to_exhaustive_optimum() -> None:
+    """Issue 2: within 1% of the exhaustive optimum on average, never more than 5% above
+    (benchmarks/taxonomy.py --oracle 400 runs the same graphs, with and without dissolution)."""
     ratios = []
-    for seed in range(40):
+    for seed in range(400):
         rng = np.random.default_rng(1000 + seed)
         n = int(rng.integers(5, 10))
         graph = random_graph(seed, n, float(rng.uniform(0.25, 0.7)))
@@ -101,7 +103,7 @@ def test_two_level_close_to_exhaustive_optimum() -> None:
         assert built >= best - 1e-9  # nothing beats the exhaustive optimum
         ratios.append(built / best)
     ratios_arr = np.array(ratios)
-    assert len(ratios) >= 35
+    assert len(ratios) >= 380
     assert ratios_arr.mean() <= 1.01, ratios_arr.mean()
     assert ratios_arr.max() <= 1.05, ratios_arr.max()
 
@@ -147,6 +149,72 @@ def test_node_moves_improve_and_account_exactly() -> None:
         block_moved += bmoves
     assert moved > 0  # the greedy does leave mistakes that single moves repair
     assert block_moved > 0  # ... and some that only moving a block repairs
+
+
+TWO_TRIANGLES = [(0, 1, 1.0), (0, 2, 1.0), (1, 2, 1.0), (3, 4, 1.0), (3, 5, 1.0), (4, 5, 1.0)]
+
+
+def _flat_items(graph: SkillGraph) -> tuple[_Edges, tuple[np.ndarray, ...]]:
+    deg = graph.degrees()
+    e = _Edges(graph.n_skills, graph.src, graph.dst, graph.weight, deg, float(deg.sum()))
+    return e, _level_items(e, _Levels(e, []), 1)
+
+
+def test_dissolution_escapes_the_bridge_pair_exactly() -> None:
+    """Spec example: from the greedy's {0,1},{2,3},{4,5} no single move pays (moving 2 into
+    {0,1} is uphill); dissolving {2,3} (2 then 3 out) reaches the optimum {0,1,2},{3,4,5}."""
+    graph = SkillGraph.from_edges([f"s{i}" for i in range(6)], [*TWO_TRIANGLES, (2, 3, 1.0)])
+    e, (vol, cut, pvol, _, eu, ev, ew) = _flat_items(graph)
+    stuck = np.array([0, 0, 1, 1, 2, 2])
+    _, _, moves = move_sweeps(stuck, vol, cut, pvol, eu, ev, ew)
+    assert moves == 0
+    labels, delta, dissolved = dissolve_groups(stuck, vol, cut, pvol, eu, ev, ew)
+    assert dissolved == 1 and labels.tolist() == [0, 0, 0, 1, 1, 1]
+    before = structural_entropy(graph, _parent_array(6, [stuck]))
+    after = structural_entropy(graph, _parent_array(6, [labels]))
+    assert before == pytest.approx(1.865642, abs=1e-6)
+    assert after == pytest.approx(1.699514, abs=1e-6)
+    assert after - before == pytest.approx(delta / e.total, abs=1e-12)
+    # Switched off (groups of at most 1 item), the builder stays in the local optimum.
+    assert structural_entropy(
+        graph, build_encoding_tree(graph, height=1, dissolve=0)
+    ) == pytest.approx(1.865642, abs=1e-6)
+
+
+def test_dissolution_accounts_exactly() -> None:
+    """Predicted V*dH of dissolve_groups equals the recomputed H^T change, on flat items and on
+    blocks of items moved as units (``sub``), after greedy merge + single moves."""
+    dissolved_total = 0
+    for seed in range(30):
+        graph = random_graph(seed, 40, 0.12)
+        e, (vol, cut, pvol, _, eu, ev, ew) = _flat_items(graph)
+        labels, _ = greedy_merge(vol, cut, pvol, eu, ev, ew)
+        labels, _, _ = move_sweeps(labels, vol, cut, pvol, eu, ev, ew)
+        new, delta, dissolved = dissolve_groups(labels, vol, cut, pvol, eu, ev, ew)
+        h0 = structural_entropy(graph, _parent_array(40, [labels]))
+        h1 = structural_entropy(graph, _parent_array(40, [new]))
+        assert h1 - h0 == pytest.approx(delta / e.total, abs=1e-9)
+        assert delta <= 0.0 and (dissolved > 0) == (delta < 0)
+        dissolved_total += dissolved
+    assert dissolved_total > 0  # greedy + single moves do leave groups worth dissolving
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_insertion_with_dissolution_is_exact(seed: int) -> None:
+    """_insert_level (greedy, blocks, single moves, dissolution, resumed merge) at every level
+    position, quotient levels included, on unstructured graphs where dissolutions happen."""
+    graph = random_graph(100 + seed, 50, 0.1)
+    deg = graph.degrees()
+    e = _Edges(graph.n_skills, graph.src, graph.dst, graph.weight, deg, float(deg.sum()))
+    assign: list[np.ndarray] = []
+    for _ in range(3):
+        lv = _Levels(e, assign)
+        before = structural_entropy(graph, _parent_array(graph.n_skills, assign))
+        for pos in range(1, len(assign) + 2):
+            cand, delta = _insert_level(e, lv, pos, 0.0, 2)
+            after = structural_entropy(graph, _parent_array(graph.n_skills, cand))
+            assert after - before == pytest.approx(delta / e.total, abs=1e-9)
+        assign = cand
 
 
 def check_shape(graph: SkillGraph, parent: np.ndarray, height: int) -> None:

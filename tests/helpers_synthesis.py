@@ -136,6 +136,39 @@ def slow_model() -> SynthFakeModel:
     )
 
 
+class OutageError(Exception):
+    """Shaped like a provider SDK's HTTP error (``status_code``), as the retry layer expects."""
+
+    def __init__(self, status_code: int) -> None:
+        super().__init__(f"Error code: {status_code} - service unavailable")
+        self.status_code = status_code
+
+
+class OutageModel(SynthFakeModel):
+    """A good synthesis model for its first ``ok_calls`` calls, then ``OutageError(status)``
+    on every call (the ``counter`` file counts only the answered calls)."""
+
+    ok_calls: int = 12
+    status: int = 500
+    _calls: int = PrivateAttr(default=0)
+
+    def _answer(self, messages: list[BaseMessage]) -> str:
+        self._calls += 1
+        if self._calls > self.ok_calls:
+            raise OutageError(self.status)
+        return super()._answer(messages)
+
+
+def outage_model() -> OutageModel:
+    """``helpers_synthesis:outage_model``: knobs from ``STEPS_FAKE_OK_CALLS``,
+    ``STEPS_FAKE_STATUS`` and ``STEPS_FAKE_COUNTER``."""
+    return OutageModel(
+        ok_calls=int(os.environ.get("STEPS_FAKE_OK_CALLS", "12")),
+        status=int(os.environ.get("STEPS_FAKE_STATUS", "500")),
+        counter=os.environ.get("STEPS_FAKE_COUNTER") or None,
+    )
+
+
 def read_calls(path: str | os.PathLike[str]) -> list[tuple[str, str, frozenset[str]]]:
     """The counter file as ``(prompt digest, schema, skills)`` per call."""
     try:

@@ -138,6 +138,9 @@ async def composer(
         k, want = int(k_text), int(count)
         if want <= 0:
             continue
+        if ctx.failure is not None:  # the model is down: drop the wave, keep its k-sets unused
+            by_k[str(k)] = {"composed": 0, "dropped": want}
+            continue
         # One k at a time, yielding in between: a long synchronous burst on the event loop
         # delays every model call that finishes meanwhile (their slots stay taken).
         await asyncio.sleep(0)

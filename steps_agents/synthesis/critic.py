@@ -9,7 +9,10 @@ Decision rule, over the verdicts ``V`` of this round (abstentions ignored):
   as the counted tag.
 
 Verdicts are kept on every sample, accepted or not. Judges run concurrently; a judge whose own
-model answer is malformed abstains rather than failing the draft.
+model answer is malformed, or whose model refused this one request (an item-specific
+:class:`~steps_agents.errors.ModelCallError`: HTTP 400, 413, 422), abstains rather than failing
+the draft. Any other model failure (outage, bad key, unknown model) stops the run as in the
+generator: recorded on the context, the item skipped, raised by the runner at the end.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.types import Command, Send
 
-from steps_agents.errors import ModelOutputError
+from steps_agents.errors import ModelCallError, ModelOutputError
 from steps_agents.records import Verdict
-from steps_agents.synthesis.generator import start_generation, to_writer
+from steps_agents.synthesis.generator import model_call_failed, start_generation, to_writer
 from steps_agents.synthesis.judging import Judge, JudgeContext, JudgeInput, failed, revisable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,11 +34,21 @@ if TYPE_CHECKING:  # pragma: no cover
     from steps_agents.synthesis.context import SynthesisContext
 
 
-async def _run_judge(judge: Judge, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
+async def _run_judge(
+    judge: Judge, sample: JudgeInput, ctx: JudgeContext
+) -> Verdict | ModelCallError | None:
+    """The judge's verdict; an abstention when its model's answer was malformed or its model
+    refused this request; the :class:`ModelCallError` itself when the model failed for every
+    request (returned, not raised, so the other judges of the draft still finish)."""
     try:
         return await judge.judge(sample, ctx)
     except ModelOutputError as error:
         return Verdict(judge=judge.name, passed=None, reason=f"abstained: {error}")
+    except ModelCallError as error:
+        if not error.item_specific:
+            return error
+        reason = " ".join(f"abstained: model call refused: {error}".split())[:500]
+        return Verdict(judge=judge.name, passed=None, reason=reason)
 
 
 def _confirm(judges: list[Judge], sample: JudgeInput, verdicts: list[Verdict]) -> list[Verdict]:
@@ -73,7 +86,10 @@ async def critic(
     verdicts = list(ctx.mode.check(item, draft, ctx.mode_ctx))
     sample = JudgeInput(item=item, draft=draft, messages=ctx.mode.to_messages(item, draft))
     results = await asyncio.gather(*(_run_judge(j, sample, ctx.judge_ctx) for j in ctx.judges))
-    verdicts.extend(v for v in results if v is not None)
+    down = next((r for r in results if isinstance(r, ModelCallError)), None)
+    if down is not None:
+        return model_call_failed(ctx, branch, down)
+    verdicts.extend(v for v in results if isinstance(v, Verdict))
     if not failed(verdicts):
         verdicts = _confirm(ctx.judges, sample, verdicts)
     dumped = [v.model_dump(mode="json") for v in verdicts]

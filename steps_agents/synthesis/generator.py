@@ -5,8 +5,18 @@ run's model client, so the response cache makes a replayed branch free); on a re
 critic's reasons arrive as ``feedback``, and the rejected draft as ``previous`` when the mode's
 ``generate`` takes that keyword. Before spending anything it checks the durable record:
 an item the writer already decided (a branch replayed after a kill) goes straight to the writer
-(published in ``decided``), which counts it without writing it again. A malformed model answer (after the client's retries)
-becomes a reject with the reason recorded; the run goes on.
+(published in ``decided``), which counts it without writing it again. A malformed model answer
+(after the client's retries) becomes a reject with the reason recorded; the run goes on.
+
+A failed model call (:class:`~steps_agents.errors.ModelCallError`) either concerns this one
+request (``item_specific``: HTTP 400, 413, 422), and then the item is rejected under the tag
+``"model call"`` and the run goes on; or it would fail every other item too (an outage after
+the retries, a bad key, an unknown model): then it is recorded on the run context
+(:meth:`SynthesisContext.fail`), the item is skipped, no new draft starts (those already
+started are collected: an answer that still comes is judged and written), the planner stops,
+and the runner raises the error once every decided sample is written. Raising it here instead
+would make LangGraph drop the whole superstep, with the finished drafts of every other item in
+it.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.types import Command, Send
 
-from steps_agents.errors import ModelOutputError
+from steps_agents.errors import ModelCallError, ModelOutputError
 from steps_agents.modes import WorkItem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,6 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from steps_agents.synthesis.context import SynthesisContext
 
 MODEL_OUTPUT_TAG = "model output"
+MODEL_CALL_TAG = "model call"
+MODEL_DOWN = "model unavailable"
 
 
 @functools.cache
@@ -64,16 +76,35 @@ async def _write_draft(
 
 
 def _skip_reason(ctx: SynthesisContext, item: WorkItem, *, started: bool = False) -> str | None:
-    """Why not to write a draft now, if any. The budget is checked before a draft starts: one
-    started ahead (``started``) was allowed then, and its calls count already."""
+    """Why not to write a draft now, if any. The budget and a model failure are checked before
+    a draft starts: one started ahead (``started``) was allowed then, its calls count already,
+    and its answer, if it comes, is judged and written."""
     if ctx.writer.accepted >= ctx.config.n:  # the pipeline overshot: spend nothing more
         return "target reached"
     quota = ctx.quotas.get(str(item.k))
     if quota is not None and ctx.writer.accepted_by_k.get(item.k, 0) >= quota:
         return f"quota of k={item.k} reached"
+    if not started and ctx.failure is not None:
+        return MODEL_DOWN
     if not started and ctx.budget.exhausted():
         return "budget spent"
     return None
+
+
+def model_call_failed(
+    ctx: SynthesisContext, branch: ItemState, error: ModelCallError
+) -> Command[Any]:
+    """End a branch whose model call failed for good: a reject (tag ``"model call"``) when only
+    this request was refused; otherwise the run's failure is recorded and the item skipped."""
+    if error.item_specific:
+        update: dict[str, Any] = {
+            "decision": "rejected",
+            "reason": f"{MODEL_CALL_TAG}: {_one_line(str(error))}",
+            "reason_tag": MODEL_CALL_TAG,
+        }
+        return to_writer({**branch, **update})
+    ctx.fail(error)
+    return to_writer({**branch, "decision": "skipped", "reason": MODEL_DOWN})
 
 
 def start_generation(
@@ -117,7 +148,11 @@ async def generator(
     decided = ctx.writer.get(item.id)
     skip = None if decided is not None else _skip_reason(ctx, item, started=ahead is not None)
     if (decided is not None or skip) and ahead is not None:
-        ahead.cancel()
+        if ahead.done():
+            if not ahead.cancelled():
+                ahead.exception()  # retrieved: a failed draft nobody wants is not an error
+        else:
+            ahead.cancel()
     if decided is not None:
         return to_writer({**branch, "decision": "already"})
     if skip:
@@ -136,6 +171,8 @@ async def generator(
             "reason_tag": MODEL_OUTPUT_TAG,
         }
         return to_writer({**branch, **update})
+    except ModelCallError as error:
+        return model_call_failed(ctx, branch, error)
     return Command(goto=Send("critic", {**branch, "draft": draft, "previous": None}))
 
 

@@ -5,8 +5,9 @@ one is judged and the one before it written. The planner runs again right after 
 (so it can plan the next wave at once) and whenever a writer has written, and, from the
 counters in ``stats`` (``planned``, ``dropped``, ``finished``, ``accepted``, ``rejected``),
 decides to plan another wave (:func:`plan_wave`), to wait, or to stop: when ``n`` samples are
-accepted (on disk), the model-call budget is spent, or the composer found nothing new for two
-waves in a row. At most :data:`PIPELINE_WAVES` waves of ``wave_size`` items are in flight, which
+accepted (on disk), the model-call budget is spent, a model failed for every request (see
+:meth:`SynthesisContext.fail`), or the composer found nothing new for two waves in a row. At
+most :data:`PIPELINE_WAVES` waves of ``wave_size`` items are in flight, which
 bounds what one superstep holds (a SIGKILL replays at most that much work, mostly from cache).
 
 Per-k quotas: the target is apportioned exactly over the k weights (:func:`k_quotas`); the
@@ -244,6 +245,8 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     update: dict[str, Any] = {"calls": ctx.budget.spent(), "action": "stop"}
     if accepted >= cfg.n:
         return update | {"stop_reason": "target reached"}
+    if ctx.failure is not None:  # the runner raises it once the items in flight are written
+        return update | {"stop_reason": "model call failed"}
     if ctx.budget.exhausted():
         return update | {"stop_reason": "budget spent"}
     if pending == 0 and int(state.get("dry_waves", 0)) >= DRY_WAVES_BEFORE_STOP:

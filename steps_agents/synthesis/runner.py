@@ -5,6 +5,10 @@ and the run id is the LangGraph thread id. With ``--run-id`` of an interrupted r
 continues from its last checkpoint; the writer's files, read back on open, are what make the
 replay exact (decided items are skipped, nothing is written twice) and the response cache
 (``<state dir>/responses.sqlite``) makes re-generating an in-flight item free.
+
+A model that fails for every request (outage after the retries, bad key, unknown model) stops
+the run without losing answered work: the items in flight are judged or skipped and written,
+then :func:`arun_synthesis` raises that :class:`~steps_agents.errors.ModelCallError`.
 """
 
 from __future__ import annotations
@@ -246,6 +250,10 @@ async def arun_synthesis(
                     )
             finally:
                 ctx.drop_prefetch()
+        if ctx.failure is not None and writer.accepted < config.n:
+            # Raised only now: the graph has finished, so every sample decided before the
+            # failure is on disk and the checkpoint lets a rerun with this run id resume.
+            raise ctx.failure
         return _report(config, run_id, values, writer, model, judge_model, started, resumed)
     finally:
         for resource in reversed(owned):

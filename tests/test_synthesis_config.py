@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from steps_agents.errors import InputError
-from steps_agents.synthesis.config import build_config, parse_k_range
+from steps_agents.synthesis.config import SynthConfig, build_config, parse_k_range
 
 
 def test_toml_then_flags_with_paths_relative_to_the_file(tmp_path: Path) -> None:
@@ -58,3 +58,34 @@ def test_k_ranges() -> None:
     assert parse_k_range([3, 5]) == (3, 5)
     with pytest.raises(ValueError):
         parse_k_range("0-3")
+
+
+def test_an_unreadable_config_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "latin1.toml").write_bytes(b'[synth]\nlanguage = "fran\xe7ais"\n')
+    cases = {
+        "adir": "is a directory, expected a TOML file",
+        "latin1.toml": "not valid UTF-8 (byte offset 24); save the file as UTF-8",
+        "nope.toml": "no such config file",
+    }
+    for name, message in cases.items():
+        with pytest.raises(InputError) as info:
+            build_config(tmp_path / name)
+        assert str(info.value) == f"{tmp_path / name}: {message}"
+    # Any other OSError (a FIFO would block; a name too long is portable) is named too.
+    with pytest.raises(InputError, match=r"cannot read \(File name too long\)"):
+        build_config(tmp_path / ("x" * 300 + ".toml"))
+
+
+def test_wave_size_help_states_the_real_default() -> None:
+    import argparse
+
+    from steps_agents.cli import synth as synth_cli
+
+    parser = argparse.ArgumentParser()
+    synth_cli.add_parser(parser.add_subparsers())
+    sub = parser._subparsers._group_actions[0].choices["synth"]  # type: ignore[union-attr]
+    action = next(a for a in sub._actions if "--wave-size" in a.option_strings)
+    assert "max(8, --concurrency)" in str(action.help)
+    assert SynthConfig(concurrency=20).effective_wave_size == 20
+    assert SynthConfig(concurrency=2).effective_wave_size == 8

@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from steps_agents.errors import InputError
 from steps_agents.models import add_model_arguments
 
 # Flags whose argparse default must stay None so that a config file value is not overridden.
@@ -75,7 +73,11 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--max-revisions", type=int, help="revision rounds per item (default 2)")
     parser.add_argument("--budget", type=int, metavar="CALLS", help="model-call budget for the run")
-    parser.add_argument("--wave-size", type=int, help="items per wave (default 8 x concurrency)")
+    parser.add_argument(
+        "--wave-size",
+        type=int,
+        help="items started per wave (default max(8, --concurrency); up to 5 waves in flight)",
+    )
     parser.add_argument("--run-id", help="run id; pass an interrupted run's id to resume it")
     parser.add_argument("--state-dir", help="checkpoints and cache (default <output>.state/)")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
@@ -123,17 +125,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
     overrides["curriculum"] = args.curriculum
     overrides["overwrite"] = args.overwrite
     overrides["cache"] = False if args.no_cache else None
-    # load_config_file reports a missing file and bad TOML; a directory or bytes that are not
-    # UTF-8 would escape it as OSError / UnicodeDecodeError, so they are named here.
-    if args.config and Path(args.config).is_dir():
-        raise InputError("is a directory, expected a TOML file", location=args.config)
-    try:
-        return build_config(args.config, overrides)
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"not valid UTF-8 (byte offset {exc.start}); save the file as UTF-8",
-            location=args.config,
-        ) from None
+    return build_config(args.config, overrides)
 
 
 def run(args: argparse.Namespace) -> int:

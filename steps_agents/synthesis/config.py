@@ -140,12 +140,25 @@ def _field_error(error: ValidationError) -> tuple[str, str]:
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:
-    """The ``[synth]`` table of a TOML file (the whole file if it has no such table)."""
+    """The ``[synth]`` table of a TOML file (the whole file if it has no such table).
+
+    Every way the file can fail to be read is one :class:`InputError` naming it: missing, a
+    directory or unreadable (any ``OSError``), not UTF-8, not TOML.
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError("no such config file", location=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a TOML file", location=path) from None
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        raise InputError(f"cannot read ({reason})", location=path) from None
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"not valid UTF-8 (byte offset {error.start}); save the file as UTF-8", location=path
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"not valid TOML ({error})", location=path) from None
     section = data.get("synth", data)

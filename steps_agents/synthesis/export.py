@@ -9,6 +9,7 @@ needs ``datasets`` (extra ``hf``); without them the error names the extra to ins
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -19,14 +20,32 @@ from steps_agents.synthesis.writer import _repair_and_read
 Target = Literal["jsonl", "parquet", "hf"]
 
 
+JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+ACCEPTED_TARGETS = (
+    "FILE.jsonl (also .json, .ndjson, and .gz after them for gzip), FILE.parquet, or a"
+    " directory (no suffix) for a Hugging Face dataset"
+)
+
+
 def infer_target(path: Path) -> Target:
-    """``.parquet`` -> parquet; ``.jsonl``/``.json`` -> jsonl; anything else a dataset dir."""
+    """``.parquet`` -> parquet; ``.jsonl``/``.json``/``.ndjson`` (optionally followed by
+    ``.gz``, written gzip-compressed) -> jsonl; a name without a suffix (or an existing
+    directory) -> a Hugging Face dataset directory. Any other suffix (``e.xyz``) is an
+    :class:`InputError` listing the accepted targets, rather than a surprise dataset directory
+    named ``e.xyz``."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return "parquet"
-    if suffix in (".jsonl", ".json", ".gz") or path.name.endswith(".jsonl.gz"):
+    if suffix in JSONL_SUFFIXES or (
+        suffix == ".gz" and Path(path.stem).suffix.lower() in JSONL_SUFFIXES
+    ):
         return "jsonl"
-    return "hf"
+    if not suffix or path.is_dir():
+        return "hf"
+    raise InputError(
+        f"unknown export target suffix {path.suffix!r}; expected {ACCEPTED_TARGETS}",
+        location=path,
+    )
 
 
 def read_samples(path: str | Path) -> list[dict[str, Any]]:
@@ -61,14 +80,15 @@ def export_samples(
     target: Target | None = None,
 ) -> int:
     """Write ``source``'s records to ``destination``; return how many were written."""
+    destination = Path(destination)
+    target = target or infer_target(destination)  # a bad destination fails before any work
     records = read_samples(source)
     if curriculum:
         records = curriculum_order(records, epochs=epochs)
-    destination = Path(destination)
-    target = target or infer_target(destination)
     if target == "jsonl":
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with destination.open("w", encoding="utf-8") as handle:
+        opener: Any = gzip.open if destination.suffix.lower() == ".gz" else open
+        with opener(destination, "wt", encoding="utf-8") as handle:
             for record in records:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif target == "parquet":

@@ -1,9 +1,9 @@
 """Version markers of the files steps-agents writes (``docs/formats.md`` describes every file).
 
 A marker is the string ``"steps-agents/<name>@<major>"`` under the key ``"schema"``: once at the
-top of a JSON document (taxonomy, evaluation report), or as the first key of every line of a
-JSON Lines file (combinations, tasks, episodes), so a line read on its own still says what it
-is. ``<major>`` changes only on an incompatible change (a field removed, renamed, or given
+top of a JSON document (taxonomy, evaluation report, synthesis run report), or as the first key
+of every line of a JSON Lines file (combinations, tasks, episodes, samples), so a line read on
+its own still says what it is. ``<major>`` changes only on an incompatible change (a field removed, renamed, or given
 another type or meaning); new optional fields keep it, and readers ignore fields they do not
 know. A reader accepts its own major version and refuses any other with a one-line error.
 
@@ -32,6 +32,12 @@ TASK_SCHEMA = "steps-agents/task@1"
 
 EPISODE_SCHEMA = "steps-agents/episode@1"
 """A line of an evaluation run's episodes file: one ``EpisodeResult``."""
+
+SAMPLE_SCHEMA = "steps-agents/sample@1"
+"""A line of a synthesis output or rejects file: one sample in its output format's shape."""
+
+SYNTH_REPORT_SCHEMA = "steps-agents/synth-report@1"
+"""The ``steps synth --json`` run report (a ``RunReport``)."""
 
 
 def split_schema(marker: str) -> tuple[str, int] | None:

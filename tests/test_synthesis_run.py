@@ -74,7 +74,8 @@ def test_instruct_mode_produces_exactly_n_accepted_samples_with_provenance(
             "rubric",
         }
         assert all(v["passed"] for v in meta["verdicts"])
-        assert meta["versions"]["steps_agents"] == steps_agents.__version__
+        assert meta["versions"]["steps-agents"] == steps_agents.__version__
+        assert meta["seed_skill"] in meta["skills"]
         assert len(meta["versions"]["taxonomy_sha1"]) == 12
         assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
     # The report's counts agree with the files and the client's accounting.

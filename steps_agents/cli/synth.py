@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         )
     report = run_synthesis(config)
     if args.json:
-        print(json.dumps(report.model_dump(mode="json"), indent=1))
+        print(report.to_json())
     else:
         print(report.text())
         if report.stop_reason != "target reached":

@@ -47,6 +47,7 @@ def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
         k=combo.k,
         gain=combo.gain,
         selector=combo.selector,
+        seed_skill=combo.seed_skill,
         taxonomy_paths=combo.paths,
         taxonomy_labels=labels,
         lca_depth=combo.lca_depth,

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from steps_agents.fileformats import SYNTH_REPORT_SCHEMA
 from steps_agents.records import Verdict
 
 Status = Literal["accepted", "rejected"]
@@ -27,6 +28,7 @@ class Provenance(BaseModel):
     k: int
     gain: float
     selector: str
+    seed_skill: str | None = None
     taxonomy_paths: tuple[tuple[int, ...], ...] = ()
     taxonomy_labels: tuple[str, ...] = ()
     lca_depth: int | None = None
@@ -53,7 +55,8 @@ class Sample(BaseModel):
 
 
 class RunReport(BaseModel):
-    """What ``steps synth`` prints at the end (and ``--json`` emits).
+    """What ``steps synth`` prints at the end (and ``--json`` emits, with ``"schema":
+    "steps-agents/synth-report@1"`` first: dump it with ``by_alias=True``, see :meth:`to_json`).
 
     ``acceptance_rate = (accepted + surplus) / (accepted + surplus + rejected)`` over judged
     items; ``surplus`` are accepted drafts beyond the target (not written), ``skipped`` items
@@ -62,6 +65,9 @@ class RunReport(BaseModel):
     budget itself spans restarts).
     """
 
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_: str = Field(default=SYNTH_REPORT_SCHEMA, alias="schema")
     run_id: str
     target: int
     accepted: int
@@ -81,6 +87,10 @@ class RunReport(BaseModel):
     output: str
     rejects: str
     resumed: bool = False
+
+    def to_json(self, indent: int | None = 1) -> str:
+        """The versioned JSON document (``schema`` first)."""
+        return self.model_dump_json(by_alias=True, indent=indent)
 
     def text(self) -> str:
         """The human-readable report: a few aligned lines."""

@@ -49,10 +49,12 @@ def new_run_id() -> str:
 
 
 def versions() -> dict[str, str]:
-    out = {"steps_agents": __version__}
+    """The software that wrote a sample, keyed by distribution name (``steps-agents``,
+    ``langgraph``, ``langchain-core``), as the taxonomy and the evaluation report spell it."""
+    out = {"steps-agents": __version__}
     for dist in ("langgraph", "langchain-core"):
         with contextlib.suppress(metadata.PackageNotFoundError):
-            out[dist.replace("-", "_")] = metadata.version(dist)
+            out[dist] = metadata.version(dist)
     return out
 
 

@@ -1,7 +1,9 @@
 """Append-only JSONL output: the durable record of a run's decisions.
 
 Accepted samples go to the output file (rendered by the chosen output format), rejects with
-their reasons to ``<stem>.rejects.jsonl`` beside it. Each record is one ``os.write`` of one
+their reasons to ``<stem>.rejects.jsonl`` beside it; every line, whatever the format, starts
+with ``"schema": "steps-agents/sample@1"`` (:data:`~steps_agents.fileformats.SAMPLE_SCHEMA`),
+checked when the files are read back (a line without it reads as version 1). Each record is one ``os.write`` of one
 complete line on a file opened with ``O_APPEND``, so a process killed at any instant leaves
 either the whole line or none of it in the kernel's page cache (``fsync=True`` also survives a
 power cut, at a cost). On open, both files are read back: a torn last line (a kill while
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.errors import InputError
+from steps_agents.fileformats import SAMPLE_SCHEMA, SCHEMA_KEY, check_schema
 from steps_agents.synthesis.records import Sample
 from steps_agents.synthesis.stats import merge_stats, outcome_stats
 
@@ -59,6 +62,22 @@ def _repair_and_read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             ) from None
         if isinstance(record, dict):
             yield number, record
+
+
+def read_sample_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` of a samples or rejects file, each line's ``schema`` checked:
+    :data:`~steps_agents.fileformats.SAMPLE_SCHEMA`, or none (a file written before the marker
+    existed reads as version 1); another version is a one-line error naming ``file:line``."""
+    for number, record in _repair_and_read(path):
+        check_schema(
+            record.get(SCHEMA_KEY), SAMPLE_SCHEMA, location=f"{path}:{number}", missing_ok=True
+        )
+        yield number, record
+
+
+def stamp(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with ``"schema": SAMPLE_SCHEMA`` as its first key, beside the format's own."""
+    return {SCHEMA_KEY: SAMPLE_SCHEMA, **{k: v for k, v in record.items() if k != SCHEMA_KEY}}
 
 
 def _meta(record: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +130,7 @@ class SampleWriter:
         self._log_fd: int | None = None
 
     def _load(self, path: Path, status: str) -> None:
-        for number, record in _repair_and_read(path):
+        for number, record in read_sample_records(path):
             meta = _meta(record)
             other = meta.get("run_id")
             if other is not None and other != self.run_id:
@@ -166,7 +185,7 @@ class SampleWriter:
         sample beyond ``max_accepted`` in all, or beyond ``quota`` for its k: the output then
         holds exactly the target count per k, however many branches were accepted at once).
         """
-        record = (
+        record = stamp(
             self.render(sample)
             if sample.status == "accepted"
             else sample.model_dump(mode="json", exclude={"provenance"})

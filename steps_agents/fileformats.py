@@ -15,6 +15,7 @@ from the start, so for them a missing marker is an error.
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,3 +122,21 @@ def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
         detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         where = f"{path}:{lineno + 1}" if lineno else str(path)
         raise InputError(f"cannot read ({detail})", location=where) from None
+
+
+def iter_json_lines(path: str | Path) -> Iterator[tuple[str, Any]]:
+    """``("file:line", parsed value)`` for every non-blank line of a JSON Lines file, lazily.
+
+    Lines come from :func:`iter_text_lines` (plain or gzip, bad bytes named by line); a line
+    that is not JSON raises :class:`InputError` ``malformed JSON: ...`` at its ``file:line``.
+    What the value must be (an object, a given record) is the caller's check, with the location.
+    """
+    for lineno, line in iter_text_lines(path):
+        if not line.strip():
+            continue
+        location = f"{path}:{lineno}"
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            raise InputError(f"malformed JSON: {exc}", location=location) from None
+        yield location, data

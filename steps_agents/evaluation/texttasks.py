@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from steps_agents.errors import InputError
-from steps_agents.fileformats import iter_text_lines
+from steps_agents.fileformats import iter_json_lines, iter_text_lines
 from steps_agents.worlds import Task, load_tasks
 
 
@@ -94,14 +94,7 @@ def is_skillbench_record(data: Any) -> bool:
 
 def load_text_tasks(path: Path) -> list[TextTask]:
     out: list[TextTask] = []
-    for lineno, line in iter_text_lines(path):
-        if not line.strip():
-            continue
-        location = f"{path}:{lineno}"
-        try:
-            data = json.loads(line)
-        except ValueError as exc:
-            raise InputError(f"malformed JSON: {exc}", location=location) from None
+    for location, data in iter_json_lines(path):
         if not is_skillbench_record(data):
             raise InputError(
                 "not a SkillBench record (needs id, label.ability, content); a file holds"

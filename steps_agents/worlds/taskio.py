@@ -25,7 +25,7 @@ from steps_agents.fileformats import (
     SCHEMA_KEY,
     TASK_SCHEMA,
     check_schema,
-    iter_text_lines,
+    iter_json_lines,
     stamped_json,
 )
 from steps_agents.worlds.records import Task
@@ -59,15 +59,8 @@ def iter_tasks(path: str | Path, pm: pluggy.PluginManager | None = None) -> Iter
     if path.is_dir():
         raise InputError("is a directory, expected a task file (JSONL)", location=path)
     worlds: dict[str, dict[str, Any]] = {}
-    # Line by line from iter_text_lines: a non-UTF-8 byte or a truncated gzip names its line.
-    for lineno, line in iter_text_lines(path):
-        if not line.strip():
-            continue
-        location = f"{path}:{lineno}"
-        try:
-            data = json.loads(line)
-        except ValueError as exc:
-            raise InputError(f"malformed JSON: {exc}", location=location) from None
+    # Line by line (iter_json_lines): a non-UTF-8 byte, a truncated gzip or bad JSON names its line.
+    for location, data in iter_json_lines(path):
         if not isinstance(data, dict):
             raise InputError("a task record must be a JSON object", location=location)
         check_schema(data.pop(SCHEMA_KEY, None), TASK_SCHEMA, location=location, missing_ok=True)

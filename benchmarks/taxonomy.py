@@ -27,7 +27,7 @@ import numpy as np
 
 from steps_agents.builder import build_encoding_tree, community_levels
 from steps_agents.entropy import one_dim_entropy, structural_entropy
-from steps_agents.planted import nmi, planted_graph, planted_parent
+from steps_agents.planted import nmi, planted_graph, planted_parent, random_graph
 from steps_agents.skillgraph import SkillGraph
 
 # branching (super-communities, communities per super, skills per community), edge draws,
@@ -69,12 +69,7 @@ def oracle_graph(seed: int) -> SkillGraph:
     rng = np.random.default_rng(1000 + seed)
     n = int(rng.integers(5, 10))
     p = float(rng.uniform(0.25, 0.7))
-    rng = np.random.default_rng(seed)
-    iu, ju = np.triu_indices(n, 1)
-    keep = rng.random(iu.shape[0]) < p
-    w = rng.uniform(0.1, 3.0, size=int(keep.sum()))
-    edges = list(zip(iu[keep].tolist(), ju[keep].tolist(), w.tolist(), strict=True))
-    return SkillGraph.from_edges([f"s{i}" for i in range(n)], edges)
+    return random_graph(seed, n, p)
 
 
 def exhaustive_two_level(graph: SkillGraph) -> float:

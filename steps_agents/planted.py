@@ -1,4 +1,5 @@
-"""Planted hierarchical skill graphs, for tests and benchmarks of the taxonomy builder.
+"""Planted hierarchical skill graphs (and plain random ones), for tests and benchmarks of the
+taxonomy builder.
 
 Skills are split into nested groups (``branching = (4, 4, 10)``: 4 super-communities of 4
 communities of 10 skills). Edges are sampled level by level, fully vectorised: for the level
@@ -13,7 +14,7 @@ import numpy as np
 
 from steps_agents.skillgraph import SkillGraph
 
-__all__ = ["planted_graph", "planted_parent", "nmi"]
+__all__ = ["planted_graph", "planted_parent", "nmi", "random_graph"]
 
 
 def planted_graph(
@@ -99,3 +100,15 @@ def nmi(a: np.ndarray, b: np.ndarray) -> float:
     if ha + hb == 0.0:
         return 1.0
     return max(0.0, 2.0 * mi / (ha + hb))
+
+
+def random_graph(seed: int, n: int, p: float, isolated: int = 0) -> SkillGraph:
+    """Erdos-Renyi graph over skills ``s0..s{n-1}``: each pair kept with probability ``p``, weight
+    uniform in [0.1, 3) (continuous, so exact ties have probability 0); ``isolated`` more skills
+    with no edge."""
+    rng = np.random.default_rng(seed)
+    iu, ju = np.triu_indices(n, 1)
+    keep = rng.random(iu.shape[0]) < p
+    w = rng.uniform(0.1, 3.0, size=int(keep.sum()))
+    edges = list(zip(iu[keep].tolist(), ju[keep].tolist(), w.tolist(), strict=True))
+    return SkillGraph.from_edges([f"s{i}" for i in range(n + isolated)], edges)

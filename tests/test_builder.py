@@ -30,20 +30,10 @@ from steps_agents.entropy import (
 )
 from steps_agents.errors import InputError
 from steps_agents.merge_heap import greedy_merge
-from steps_agents.planted import nmi, planted_graph, planted_parent
+from steps_agents.planted import nmi, planted_graph, planted_parent, random_graph
 from steps_agents.refine import block_moves, dissolve_groups, move_sweeps, split_groups
 from steps_agents.skillgraph import SkillGraph
 from steps_agents.taxonomy import Taxonomy
-
-
-def random_graph(seed: int, n: int, p: float, isolated: int = 0) -> SkillGraph:
-    """Erdos-Renyi with continuous weights (so exact ties have probability 0)."""
-    rng = np.random.default_rng(seed)
-    iu, ju = np.triu_indices(n, 1)
-    keep = rng.random(iu.shape[0]) < p
-    w = rng.uniform(0.1, 3.0, size=int(keep.sum()))
-    edges = list(zip(iu[keep].tolist(), ju[keep].tolist(), w.tolist(), strict=True))
-    return SkillGraph.from_edges([f"s{i}" for i in range(n + isolated)], edges)
 
 
 @cache

@@ -20,6 +20,7 @@ from steps_agents.entropy import (
     theta,
     tree_volumes_and_cuts,
 )
+from steps_agents.planted import random_graph
 from steps_agents.skillgraph import SkillGraph
 
 
@@ -96,15 +97,6 @@ def reference_entropy(graph: SkillGraph, parent: np.ndarray) -> float:
         if cut > 0 and vol_a > 0:
             h -= cut / total * math.log2(vol_a / vol_p)
     return h
-
-
-def random_graph(seed: int, n: int, p: float) -> SkillGraph:
-    rng = np.random.default_rng(seed)
-    iu, ju = np.triu_indices(n, 1)
-    keep = rng.random(iu.shape[0]) < p
-    w = rng.uniform(0.1, 3.0, size=int(keep.sum()))
-    edges = list(zip(iu[keep].tolist(), ju[keep].tolist(), w.tolist(), strict=True))
-    return SkillGraph.from_edges([f"s{i}" for i in range(n)], edges)
 
 
 def random_tree(seed: int, n: int) -> np.ndarray:

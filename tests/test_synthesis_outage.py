@@ -145,3 +145,19 @@ def test_a_model_judge_abstains_on_a_refusal_and_stops_the_run_on_an_outage(
         )
     assert not info.value.item_specific and info.value.status_code == 503
     assert read_jsonl(down / "out.jsonl") == []  # nothing was judged, so nothing accepted
+
+
+def test_after_an_outage_the_calls_still_queued_are_not_sent(tmp_path: Path, taxonomy: Any) -> None:
+    from helpers_synthesis import OutageModel
+
+    model = OutageModel(ok_calls=5, latency=0.01)
+    client = ModelClient.from_model(
+        model, spec="fake", cache_path=tmp_path / "c.sqlite", concurrency=2, max_retries=2
+    )
+    client.backoff = 0.0
+    with pytest.raises(ModelCallError, match="failed after 3 attempts"):
+        run_synthesis(_config(tmp_path, n=40), model=client, taxonomy=taxonomy, progress=False)
+    # Dozens of drafts were queued (five waves of 8); only the calls holding one of the 2 slots
+    # when the service went down tried it (3 attempts each), the rest were never sent.
+    assert model._calls <= 5 + 2 * 3
+    assert len(read_jsonl(tmp_path / "out.jsonl")) == 5

@@ -17,6 +17,7 @@ from steps_agents.errors import ModelCallError
 from steps_agents.modes import ModeContext, SynthesisMode, WorkItem
 from steps_agents.progress import Progress
 from steps_agents.synthesis.config import SynthConfig
+from steps_agents.synthesis.gate import Outage
 from steps_agents.synthesis.judging import Judge, JudgeContext
 from steps_agents.synthesis.writer import SampleWriter
 
@@ -101,17 +102,21 @@ class SynthesisContext:
     # checkpointed copy in state and refreshes this one, which the generator consults to skip
     # drafts of a k that is already full.
     quotas: dict[str, int] = field(default_factory=dict)
-    # The first model failure that is not about one item (outage, bad key, unknown model): the
-    # planner stops, no new draft starts, and the runner raises it once the graph has finished
-    # and every decided sample is written.
-    failure: ModelCallError | None = None
+    # The first model failure that is not about one item (outage, bad key, unknown model),
+    # shared with the gated model clients (steps_agents.synthesis.gate): the planner stops, no
+    # new call or draft starts, and the runner raises it once the graph has finished and every
+    # decided sample is written.
+    outage: Outage = field(default_factory=Outage)
+
+    @property
+    def failure(self) -> ModelCallError | None:
+        return self.outage.error
 
     def fail(self, error: ModelCallError) -> None:
         """Record a run-stopping model failure (the first one wins). Drafts already started are
         not cancelled: one whose call is in flight may still be answered (and is then judged
-        and written); one still queued for a slot fails on its own."""
-        if self.failure is None:
-            self.failure = error
+        and written); one still waiting for a slot is refused by the gate without a call."""
+        self.outage.record(error)
 
     def work_item(self, data: Mapping[str, Any]) -> WorkItem:
         """The :class:`WorkItem` a branch carries as JSON (parsed once per process)."""

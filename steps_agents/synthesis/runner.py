@@ -35,6 +35,7 @@ from steps_agents.registry import get_judge, get_output_format, get_synthesis_mo
 from steps_agents.synthesis.checkpoint import open_checkpointer
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import Budget, Monitor, SynthesisContext
+from steps_agents.synthesis.gate import Outage, gate_models
 from steps_agents.synthesis.judging import JudgeContext
 from steps_agents.synthesis.planner import pending_by_k, pending_items
 from steps_agents.synthesis.records import RunReport
@@ -160,8 +161,12 @@ async def arun_synthesis(
                 seed=config.seed,
                 pm=pm,
             )
+        # Modes and judges call through gates that stop sending once the model failed for
+        # good (see steps_agents.synthesis.gate); usage is read from the clients themselves.
+        outage = Outage()
+        gated_model, gated_judge = gate_models(outage, model, judge_model)
         mode_ctx = ModeContext(
-            model=model,
+            model=gated_model,
             taxonomy=taxonomy,
             seeds=seeds,
             pm=pm,
@@ -170,7 +175,7 @@ async def arun_synthesis(
             seed=config.seed,
         )
         judge_ctx = JudgeContext(
-            model=judge_model,
+            model=gated_judge,
             taxonomy=taxonomy,
             seeds=seeds,
             pm=pm,
@@ -212,6 +217,7 @@ async def arun_synthesis(
             monitor=Monitor(progress=bar),
             model_spec=getattr(model, "spec", None),
             versions=versions() | _run_identity(taxonomy, model, judge_model),
+            outage=outage,
         )
         from steps_agents.graphs.synthesis import build_graph
 

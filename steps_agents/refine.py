@@ -33,6 +33,42 @@ def _f(v: np.ndarray, s: np.ndarray, g: np.ndarray, logp: np.ndarray) -> np.ndar
     return np.where(v > 0, g * logp + (s - g) * np.log2(safe), 0.0)
 
 
+def _both_directions(
+    eu: np.ndarray, ev: np.ndarray, ew: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(a, b, w)``: every positive-weight edge once per direction, so sums over rows ``a``
+    see all of an item's edges."""
+    keep = ew > 0
+    a = np.concatenate([eu[keep], ev[keep]]).astype(np.int64)
+    b = np.concatenate([ev[keep], eu[keep]]).astype(np.int64)
+    w = np.concatenate([ew[keep], ew[keep]]).astype(np.float64)
+    return a, b, w
+
+
+def _group_terms(
+    lab: np.ndarray,
+    vol: np.ndarray,
+    sx: np.ndarray,
+    cut: np.ndarray,
+    a: np.ndarray,
+    w: np.ndarray,
+    inside: np.ndarray,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(V_A, S_A, g_A, w_in)`` for the grouping ``lab`` over directed rows ``(a, w)``.
+
+    ``g_A = sum of cut over A - 2 w(A, A)``: each inside edge appears once per direction, so
+    subtracting its directed rows takes it twice; ``w_in[x]`` is ``2 w(x, A - x)`` likewise.
+    """
+    gv = np.bincount(lab, weights=vol, minlength=n)
+    gs = np.bincount(lab, weights=sx, minlength=n)
+    gg = np.bincount(lab, weights=cut, minlength=n) - np.bincount(
+        lab[a[inside]], weights=w[inside], minlength=n
+    )
+    w_in = np.bincount(a[inside], weights=w[inside], minlength=n)
+    return gv, gs, gg, w_in
+
+
 def move_sweeps(
     labels: np.ndarray,
     vol: np.ndarray,
@@ -55,25 +91,16 @@ def move_sweeps(
     from steps_agents.merge_heap import canonical_labels
 
     n = int(vol.shape[0])
-    keep = ew > 0
-    a = np.concatenate([eu[keep], ev[keep]]).astype(np.int64)
-    b = np.concatenate([ev[keep], eu[keep]]).astype(np.int64)
-    w = np.concatenate([ew[keep], ew[keep]]).astype(np.float64)
+    a, b, w = _both_directions(eu, ev, ew)
     logp = np.log2(np.where(pvol > 0, pvol, 1.0))
     lab = labels.astype(np.int64, copy=True)
     sx = cut if sub is None else sub
     total, moves = 0.0, 0
     for _ in range(max_sweeps):
-        gv = np.bincount(lab, weights=vol, minlength=n)
-        gs = np.bincount(lab, weights=sx, minlength=n)
         gsize = np.bincount(lab, minlength=n)
         la, lb = lab[a], lab[b]
         inside = la == lb
-        # Each inside pair appears once per direction, so this is twice the inside weight.
-        w_in = np.bincount(a[inside], weights=w[inside], minlength=n)
-        gg = np.bincount(lab, weights=cut, minlength=n) - np.bincount(
-            la[inside], weights=w[inside], minlength=n
-        )
+        gv, gs, gg, w_in = _group_terms(lab, vol, sx, cut, a, w, inside, n)
         glogp = _group_logp(lab, logp, n)
         f_now = _f(gv, gs, gg, glogp)
         # Leaving: f(A - x) - f(A) for every item x in group A.
@@ -230,12 +257,9 @@ def dissolve_groups(
     from steps_agents.merge_heap import canonical_labels, stable_order
 
     n = int(vol.shape[0])
-    keep = ew > 0
-    if not keep.any():
+    a, b, w = _both_directions(eu, ev, ew)
+    if not a.shape[0]:
         return labels, 0.0, 0
-    a = np.concatenate([eu[keep], ev[keep]]).astype(np.int64)
-    b = np.concatenate([ev[keep], eu[keep]]).astype(np.int64)
-    w = np.concatenate([ew[keep], ew[keep]]).astype(np.float64)
     lab = labels.astype(np.int64, copy=True)
     gsize = np.bincount(lab, minlength=n)
     small = (gsize >= 2) & (gsize <= max_size)
@@ -244,13 +268,8 @@ def dissolve_groups(
     sx = cut if sub is None else sub
     logp = np.log2(np.where(pvol > 0, pvol, 1.0))
     glogp = _group_logp(lab, logp, n)
-    gv = np.bincount(lab, weights=vol, minlength=n)
-    gs = np.bincount(lab, weights=sx, minlength=n)
     inside = lab[a] == lab[b]
-    gg = np.bincount(lab, weights=cut, minlength=n) - np.bincount(
-        lab[a[inside]], weights=w[inside], minlength=n
-    )
-    w_in = np.bincount(a[inside], weights=w[inside], minlength=n)
+    gv, gs, gg, w_in = _group_terms(lab, vol, sx, cut, a, w, inside, n)
     # Only rows of items in small groups are needed: CSR over those.
     mine = small[lab[a]]
     a, b, w = a[mine], b[mine], w[mine]

@@ -32,6 +32,13 @@ cache make the replay free of duplicates and of repeated model calls. Run-scoped
 client, taxonomy, writer, budget) live in the runtime context
 (:class:`~steps_agents.synthesis.context.SynthesisContext`), never in state.
 
+A model that fails for every request (outage after the retries, bad key, unknown model) must
+not fail a node: LangGraph would drop the whole superstep, with the finished drafts of other
+items. The generator and the critic record it on the runtime context instead and skip the item,
+the model gate stops sending queued calls, the planner stops, and the runner raises the error
+once the graph has ended and every decided sample is written; a refusal of one request only
+(HTTP 400, 413, 422) rejects that item under ``model call`` (a model judge abstains).
+
 The fan-out is LangGraph's ``Send``, not :mod:`steps_agents.executor`: each item is a branch of
 the graph, so it is checkpointed, revised and routed like the rest of the state machine; the
 model client's concurrency limit bounds the calls in flight.

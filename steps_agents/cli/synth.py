@@ -3,7 +3,9 @@ generator, critic, writer), and ``steps synth export`` to reorder or convert the
 
 Flags override ``--config steps.toml`` (its ``[synth]`` table), which overrides the defaults.
 Exit codes: 0 done (target reached), 1 a run that stopped short (budget spent, no more
-combinations), 2 bad input, 130 interrupted (rerun with the same ``--run-id`` to resume).
+combinations) or whose model failed for every request (an outage after the retries, a bad key,
+an unknown model: one ``error:`` line, every sample decided before it kept), 2 bad input, 130
+interrupted (rerun with the same ``--run-id`` to resume).
 """
 
 from __future__ import annotations

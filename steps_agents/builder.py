@@ -44,6 +44,7 @@ from steps_agents.progress import Progress
 from steps_agents.refine import (
     DISSOLVE_MAX,
     block_moves,
+    collapse_groups,
     dissolve_groups,
     move_sweeps,
     split_groups,
@@ -123,19 +124,8 @@ def _remerge(
     tol: float,
 ) -> tuple[np.ndarray, float]:
     """Resume greedy merging from an existing grouping (groups collapsed into items)."""
-    k = int(labels.max()) + 1
-    gv = np.bincount(labels, weights=vol, minlength=k)
-    gs = np.bincount(labels, weights=cut, minlength=k)
-    gp = np.zeros(k)
-    gp[labels] = pvol
-    lu, lv = labels[eu], labels[ev]
-    inside = lu == lv
-    gg = gs - 2.0 * np.bincount(lu[inside], weights=ew[inside], minlength=k)
-    x = ~inside
-    lo, hi = np.minimum(lu[x], lv[x]), np.maximum(lu[x], lv[x])
-    keys, inv = np.unique(lo * k + hi, return_inverse=True)
-    w = np.bincount(inv, weights=ew[x], minlength=keys.shape[0])
-    merged, delta = greedy_merge(gv, gg, gp, keys // k, keys % k, w, sub=gs, tol=tol)
+    gv, gs, gg, gp, gu, gw, w = collapse_groups(labels, vol, cut, pvol, eu, ev, ew)
+    merged, delta = greedy_merge(gv, gg, gp, gu, gw, w, sub=gs, tol=tol)
     return merged[labels], delta
 
 

@@ -25,7 +25,7 @@ from math import log2
 
 import numpy as np
 
-__all__ = ["block_moves", "dissolve_groups", "move_sweeps", "split_groups"]
+__all__ = ["block_moves", "collapse_groups", "dissolve_groups", "move_sweeps", "split_groups"]
 
 
 def _f(v: np.ndarray, s: np.ndarray, g: np.ndarray, logp: np.ndarray) -> np.ndarray:
@@ -155,6 +155,36 @@ def _group_logp(lab: np.ndarray, logp: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def collapse_groups(
+    labels: np.ndarray,
+    vol: np.ndarray,
+    cut: np.ndarray,
+    pvol: np.ndarray,
+    eu: np.ndarray,
+    ev: np.ndarray,
+    ew: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The groups of ``labels`` as items: ``(V_A, S_A, g_A, P_A, eu, ev, ew)``.
+
+    ``S_A`` is the sum of the items' cuts, ``g_A = S_A - 2 w(A, A)`` the weight leaving A,
+    ``P_A`` the (shared) parent volume; edges between distinct groups are summed per pair,
+    listed once with ``eu < ev``.
+    """
+    k = int(labels.max()) + 1
+    gv = np.bincount(labels, weights=vol, minlength=k)
+    gs = np.bincount(labels, weights=cut, minlength=k)
+    gp = np.zeros(k)
+    gp[labels] = pvol
+    lu, lv = labels[eu], labels[ev]
+    inside = lu == lv
+    gg = gs - 2.0 * np.bincount(lu[inside], weights=ew[inside], minlength=k)
+    x = ~inside
+    lo, hi = np.minimum(lu[x], lv[x]), np.maximum(lu[x], lv[x])
+    keys, inv = np.unique(lo * k + hi, return_inverse=True)
+    w = np.bincount(inv, weights=ew[x], minlength=keys.shape[0])
+    return gv, gs, gg, gp, keys // k, keys % k, w
+
+
 def split_groups(
     labels: np.ndarray,
     vol: np.ndarray,
@@ -200,21 +230,11 @@ def block_moves(
 
     if eu.shape[0] == 0:
         return labels, 0.0, 0
-    k = int(blk.max()) + 1
-    bvol = np.bincount(blk, weights=vol, minlength=k)
-    bsub = np.bincount(blk, weights=cut, minlength=k)
-    bu, bv = blk[eu], blk[ev]
-    cross = bu != bv
-    bcut = bsub - 2.0 * np.bincount(bu[~cross], weights=ew[~cross], minlength=k)
-    lo, hi = np.minimum(bu[cross], bv[cross]), np.maximum(bu[cross], bv[cross])
-    keys, inv = np.unique(lo * k + hi, return_inverse=True)
-    bw = np.bincount(inv, weights=ew[cross], minlength=keys.shape[0])
-    bpvol = np.zeros(k)
-    bpvol[blk] = pvol
-    blab = np.zeros(k, dtype=np.int64)
+    bvol, bsub, bcut, bpvol, bu, bv, bw = collapse_groups(blk, vol, cut, pvol, eu, ev, ew)
+    blab = np.zeros(bvol.shape[0], dtype=np.int64)
     blab[blk] = labels
     moved, delta, moves = move_sweeps(
-        blab, bvol, np.maximum(bcut, 0.0), bpvol, keys // k, keys % k, bw, tol=tol, sub=bsub
+        blab, bvol, np.maximum(bcut, 0.0), bpvol, bu, bv, bw, tol=tol, sub=bsub
     )
     return canonical_labels(moved[blk]), delta, moves
 

@@ -183,24 +183,31 @@ def test_skillbench_text_tasks_are_judged_on_1_to_10(tmp_path: Path) -> None:
 
 
 class InFlight:
-    """Counts how many episodes run at once (each yields to the loop while 'thinking')."""
+    """Counts how many episodes run at once. Each waits (up to 0.5 s) until ``expect`` episodes
+    are in flight, so reaching the bound does not depend on how fast a loaded machine starts
+    the branches, while exceeding it would still be seen."""
 
     name = "inflight"
 
-    def __init__(self) -> None:
+    def __init__(self, expect: int) -> None:
         self.now = self.most = 0
+        self.expect = expect
 
     async def arun(self, episode: AgentInput) -> AgentOutput:
         self.now += 1
         self.most = max(self.most, self.now)
-        await asyncio.sleep(0.005)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 0.5
+        while self.now < self.expect and loop.time() < deadline:
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.001)
         self.now -= 1
         return AgentOutput(answer=None)
 
 
 def test_waves_bound_the_fan_out(tmp_path: Path) -> None:
     tasks, pm = calc_tasks(), plugin_manager()
-    agent = InFlight()
+    agent = InFlight(expect=3)
     evaluate(
         tasks,
         {"a": agent},
@@ -213,7 +220,7 @@ def test_waves_bound_the_fan_out(tmp_path: Path) -> None:
         concurrency=50,
     )
     assert agent.most == 3
-    wide = InFlight()
+    wide = InFlight(expect=4)
     evaluate(
         tasks,
         {"a": wide},

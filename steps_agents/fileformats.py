@@ -40,6 +40,9 @@ SAMPLE_SCHEMA = "steps-agents/sample@1"
 SYNTH_REPORT_SCHEMA = "steps-agents/synth-report@1"
 """The ``steps synth --json`` run report (a ``RunReport``)."""
 
+UNCOMPOSABLE_SCHEMA = "steps-agents/uncomposable@1"
+"""A line of a synthesis run's uncomposable log: a combination the mode could not compose."""
+
 
 def split_schema(marker: str) -> tuple[str, int] | None:
     """``"steps-agents/task@1"`` -> ``("steps-agents/task", 1)``; ``None`` if not a marker."""

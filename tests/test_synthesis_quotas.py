@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import steps_agents
+from steps_agents.fileformats import UNCOMPOSABLE_SCHEMA
 from steps_agents.models import ModelClient
 from steps_agents.modes import Uncomposable
 from steps_agents.plugin_manager import get_plugin_manager
@@ -160,6 +161,7 @@ def test_uncomposable_reasons_are_counted_by_category(tmp_path: Path) -> None:
     assert len(log) == report.uncomposable
     assert all(r["tag"] == "cannot compose" and r["reason"].endswith(": odd") for r in log)
     assert all(r["run_id"] == "u" and r["k"] == 2 and len(r["skills"]) == 2 for r in log)
+    assert all(next(iter(r)) == "schema" and r["schema"] == UNCOMPOSABLE_SCHEMA for r in log)
 
 
 def test_a_k_with_enough_in_flight_gets_no_more_starts() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.errors import InputError
-from steps_agents.fileformats import SAMPLE_SCHEMA, SCHEMA_KEY, check_schema
+from steps_agents.fileformats import SAMPLE_SCHEMA, SCHEMA_KEY, UNCOMPOSABLE_SCHEMA, check_schema
 from steps_agents.synthesis.records import Sample
 from steps_agents.synthesis.stats import merge_stats, outcome_stats
 
@@ -222,6 +222,7 @@ class SampleWriter:
         if self.uncomposable is None:
             return
         record = {
+            SCHEMA_KEY: UNCOMPOSABLE_SCHEMA,
             "run_id": self.run_id,
             "wave": wave,
             "k": k,

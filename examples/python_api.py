@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import steps_agents
-from steps_agents.builder import build_taxonomy
 from steps_agents.cooccurrence import build_skill_graph, count_corpus
-from steps_agents.selection import SelectionRequest, make_combination, select_combinations
+from steps_agents.selection import SelectionRequest, make_combination
 
 CORPUS = Path(__file__).parent / "data" / "example_corpus.jsonl.gz"
 
@@ -60,14 +59,16 @@ class ExamplePlugin:
 def main(out_dir: Path = Path("example-out")) -> dict[str, tuple[float, float]]:
     out_dir.mkdir(exist_ok=True)
     graph = build_skill_graph(count_corpus(str(CORPUS), "tags"), weighting="steps")
-    taxonomy = build_taxonomy(graph, height=3, seed=0)
+    taxonomy = steps_agents.build_taxonomy(graph, height=3, seed=0)
     taxonomy.save(out_dir / "taxonomy.json")
     print(f"{len(taxonomy.skills)} skills, H^T {taxonomy.structural_entropy:.3f} bits")
 
     pm = steps_agents.get_plugin_manager(extra_plugins=(ExamplePlugin(),))
     summary = {}
     for selector in ("steps", "one-per-community"):
-        combos = select_combinations(taxonomy, n=30, k=(2, 3), selector=selector, seed=0, pm=pm)
+        combos = steps_agents.select_combinations(
+            taxonomy, n=30, k=(2, 3), selector=selector, seed=0, pm=pm
+        )
         gain = sum(c.gain for c in combos) / len(combos)
         depth = sum(c.lca_depth or 0 for c in combos) / len(combos)
         summary[selector] = (gain, depth)

@@ -84,6 +84,18 @@ def s_duration(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, 
     return int(rng.choice([30, 45, 60, 90]))
 
 
+# The typed fields of an event record, shared by every tool that returns one (the composer
+# chains tools through them).
+EVENT_BRIEF_FIELDS = {
+    "id": "event_id",
+    "title": "string",
+    "date": "date",
+    "start": "time",
+    "duration": "integer",
+}
+EVENT_FIELDS = {**EVENT_BRIEF_FIELDS, "organizer": "email"}
+
+
 @tool(
     "dates_add_days",
     "Add a number of days (negative to go back) to a date. Returns YYYY-MM-DD.",
@@ -130,13 +142,7 @@ def weekday(state: dict[str, Any], args: Mapping[str, Any]) -> str:
     " each with id, title, date, start time and duration in minutes.",
     params=[Param("date", DATE, s_event_date, "date", "YYYY-MM-DD")],
     returns="list[record:event_brief]",
-    fields={
-        "id": "event_id",
-        "title": "string",
-        "date": "date",
-        "start": "time",
-        "duration": "integer",
-    },
+    fields=EVENT_BRIEF_FIELDS,
     phrase="list the next calendar events from {date} on",
 )
 def list_events(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -151,14 +157,7 @@ def list_events(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str
     "Details of one event: title, date, start (HH:MM), duration in minutes, organizer email.",
     params=[Param("event_id", EVENT_ID, s_event_id, "event_id", "Event id such as ev3")],
     returns="record:event",
-    fields={
-        "id": "event_id",
-        "title": "string",
-        "date": "date",
-        "start": "time",
-        "duration": "integer",
-        "organizer": "email",
-    },
+    fields=EVENT_FIELDS,
     phrase="look up the calendar event {event_id}",
 )
 def get_event(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
@@ -182,13 +181,7 @@ def get_event(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
         ),
     ],
     returns="record:event",
-    fields={
-        "id": "event_id",
-        "title": "string",
-        "date": "date",
-        "start": "time",
-        "duration": "integer",
-    },
+    fields=EVENT_BRIEF_FIELDS,
     phrase="create a calendar event titled {title} on {date} at {start} lasting {duration} minutes",
     mutates=True,
 )
@@ -270,14 +263,7 @@ def free_slots(state: dict[str, Any], args: Mapping[str, Any]) -> list[str]:
         Param("date", DATE, s_date, "date", "New date, YYYY-MM-DD"),
     ],
     returns="record:event",
-    fields={
-        "id": "event_id",
-        "title": "string",
-        "date": "date",
-        "start": "time",
-        "duration": "integer",
-        "organizer": "email",
-    },
+    fields=EVENT_FIELDS,
     phrase="move the calendar event {event_id} to {date}",
     mutates=True,
 )

@@ -25,7 +25,7 @@ from pathlib import Path
 
 COUNT_SCRIPT = """
 import json, resource, sys, time
-from steps_agents.cooccurrence import build_skill_graph, count_corpus
+from steps_agents.corpus.cooccurrence import build_skill_graph, count_corpus
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 counts = count_corpus(sys.argv[1])
@@ -38,7 +38,7 @@ print(json.dumps({"seconds": elapsed, "records": counts.n_records, "distinct_set
 
 HOLD_SCRIPT = """
 import json, resource, sys
-from steps_agents.corpus import read_jsonl
+from steps_agents.corpus.sources import read_jsonl
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 records = [r for _, r in read_jsonl(sys.argv[1])]
 print(json.dumps({"records": len(records),

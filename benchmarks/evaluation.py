@@ -33,7 +33,9 @@ import tempfile
 import time
 from typing import Any
 
-from steps_agents.evaluation import AgentOptions, evaluate, resolve_agent
+from steps_agents.graphs.evaluation import evaluate
+
+from steps_agents.evaluation import AgentOptions, resolve_agent
 from steps_agents.evaluation.episode import (
     agent_input,
     build_env,

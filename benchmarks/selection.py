@@ -3,8 +3,8 @@
     python benchmarks/selection.py                 # all three parts
     python benchmarks/selection.py --n-direct 200  # a shorter direct-search comparison
 
-Taxonomies are built by ``steps_agents.builder.build_taxonomy`` (height 3) on planted
-hierarchical graphs (``steps_agents.planted``); building is timed separately and excluded.
+Taxonomies are built by ``steps_agents.taxonomy.builder.build_taxonomy`` (height 3) on planted
+hierarchical graphs (``steps_agents.taxonomy.planted``); building is timed separately and excluded.
 
 1. Scale (issue 3): ``select_combinations(n=4000, k=2..7, beam=100, selector="steps")`` on
    10^4 skills (10 x 10 x 100 planted); target under 5 s. Wall and CPU time are printed (the
@@ -31,8 +31,6 @@ import time
 import numpy as np
 
 import steps_agents
-from steps_agents.builder import build_taxonomy
-from steps_agents.planted import planted_graph
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.selection import (
     beam_search,
@@ -44,7 +42,9 @@ from steps_agents.selection import (
 )
 from steps_agents.selection.strategies import BeamSelector
 from steps_agents.selection.synthetic import random_attachment_taxonomy, random_taxonomy
-from steps_agents.taxonomy import Taxonomy
+from steps_agents.taxonomy.artifact import Taxonomy
+from steps_agents.taxonomy.builder import build_taxonomy
+from steps_agents.taxonomy.planted import planted_graph
 
 
 class DirectPlugin:

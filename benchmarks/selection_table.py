@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from steps_agents.cli import main as steps_main
-from steps_agents.cooccurrence import corpus_set_counts
+from steps_agents.corpus.cooccurrence import corpus_set_counts
 from steps_agents.records import Combination
 from steps_agents.selection import select_combinations, set_information, tree_index
 from steps_agents.selection.strategies import random_under_rule
-from steps_agents.taxonomy import Taxonomy, load_taxonomy
+from steps_agents.taxonomy.artifact import Taxonomy, load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
 SELECTORS = ("steps", "unconstrained", "longtail", "random-coherent", "random")

@@ -33,6 +33,7 @@ from helpers_synthesis import SynthFakeModel  # noqa: E402
 from langgraph.channels import Topic  # noqa: E402
 from langgraph.graph import START, StateGraph  # noqa: E402
 from langgraph.types import Command, Send  # noqa: E402
+from steps_agents.graphs.synthesis import arun_synthesis  # noqa: E402
 from typing_extensions import TypedDict  # noqa: E402
 
 from steps_agents.models import ModelClient  # noqa: E402
@@ -40,7 +41,6 @@ from steps_agents.plugin_manager import default_plugin_manager  # noqa: E402
 from steps_agents.selection.synthetic import random_taxonomy  # noqa: E402
 from steps_agents.synthesis.checkpoint import open_checkpointer  # noqa: E402
 from steps_agents.synthesis.config import SynthConfig  # noqa: E402
-from steps_agents.synthesis.runner import arun_synthesis  # noqa: E402
 
 
 def make_client(latency: float, concurrency: int) -> ModelClient:

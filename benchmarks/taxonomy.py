@@ -25,10 +25,10 @@ import tracemalloc
 import networkx as nx
 import numpy as np
 
-from steps_agents.builder import build_encoding_tree, community_levels
-from steps_agents.entropy import one_dim_entropy, structural_entropy
-from steps_agents.planted import nmi, planted_graph, planted_parent, random_graph
-from steps_agents.skillgraph import SkillGraph
+from steps_agents.taxonomy.builder import build_encoding_tree, community_levels
+from steps_agents.taxonomy.entropy import one_dim_entropy, structural_entropy
+from steps_agents.taxonomy.planted import nmi, planted_graph, planted_parent, random_graph
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 # branching (super-communities, communities per super, skills per community), edge draws,
 # shares of draws inside a community / inside a super-community / anywhere.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import steps_agents
-from steps_agents.cooccurrence import build_skill_graph, count_corpus
+from steps_agents.corpus.cooccurrence import build_skill_graph, count_corpus
 from steps_agents.selection import SelectionRequest, make_combination
 
 CORPUS = Path(__file__).parent / "data" / "example_corpus.jsonl.gz"

@@ -19,7 +19,7 @@ Every node and router is a coroutine: in an async graph LangGraph runs a sync no
 thread, and those thread hops cost more than the nodes' own work (benchmarks/evaluation.py).
 
 Fan-out is LangGraph's ``Send`` (bounded by ``wave_size`` per superstep and ``concurrency`` in
-flight), not :mod:`steps_agents.executor`: the episodes are the graph's own branches.
+flight), not :mod:`steps_agents.runtime.executor`: the episodes are the graph's own branches.
 
 Everything that belongs to the run and not to a checkpoint -- tasks, worlds, agents, the store,
 the judge client, the progress line -- is in the runtime context (:class:`EvalContext`).
@@ -27,177 +27,34 @@ the judge client, the progress line -- is in the runtime context (:class:`EvalCo
 
 from __future__ import annotations
 
-import hashlib
-import operator
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import asyncio
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
-from langgraph.runtime import Runtime
-from langgraph.types import Send
 
 from steps_agents.evaluation.agents import Agent
-from steps_agents.evaluation.episode import (
-    AgentRun,
-    Checked,
-    EpisodeEnv,
-    agent_input,
-    build_env,
-    check_answer,
-    judge_answer_of,
-    oracle_reference,
-    run_agent,
-    score_episode,
+from steps_agents.evaluation.context import EvalContext
+from steps_agents.evaluation.nodes import (
+    build_state,
+    check,
+    plan,
+    route_built,
+    route_wave,
+    run_agent_node,
+    score,
+    summarize,
 )
-from steps_agents.evaluation.records import EpisodeResult, ToolCallRecord, episode_key
-from steps_agents.evaluation.store import EpisodeStore
+from steps_agents.evaluation.records import EpisodeResult
+from steps_agents.evaluation.report import EvalReport, build_report
+from steps_agents.evaluation.state import EpisodeOutput, EpisodeState, EvalState
+from steps_agents.evaluation.store import EpisodeStore, state_paths
 from steps_agents.evaluation.texttasks import TextTask
-from steps_agents.progress import Progress
+from steps_agents.registry import get_skill_world
+from steps_agents.runtime.progress import Progress
 from steps_agents.worlds import Task
-
-
-@dataclass(frozen=True)
-class EpisodeSpec:
-    agent: str
-    task_id: str
-    repeat: int
-
-    @property
-    def key(self) -> str:
-        return episode_key(self.agent, self.task_id, self.repeat)
-
-
-@dataclass
-class EvalContext:
-    """The run's live objects (runtime context; never checkpointed)."""
-
-    run_id: str
-    tasks: dict[str, Task | TextTask]
-    agents: dict[str, Agent]
-    worlds: dict[str, Any]
-    store: EpisodeStore
-    repeats: int = 1
-    step_limit: int = 50
-    timeout: float | None = 300.0
-    wave_size: int = 64
-    concurrency: int = 8
-    seed: int = 0
-    judge: Any = None
-    progress: Progress | None = None
-    oracle_cache: dict[str, list[ToolCallRecord] | None] = field(default_factory=dict)
-    episodes: list[EpisodeSpec] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.episodes:
-            # Agents outermost so a comparison's first agent finishes first; then repeats, so an
-            # interrupted run has whole repeats rather than a few tasks repeated R times.
-            self.episodes = [
-                EpisodeSpec(agent, task_id, r)
-                for agent in self.agents
-                for r in range(self.repeats)
-                for task_id in self.tasks
-            ]
-        self._by_key = {e.key: e for e in self.episodes}
-
-    def spec(self, key: str) -> EpisodeSpec:
-        return self._by_key[key]
-
-    def remaining(self) -> list[str]:
-        return [e.key for e in self.episodes if e.key not in self.store]
-
-    def episode_seed(self, spec: EpisodeSpec) -> int:
-        """Distinct, reproducible per (run seed, task, repeat); the same for every agent."""
-        digest = hashlib.sha256(f"{self.seed}\x1f{spec.task_id}\x1f{spec.repeat}".encode())
-        return int.from_bytes(digest.digest()[:4], "big")
-
-
-# ---------------------------------------------------------------------------------------------
-# State
-# ---------------------------------------------------------------------------------------------
-
-
-class EvalState(TypedDict, total=False):
-    wave: int
-    finished: Annotated[int, operator.add]
-    summary: dict[str, dict[str, int]]
-
-
-class EpisodeState(TypedDict, total=False):
-    key: str
-    skip: bool
-    env: EpisodeEnv
-    run: AgentRun
-    checked: Checked
-    finished: int
-
-
-class EpisodeOutput(TypedDict, total=False):
-    finished: int
-
-
-# ---------------------------------------------------------------------------------------------
-# The episode subgraph
-# ---------------------------------------------------------------------------------------------
-
-
-async def build_state(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
-    ctx = runtime.context
-    key = state["key"]
-    if key in ctx.store:  # a replayed superstep after a kill: already recorded
-        return {"skip": True}
-    task = ctx.tasks[ctx.spec(key).task_id]
-    world = ctx.worlds.get(task.world) if isinstance(task, Task) else None
-    return {"skip": False, "env": build_env(task, world, ctx.step_limit)}
-
-
-async def route_built(state: EpisodeState) -> Literal["run_agent", "__end__"]:
-    return "__end__" if state.get("skip") else "run_agent"
-
-
-async def run_agent_node(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
-    ctx = runtime.context
-    spec = ctx.spec(state["key"])
-    env = state["env"]
-    world = ctx.worlds.get(env.task.world) if isinstance(env.task, Task) else None
-    inp = agent_input(env, seed=ctx.episode_seed(spec), repeat=spec.repeat, world=world)
-    run = await run_agent(ctx.agents[spec.agent], inp, env, ctx.timeout)
-    return {"run": run}
-
-
-async def check(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
-    """The deterministic checker for executable tasks; the judge model for text tasks."""
-    env, run = state["env"], state["run"]
-    if isinstance(env.task, TextTask):
-        return {"checked": await judge_answer_of(env, run, runtime.context.judge)}
-    return {"checked": check_answer(env, run)}
-
-
-async def score(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
-    """Coverage, attribution and steps vs the oracle; the record goes to the JSONL at once."""
-    ctx = runtime.context
-    spec = ctx.spec(state["key"])
-    env = state["env"]
-    oracle = None
-    if isinstance(env.task, Task):
-        if env.task.id not in ctx.oracle_cache:
-            ctx.oracle_cache[env.task.id] = oracle_reference(ctx.worlds[env.task.world], env.task)
-        oracle = ctx.oracle_cache[env.task.id]
-    result: EpisodeResult = score_episode(
-        run_id=ctx.run_id,
-        agent=spec.agent,
-        repeat=spec.repeat,
-        env=env,
-        run=state["run"],
-        checked=state["checked"],
-        oracle=oracle,
-    )
-    ctx.store.append(result)
-    if ctx.progress is not None:
-        ctx.progress.update(1)
-    return {"finished": 1}
 
 
 def build_episode_graph() -> StateGraph[EpisodeState, EvalContext, EpisodeState, EpisodeOutput]:
@@ -212,34 +69,6 @@ def build_episode_graph() -> StateGraph[EpisodeState, EvalContext, EpisodeState,
     g.add_edge("check", "score")
     g.add_edge("score", END)
     return g
-
-
-# ---------------------------------------------------------------------------------------------
-# The run
-# ---------------------------------------------------------------------------------------------
-
-
-async def plan(state: EvalState) -> dict[str, Any]:
-    return {"wave": state.get("wave", 0) + 1}
-
-
-async def route_wave(state: EvalState, runtime: Runtime[EvalContext]) -> Sequence[Send] | str:
-    """The next wave as ``Send`` s, or ``summarize`` when every episode is recorded."""
-    ctx = runtime.context
-    wave = ctx.remaining()[: ctx.wave_size]
-    if not wave:
-        return "summarize"
-    return [Send("episode", {"key": key}) for key in wave]
-
-
-async def summarize(state: EvalState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
-    ctx = runtime.context
-    summary: dict[str, dict[str, int]] = {}
-    for result in ctx.store.results.values():
-        row = summary.setdefault(result.agent, {"episodes": 0, "passed": 0})
-        row["episodes"] += 1
-        row["passed"] += int(bool(result.passed))
-    return {"summary": summary}
 
 
 def build_graph(
@@ -296,6 +125,90 @@ async def arun_evaluation(ctx: EvalContext, checkpoint_path: str | Path) -> dict
         final = await graph.ainvoke(inputs, config, context=ctx)
     ctx.store.sync()
     return dict(final)
+
+
+async def aevaluate(
+    tasks: Sequence[Task | TextTask],
+    agents: Mapping[str, Agent],
+    *,
+    run_id: str,
+    state_dir: str | Path,
+    repeats: int = 1,
+    step_limit: int = 50,
+    timeout: float | None = 300.0,
+    wave_size: int = 64,
+    concurrency: int = 8,
+    seed: int = 0,
+    judge: Any = None,
+    taxonomy: Any = None,
+    compare: tuple[str, str] | None = None,
+    pm: Any = None,
+    progress: bool = True,
+    meta: Mapping[str, Any] | None = None,
+) -> tuple[EvalReport, list[EpisodeResult]]:
+    """Evaluate every agent on every task ``repeats`` times; see :func:`evaluate`."""
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
+    worlds = {
+        name: get_skill_world(name, pm)
+        for name in sorted({t.world for t in tasks if isinstance(t, Task)})
+    }
+    episodes_path, checkpoint_path = state_paths(state_dir, run_id)
+    store = EpisodeStore(episodes_path, run_id)
+    ctx = EvalContext(
+        run_id=run_id,
+        tasks={t.id: t for t in tasks},
+        agents=dict(agents),
+        worlds=worlds,
+        store=store,
+        repeats=repeats,
+        step_limit=step_limit,
+        timeout=timeout,
+        wave_size=wave_size,
+        concurrency=concurrency,
+        seed=seed,
+        judge=judge,
+    )
+    already = sum(1 for e in ctx.episodes if e.key in store)
+    bar = Progress("eval", total=len(ctx.episodes), unit="episodes", enabled=progress)
+    bar.count = already
+    ctx.progress = bar
+    try:
+        with bar:
+            await arun_evaluation(ctx, checkpoint_path)
+    finally:
+        store.close()
+    wanted = {e.key for e in ctx.episodes}
+    results = [store.results[k] for k in (e.key for e in ctx.episodes) if k in store.results]
+    assert len(results) == len(wanted), "every episode is recorded when the graph finishes"
+    report = build_report(
+        results,
+        run_id=run_id,
+        agents=list(agents),
+        taxonomy=taxonomy,
+        compare_agents=compare,
+        meta={
+            "repeats": repeats,
+            "step_limit": step_limit,
+            "timeout": timeout,
+            "seed": seed,
+            "resumed_episodes": already,
+            "episodes_file": str(episodes_path),
+            "worlds": {name: str(getattr(w, "version", "")) for name, w in worlds.items()},
+            **dict(meta or {}),
+        },
+    )
+    return report, results
+
+
+def evaluate(*args: Any, **kwargs: Any) -> tuple[EvalReport, list[EpisodeResult]]:
+    """Run :func:`aevaluate` to completion: ``(report, episodes in schedule order)``.
+
+    Each finished episode is appended to ``<state_dir>/<run_id>.episodes.jsonl`` as it ends; the
+    graph checkpoints to ``<state_dir>/<run_id>.checkpoints.sqlite``. Calling again with the
+    same ``run_id`` runs only the episodes that are not in the file yet.
+    """
+    return asyncio.run(aevaluate(*args, **kwargs))
 
 
 # For the LangGraph CLI and Studio (langgraph.json). Runs made by steps_agents compile their own

@@ -39,84 +39,32 @@ the model gate stops sending queued calls, the planner stops, and the runner rai
 once the graph has ended and every decided sample is written; a refusal of one request only
 (HTTP 400, 413, 422) rejects that item under ``model call`` (a model judge abstains).
 
-The fan-out is LangGraph's ``Send``, not :mod:`steps_agents.executor`: each item is a branch of
+The fan-out is LangGraph's ``Send``, not :mod:`steps_agents.runtime.executor`: each item is a branch of
 the graph, so it is checkpointed, revised and routed like the rest of the state machine; the
 model client's concurrency limit bounds the calls in flight.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Any, Literal, cast
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any, Literal, cast
 
-from langgraph.channels import DeltaChannel, Topic
+import pluggy
 from langgraph.graph import END, START, StateGraph
-from typing_extensions import TypedDict
 
+from steps_agents.synthesis.checkpoint import open_checkpointer
 from steps_agents.synthesis.composer import composer
+from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import SynthesisContext
 from steps_agents.synthesis.critic import critic
 from steps_agents.synthesis.generator import generator
-from steps_agents.synthesis.planner import planner
-from steps_agents.synthesis.recording import writer
-from steps_agents.synthesis.stats import merge_stats
-
-
-def extend_used(
-    state: list[list[str]] | None, writes: Sequence[list[list[str]]]
-) -> list[list[str]]:
-    """Reducer of ``used``: append every write's skill sets (batching-invariant, as
-    ``DeltaChannel`` requires)."""
-    out = list(state or ())
-    for write in writes:
-        out.extend(write)
-    return out
-
-
-class SynthesisState(TypedDict, total=False):
-    """The checkpointed state of a run: plans and counters, all JSON-serialisable.
-
-    ``used`` (every skill set tried, so the selector never repeats one) and ``stats`` (nested
-    counters) are appended to and summed by many branches, hence their reducers. ``decided``
-    is the fan-in of the item branches: each decided branch publishes its record there (a
-    ``Topic`` that holds one superstep's records), and one writer task per superstep writes
-    them all, instead of one writer task per item. ``used`` grows
-    with the run, so it is a ``DeltaChannel`` (langgraph 1.2, beta): checkpoints store its new
-    entries and a snapshot every 64 updates, not the whole list at every superstep.
-    """
-
-    wave: int
-    plan: dict[str, int]
-    used: Annotated[list[list[str]], DeltaChannel(extend_used, snapshot_frequency=64)]
-    decided: Annotated[list[dict[str, Any]], Topic(dict)]
-    quotas: dict[str, int]
-    stats: Annotated[dict[str, Any], merge_stats]
-    dry_waves: int
-    calls: int
-    action: str
-    stop_reason: str
-
-
-class WriterInput(TypedDict, total=False):
-    """What the writer reads: the records the branches decided in the previous superstep."""
-
-    decided: list[dict[str, Any]]
-    quotas: dict[str, int]
-
-
-class ItemState(TypedDict, total=False):
-    """One item's private branch state, carried by ``Send`` from node to node."""
-
-    item: dict[str, Any]
-    wave: int
-    draft: dict[str, Any] | None
-    previous: dict[str, Any] | None
-    feedback: list[str]
-    revision: int
-    verdicts: list[dict[str, Any]]
-    decision: str
-    reason: str
-    reason_tag: str
+from steps_agents.synthesis.planner import pending_by_k, pending_items, planner
+from steps_agents.synthesis.records import RunReport
+from steps_agents.synthesis.setup import open_run, run_report
+from steps_agents.synthesis.state import ItemState, SynthesisState, WriterInput
+from steps_agents.synthesis.writer import writer
 
 
 def route_after_planner(
@@ -131,7 +79,7 @@ def route_after_planner(
 
 
 def build_graph() -> StateGraph[SynthesisState, SynthesisContext, SynthesisState, SynthesisState]:
-    """The uncompiled graph; compile it with a checkpointer (see the runner)."""
+    """The uncompiled graph; compile it with a checkpointer (see :func:`arun_synthesis`)."""
     builder = StateGraph(SynthesisState, context_schema=SynthesisContext)
     builder.add_node("planner", planner)
     builder.add_node("composer", cast(Any, composer), destinations=("generator", "planner"))
@@ -155,6 +103,103 @@ def build_graph() -> StateGraph[SynthesisState, SynthesisContext, SynthesisState
     builder.add_conditional_edges("planner", route_after_planner, ["composer", "planner", END])
     builder.add_edge("writer", "planner")
     return builder
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiling and running
+# ---------------------------------------------------------------------------------------------
+
+RECURSION_LIMIT = 10**7  # supersteps; a run stops by its planner, never by this limit
+
+
+async def arun_synthesis(
+    config: SynthConfig,
+    *,
+    pm: pluggy.PluginManager | None = None,
+    model: Any = None,
+    judge_model: Any = None,
+    taxonomy: Any = None,
+    seeds: Any = None,
+    select: Callable[..., list[Any]] | None = None,
+    progress: bool = True,
+) -> RunReport:
+    """Run (or resume) the job; ``model``/``judge_model`` (ModelClients), ``taxonomy``, ``seeds``
+    and ``select`` may be passed in (tests, notebooks) instead of being built from ``config``.
+
+    Resuming: the graph is compiled with an SQLite checkpointer (``<state dir>/checkpoints.sqlite``)
+    and the run id is the LangGraph thread id. With the run id of an interrupted run, the graph
+    continues from its last checkpoint; the writer's files, read back on open, make the replay
+    exact (decided items are skipped, nothing is written twice) and the response cache
+    (``<state dir>/responses.sqlite``) makes re-generating an in-flight item free.
+
+    A model that fails for every request (outage after the retries, bad key, unknown model)
+    stops the run without losing answered work: the items in flight are judged or skipped and
+    written, then this raises that :class:`~steps_agents.errors.ModelCallError`.
+    """
+    started = time.monotonic()
+    run = open_run(
+        config,
+        pm=pm,
+        model=model,
+        judge_model=judge_model,
+        taxonomy=taxonomy,
+        seeds=seeds,
+        select=select,
+        progress=progress,
+    )
+    ctx, writer = run.ctx, run.ctx.writer
+    try:
+        with open_checkpointer(config.resolved_state_dir / "checkpoints.sqlite") as saver:
+            graph = build_graph().compile(checkpointer=saver)
+            thread: Any = {
+                "configurable": {"thread_id": ctx.run_id},
+                "recursion_limit": RECURSION_LIMIT,
+            }
+            snapshot = await graph.aget_state(thread)
+            resumed = bool(snapshot.values)
+            ctx.budget.base = int(snapshot.values.get("calls", 0)) if resumed else 0
+            # ``snapshot.tasks``, not ``snapshot.next``: with Send branches pending, langgraph
+            # 1.2 can report an empty ``next`` for a checkpoint that still has tasks to run.
+            if snapshot.tasks:
+                graph_input: Any = None  # continue the interrupted superstep
+            elif resumed:
+                # A finished run asked again (perhaps for more): plan again. No task is left, so
+                # nothing the counters call pending can still finish; forget it.
+                stats = snapshot.values.get("stats") or {}
+                stale = pending_by_k(stats, config.ks)
+                graph_input = {
+                    "stop_reason": "",
+                    "dry_waves": 0,
+                    "stats": {
+                        "planned": -pending_items(stats),
+                        "by_k": {str(k): {"planned": -n} for k, n in stale.items() if n},
+                    },
+                }
+            else:
+                graph_input = {"used": writer.used_skill_sets(), "stats": writer.stats()}
+            try:
+                with run.progress:
+                    # The final values come back from ainvoke: re-reading them with aget_state
+                    # would replay the whole DeltaChannel history of ``used`` (0.1 s per 1,000).
+                    values = await graph.ainvoke(
+                        graph_input, thread, context=ctx, durability="async"
+                    )
+            finally:
+                ctx.drop_prefetch()
+        if ctx.failure is not None and writer.accepted < config.n:
+            # Raised only now: the graph has finished, so every sample decided before the
+            # failure is on disk and the checkpoint lets a rerun with this run id resume.
+            raise ctx.failure
+        return run_report(
+            config, ctx.run_id, values, writer, run.model, run.judge_model, started, resumed
+        )
+    finally:
+        run.close()
+
+
+def run_synthesis(config: SynthConfig, **kwargs: Any) -> RunReport:
+    """Synchronous :func:`arun_synthesis`."""
+    return asyncio.run(arun_synthesis(config, **kwargs))
 
 
 # For the LangGraph CLI / Studio (langgraph.json): the server supplies its own checkpointer and

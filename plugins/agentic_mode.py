@@ -3,7 +3,7 @@
 - **compose**: the world (``[synth.mode_options] world = "toolworld"`` by default) builds a task
   whose oracle plan uses exactly the combination's k skills (:func:`steps_agents.worlds.try_compose`);
   the task rides in ``WorkItem.payload["task"]``. A combination the world cannot compose comes
-  back :class:`~steps_agents.modes.Uncomposable` with the world's reason (the synthesis composer
+  back :class:`~steps_agents.synthesis.modes.Uncomposable` with the world's reason (the synthesis composer
   reports it and asks for a replacement).
 - **generate**: without a model, the task's template instruction; with one (or unless
   ``instructions = "template"``), the model rewrites it as a natural request, keeping every
@@ -26,8 +26,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 import steps_agents
-from steps_agents.modes import ModeContext, Uncomposable, WorkItem, item_id
 from steps_agents.records import Combination, Verdict
+from steps_agents.synthesis.modes import ModeContext, Uncomposable, WorkItem, item_id
 from steps_agents.worlds import Task, ToolError, check, run_oracle, to_skillbench, try_compose
 from steps_agents.worlds.instructions import missing_required_values, task_trajectory
 

@@ -5,8 +5,8 @@
 - ``tool_calls``: OpenAI chat trajectories, ``{"messages": [...]}``; the skills are the function
   names the assistant called (``tool_calls[].function.name``, also the flat ``tool_calls[].name``
   of LangChain messages and the legacy ``function_call.name``), in first-call order.
-- ``lexicon``: free text (see :func:`steps_agents.extract.record_text`) matched against a skill
-  vocabulary file given with ``--lexicon``. See :mod:`steps_agents.lexicon` for the file format.
+- ``lexicon``: free text (see :func:`steps_agents.corpus.extract.record_text`) matched against a skill
+  vocabulary file given with ``--lexicon``. See :mod:`steps_agents.corpus.lexicon` for the file format.
 
 Auto-detection order (``auto_priority``): tags 10, tool_calls 20, lexicon 30 (only when a lexicon
 is given and no ``--model``: with a model, free text goes to ``llm``, priority 40).
@@ -18,10 +18,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import steps_agents
+from steps_agents.corpus.extract import ExtractorOptions, RecordError, record_text
+from steps_agents.corpus.lexicon import Lexicon
 from steps_agents.errors import InputError
-from steps_agents.extract import ExtractorOptions, RecordError, record_text
 from steps_agents.hookspecs import Register
-from steps_agents.lexicon import Lexicon
 
 
 def _tag_list(record: Mapping[str, Any]) -> Any:

@@ -15,8 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 import steps_agents
-from steps_agents.modes import ModeContext, SeedRef, Uncomposable, WorkItem, item_id
 from steps_agents.records import Combination, Verdict
+from steps_agents.synthesis.modes import ModeContext, SeedRef, Uncomposable, WorkItem, item_id
 
 SEED_CHARS = 1200  # a seed example is an illustration, not the task: keep prompts bounded
 PREVIOUS_CHARS = 8000  # the rejected version shown on a revision

@@ -2,7 +2,7 @@
 
 It is ``trylast`` so that any installed plugin that recognises a source (a Parquet file, a
 dataset name, a URI) is asked first. It claims local paths with a JSON Lines suffix (see
-:data:`steps_agents.corpus.JSONL_SUFFIXES`, missing files included, so the user gets "no such
+:data:`steps_agents.corpus.sources.JSONL_SUFFIXES`, missing files included, so the user gets "no such
 file") and existing files of any other name whose content starts like JSON Lines.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import steps_agents
-from steps_agents.corpus import JSONL_SUFFIXES, is_uri, looks_like_jsonl, read_jsonl
+from steps_agents.corpus.sources import JSONL_SUFFIXES, is_uri, looks_like_jsonl, read_jsonl
 
 
 @steps_agents.hookimpl(trylast=True)

@@ -1,7 +1,7 @@
 """Built-in plugin: the synthesis judges ``format``, ``language``, ``coverage``, ``dedup``, ``rubric``.
 
 Each is registered as a factory ``cls(options)`` (options: ``[synth.judge_options.NAME]``) and
-follows :class:`steps_agents.synthesis.judging.Judge`. All abstain (return ``None``) when they
+follows :class:`steps_agents.synthesis.judge_protocol.Judge`. All abstain (return ``None``) when they
 cannot decide: no text to read, no model for a model judge, too little text for a language.
 
 - ``format``: chat structure (roles, non-empty contents, user first, assistant last, a length
@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, ValidationError
 import steps_agents
 from steps_agents.records import Verdict
 from steps_agents.synthesis.dedup import MinHashIndex
-from steps_agents.synthesis.judging import JudgeContext, JudgeInput
+from steps_agents.synthesis.judge_protocol import JudgeContext, JudgeInput
 from steps_agents.synthesis.language import detect_language
 
 ROLES = {"system", "user", "assistant", "tool"}
@@ -142,7 +142,7 @@ class CoverageJudge:
         self._extractor: Any = None
 
     def _extract(self, sample: JudgeInput, ctx: JudgeContext) -> set[str]:
-        from steps_agents.extract import ExtractorOptions, normalise_skills
+        from steps_agents.corpus.extract import ExtractorOptions, normalise_skills
         from steps_agents.registry import get_extractor
 
         if self._extractor is None:
@@ -158,7 +158,7 @@ class CoverageJudge:
         if method == "auto":
             method = "extractor" if self.extractor_name else "model" if ctx.model else "none"
         if method == "extractor" and self.extractor_name:
-            from steps_agents.extract import normalise_skill
+            from steps_agents.corpus.extract import normalise_skill
 
             found = self._extract(sample, ctx)
             missing = [s for s in claimed if normalise_skill(s) not in found]
@@ -212,8 +212,8 @@ class DedupJudge:
         for sample_id, text in ctx.accepted_texts:
             self.index.add(f"run:{sample_id}", text)
         if self.use_corpus and ctx.corpus:
-            from steps_agents.corpus import open_corpus
-            from steps_agents.extract import record_text
+            from steps_agents.corpus.extract import record_text
+            from steps_agents.corpus.sources import open_corpus
 
             for n, (location, record) in enumerate(open_corpus(ctx.corpus, pm=ctx.pm)):
                 if n >= self.max_corpus_records:

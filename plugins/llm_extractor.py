@@ -1,6 +1,6 @@
 """Built-in plugin: the ``llm`` skill extractor (free text -> skills, by any chat model).
 
-Each record's free text (:func:`steps_agents.extract.record_text`) goes to the model given with
+Each record's free text (:func:`steps_agents.corpus.extract.record_text`) goes to the model given with
 ``--model SPEC`` as one structured-output request answered as :class:`ExtractedSkills`
 (``skills: list[str]``). Batching: one request per record, and all requests of a batch are in
 flight together (up to the client's concurrency limit) through the executor seam. One record per
@@ -26,11 +26,11 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 import steps_agents
+from steps_agents.corpus.extract import ExtractorOptions, RecordError, normalise_skill, record_text
 from steps_agents.errors import InputError, ModelCallError, ModelOutputError
-from steps_agents.executor import default_executor
-from steps_agents.extract import ExtractorOptions, RecordError, normalise_skill, record_text
 from steps_agents.hookspecs import Register
 from steps_agents.models import open_model
+from steps_agents.runtime.executor import default_executor
 
 
 class ExtractedSkills(BaseModel):
@@ -64,7 +64,7 @@ class LLMExtractor:
         self.max_chars = int(extra.get("max_chars", 6000))
         self.vocabulary: tuple[str, ...] | None = None
         if options.lexicon is not None:
-            from steps_agents.lexicon import Lexicon
+            from steps_agents.corpus.lexicon import Lexicon
 
             self.vocabulary = Lexicon.load(options.lexicon).skills
         self.client = open_model(

@@ -3,15 +3,15 @@
 A plugin needs only ``import steps_agents`` and ``@steps_agents.hookimpl``.
 """
 
-from steps_agents._version import __version__
-from steps_agents.builder import build_taxonomy
 from steps_agents.errors import InputError, StepsError, UnknownComponentError
+from steps_agents.fileformats import STEPS_AGENTS_VERSION as __version__
 from steps_agents.hookspecs import hookimpl
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.records import Combination, Verdict
 from steps_agents.selection import select_combinations
-from steps_agents.skillgraph import SkillGraph
-from steps_agents.taxonomy import Taxonomy, load_taxonomy
+from steps_agents.taxonomy.artifact import Taxonomy, load_taxonomy
+from steps_agents.taxonomy.builder import build_taxonomy
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 __all__ = [
     "Combination",

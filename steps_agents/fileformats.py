@@ -14,16 +14,39 @@ from the start, so for them a missing marker is an error.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from steps_agents.errors import InputError
 
 SCHEMA_KEY = "schema"
-PREFIX = "steps-agents/"
+
+
+def _distribution_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:  # a checkout that was never installed
+        return "0.0.0+unknown"
+
+
+STEPS_AGENTS_VERSION = _distribution_version("steps-agents")
+"""The installed steps-agents version (``steps_agents.__version__``)."""
+
+
+def software_versions() -> dict[str, str]:
+    """The software that wrote a file, keyed by distribution name (``steps-agents``,
+    ``langgraph``, ``langchain-core``): the ``versions`` provenance of every output."""
+    out = {"steps-agents": STEPS_AGENTS_VERSION}
+    for dist in ("langgraph", "langchain-core"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[dist] = metadata.version(dist)
+    return out
+
 
 COMBINATION_SCHEMA = "steps-agents/combination@1"
 """A line of ``steps select`` output: one :class:`~steps_agents.records.Combination`."""

@@ -46,7 +46,7 @@ def open_corpus_source(source: str, options: Mapping[str, Any]) -> Iterable[Any]
 def register_skill_extractors(register: Register) -> None:
     """Register skill-extractor factories by name.
 
-    A factory is called as ``factory(options)`` with a :class:`~steps_agents.extract.ExtractorOptions`
+    A factory is called as ``factory(options)`` with a :class:`~steps_agents.corpus.extract.ExtractorOptions`
     and returns an object with ``extract_batch(records) -> list[list[str]]``. A factory may define
     ``claims(record) -> bool`` so that ``--extractor auto`` can pick it by record shape.
     """
@@ -72,7 +72,7 @@ def register_synthesis_modes(register: Register) -> None:
     """Register synthesis modes (``instruct``, ``agentic``, ...) by name.
 
     A mode turns a skill combination into a work item, has the generator write it and knows its
-    own intrinsic checks; see :mod:`steps_agents.modes`.
+    own intrinsic checks; see :mod:`steps_agents.synthesis.modes`.
     """
 
 

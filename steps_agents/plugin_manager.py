@@ -13,6 +13,7 @@ import pluggy
 
 from steps_agents import hookspecs
 from steps_agents.errors import StepsError
+from steps_agents.fileformats import STEPS_AGENTS_VERSION
 
 ENTRY_POINT_GROUP = "steps_agents"
 DISABLE_AUTOLOAD_ENV = "STEPS_AGENTS_DISABLE_PLUGIN_AUTOLOAD"
@@ -113,6 +114,4 @@ def plugin_version(pm: pluggy.PluginManager, plugin: object) -> str:
     for loaded, dist in pm.list_plugin_distinfo():
         if loaded is plugin:
             return str(dist.version)
-    from steps_agents import __version__
-
-    return __version__
+    return STEPS_AGENTS_VERSION

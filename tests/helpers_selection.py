@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from steps_agents.selection import set_information
-from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+from steps_agents.taxonomy.artifact import Taxonomy, TaxonomyNode
 
 
 def tree_from_parents(parents: list[int], rng: np.random.Generator) -> Taxonomy:

@@ -12,10 +12,10 @@ from steps_agents.plugins.agentic_mode import AgenticMode, Rewrite, export_tasks
 from steps_agents.plugins.toolworld import CORPUS_PATH
 
 from steps_agents.cli import main as cli_main
-from steps_agents.modes import ModeContext, SynthesisMode, Uncomposable, WorkItem
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.records import Combination
 from steps_agents.registry import get_skill_world, get_synthesis_mode
+from steps_agents.synthesis.modes import ModeContext, SynthesisMode, Uncomposable, WorkItem
 from steps_agents.worlds import Task, check, load_tasks, run_oracle
 from steps_agents.worlds.instructions import missing_required_values
 
@@ -138,9 +138,10 @@ def taxonomy_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_synthesis_graph_yields_verified_agentic_tasks_without_a_model(
     tmp_path: Path, taxonomy_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from steps_agents.graphs.synthesis import run_synthesis
+
     from steps_agents.synthesis.config import SynthConfig
-    from steps_agents.synthesis.runner import run_synthesis
-    from steps_agents.taxonomy import load_taxonomy
+    from steps_agents.taxonomy.artifact import load_taxonomy
 
     capsys.readouterr()
     config = SynthConfig.model_validate(

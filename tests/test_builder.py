@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from steps_agents.builder import (
+from steps_agents.errors import InputError
+from steps_agents.taxonomy.artifact import Taxonomy
+from steps_agents.taxonomy.builder import (
     _Edges,
     _insert_level,
     _level_items,
@@ -21,19 +23,17 @@ from steps_agents.builder import (
     build_taxonomy,
     community_levels,
 )
-from steps_agents.entropy import (
+from steps_agents.taxonomy.entropy import (
     node_depths,
     node_terms,
     one_dim_entropy,
     structural_entropy,
     tree_volumes_and_cuts,
 )
-from steps_agents.errors import InputError
-from steps_agents.merge_heap import greedy_merge
-from steps_agents.planted import nmi, planted_graph, planted_parent, random_graph
-from steps_agents.refine import block_moves, dissolve_groups, move_sweeps, split_groups
-from steps_agents.skillgraph import SkillGraph
-from steps_agents.taxonomy import Taxonomy
+from steps_agents.taxonomy.merge_heap import greedy_merge
+from steps_agents.taxonomy.planted import nmi, planted_graph, planted_parent, random_graph
+from steps_agents.taxonomy.refine import block_moves, dissolve_groups, move_sweeps, split_groups
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 
 @cache

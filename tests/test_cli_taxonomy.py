@@ -10,7 +10,7 @@ import pytest
 
 from steps_agents.cli import main
 from steps_agents.errors import InputError
-from steps_agents.taxonomy import load_taxonomy
+from steps_agents.taxonomy.artifact import load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = str(REPO / "examples" / "data" / "example_corpus.jsonl.gz")

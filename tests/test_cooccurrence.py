@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from steps_agents.cooccurrence import (
+from steps_agents.corpus.cooccurrence import (
     WEIGHTINGS,
     build_skill_graph,
     corpus_set_counts,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import steps_agents
-from steps_agents.corpus import open_corpus, read_jsonl
+from steps_agents.corpus.sources import open_corpus, read_jsonl
 from steps_agents.errors import InputError
 from steps_agents.plugin_manager import get_plugin_manager
 

@@ -32,7 +32,7 @@ from steps_agents.fileformats import (
 from steps_agents.records import Combination, Verdict
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.records import Provenance, RunReport
-from steps_agents.taxonomy import SCHEMA as TAXONOMY_SCHEMA
+from steps_agents.taxonomy.artifact import SCHEMA as TAXONOMY_SCHEMA
 from steps_agents.worlds.records import AnswerPart, OracleStep, StateCheck, Task
 from steps_agents.worlds.spec import ToolSpec
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from steps_agents.entropy import (
+from steps_agents.taxonomy.entropy import (
     node_depths,
     node_terms,
     one_dim_entropy,
@@ -20,8 +20,8 @@ from steps_agents.entropy import (
     theta,
     tree_volumes_and_cuts,
 )
-from steps_agents.planted import random_graph
-from steps_agents.skillgraph import SkillGraph
+from steps_agents.taxonomy.planted import random_graph
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 
 def triangles(k: int, inner: float, bridges: list[tuple[int, int, float]]) -> SkillGraph:

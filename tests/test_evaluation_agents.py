@@ -16,6 +16,7 @@ from helpers_evaluation import (
     plugin_manager,
     replay_policy,
 )
+from steps_agents.graphs.evaluation import evaluate
 
 from steps_agents.errors import InputError, UnknownComponentError
 from steps_agents.evaluation import (
@@ -23,7 +24,6 @@ from steps_agents.evaluation import (
     AgentOptions,
     AgentOutput,
     ToolLoopAgent,
-    evaluate,
     resolve_agent,
 )
 from steps_agents.evaluation.records import EpisodeResult

@@ -13,7 +13,7 @@ import steps_agents
 import steps_agents.plugin_manager as plugin_manager_module
 from steps_agents.cli import main
 from steps_agents.evaluation import AgentInput, AgentOptions, AgentOutput
-from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+from steps_agents.taxonomy.artifact import Taxonomy, TaxonomyNode
 
 
 @pytest.fixture(autouse=True)

@@ -21,10 +21,10 @@ from helpers_evaluation import (
     skillbench_file,
 )
 from steps_agents.graphs import evaluation as graph_module
+from steps_agents.graphs.evaluation import evaluate
 
-from steps_agents.evaluation import AgentInput, AgentOptions, AgentOutput, evaluate, resolve_agent
-from steps_agents.evaluation.run import state_paths
-from steps_agents.evaluation.store import EpisodeStore
+from steps_agents.evaluation import AgentInput, AgentOptions, AgentOutput, resolve_agent
+from steps_agents.evaluation.store import EpisodeStore, state_paths
 from steps_agents.evaluation.texttasks import load_eval_tasks
 from steps_agents.models import ModelClient
 
@@ -104,7 +104,8 @@ KILL_SCRIPT = """
 import asyncio, sys
 sys.path.insert(0, {tests!r})
 from helpers_evaluation import calc_tasks, plugin_manager
-from steps_agents.evaluation import AgentOptions, evaluate, resolve_agent
+from steps_agents.evaluation import AgentOptions, resolve_agent
+from steps_agents.graphs.evaluation import evaluate
 
 class Slow:
     name = "slow"

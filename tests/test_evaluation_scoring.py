@@ -21,7 +21,7 @@ from steps_agents.evaluation.scoring import (
     same_value,
     skill_coverage,
 )
-from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+from steps_agents.taxonomy.artifact import Taxonomy, TaxonomyNode
 
 
 def call(tool: str, ok: bool = True, result: Any = None, **args: Any) -> ToolCallRecord:

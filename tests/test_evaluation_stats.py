@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from steps_agents.evaluation.stats import (
+from steps_agents.evaluation.significance import (
     binomial_two_sided_p,
     exact_mcnemar,
     paired_difference_interval,

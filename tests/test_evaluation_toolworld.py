@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers_evaluation import PolicyChatModel, replay_policy, toolworld_tasks
+from steps_agents.graphs.evaluation import evaluate
 
-from steps_agents.evaluation import AgentOptions, ToolLoopAgent, evaluate, resolve_agent
+from steps_agents.evaluation import AgentOptions, ToolLoopAgent, resolve_agent
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.registry import get_skill_world
 

@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import steps_agents
-from steps_agents.errors import InputError, UnknownComponentError
-from steps_agents.extract import (
+from steps_agents.corpus.extract import (
     ExtractionStats,
     ExtractorOptions,
     RecordError,
@@ -22,7 +21,8 @@ from steps_agents.extract import (
     normalise_skills,
     record_text,
 )
-from steps_agents.lexicon import Lexicon
+from steps_agents.corpus.lexicon import Lexicon
+from steps_agents.errors import InputError, UnknownComponentError
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.registry import get_extractor
 

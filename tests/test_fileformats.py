@@ -105,7 +105,7 @@ def test_load_report_checks_the_schema(tmp_path: Path) -> None:
 
 def test_select_output_lines_carry_the_marker(tmp_path: Path) -> None:
     from steps_agents.cli import main
-    from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+    from steps_agents.taxonomy.artifact import Taxonomy, TaxonomyNode
 
     nodes = [TaxonomyNode(0, None, 4.0, 0.0)] + [
         TaxonomyNode(i, 0, 1.0, 1.0, skill=f"s{i}", count=1) for i in range(1, 5)

@@ -19,12 +19,12 @@ from steps_agents.plugins.judges import (
 )
 
 from steps_agents.models import ModelClient
-from steps_agents.modes import WorkItem
 from steps_agents.records import Combination, Verdict
 from steps_agents.registry import available
 from steps_agents.synthesis.dedup import MinHashIndex, shingles
-from steps_agents.synthesis.judging import JudgeContext, JudgeInput
+from steps_agents.synthesis.judge_protocol import JudgeContext, JudgeInput
 from steps_agents.synthesis.language import detect_language
+from steps_agents.synthesis.modes import WorkItem
 
 ENGLISH = (
     "Could you help me clean this table of customer orders and then plot the monthly trend? "

@@ -13,8 +13,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from steps_agents.plugins.llm_extractor import LLMExtractor
 
+from steps_agents.corpus.extract import ExtractorOptions, RecordError
 from steps_agents.errors import InputError
-from steps_agents.extract import ExtractorOptions, RecordError
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.registry import get_extractor
 
@@ -129,7 +129,7 @@ def test_registered_claims_and_needs_a_model(tmp_path: Path) -> None:
 
 
 def test_through_the_extraction_pipeline(tmp_path: Path) -> None:
-    from steps_agents.extract import iter_skill_sets
+    from steps_agents.corpus.extract import iter_skill_sets
 
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")

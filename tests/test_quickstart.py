@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from steps_agents.cli import main
-from steps_agents.taxonomy import load_taxonomy
+from steps_agents.taxonomy.artifact import load_taxonomy
 from steps_agents.worlds import load_tasks
 
 

@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from steps_agents.builder import build_encoding_tree, build_taxonomy
-from steps_agents.entropy import (
+from steps_agents.taxonomy.builder import build_encoding_tree, build_taxonomy
+from steps_agents.taxonomy.entropy import (
     one_dim_entropy,
     path_entropy,
     structural_entropy,
     structural_entropy_edge_sum,
 )
-from steps_agents.skillgraph import SkillGraph
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 Edges = list[tuple[int, int, float]]
 
@@ -126,7 +126,7 @@ def test_spec_worked_example_two_triangles() -> None:
 
 def test_builder_reaches_the_spec_optimum_on_two_triangles() -> None:
     # Was a strict xfail (greedy + single/block moves stopped at {0,1},{2,3},{4,5}); the group
-    # dissolution move of steps_agents.refine escapes it. 1.699514 is the optimum over
+    # dissolution move of steps_agents.taxonomy.refine escapes it. 1.699514 is the optimum over
     # two-level trees (height 1); with two community levels {{0,1},{2}},{{3},{4,5}} scores
     # 1.468841, the exact height-2 optimum (enumerated over all nested partitions of 6).
     g = _graph(6, TWO_TRIANGLES)
@@ -306,7 +306,7 @@ def test_a_taxonomy_with_the_authors_root_volume_zero_is_refused() -> None:
     """Spec section 3: a root volume of 0 made every term vanish; loading such a file must fail
     loudly instead of scoring the tree 0."""
     from steps_agents.errors import InputError
-    from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+    from steps_agents.taxonomy.artifact import Taxonomy, TaxonomyNode
 
     nodes = [
         TaxonomyNode(0, None, 0.0, 0.0),

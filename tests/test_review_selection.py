@@ -28,7 +28,7 @@ from steps_agents.selection import (
     set_information,
     tree_index,
 )
-from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+from steps_agents.taxonomy.artifact import Taxonomy, TaxonomyNode
 
 FOUR_TRIANGLES = [
     *[(a + o, b + o, 2.0) for o in (0, 3, 6, 9) for a, b in ((0, 1), (0, 2), (1, 2))],

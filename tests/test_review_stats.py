@@ -13,16 +13,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from steps_agents.cooccurrence import build_skill_graph, count_cooccurrence
-from steps_agents.entropy import structural_entropy
-from steps_agents.evaluation.stats import (
+from steps_agents.corpus.cooccurrence import build_skill_graph, count_cooccurrence
+from steps_agents.corpus.powerlaw import _ks_distance, _mle_alpha, fit_power_law, hurwitz_zeta
+from steps_agents.evaluation.significance import (
     binomial_two_sided_p,
     exact_mcnemar,
     sign_test,
     wilson_interval,
 )
-from steps_agents.skillgraph import SkillGraph
-from steps_agents.stats import _ks_distance, _mle_alpha, fit_power_law, hurwitz_zeta
+from steps_agents.taxonomy.entropy import structural_entropy
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 # N = 5 records; c_a = 3, c_b = 3, c_c = 2, c_d = 1; c_ab = 2, c_ac = 1, c_cd = 1.
 RECORDS = [["a", "b"], ["b", "a"], ["a", "c"], ["b"], ["c", "d"], []]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from steps_agents.seed_examples import SeedExample, SeedExampleIndex
+from steps_agents.synthesis.seed_examples import SeedExample, SeedExampleIndex
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = str(REPO / "examples" / "data" / "example_corpus.jsonl.gz")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from steps_agents.selection import beam_search, reference_beam, regions, set_information, tree_index
 from steps_agents.selection.synthetic import random_taxonomy
-from steps_agents.taxonomy import Taxonomy
+from steps_agents.taxonomy.artifact import Taxonomy
 
 BIG_BEAM = 10_000  # more than the number of distinct partial sets of any tree used here
 
@@ -145,7 +145,7 @@ def test_final_scores_are_sorted_and_equal_recomputed_information() -> None:
 
 
 def test_trees_with_negative_terms_or_empty_branches_still_match_the_direct_search() -> None:
-    from steps_agents.taxonomy import TaxonomyNode
+    from steps_agents.taxonomy.artifact import TaxonomyNode
 
     rng = np.random.default_rng(3)
     for trial in range(5):

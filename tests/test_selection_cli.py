@@ -11,7 +11,7 @@ from steps_agents.cli import main
 from steps_agents.records import Combination
 from steps_agents.selection import set_information
 from steps_agents.selection.synthetic import random_taxonomy
-from steps_agents.taxonomy import load_taxonomy
+from steps_agents.taxonomy.artifact import load_taxonomy
 
 
 @pytest.fixture()

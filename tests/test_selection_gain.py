@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from steps_agents.selection import conditional_entropy, covered_nodes, gain, set_information
 from steps_agents.selection.synthetic import random_taxonomy
-from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+from steps_agents.taxonomy.artifact import Taxonomy, TaxonomyNode
 
 
 def two_triangles() -> Taxonomy:

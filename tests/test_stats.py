@@ -8,8 +8,8 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from steps_agents.cooccurrence import count_cooccurrence
-from steps_agents.stats import (
+from steps_agents.corpus.cooccurrence import count_cooccurrence
+from steps_agents.corpus.powerlaw import (
     compare_exponential,
     corpus_statistics,
     fit_power_law,

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from helpers_synthesis import OutageError, SynthFakeModel, read_calls, read_jsonl
 from langchain_core.messages import BaseMessage
+from steps_agents.graphs.synthesis import run_synthesis
 
 from steps_agents.cli import main
 from steps_agents.errors import ModelCallError
 from steps_agents.models import ModelClient
 from steps_agents.selection.synthetic import random_taxonomy
 from steps_agents.synthesis.config import SynthConfig
-from steps_agents.synthesis.runner import run_synthesis
 
 
 @pytest.fixture(scope="module")

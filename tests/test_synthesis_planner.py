@@ -7,8 +7,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from steps_agents.synthesis.counters import merge_stats, outcome_stats
 from steps_agents.synthesis.planner import _largest_remainder, acceptance_rates, plan_wave
-from steps_agents.synthesis.stats import merge_stats, outcome_stats
 
 
 def test_acceptance_rates_follow_the_prior_then_the_record() -> None:

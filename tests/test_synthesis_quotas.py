@@ -11,18 +11,18 @@ from typing import Any
 from helpers_synthesis import SynthFakeModel, read_jsonl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from steps_agents.graphs.synthesis import run_synthesis
 
 import steps_agents
 from steps_agents.fileformats import UNCOMPOSABLE_SCHEMA
 from steps_agents.models import ModelClient
-from steps_agents.modes import Uncomposable
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.records import Combination, Verdict
 from steps_agents.selection.synthetic import random_taxonomy
 from steps_agents.synthesis.composer import reason_tag
 from steps_agents.synthesis.config import SynthConfig
+from steps_agents.synthesis.modes import Uncomposable
 from steps_agents.synthesis.planner import closed_ks, k_quotas
-from steps_agents.synthesis.runner import run_synthesis
 
 
 def _client(tmp_path: Path) -> ModelClient:
@@ -117,7 +117,7 @@ def test_uncomposable_reasons_are_counted_by_category(tmp_path: Path) -> None:
         needs_model = False
 
         def compose(self, combination: Combination, ctx: Any) -> Any:
-            from steps_agents.modes import WorkItem, item_id
+            from steps_agents.synthesis.modes import WorkItem, item_id
 
             odd = sorted(s for s in combination.skills if int(s.rsplit("_", 1)[-1], 36) % 2)
             if odd:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from helpers_synthesis import SynthFakeModel, read_jsonl
+from steps_agents.graphs.synthesis import run_synthesis
 
 import steps_agents
 from steps_agents.errors import InputError, UnknownComponentError
@@ -14,7 +15,6 @@ from steps_agents.models import ModelClient
 from steps_agents.records import Verdict
 from steps_agents.selection.synthetic import random_taxonomy
 from steps_agents.synthesis.config import SynthConfig
-from steps_agents.synthesis.runner import run_synthesis
 
 
 @pytest.fixture(scope="module")

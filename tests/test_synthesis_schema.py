@@ -18,7 +18,7 @@ from steps_agents.fileformats import SAMPLE_SCHEMA, SYNTH_REPORT_SCHEMA
 from steps_agents.selection.synthetic import random_taxonomy
 from steps_agents.synthesis.export import export_samples, read_samples
 from steps_agents.synthesis.records import Provenance, Sample
-from steps_agents.synthesis.writer import SampleWriter
+from steps_agents.synthesis.store import SampleWriter
 
 
 def sample(i: int, status: str = "accepted") -> Sample:

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 from helpers_synthesis import SynthFakeModel, read_jsonl
+from steps_agents.graphs.synthesis import run_synthesis
 
 from steps_agents.models import ModelClient
 from steps_agents.selection.synthetic import random_taxonomy
 from steps_agents.synthesis.config import SynthConfig
-from steps_agents.synthesis.runner import run_synthesis
 
 
 def test_seed_examples_are_attached_and_combinations_without_them_replaced(

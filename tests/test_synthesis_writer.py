@@ -10,7 +10,7 @@ from steps_agents.plugins.formats import render_messages
 
 from steps_agents.errors import InputError
 from steps_agents.synthesis.records import Provenance, Sample
-from steps_agents.synthesis.writer import SampleWriter
+from steps_agents.synthesis.store import SampleWriter
 
 
 def sample(i: int, status: str = "accepted", run_id: str = "r") -> Sample:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from steps_agents.errors import InputError
-from steps_agents.taxonomy import SCHEMA, Taxonomy, TaxonomyNode, load_taxonomy
+from steps_agents.taxonomy.artifact import SCHEMA, Taxonomy, TaxonomyNode, load_taxonomy
 
 
 def two_triangles() -> Taxonomy:

@@ -17,8 +17,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from steps_agents._version import __version__
 from steps_agents.errors import StepsError
+from steps_agents.fileformats import STEPS_AGENTS_VERSION
 
 # Each module defines add_parser(subparsers) and sets a ``handler(args) -> int`` default.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="steps",
         description="Skill taxonomies by structural entropy; k-skill data synthesis and evaluation.",
     )
-    parser.add_argument("--version", action="version", version=f"steps-agents {__version__}")
+    parser.add_argument("--version", action="version", version=f"steps-agents {STEPS_AGENTS_VERSION}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in SUBCOMMAND_MODULES:
         importlib.import_module(module_name).add_parser(subparsers)

@@ -119,8 +119,9 @@ def _agent_opts(items: list[str]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from steps_agents.evaluation.agents import AgentOptions, resolve_agent
     from steps_agents.evaluation.report import k_table, to_markdown, write_report
-    from steps_agents.evaluation.run import evaluate, file_fingerprint, run_id_for, state_paths
+    from steps_agents.evaluation.store import file_fingerprint, run_id_for, state_paths
     from steps_agents.evaluation.texttasks import TextTask, load_eval_tasks
+    from steps_agents.graphs.evaluation import evaluate
     from steps_agents.plugin_manager import default_plugin_manager
 
     for value, flag in ((args.repeat, "--repeat"), (args.step_limit, "--step-limit")):
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     state_dir = Path(args.state_dir)
     taxonomy = None
     if args.taxonomy:
-        from steps_agents.taxonomy import load_taxonomy
+        from steps_agents.taxonomy.artifact import load_taxonomy
 
         taxonomy = load_taxonomy(args.taxonomy)
     judge = None

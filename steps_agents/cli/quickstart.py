@@ -34,7 +34,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from steps_agents.errors import InputError
     from steps_agents.evaluation.report import k_table
-    from steps_agents.quickstart import run_quickstart
+    from steps_agents.graphs.quickstart import run_quickstart
 
     try:
         k = parse_k_range(args.k)

@@ -32,7 +32,7 @@ from steps_agents.selection import (
     select_combinations,
 )
 from steps_agents.selection.api import SEED_SAMPLING
-from steps_agents.taxonomy import load_taxonomy
+from steps_agents.taxonomy.artifact import load_taxonomy
 
 
 def add_parser(subparsers: Any) -> None:
@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         ks, weights = list(DEFAULT_K), curriculum_k_weights(args.epochs)
     counts = None
     if args.corpus:
-        from steps_agents.cooccurrence import corpus_set_counts
+        from steps_agents.corpus.cooccurrence import corpus_set_counts
 
         counts = corpus_set_counts(args.corpus, args.extractor)
     combos = select_combinations(

@@ -131,7 +131,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from steps_agents.synthesis.runner import run_synthesis
+    from steps_agents.graphs.synthesis import run_synthesis
 
     config = config_from_args(args)
     if config.curriculum and not config.k_weights:
@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         weights = dict(zip(DEFAULT_K, curriculum_k_weights(), strict=True))
         config.k_weights = {k: w for k, w in weights.items() if config.k[0] <= k <= config.k[1]}
     if config.run_id is None:
-        from steps_agents.synthesis.runner import new_run_id
+        from steps_agents.synthesis.setup import new_run_id
 
         config.run_id = new_run_id()
     if not args.json:

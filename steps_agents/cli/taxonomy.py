@@ -3,7 +3,7 @@
 - ``build CORPUS -o taxonomy.json`` (or ``--graph edges.csv``): count co-occurrences, weight the
   edges, build the encoding tree, save the artifact and print a summary (``--json`` for scripts).
 - ``show taxonomy.json [--depth N] [--format text|mermaid|json]``: print the tree.
-- ``stats CORPUS [--json]``: the power-law analysis of spec section 1 (:mod:`steps_agents.stats`).
+- ``stats CORPUS [--json]``: the power-law analysis of spec section 1 (:mod:`steps_agents.corpus.powerlaw`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from steps_agents.cooccurrence import (
+from steps_agents.corpus.cooccurrence import (
     WEIGHTINGS,
     build_skill_graph,
     count_corpus,
@@ -22,9 +22,9 @@ from steps_agents.cooccurrence import (
     read_edge_csv,
     weighting_function,
 )
+from steps_agents.corpus.extract import AUTO, ExtractionStats, ExtractorChooser, ExtractorOptions
 from steps_agents.errors import InputError
-from steps_agents.extract import AUTO, ExtractionStats, ExtractorChooser, ExtractorOptions
-from steps_agents.taxonomy import Taxonomy, load_taxonomy
+from steps_agents.taxonomy.artifact import Taxonomy, load_taxonomy
 
 DEFAULT_WEIGHT = "steps"
 
@@ -125,7 +125,7 @@ def _options(args: argparse.Namespace) -> ExtractorOptions:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from steps_agents.builder import build_taxonomy
+    from steps_agents.taxonomy.builder import build_taxonomy
 
     if (args.corpus is None) == (args.graph is None):
         raise InputError("give either a CORPUS or --graph FILE (exactly one)")
@@ -307,7 +307,7 @@ def taxonomy_json(t: Taxonomy, depth: int | None = None) -> dict[str, Any]:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from steps_agents.stats import corpus_statistics
+    from steps_agents.corpus.powerlaw import corpus_statistics
 
     if args.max_k < 2:
         raise InputError(f"--max-k must be at least 2, got {args.max_k}")

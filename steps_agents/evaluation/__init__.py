@@ -1,8 +1,9 @@
 """Evaluation of agents on k-skill tasks: agents, episodes, scores and the report.
 
-The evaluator state machine itself is ``steps_agents.graphs.evaluation`` (``graphs/evaluation.py``
-in the repository); :func:`evaluate` here is the convenience entry point that builds its
-context, runs it (resumable by run id) and returns the report.
+This package holds the evaluator's parts: agents, episodes, the nodes with their state schema
+and runtime context, scoring and the report. The graph that wires the nodes, and the entry
+point ``evaluate`` that runs it (resumable by run id), are in ``steps_agents.graphs.evaluation``
+(``graphs/evaluation.py`` in the repository): stage packages never import the graphs.
 """
 
 from steps_agents.evaluation.agents import (
@@ -17,7 +18,7 @@ from steps_agents.evaluation.agents import (
 )
 from steps_agents.evaluation.records import EpisodeResult, ToolCallRecord
 from steps_agents.evaluation.report import EvalReport, build_report, to_markdown, write_report
-from steps_agents.evaluation.run import evaluate, run_id_for
+from steps_agents.evaluation.store import run_id_for
 from steps_agents.evaluation.texttasks import TextTask, load_eval_tasks
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "ToolCallRecord",
     "ToolLoopAgent",
     "build_report",
-    "evaluate",
     "load_eval_tasks",
     "resolve_agent",
     "run_id_for",

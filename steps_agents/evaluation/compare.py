@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 
 from steps_agents.evaluation.records import EpisodeResult
-from steps_agents.evaluation.stats import (
+from steps_agents.evaluation.significance import (
     exact_mcnemar,
     mean,
     paired_difference_interval,

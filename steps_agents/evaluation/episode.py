@@ -29,7 +29,7 @@ from steps_agents.evaluation.agents import (
     StepLimitExceeded,
     to_text,
 )
-from steps_agents.evaluation.judge import judge_answer
+from steps_agents.evaluation.grading import judge_answer
 from steps_agents.evaluation.records import EpisodeResult, Failure, ToolCallRecord
 from steps_agents.evaluation.scoring import skill_coverage
 from steps_agents.evaluation.texttasks import TextTask

@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from steps_agents._version import __version__
 from steps_agents.errors import OutputError
 from steps_agents.evaluation.compare import Comparison, RepeatStats, compare, repeat_stats
 from steps_agents.evaluation.records import EpisodeResult
@@ -29,7 +28,7 @@ from steps_agents.evaluation.scoring import (
     per_skill,
     rate_row,
 )
-from steps_agents.fileformats import check_schema
+from steps_agents.fileformats import check_schema, software_versions
 
 SCHEMA = "steps-agents/eval-report@1"
 
@@ -52,7 +51,7 @@ class EvalReport(BaseModel):
     agents: list[AgentSummary]
     comparison: Comparison | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
-    versions: dict[str, str] = Field(default_factory=lambda: {"steps-agents": __version__})
+    versions: dict[str, str] = Field(default_factory=software_versions)
 
     model_config = {"populate_by_name": True}
 

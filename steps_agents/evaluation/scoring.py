@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from steps_agents.evaluation.records import EpisodeResult, ToolCallRecord
-from steps_agents.evaluation.stats import mean, wilson_interval
+from steps_agents.evaluation.significance import mean, wilson_interval
 
 _REL_TOL = 1e-9
 _ABS_TOL = 1e-9

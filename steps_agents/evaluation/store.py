@@ -12,10 +12,12 @@ Every line starts with the version marker ``"schema": "steps-agents/episode@1"``
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pydantic import ValidationError
 
@@ -99,3 +101,28 @@ class EpisodeStore:
             self.sync()
             self._handle.close()
             self._handle = None
+
+
+def run_id_for(tasks_fingerprint: str, agents: Sequence[str], **settings: Any) -> str:
+    """A run id that is the same for the same tasks, agents and settings, so rerunning the same
+    command resumes (``eval-`` + 12 hex digits of a SHA-256)."""
+    body = json.dumps(
+        {"tasks": tasks_fingerprint, "agents": list(agents), **settings},
+        sort_keys=True,
+        default=str,
+    )
+    return "eval-" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
+
+
+def file_fingerprint(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def state_paths(state_dir: str | Path, run_id: str) -> tuple[Path, Path]:
+    """``(episodes JSONL, checkpoint SQLite)`` of a run."""
+    base = Path(state_dir)
+    return base / f"{run_id}.episodes.jsonl", base / f"{run_id}.checkpoints.sqlite"

@@ -16,11 +16,11 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from steps_agents.errors import InputError, StepsError
-from steps_agents.progress import Progress
 from steps_agents.records import Combination
+from steps_agents.runtime.progress import Progress
 from steps_agents.selection.curriculum import DEFAULT_K, k_plan
 from steps_agents.selection.gain import set_information
-from steps_agents.taxonomy import Taxonomy
+from steps_agents.taxonomy.artifact import Taxonomy
 
 SEED_SAMPLING = ("round-robin", "rare")
 

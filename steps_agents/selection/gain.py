@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from steps_agents.taxonomy import Taxonomy
+from steps_agents.taxonomy.artifact import Taxonomy
 
 
 def covered_nodes(taxonomy: Taxonomy, skills: Iterable[str]) -> set[int]:

@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
-from steps_agents.taxonomy import Taxonomy
+from steps_agents.taxonomy.artifact import Taxonomy
 
 # A cursor / stream entry of the beam search (see ``beam.py``): (-gain, leaf, path node u,
 # index of the child in kids[u], position in that child's sorted leaves).

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from steps_agents.records import Combination
-from steps_agents.taxonomy import Taxonomy
+from steps_agents.taxonomy.artifact import Taxonomy
 
 
 def _stats(values: Sequence[float]) -> dict[str, float]:

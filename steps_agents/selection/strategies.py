@@ -23,7 +23,7 @@ from steps_agents.records import Combination
 from steps_agents.selection.api import SelectionRequest, make_combination, seed_order, seed_stream
 from steps_agents.selection.beam import beam_search, regions
 from steps_agents.selection.index import TreeIndex, tree_index
-from steps_agents.taxonomy import Taxonomy
+from steps_agents.taxonomy.artifact import Taxonomy
 
 Proposer = Callable[[TreeIndex, int, int], Iterator[tuple[int, ...]]]
 # beam_search or reference_beam: (index, seed leaf, k, beam, widening=) -> final sets best first

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+from steps_agents.taxonomy.artifact import Taxonomy, TaxonomyNode
 
 
 def random_taxonomy(

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from langgraph.types import Command, Send
 
 from steps_agents.errors import InputError
-from steps_agents.modes import Uncomposable, WorkItem
 from steps_agents.synthesis.generator import start_generation
+from steps_agents.synthesis.modes import Uncomposable, WorkItem
 
 if TYPE_CHECKING:  # pragma: no cover
     from langgraph.runtime import Runtime
 
-    from steps_agents.graphs.synthesis import SynthesisState
     from steps_agents.synthesis.context import SynthesisContext
+    from steps_agents.synthesis.state import SynthesisState
 
 MAX_ROUNDS = 3
 

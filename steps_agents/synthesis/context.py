@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from steps_agents.errors import ModelCallError
-from steps_agents.modes import ModeContext, SynthesisMode, WorkItem
-from steps_agents.progress import Progress
+from steps_agents.runtime.progress import Progress
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.gate import Outage
-from steps_agents.synthesis.judging import Judge, JudgeContext
-from steps_agents.synthesis.writer import SampleWriter
+from steps_agents.synthesis.judge_protocol import Judge, JudgeContext
+from steps_agents.synthesis.modes import ModeContext, SynthesisMode, WorkItem
+from steps_agents.synthesis.store import SampleWriter
 
 
 @dataclass

@@ -25,13 +25,13 @@ from langgraph.types import Command, Send
 from steps_agents.errors import ModelCallError, ModelOutputError
 from steps_agents.records import Verdict
 from steps_agents.synthesis.generator import model_call_failed, start_generation, to_writer
-from steps_agents.synthesis.judging import Judge, JudgeContext, JudgeInput, failed, revisable
+from steps_agents.synthesis.judge_protocol import Judge, JudgeContext, JudgeInput, failed, revisable
 
 if TYPE_CHECKING:  # pragma: no cover
     from langgraph.runtime import Runtime
 
-    from steps_agents.graphs.synthesis import ItemState
     from steps_agents.synthesis.context import SynthesisContext
+    from steps_agents.synthesis.state import ItemState
 
 
 async def _run_judge(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from steps_agents.errors import InputError, MissingExtraError
-from steps_agents.synthesis.writer import read_sample_records
+from steps_agents.synthesis.store import read_sample_records
 
 Target = Literal["jsonl", "parquet", "hf"]
 
@@ -50,7 +50,7 @@ def infer_target(path: Path) -> Target:
 
 def read_samples(path: str | Path) -> list[dict[str, Any]]:
     """Every record of a samples (or rejects) file, each line's version marker checked
-    (:func:`~steps_agents.synthesis.writer.read_sample_records`)."""
+    (:func:`~steps_agents.synthesis.store.read_sample_records`)."""
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", location=path)

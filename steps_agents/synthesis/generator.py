@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from langgraph.types import Command, Send
 
 from steps_agents.errors import ModelCallError, ModelOutputError
-from steps_agents.modes import WorkItem
+from steps_agents.synthesis.modes import WorkItem
 
 if TYPE_CHECKING:  # pragma: no cover
     from langgraph.runtime import Runtime
 
-    from steps_agents.graphs.synthesis import ItemState
     from steps_agents.synthesis.context import SynthesisContext
+    from steps_agents.synthesis.state import ItemState
 
 MODEL_OUTPUT_TAG = "model output"
 MODEL_CALL_TAG = "model call"
@@ -97,7 +97,7 @@ def model_call_failed(
     """End a branch whose model call failed for good: a reject (tag ``"model call"``) when only
     this request was refused; otherwise the run's failure is recorded and the item skipped."""
     if error.item_specific:
-        update: dict[str, Any] = {
+        update: ItemState = {
             "decision": "rejected",
             "reason": f"{MODEL_CALL_TAG}: {_one_line(str(error))}",
             "reason_tag": MODEL_CALL_TAG,
@@ -165,7 +165,7 @@ async def generator(
                 ctx, item, list(branch.get("feedback") or ()), branch.get("previous")
             )
     except ModelOutputError as error:
-        update: dict[str, Any] = {
+        update: ItemState = {
             "decision": "rejected",
             "reason": f"{MODEL_OUTPUT_TAG}: {_one_line(str(error))}",
             "reason_tag": MODEL_OUTPUT_TAG,

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from langgraph.runtime import Runtime
 
-    from steps_agents.graphs.synthesis import SynthesisState
     from steps_agents.synthesis.context import SynthesisContext
+    from steps_agents.synthesis.state import SynthesisState
 
 DRY_WAVES_BEFORE_STOP = 2
 # Waves in flight at once. Supersteps are barriers, so overlap needs every superstep to hold a

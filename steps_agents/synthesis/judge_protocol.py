@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from steps_agents.modes import ModeContext, WorkItem
 from steps_agents.records import Verdict
+from steps_agents.synthesis.modes import ModeContext, WorkItem
 
 
 @dataclass(frozen=True)

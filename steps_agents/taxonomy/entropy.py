@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from steps_agents.skillgraph import SkillGraph
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 __all__ = [
     "node_depths",

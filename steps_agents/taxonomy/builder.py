@@ -5,10 +5,10 @@ the tree is grown one community level at a time. A level is *inserted* somewhere
 current tree: between the root and the top communities (bottom-up: collapse the top
 communities into a quotient graph and group them) or between any community level and its
 children (top-down: split every community of that level). Every candidate position is run
-through the same greedy merge engine (:mod:`steps_agents.merge_heap`), whose closed-form delta
+through the same greedy merge engine (:mod:`steps_agents.taxonomy.merge_heap`), whose closed-form delta
 accounts for the subtree below each item, and the position that lowers ``H^T`` most wins.
 The first level is the flat two-level merge of the spec. Each greedy grouping is then
-repaired (:mod:`steps_agents.refine`): whole blocks (the greedy split of each group) and
+repaired (:mod:`steps_agents.taxonomy.refine`): whole blocks (the greedy split of each group) and
 single items move to the neighbouring group that lowers ``H^T``, and merging resumes. Every
 step's change is computed in closed form and checked against a full recomputation in the
 tests; the finished tree is scored exactly once more from scratch by the taxonomy. When no insertion helps, the
@@ -31,17 +31,18 @@ from typing import Any
 
 import numpy as np
 
-import steps_agents
-from steps_agents.entropy import (
+from steps_agents.errors import InputError
+from steps_agents.fileformats import STEPS_AGENTS_VERSION
+from steps_agents.runtime.progress import Progress
+from steps_agents.taxonomy.artifact import Taxonomy, TaxonomyNode
+from steps_agents.taxonomy.entropy import (
     node_depths,
     one_dim_entropy,
     theta,
     tree_volumes_and_cuts,
 )
-from steps_agents.errors import InputError
-from steps_agents.merge_heap import greedy_merge
-from steps_agents.progress import Progress
-from steps_agents.refine import (
+from steps_agents.taxonomy.merge_heap import greedy_merge
+from steps_agents.taxonomy.refine import (
     DISSOLVE_MAX,
     block_moves,
     collapse_groups,
@@ -49,8 +50,7 @@ from steps_agents.refine import (
     move_sweeps,
     split_groups,
 )
-from steps_agents.skillgraph import SkillGraph
-from steps_agents.taxonomy import Taxonomy, TaxonomyNode
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 __all__ = ["build_encoding_tree", "build_taxonomy", "community_levels", "label_nodes"]
 
@@ -412,6 +412,6 @@ def build_taxonomy(
             "n_records": graph.n_records,
             "weighting": graph.weighting,
         },
-        versions={"steps-agents": steps_agents.__version__, "schema": 1},
+        versions={"steps-agents": STEPS_AGENTS_VERSION, "schema": 1},
     )
     return tax

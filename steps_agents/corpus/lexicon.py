@@ -14,7 +14,7 @@ list of patterns::
 - The skill name itself always counts as a keyword, so ``"translation" = []`` is valid.
 
 A text gets every skill with at least one matching pattern, in the file's order. Skill names are
-normalised like every other skill name (:func:`steps_agents.extract.normalise_skill`).
+normalised like every other skill name (:func:`steps_agents.corpus.extract.normalise_skill`).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Lexicon:
 
     @classmethod
     def from_mapping(cls, data: Any, *, location: str = "lexicon") -> Lexicon:
-        from steps_agents.extract import normalise_skill
+        from steps_agents.corpus.extract import normalise_skill
 
         if not isinstance(data, Mapping) or not data:
             raise InputError(

@@ -50,12 +50,14 @@ def run_quickstart(
     quiet: bool = False,
 ) -> QuickstartResult:
     """Run the three stages into ``out_dir`` and return what each produced."""
-    from steps_agents.builder import build_taxonomy
-    from steps_agents.cooccurrence import build_skill_graph, count_corpus
+    from steps_agents.graphs.evaluation import evaluate
+    from steps_agents.graphs.synthesis import run_synthesis
+
+    from steps_agents.corpus.cooccurrence import build_skill_graph, count_corpus
     from steps_agents.evaluation.agents import AgentOptions, resolve_agent
-    from steps_agents.evaluation.run import evaluate, file_fingerprint, run_id_for
+    from steps_agents.evaluation.store import file_fingerprint, run_id_for
     from steps_agents.synthesis.config import SynthConfig
-    from steps_agents.synthesis.runner import run_synthesis
+    from steps_agents.taxonomy.builder import build_taxonomy
     from steps_agents.worlds import load_tasks
 
     if per_k < 1:

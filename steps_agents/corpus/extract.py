@@ -36,10 +36,10 @@ from typing import Any
 import pluggy
 from pydantic import BaseModel, ConfigDict, Field
 
-from steps_agents.corpus import open_corpus
+from steps_agents.corpus.sources import open_corpus
 from steps_agents.errors import InputError, StepsError, UnknownComponentError
-from steps_agents.executor import default_executor
-from steps_agents.progress import Progress
+from steps_agents.runtime.executor import default_executor
+from steps_agents.runtime.progress import Progress
 
 AUTO = "auto"
 DEFAULT_AUTO_PRIORITY = 100

@@ -32,7 +32,7 @@ from steps_agents.records import Combination, Verdict
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     import pluggy
 
-    from steps_agents.taxonomy import Taxonomy
+    from steps_agents.taxonomy.artifact import Taxonomy
 
 __all__ = [
     "ModeContext",
@@ -111,7 +111,7 @@ class ModeContext:
 
     ``model`` is a :class:`steps_agents.models.ModelClient` (or ``None``); every model call goes
     through it so concurrency, retries, the response cache and accounting apply. ``seeds`` is a
-    :class:`steps_agents.seed_examples.SeedExampleIndex` (``pick(skill, rng)``) or ``None``.
+    :class:`steps_agents.synthesis.seed_examples.SeedExampleIndex` (``pick(skill, rng)``) or ``None``.
     ``options`` carries the mode's section of the configuration (``[synth.mode_options]``).
     """
 

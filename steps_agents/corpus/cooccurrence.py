@@ -34,11 +34,11 @@ from pathlib import Path
 import numpy as np
 import pluggy
 
+from steps_agents.corpus.extract import ExtractionStats, ExtractorOptions, iter_skill_sets
 from steps_agents.errors import InputError, UnknownComponentError
-from steps_agents.extract import ExtractionStats, ExtractorOptions, iter_skill_sets
 from steps_agents.fileformats import iter_text_lines
-from steps_agents.progress import Progress
-from steps_agents.skillgraph import SkillGraph
+from steps_agents.runtime.progress import Progress
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 _SHIFT = 1 << 32  # pair (a, b), a < b, is stored as the single int a * 2^32 + b
 
@@ -204,7 +204,7 @@ def count_corpus(
     pm: pluggy.PluginManager | None = None,
     stats: ExtractionStats | None = None,
 ) -> CooccurrenceCounts:
-    """Read ``source`` through an extractor (:func:`~steps_agents.extract.iter_skill_sets`) and count.
+    """Read ``source`` through an extractor (:func:`~steps_agents.corpus.extract.iter_skill_sets`) and count.
 
     ``stats``, when given, is filled with records read, kept and skipped.
     """

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from steps_agents.cooccurrence import CooccurrenceCounts
+from steps_agents.corpus.cooccurrence import CooccurrenceCounts
 
 FIT_METHOD = (
     "discrete power-law MLE (Clauset, Shalizi & Newman 2009): alpha maximises the exact discrete"

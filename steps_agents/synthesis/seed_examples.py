@@ -16,7 +16,7 @@ from typing import Any
 import pluggy
 from pydantic import BaseModel, ConfigDict
 
-from steps_agents.extract import (
+from steps_agents.corpus.extract import (
     AUTO,
     ExtractorOptions,
     iter_skill_sets,

@@ -1,62 +1,41 @@
-"""Run a synthesis job: build the runtime context, run (or resume) the graph, report.
+"""Setting up a synthesis run: the runtime context from a config, and the run's report.
 
-Resuming: the graph is compiled with an SQLite checkpointer (``<state dir>/checkpoints.sqlite``)
-and the run id is the LangGraph thread id. With ``--run-id`` of an interrupted run, the graph
-continues from its last checkpoint; the writer's files, read back on open, are what make the
-replay exact (decided items are skipped, nothing is written twice) and the response cache
-(``<state dir>/responses.sqlite``) makes re-generating an in-flight item free.
-
-A model that fails for every request (outage after the retries, bad key, unknown model) stops
-the run without losing answered work: the items in flight are judged or skipped and written,
-then :func:`arun_synthesis` raises that :class:`~steps_agents.errors.ModelCallError`.
+``graphs/synthesis.py`` compiles and runs the graph; everything it needs that belongs to the run
+and not to a checkpoint (mode, judges, model clients behind their gates, the writer, the budget,
+the progress line) is opened here by :func:`open_run` and closed by :meth:`OpenRun.close`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
 import secrets
 import time
 from collections.abc import Callable
-from importlib import metadata
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pluggy
 
-from steps_agents._version import __version__
 from steps_agents.errors import InputError
-from steps_agents.modes import ModeContext
+from steps_agents.fileformats import software_versions
 from steps_agents.plugin_manager import default_plugin_manager
-from steps_agents.progress import Progress
 from steps_agents.registry import get_judge, get_output_format, get_synthesis_mode
-from steps_agents.synthesis.checkpoint import open_checkpointer
+from steps_agents.runtime.progress import Progress
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import Budget, Monitor, SynthesisContext
 from steps_agents.synthesis.gate import Outage, gate_models
-from steps_agents.synthesis.judging import JudgeContext
-from steps_agents.synthesis.planner import pending_by_k, pending_items
+from steps_agents.synthesis.judge_protocol import JudgeContext
+from steps_agents.synthesis.modes import ModeContext
 from steps_agents.synthesis.records import RunReport
-from steps_agents.synthesis.writer import SampleWriter
+from steps_agents.synthesis.store import SampleWriter
 
 REPORTED_BY_K = ("accepted", "rejected", "surplus", "uncomposable")
-RECURSION_LIMIT = 10**7  # supersteps; a run stops by its planner, never by this limit
 
 
 def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
-
-
-def versions() -> dict[str, str]:
-    """The software that wrote a sample, keyed by distribution name (``steps-agents``,
-    ``langgraph``, ``langchain-core``), as the taxonomy and the evaluation report spell it."""
-    out = {"steps-agents": __version__}
-    for dist in ("langgraph", "langchain-core"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            out[dist] = metadata.version(dist)
-    return out
 
 
 def _run_identity(taxonomy: Any, model: Any, judge_model: Any) -> dict[str, str]:
@@ -97,7 +76,23 @@ def _default_select() -> Callable[..., list[Any]]:
     return select_combinations
 
 
-async def arun_synthesis(
+@dataclass
+class OpenRun:
+    """A run's live objects: the runtime context, its progress line, and what to close."""
+
+    ctx: SynthesisContext
+    progress: Progress
+    model: Any
+    judge_model: Any
+    owned: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        for resource in reversed(self.owned):
+            resource.close()
+        self.owned.clear()
+
+
+def open_run(
     config: SynthConfig,
     *,
     pm: pluggy.PluginManager | None = None,
@@ -107,10 +102,9 @@ async def arun_synthesis(
     seeds: Any = None,
     select: Callable[..., list[Any]] | None = None,
     progress: bool = True,
-) -> RunReport:
-    """Run (or resume) the job; ``model``/``judge_model`` (ModelClients), ``taxonomy``, ``seeds``
-    and ``select`` may be passed in (tests, notebooks) instead of being built from ``config``."""
-    started = time.monotonic()
+) -> OpenRun:
+    """Open everything a run needs; objects passed in (tests, notebooks) are used as given and
+    not closed, the ones opened here are closed by :meth:`OpenRun.close`."""
     pm = pm or default_plugin_manager()
     mode = get_synthesis_mode(config.mode, pm)
     render = get_output_format(config.format, pm)
@@ -120,7 +114,7 @@ async def arun_synthesis(
             raise InputError(
                 "no taxonomy given; build one with `steps taxonomy`", location="--taxonomy"
             )
-        from steps_agents.taxonomy import load_taxonomy
+        from steps_agents.taxonomy.artifact import load_taxonomy
 
         taxonomy = load_taxonomy(config.taxonomy)
     state_dir = config.resolved_state_dir
@@ -152,7 +146,7 @@ async def arun_synthesis(
         )
         owned.append(writer)
         if seeds is None and config.corpus:
-            from steps_agents.seed_examples import SeedExampleIndex
+            from steps_agents.synthesis.seed_examples import SeedExampleIndex
 
             seeds = SeedExampleIndex.build(
                 config.corpus,
@@ -216,59 +210,17 @@ async def arun_synthesis(
             budget=Budget(limit=config.budget, current=calls_now),
             monitor=Monitor(progress=bar),
             model_spec=getattr(model, "spec", None),
-            versions=versions() | _run_identity(taxonomy, model, judge_model),
+            versions=software_versions() | _run_identity(taxonomy, model, judge_model),
             outage=outage,
         )
-        from steps_agents.graphs.synthesis import build_graph
-
-        with open_checkpointer(state_dir / "checkpoints.sqlite") as saver:
-            graph = build_graph().compile(checkpointer=saver)
-            thread: Any = {
-                "configurable": {"thread_id": run_id},
-                "recursion_limit": RECURSION_LIMIT,
-            }
-            snapshot = await graph.aget_state(thread)
-            resumed = bool(snapshot.values)
-            ctx.budget.base = int(snapshot.values.get("calls", 0)) if resumed else 0
-            # ``snapshot.tasks``, not ``snapshot.next``: with Send branches pending, langgraph
-            # 1.2 can report an empty ``next`` for a checkpoint that still has tasks to run.
-            if snapshot.tasks:
-                graph_input: Any = None  # continue the interrupted superstep
-            elif resumed:
-                # A finished run asked again (perhaps for more): plan again. No task is left, so
-                # nothing the counters call pending can still finish; forget it.
-                stats = snapshot.values.get("stats") or {}
-                stale = pending_by_k(stats, config.ks)
-                graph_input = {
-                    "stop_reason": "",
-                    "dry_waves": 0,
-                    "stats": {
-                        "planned": -pending_items(stats),
-                        "by_k": {str(k): {"planned": -n} for k, n in stale.items() if n},
-                    },
-                }
-            else:
-                graph_input = {"used": writer.used_skill_sets(), "stats": writer.stats()}
-            try:
-                with bar:
-                    # The final values come back from ainvoke: re-reading them with aget_state
-                    # would replay the whole DeltaChannel history of ``used`` (0.1 s per 1,000).
-                    values = await graph.ainvoke(
-                        graph_input, thread, context=ctx, durability="async"
-                    )
-            finally:
-                ctx.drop_prefetch()
-        if ctx.failure is not None and writer.accepted < config.n:
-            # Raised only now: the graph has finished, so every sample decided before the
-            # failure is on disk and the checkpoint lets a rerun with this run id resume.
-            raise ctx.failure
-        return _report(config, run_id, values, writer, model, judge_model, started, resumed)
-    finally:
+    except BaseException:
         for resource in reversed(owned):
             resource.close()
+        raise
+    return OpenRun(ctx=ctx, progress=bar, model=model, judge_model=judge_model, owned=owned)
 
 
-def _report(
+def run_report(
     config: SynthConfig,
     run_id: str,
     values: dict[str, Any],
@@ -323,8 +275,3 @@ def _report(
         rejects=str(config.rejects_path),
         resumed=resumed,
     )
-
-
-def run_synthesis(config: SynthConfig, **kwargs: Any) -> RunReport:
-    """Synchronous :func:`arun_synthesis`."""
-    return asyncio.run(arun_synthesis(config, **kwargs))

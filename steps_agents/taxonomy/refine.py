@@ -5,7 +5,7 @@ level's contribution to ``vol(G) * H^T`` is ``sum_G f(G)`` with
 
     f(G) = g_G log P + (S_G - g_G) log V_G,     S_G = sum of the cuts g_x of the items in G
 
-(derivation in :mod:`steps_agents.merge_heap`). Moving item x from group A to group B changes
+(derivation in :mod:`steps_agents.taxonomy.merge_heap`). Moving item x from group A to group B changes
 ``V_A -= V_x``, ``S_A -= g_x``, ``g_A += 2 w(x, A - x) - g_x`` and ``V_B += V_x``,
 ``S_B += g_x``, ``g_B += g_x - 2 w(x, B)``; the move pays ``f(A') + f(B') - f(A) - f(B)``.
 Only groups holding a neighbour of x, or a fresh group of x alone, can be better.
@@ -88,7 +88,7 @@ def move_sweeps(
     is each item's own ``S`` when items are blocks of tree nodes moved together (default: the
     item's cut, i.e. each item is one tree node).
     """
-    from steps_agents.merge_heap import canonical_labels
+    from steps_agents.taxonomy.merge_heap import canonical_labels
 
     n = int(vol.shape[0])
     a, b, w = _both_directions(eu, ev, ew)
@@ -198,7 +198,7 @@ def split_groups(
     """Blocks: the greedy merge run inside each group, the group as parent (edges between
     groups ignored). Returns block labels per item and the merge's ``V * dH``, which is exactly
     what inserting these blocks as a level below the groups would change."""
-    from steps_agents.merge_heap import greedy_merge
+    from steps_agents.taxonomy.merge_heap import greedy_merge
 
     n = int(vol.shape[0])
     gv = np.bincount(labels, weights=vol, minlength=n)
@@ -226,7 +226,7 @@ def block_moves(
     of two well-connected items into the wrong group; moving their block can.
     Returns ``(labels, V * dH, blocks moved)``.
     """
-    from steps_agents.merge_heap import canonical_labels
+    from steps_agents.taxonomy.merge_heap import canonical_labels
 
     if eu.shape[0] == 0:
         return labels, 0.0, 0
@@ -274,7 +274,7 @@ def dissolve_groups(
     to distinct groups) estimates a gain. A group that received items in this pass is not
     tried (its member list is stale). Each tried item costs one pass over its own edges.
     """
-    from steps_agents.merge_heap import canonical_labels, stable_order
+    from steps_agents.taxonomy.merge_heap import canonical_labels, stable_order
 
     n = int(vol.shape[0])
     a, b, w = _both_directions(eu, ev, ew)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from steps_agents.skillgraph import SkillGraph
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 __all__ = ["planted_graph", "planted_parent", "nmi", "random_graph"]
 

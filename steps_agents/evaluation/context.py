@@ -1,0 +1,73 @@
+"""The evaluator's runtime context: the run's live objects, never checkpointed.
+
+Tasks, worlds, agents, the episode store, the judge client and the progress line belong to a
+run, not to a checkpoint; LangGraph hands this object to every node as ``runtime.context``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from steps_agents.evaluation.agents import Agent
+from steps_agents.evaluation.records import ToolCallRecord, episode_key
+from steps_agents.evaluation.store import EpisodeStore
+from steps_agents.evaluation.texttasks import TextTask
+from steps_agents.runtime.progress import Progress
+from steps_agents.worlds import Task
+
+
+@dataclass(frozen=True)
+class EpisodeSpec:
+    agent: str
+    task_id: str
+    repeat: int
+
+    @property
+    def key(self) -> str:
+        return episode_key(self.agent, self.task_id, self.repeat)
+
+
+@dataclass
+class EvalContext:
+    """The run's live objects (runtime context; never checkpointed)."""
+
+    run_id: str
+    tasks: dict[str, Task | TextTask]
+    agents: dict[str, Agent]
+    worlds: dict[str, Any]
+    store: EpisodeStore
+    repeats: int = 1
+    step_limit: int = 50
+    timeout: float | None = 300.0
+    wave_size: int = 64
+    concurrency: int = 8
+    seed: int = 0
+    judge: Any = None
+    progress: Progress | None = None
+    oracle_cache: dict[str, list[ToolCallRecord] | None] = field(default_factory=dict)
+    episodes: list[EpisodeSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.episodes:
+            # Agents outermost so a comparison's first agent finishes first; then repeats, so an
+            # interrupted run has whole repeats rather than a few tasks repeated R times.
+            self.episodes = [
+                EpisodeSpec(agent, task_id, r)
+                for agent in self.agents
+                for r in range(self.repeats)
+                for task_id in self.tasks
+            ]
+        self._by_key = {e.key: e for e in self.episodes}
+
+    def spec(self, key: str) -> EpisodeSpec:
+        return self._by_key[key]
+
+    def remaining(self) -> list[str]:
+        return [e.key for e in self.episodes if e.key not in self.store]
+
+    def episode_seed(self, spec: EpisodeSpec) -> int:
+        """Distinct, reproducible per (run seed, task, repeat); the same for every agent."""
+        digest = hashlib.sha256(f"{self.seed}\x1f{spec.task_id}\x1f{spec.repeat}".encode())
+        return int.from_bytes(digest.digest()[:4], "big")

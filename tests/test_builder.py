@@ -30,9 +30,16 @@ from steps_agents.taxonomy.entropy import (
     structural_entropy,
     tree_volumes_and_cuts,
 )
-from steps_agents.taxonomy.merge_heap import greedy_merge
+from steps_agents.taxonomy.levelgraph import LevelGraph
+from steps_agents.taxonomy.merge_heap import canonical_labels, greedy_merge
 from steps_agents.taxonomy.planted import nmi, planted_graph, planted_parent, random_graph
-from steps_agents.taxonomy.refine import block_moves, dissolve_groups, move_sweeps, split_groups
+from steps_agents.taxonomy.refine import (
+    block_moves,
+    collapse_groups,
+    dissolve_groups,
+    move_sweeps,
+    split_groups,
+)
 from steps_agents.taxonomy.skillgraph import SkillGraph
 
 
@@ -128,17 +135,17 @@ def test_node_moves_improve_and_account_exactly() -> None:
         deg = graph.degrees()
         e = _Edges(graph.n_skills, graph.src, graph.dst, graph.weight, deg, float(deg.sum()))
         lv = _Levels(e, [])
-        vol, cut, pvol, _, eu, ev, ew = _level_items(e, lv, 1)
-        labels, _ = greedy_merge(vol, cut, pvol, eu, ev, ew)
-        better, delta, moves = move_sweeps(labels, vol, cut, pvol, eu, ev, ew)
+        level = _level_items(e, lv, 1)
+        labels, _ = greedy_merge(level)
+        better, delta, moves = move_sweeps(labels, level)
         h_before = structural_entropy(graph, _parent_array(60, [labels]))
         h_after = structural_entropy(graph, _parent_array(60, [better]))
         assert h_after - h_before == pytest.approx(delta / e.total, abs=1e-9)
         assert delta <= 0.0
         moved += moves
         # Whole blocks (sub-groups found inside each group) moved as units: same accounting.
-        blk, _ = split_groups(better, vol, cut, eu, ev, ew)
-        blocks, bdelta, bmoves = block_moves(better, blk, vol, cut, pvol, eu, ev, ew)
+        blk, _ = split_groups(better, level)
+        blocks, bdelta, bmoves = block_moves(better, blk, level)
         h_blocks = structural_entropy(graph, _parent_array(60, [blocks]))
         assert h_blocks - h_after == pytest.approx(bdelta / e.total, abs=1e-9)
         assert bdelta <= 0.0
@@ -150,7 +157,7 @@ def test_node_moves_improve_and_account_exactly() -> None:
 TWO_TRIANGLES = [(0, 1, 1.0), (0, 2, 1.0), (1, 2, 1.0), (3, 4, 1.0), (3, 5, 1.0), (4, 5, 1.0)]
 
 
-def _flat_items(graph: SkillGraph) -> tuple[_Edges, tuple[np.ndarray, ...]]:
+def _flat_items(graph: SkillGraph) -> tuple[_Edges, LevelGraph]:
     deg = graph.degrees()
     e = _Edges(graph.n_skills, graph.src, graph.dst, graph.weight, deg, float(deg.sum()))
     return e, _level_items(e, _Levels(e, []), 1)
@@ -160,11 +167,11 @@ def test_dissolution_escapes_the_bridge_pair_exactly() -> None:
     """Spec example: from the greedy's {0,1},{2,3},{4,5} no single move pays (moving 2 into
     {0,1} is uphill); dissolving {2,3} (2 then 3 out) reaches the optimum {0,1,2},{3,4,5}."""
     graph = SkillGraph.from_edges([f"s{i}" for i in range(6)], [*TWO_TRIANGLES, (2, 3, 1.0)])
-    e, (vol, cut, pvol, _, eu, ev, ew) = _flat_items(graph)
+    e, level = _flat_items(graph)
     stuck = np.array([0, 0, 1, 1, 2, 2])
-    _, _, moves = move_sweeps(stuck, vol, cut, pvol, eu, ev, ew)
+    _, _, moves = move_sweeps(stuck, level)
     assert moves == 0
-    labels, delta, dissolved = dissolve_groups(stuck, vol, cut, pvol, eu, ev, ew)
+    labels, delta, dissolved = dissolve_groups(stuck, level)
     assert dissolved == 1 and labels.tolist() == [0, 0, 0, 1, 1, 1]
     before = structural_entropy(graph, _parent_array(6, [stuck]))
     after = structural_entropy(graph, _parent_array(6, [labels]))
@@ -179,20 +186,29 @@ def test_dissolution_escapes_the_bridge_pair_exactly() -> None:
 
 def test_dissolution_accounts_exactly() -> None:
     """Predicted V*dH of dissolve_groups equals the recomputed H^T change, on flat items and on
-    blocks of items moved as units (``sub``), after greedy merge + single moves."""
-    dissolved_total = 0
+    blocks of items moved as units (``member_cuts``), after greedy merge + single moves."""
+    dissolved_total = blocks_dissolved = 0
     for seed in range(30):
         graph = random_graph(seed, 40, 0.12)
-        e, (vol, cut, pvol, _, eu, ev, ew) = _flat_items(graph)
-        labels, _ = greedy_merge(vol, cut, pvol, eu, ev, ew)
-        labels, _, _ = move_sweeps(labels, vol, cut, pvol, eu, ev, ew)
-        new, delta, dissolved = dissolve_groups(labels, vol, cut, pvol, eu, ev, ew)
+        e, level = _flat_items(graph)
+        labels, _ = greedy_merge(level)
+        labels, _, _ = move_sweeps(labels, level)
+        new, delta, dissolved = dissolve_groups(labels, level)
         h0 = structural_entropy(graph, _parent_array(40, [labels]))
         h1 = structural_entropy(graph, _parent_array(40, [new]))
         assert h1 - h0 == pytest.approx(delta / e.total, abs=1e-9)
         assert delta <= 0.0 and (dissolved > 0) == (delta < 0)
         dissolved_total += dissolved
+        # The same on blocks (each group's greedy split), each block moved as one unit.
+        blk, _ = split_groups(new, level)
+        blab = np.zeros(int(blk.max()) + 1, dtype=np.int64)
+        blab[blk] = new
+        moved, bdelta, bdissolved = dissolve_groups(blab, collapse_groups(blk, level))
+        h2 = structural_entropy(graph, _parent_array(40, [canonical_labels(moved[blk])]))
+        assert h2 - h1 == pytest.approx(bdelta / e.total, abs=1e-9)
+        blocks_dissolved += bdissolved
     assert dissolved_total > 0  # greedy + single moves do leave groups worth dissolving
+    assert blocks_dissolved > 0, "no group of blocks was dissolved: the block case is untested"
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -41,6 +41,7 @@ from steps_agents.taxonomy.entropy import (
     theta,
     tree_volumes_and_cuts,
 )
+from steps_agents.taxonomy.levelgraph import LevelGraph
 from steps_agents.taxonomy.merge_heap import greedy_merge
 from steps_agents.taxonomy.refine import (
     DISSOLVE_MAX,
@@ -91,11 +92,8 @@ class _Levels:
             )
 
 
-def _level_items(
-    e: _Edges, lv: _Levels, pos: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Items of an insertion at ``pos`` (the level-(pos-1) nodes) and their same-parent edges:
-    ``(vol, cut, pvol, parent_of, eu, ev, ew)``."""
+def _level_items(e: _Edges, lv: _Levels, pos: int) -> LevelGraph:
+    """Items of an insertion at ``pos`` (the level-(pos-1) nodes) and their same-parent edges."""
     k = pos - 1
     size = lv.sizes[k]
     if k == len(lv.assign):
@@ -110,22 +108,12 @@ def _level_items(
     lo, hi = np.minimum(lu[m], lv_[m]), np.maximum(lu[m], lv_[m])
     keys, inv = np.unique(lo * size + hi, return_inverse=True)
     ew = np.bincount(inv, weights=e.w[m], minlength=keys.shape[0])
-    return lv.vol[k], lv.cut[k], pvol, parent_of, keys // size, keys % size, ew
+    return LevelGraph(lv.vol[k], lv.cut[k], pvol, keys // size, keys % size, ew)
 
 
-def _remerge(
-    labels: np.ndarray,
-    vol: np.ndarray,
-    cut: np.ndarray,
-    pvol: np.ndarray,
-    eu: np.ndarray,
-    ev: np.ndarray,
-    ew: np.ndarray,
-    tol: float,
-) -> tuple[np.ndarray, float]:
+def _remerge(labels: np.ndarray, level: LevelGraph, tol: float) -> tuple[np.ndarray, float]:
     """Resume greedy merging from an existing grouping (groups collapsed into items)."""
-    gv, gs, gg, gp, gu, gw, w = collapse_groups(labels, vol, cut, pvol, eu, ev, ew)
-    merged, delta = greedy_merge(gv, gg, gp, gu, gw, w, sub=gs, tol=tol)
+    merged, delta = greedy_merge(collapse_groups(labels, level), tol=tol)
     return merged[labels], delta
 
 
@@ -149,30 +137,28 @@ def _group_level(
     Returns labels, V*dH and, when still valid for the returned labels, the blocks found inside
     the groups with their V*dH: that is the greedy result of the next insertion at ``pos``.
     """
-    vol, cut, pvol, _, eu, ev, ew = _level_items(e, lv, pos)
+    level = _level_items(e, lv, pos)
     if start is None:
-        labels, delta = greedy_merge(vol, cut, pvol, eu, ev, ew, tol=tol)
+        labels, delta = greedy_merge(level, tol=tol)
     else:
         labels, delta = start
     split: Split | None = None
     for _ in range(refine):
-        split = split_groups(labels, vol, cut, eu, ev, ew, tol=tol)
-        labels, block_delta, block_moved = block_moves(
-            labels, split[0], vol, cut, pvol, eu, ev, ew, tol=tol
-        )
-        labels, moved_delta, moves = move_sweeps(labels, vol, cut, pvol, eu, ev, ew, tol=tol)
+        split = split_groups(labels, level, tol=tol)
+        labels, block_delta, block_moved = block_moves(labels, split[0], level, tol=tol)
+        labels, moved_delta, moves = move_sweeps(labels, level, tol=tol)
         delta += block_delta + moved_delta
         if dissolve > 1:
             # Two-step escapes (a wrongly merged bridge pair) that no single move pays for.
             labels, dis_delta, dissolved = dissolve_groups(
-                labels, vol, cut, pvol, eu, ev, ew, tol=tol, max_size=dissolve
+                labels, level, tol=tol, max_size=dissolve
             )
             delta += dis_delta
             moves += dissolved
         if not moves + block_moved:
             break
         split = None  # the groups changed: their blocks are stale
-        labels, merged_delta = _remerge(labels, vol, cut, pvol, eu, ev, ew, tol)
+        labels, merged_delta = _remerge(labels, level, tol)
         delta += merged_delta
     return labels, delta, split
 

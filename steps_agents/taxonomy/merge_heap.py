@@ -2,7 +2,8 @@
 
 The engine works on *items* (skills, or communities collapsed into one vertex) that share a
 parent in the encoding tree, and groups them into new tree nodes inserted between the items and
-their parent. Every item ``x`` carries
+their parent. Every item ``x`` carries (the arrays of
+:class:`~steps_agents.taxonomy.levelgraph.LevelGraph`)
 
 * ``V_x``  its volume (sum of degrees of the skills under it),
 * ``g_x``  its cut in the whole graph,
@@ -37,6 +38,8 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
+
+from steps_agents.taxonomy.levelgraph import LevelGraph
 
 __all__ = ["canonical_labels", "greedy_merge", "merge_delta", "stable_order"]
 
@@ -81,32 +84,22 @@ def _find(up: np.ndarray, ids: np.ndarray) -> np.ndarray:
         ids = nxt
 
 
-def greedy_merge(
-    vol: np.ndarray,
-    cut: np.ndarray,
-    pvol: np.ndarray,
-    eu: np.ndarray,
-    ev: np.ndarray,
-    ew: np.ndarray,
-    *,
-    sub: np.ndarray | None = None,
-    tol: float = 0.0,
-) -> tuple[np.ndarray, float]:
+def greedy_merge(level: LevelGraph, *, tol: float = 0.0) -> tuple[np.ndarray, float]:
     """Group items greedily by the most negative merge until none lowers ``H`` by more than ``tol``.
 
-    ``eu, ev, ew`` list each adjacent pair of items once (``eu != ev``), both items under the
-    same parent. ``sub`` is each item's ``S`` (default: its cut, i.e. the item is one tree node;
-    pass the summed cuts of a group's members to resume from an existing grouping). Returns
+    Each item starts alone with its ``V_x``, ``g_x``, ``S_x`` (``level.cut_sum``: pass a level
+    with ``member_cuts`` to resume from an existing grouping collapsed into items) and its
+    parent's volume ``P_x``; ``level.u, level.v, level.w`` are the adjacent pairs. Returns
     ``(labels, total)``: a group index per item (groups numbered by their first item) and the
     summed ``V * dH`` of the merges made (divide by ``vol(G)`` for bits).
     """
-    n = int(vol.shape[0])
-    keep = ew > 0
-    eu, ev, ew = eu[keep], ev[keep], ew[keep]
-    V = vol.astype(np.float64, copy=True)
-    G = cut.astype(np.float64, copy=True)
-    S = (cut if sub is None else sub).astype(np.float64, copy=True)
-    P = pvol.astype(np.float64, copy=False)
+    n = level.n
+    keep = level.w > 0
+    eu, ev, ew = level.u[keep], level.v[keep], level.w[keep]
+    V = level.volume.astype(np.float64, copy=True)
+    G = level.cut.astype(np.float64, copy=True)
+    S = level.cut_sum.astype(np.float64, copy=True)
+    P = level.parent_volume.astype(np.float64, copy=False)
     ver = np.zeros(n, dtype=np.int64)
     alive = np.ones(n, dtype=bool)
     up = np.arange(n, dtype=np.int64)

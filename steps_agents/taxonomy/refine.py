@@ -21,9 +21,13 @@ result when deltas are distinct.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from math import log2
 
 import numpy as np
+
+from steps_agents.taxonomy.levelgraph import LevelGraph
+from steps_agents.taxonomy.merge_heap import canonical_labels, greedy_merge, stable_order
 
 __all__ = ["block_moves", "collapse_groups", "dissolve_groups", "move_sweeps", "split_groups"]
 
@@ -33,11 +37,10 @@ def _f(v: np.ndarray, s: np.ndarray, g: np.ndarray, logp: np.ndarray) -> np.ndar
     return np.where(v > 0, g * logp + (s - g) * np.log2(safe), 0.0)
 
 
-def _both_directions(
-    eu: np.ndarray, ev: np.ndarray, ew: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _both_directions(level: LevelGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(a, b, w)``: every positive-weight edge once per direction, so sums over rows ``a``
     see all of an item's edges."""
+    eu, ev, ew = level.u, level.v, level.w
     keep = ew > 0
     a = np.concatenate([eu[keep], ev[keep]]).astype(np.int64)
     b = np.concatenate([ev[keep], eu[keep]]).astype(np.int64)
@@ -70,31 +73,18 @@ def _group_terms(
 
 
 def move_sweeps(
-    labels: np.ndarray,
-    vol: np.ndarray,
-    cut: np.ndarray,
-    pvol: np.ndarray,
-    eu: np.ndarray,
-    ev: np.ndarray,
-    ew: np.ndarray,
-    *,
-    tol: float = 0.0,
-    max_sweeps: int = 8,
-    sub: np.ndarray | None = None,
+    labels: np.ndarray, level: LevelGraph, *, tol: float = 0.0, max_sweeps: int = 8
 ) -> tuple[np.ndarray, float, int]:
     """Improve a grouping by rounds of single-item moves; returns ``(labels, V * dH, moves)``.
 
-    ``labels`` holds group ids ``< len(vol)``; the result is renumbered by first item. ``sub``
-    is each item's own ``S`` when items are blocks of tree nodes moved together (default: the
-    item's cut, i.e. each item is one tree node).
+    ``labels`` holds group ids ``< level.n``; the result is renumbered by first item. Items
+    that are blocks of tree nodes moved together carry their own ``S`` in ``member_cuts``.
     """
-    from steps_agents.taxonomy.merge_heap import canonical_labels
-
-    n = int(vol.shape[0])
-    a, b, w = _both_directions(eu, ev, ew)
+    n = level.n
+    vol, cut, pvol, sx = level.volume, level.cut, level.parent_volume, level.cut_sum
+    a, b, w = _both_directions(level)
     logp = np.log2(np.where(pvol > 0, pvol, 1.0))
     lab = labels.astype(np.int64, copy=True)
-    sx = cut if sub is None else sub
     total, moves = 0.0, 0
     for _ in range(max_sweeps):
         gsize = np.bincount(lab, minlength=n)
@@ -155,26 +145,20 @@ def _group_logp(lab: np.ndarray, logp: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def collapse_groups(
-    labels: np.ndarray,
-    vol: np.ndarray,
-    cut: np.ndarray,
-    pvol: np.ndarray,
-    eu: np.ndarray,
-    ev: np.ndarray,
-    ew: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The groups of ``labels`` as items: ``(V_A, S_A, g_A, P_A, eu, ev, ew)``.
+def collapse_groups(labels: np.ndarray, level: LevelGraph) -> LevelGraph:
+    """The groups of ``labels`` as items of a new level, each group one block.
 
-    ``S_A`` is the sum of the items' cuts, ``g_A = S_A - 2 w(A, A)`` the weight leaving A,
-    ``P_A`` the (shared) parent volume; edges between distinct groups are summed per pair,
-    listed once with ``eu < ev``.
+    ``V_A`` sums its items' volumes; ``S_A`` (``member_cuts``) sums their ``S_x`` (the cuts of
+    the tree nodes they stand for); ``g_A = S_A - 2 w(A, A)`` is the weight leaving A; ``P_A``
+    is the (shared) parent volume. Edges between distinct groups are summed per pair, listed
+    once with ``u < v``.
     """
+    eu, ev, ew = level.u, level.v, level.w
     k = int(labels.max()) + 1
-    gv = np.bincount(labels, weights=vol, minlength=k)
-    gs = np.bincount(labels, weights=cut, minlength=k)
+    gv = np.bincount(labels, weights=level.volume, minlength=k)
+    gs = np.bincount(labels, weights=level.cut_sum, minlength=k)
     gp = np.zeros(k)
-    gp[labels] = pvol
+    gp[labels] = level.parent_volume
     lu, lv = labels[eu], labels[ev]
     inside = lu == lv
     gg = gs - 2.0 * np.bincount(lu[inside], weights=ew[inside], minlength=k)
@@ -182,41 +166,31 @@ def collapse_groups(
     lo, hi = np.minimum(lu[x], lv[x]), np.maximum(lu[x], lv[x])
     keys, inv = np.unique(lo * k + hi, return_inverse=True)
     w = np.bincount(inv, weights=ew[x], minlength=keys.shape[0])
-    return gv, gs, gg, gp, keys // k, keys % k, w
+    return LevelGraph(gv, gg, gp, keys // k, keys % k, w, member_cuts=gs)
 
 
 def split_groups(
-    labels: np.ndarray,
-    vol: np.ndarray,
-    cut: np.ndarray,
-    eu: np.ndarray,
-    ev: np.ndarray,
-    ew: np.ndarray,
-    *,
-    tol: float = 0.0,
+    labels: np.ndarray, level: LevelGraph, *, tol: float = 0.0
 ) -> tuple[np.ndarray, float]:
     """Blocks: the greedy merge run inside each group, the group as parent (edges between
     groups ignored). Returns block labels per item and the merge's ``V * dH``, which is exactly
     what inserting these blocks as a level below the groups would change."""
-    from steps_agents.taxonomy.merge_heap import greedy_merge
-
-    n = int(vol.shape[0])
-    gv = np.bincount(labels, weights=vol, minlength=n)
-    same = labels[eu] == labels[ev]
-    return greedy_merge(vol, cut, gv[labels], eu[same], ev[same], ew[same], tol=tol)
+    gv = np.bincount(labels, weights=level.volume, minlength=level.n)
+    same = labels[level.u] == labels[level.v]
+    inside = LevelGraph(
+        level.volume,
+        level.cut,
+        gv[labels],
+        level.u[same],
+        level.v[same],
+        level.w[same],
+        member_cuts=level.member_cuts,
+    )
+    return greedy_merge(inside, tol=tol)
 
 
 def block_moves(
-    labels: np.ndarray,
-    blk: np.ndarray,
-    vol: np.ndarray,
-    cut: np.ndarray,
-    pvol: np.ndarray,
-    eu: np.ndarray,
-    ev: np.ndarray,
-    ew: np.ndarray,
-    *,
-    tol: float = 0.0,
+    labels: np.ndarray, blk: np.ndarray, level: LevelGraph, *, tol: float = 0.0
 ) -> tuple[np.ndarray, float, int]:
     """Move whole blocks of items between groups (the multi-level step of Louvain-style methods).
 
@@ -226,16 +200,14 @@ def block_moves(
     of two well-connected items into the wrong group; moving their block can.
     Returns ``(labels, V * dH, blocks moved)``.
     """
-    from steps_agents.taxonomy.merge_heap import canonical_labels
-
-    if eu.shape[0] == 0:
+    if level.u.shape[0] == 0:
         return labels, 0.0, 0
-    bvol, bsub, bcut, bpvol, bu, bv, bw = collapse_groups(blk, vol, cut, pvol, eu, ev, ew)
-    blab = np.zeros(bvol.shape[0], dtype=np.int64)
+    blocks = collapse_groups(blk, level)
+    # A block's cut is a float sum that may round below 0 for a block with no outside edge.
+    blocks = replace(blocks, cut=np.maximum(blocks.cut, 0.0))
+    blab = np.zeros(blocks.n, dtype=np.int64)
     blab[blk] = labels
-    moved, delta, moves = move_sweeps(
-        blab, bvol, np.maximum(bcut, 0.0), bpvol, bu, bv, bw, tol=tol, sub=bsub
-    )
+    moved, delta, moves = move_sweeps(blab, blocks, tol=tol)
     return canonical_labels(moved[blk]), delta, moves
 
 
@@ -244,17 +216,7 @@ ALWAYS_TRY = 4  # groups this small skip the screen (peeling a chain needs no es
 
 
 def dissolve_groups(
-    labels: np.ndarray,
-    vol: np.ndarray,
-    cut: np.ndarray,
-    pvol: np.ndarray,
-    eu: np.ndarray,
-    ev: np.ndarray,
-    ew: np.ndarray,
-    *,
-    tol: float = 0.0,
-    max_size: int = DISSOLVE_MAX,
-    sub: np.ndarray | None = None,
+    labels: np.ndarray, level: LevelGraph, *, tol: float = 0.0, max_size: int = DISSOLVE_MAX
 ) -> tuple[np.ndarray, float, int]:
     """Try to dissolve whole groups; returns ``(labels, V * dH, groups changed)``.
 
@@ -274,10 +236,9 @@ def dissolve_groups(
     to distinct groups) estimates a gain. A group that received items in this pass is not
     tried (its member list is stale). Each tried item costs one pass over its own edges.
     """
-    from steps_agents.taxonomy.merge_heap import canonical_labels, stable_order
-
-    n = int(vol.shape[0])
-    a, b, w = _both_directions(eu, ev, ew)
+    n = level.n
+    vol, cut, pvol, sx = level.volume, level.cut, level.parent_volume, level.cut_sum
+    a, b, w = _both_directions(level)
     if not a.shape[0]:
         return labels, 0.0, 0
     lab = labels.astype(np.int64, copy=True)
@@ -285,7 +246,6 @@ def dissolve_groups(
     small = (gsize >= 2) & (gsize <= max_size)
     if not small.any():
         return canonical_labels(lab), 0.0, 0
-    sx = cut if sub is None else sub
     logp = np.log2(np.where(pvol > 0, pvol, 1.0))
     glogp = _group_logp(lab, logp, n)
     inside = lab[a] == lab[b]

@@ -44,13 +44,12 @@ region clamped at the root) it still examines about ``beam`` states per step.
 Why not fewer there: the parents that can still reach the best final score include the
 reorderings of the best set itself (``S + a + b`` and ``S + b + a``), whose float scores differ
 from it by rounding only, so either may rank first in the direct search. A reordering can sit
-far down its step's ranking, and ranks are only known by producing the states before it; a
-look-ahead bound (best completion of each parent, even per candidate stream) cannot rule it
-out, which was tried and measured: no fewer states on the 10^4-skill benchmark. The speed of
-those steps therefore comes from the constant factors: per-leaf precomputed cursors
-(:meth:`TreeIndex.segments`), children as plain tuples, a state's best and second cursor
-computed once (:func:`_firsts`), ``heapreplace`` merges and the pull sentinel kept beside the
-merge heap.
+far down its step's ranking, and ranks are only known by producing the states before it, so
+a look-ahead bound (best completion of each parent, even per candidate stream) cannot rule it
+out. The speed of those steps therefore comes from the constant factors: per-leaf
+precomputed cursors (:meth:`TreeIndex.segments`), children as plain tuples, a state's best and
+second cursor computed once (:func:`_firsts`), ``heapreplace`` merges and the pull sentinel
+kept beside the merge heap.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from steps_agents.errors import OutputError
 from steps_agents.evaluation.compare import Comparison, RepeatStats, compare, repeat_stats
+from steps_agents.evaluation.gap import GapAnalysis, GapRow, gap_analysis
 from steps_agents.evaluation.records import EpisodeResult
 from steps_agents.evaluation.scoring import (
     CommunityRow,
@@ -41,6 +42,7 @@ class AgentSummary(BaseModel):
     per_community: list[CommunityRow] = Field(default_factory=list)
     attribution: dict[str, int] = Field(default_factory=dict)
     repeats: RepeatStats | None = None
+    gap: GapAnalysis | None = None
 
 
 class EvalReport(BaseModel):
@@ -76,8 +78,13 @@ def build_report(
     taxonomy: Any = None,
     compare_agents: tuple[str, str] | None = None,
     meta: dict[str, Any] | None = None,
+    gap_seed: int = 0,
 ) -> EvalReport:
-    """Summaries per agent (in ``agents`` order) and, if asked, the paired comparison."""
+    """Summaries per agent (in ``agents`` order) and, if asked, the paired comparison.
+
+    Each summary carries the compositional-gap analysis (:mod:`steps_agents.evaluation.gap`),
+    bootstrapped with ``gap_seed`` so the report stays a pure function of the episodes.
+    """
     by_agent = group_by_agent(episodes)
     order = list(agents) if agents is not None else list(by_agent)
     summaries = []
@@ -92,6 +99,7 @@ def build_report(
                 per_community=per_community(eps, taxonomy) if taxonomy is not None else [],
                 attribution=_attribution(eps),
                 repeats=repeat_stats(eps),
+                gap=gap_analysis(eps, taxonomy=taxonomy, seed=gap_seed),
             )
         )
     comparison = None
@@ -156,6 +164,89 @@ def k_table(summary: AgentSummary) -> str:
     return "\n".join(_table(["k", *_RATE_HEADERS], rows))
 
 
+def _gap_cells(row: GapRow) -> list[str]:
+    ci = (
+        "-"
+        if row.ci_low is None or row.ci_high is None
+        else (f"[{100 * row.ci_low:+.1f}, {100 * row.ci_high:+.1f}]")
+    )
+    return [str(row.tasks), _pct(row.observed), _pct(row.predicted), f"{100 * row.gap:+.1f}", ci]
+
+
+_GAP_HEADERS = ["tasks", "observed", "predicted", "gap (points)", "95% CI"]
+
+
+def gap_markdown(gap: GapAnalysis, *, max_pairs: int = 10) -> list[str]:
+    """The compositional-gap section of one agent (formulas in :mod:`steps_agents.evaluation.gap`)."""
+    lines = [
+        "### Compositional gap",
+        "",
+        "Observed pass rate against the independence prediction (mean over tasks of the product"
+        " of each skill's k = 1 pass rate); gap = observed - predicted, bootstrap 95% interval"
+        f" ({gap.resamples} resamples of tasks, seed {gap.seed}).",
+        "",
+    ]
+    rows = [[r.group, *_gap_cells(r)] for r in gap.per_k]
+    rows += [[r.group, *_gap_cells(r)] for r in [gap.overall] if r is not None]
+    rows += [[r.group, *_gap_cells(r)] for r in gap.within_cross]
+    rows += [[f"community: {r.group}", *_gap_cells(r)] for r in gap.per_community]
+    if rows:
+        lines += _table(["tasks of", *_GAP_HEADERS], rows)
+    else:
+        lines.append("No k = 1 task or no k >= 2 task was scored: nothing to predict.")
+    if gap.imputed_tasks:
+        lines.append(
+            f"\n{gap.imputed_tasks} k >= 2 tasks have a skill without a k = 1 task; it gets the"
+            f" pooled k = 1 pass rate {_pct(gap.imputed_rate)}."
+        )
+    lines.append("")
+    if gap.co_failure:
+        lines += [
+            "Skills that fail together (joint failure rate over tasks with both, against the"
+            " product of their k = 1 failure rates; ranked by the Wilson lower bound of the joint"
+            " rate minus that product, so pairs seen in few tasks do not rank high by luck;"
+            " k = 1 failure rates shrunk toward the pooled rate by 2 pseudo-tasks):",
+            "",
+        ]
+        rows = [
+            [
+                " + ".join(r.skills),
+                str(r.tasks),
+                _pct(r.joint_rate),
+                _pct(r.expected),
+                f"{100 * r.excess:+.1f}",
+                f"{100 * r.excess_low:+.1f}",
+            ]
+            for r in gap.co_failure[:max_pairs]
+        ]
+        lines += _table(["pair", "tasks", "joint fail", "expected", "excess", "excess (low)"], rows)
+        lines.append("")
+    else:
+        lines += [
+            "No pair of skills fails together credibly more often than independence predicts.",
+            "",
+        ]
+    if gap.repeats:
+        rows = [
+            [
+                str(r.k),
+                str(r.tasks),
+                _pct(r.pass_rate),
+                _pct(r.pass_hat),
+                _num(r.var_task, 3),
+                _num(r.var_trial, 3),
+                _pct(r.task_share),
+            ]
+            for r in gap.repeats
+        ]
+        lines.append(f"Consistency over {gap.repeats[0].repeats} repeats (pass^R, variance split):")
+        lines.append("")
+        headers = ["k", "tasks", "pass", "pass^R", "task var", "trial var", "task share"]
+        lines += _table(headers, rows)
+        lines.append("")
+    return lines
+
+
 def to_markdown(report: EvalReport, *, max_skills: int = 50) -> str:
     lines = [f"# Evaluation report `{report.run_id}`", ""]
     lines.append(f"{report.tasks} tasks, {report.episodes} episodes.")
@@ -181,6 +272,8 @@ def to_markdown(report: EvalReport, *, max_skills: int = 50) -> str:
                 f" flaky tasks {_pct(r.flaky_share)}; noise s.e. {_pct(r.noise_se)}"
             )
             lines.append("")
+        if s.gap is not None:
+            lines += gap_markdown(s.gap)
         if s.per_community:
             lines.append("### Per top-level community")
             lines.append("")

@@ -1,0 +1,155 @@
+"""The compositional-gap analysis on synthetic episodes with a known answer.
+
+Twelve skills each succeed alone with probability 0.9. The k = 2 tasks fail when either of their
+skills fails; in the *planted* world the pair (s00, s01) also breaks together: whenever both are
+in a task, both fail with probability 0.8 whatever they would have done alone. The analysis must
+rank that pair first among co-failures and find a gap whose interval excludes zero; in the
+independent world (same draws otherwise) the interval must cover zero.
+"""
+
+from __future__ import annotations
+
+import random
+from itertools import combinations
+
+import pytest
+
+from steps_agents.evaluation.gap import gap_analysis, repeat_rows, skill_rates
+from steps_agents.evaluation.records import EpisodeResult
+from steps_agents.evaluation.report import build_report, to_markdown
+
+SKILLS = [f"s{i:02d}" for i in range(12)]
+PLANTED = ("s00", "s01")
+
+
+def _episode(task: str, skills: list[str], failed: set[str], *, repeat: int = 0) -> EpisodeResult:
+    return EpisodeResult(
+        run_id="r",
+        agent="a",
+        task_id=task,
+        repeat=repeat,
+        k=len(skills),
+        skills=skills,
+        passed=not failed,
+        covered=[s for s in skills if s not in failed],
+    )
+
+
+def synthetic(
+    *, planted: bool, seed: int = 7, alone: int = 30, pairs: int = 400
+) -> list[EpisodeResult]:
+    """``alone`` k = 1 tasks per skill; ``pairs`` k = 2 tasks, a quarter of them the planted pair."""
+    rng = random.Random(seed)
+    episodes = []
+    for s in SKILLS:
+        for i in range(alone):
+            episodes.append(_episode(f"{s}-{i}", [s], set() if rng.random() < 0.9 else {s}))
+    all_pairs = list(combinations(SKILLS, 2))
+    for i in range(pairs):
+        pair = PLANTED if i % 4 == 0 else rng.choice(all_pairs)
+        failed = {s for s in pair if rng.random() >= 0.9}
+        together = rng.random()
+        if planted and pair == PLANTED and together < 0.8:
+            failed = set(pair)
+        episodes.append(_episode(f"pair-{i}", list(pair), failed))
+    return episodes
+
+
+def test_planted_pair_ranks_first_and_the_gap_excludes_zero() -> None:
+    gap = gap_analysis(synthetic(planted=True), seed=0)
+    assert gap is not None and gap.overall is not None
+    assert gap.co_failure[0].skills == PLANTED
+    # The planted pair fails together in ~80% of its 100 tasks against q_a q_b ~ 0.01 alone.
+    assert gap.co_failure[0].joint_rate > 0.7 and gap.co_failure[0].expected < 0.05
+    (k2,) = gap.per_k
+    assert k2.ci_high is not None and k2.ci_high < 0
+    assert gap.overall.ci_high is not None and gap.overall.ci_high < 0
+
+
+def test_independent_failures_give_an_interval_covering_zero() -> None:
+    gap = gap_analysis(synthetic(planted=False), seed=0)
+    assert gap is not None
+    (k2,) = gap.per_k
+    assert k2.ci_low is not None and k2.ci_high is not None
+    assert k2.ci_low < 0 < k2.ci_high
+    # Observed and predicted agree to within a few points (0.81 expected for p = 0.9 each).
+    assert abs(k2.observed - 0.81) < 0.06 and abs(k2.predicted - 0.81) < 0.06
+
+
+def test_small_pairs_do_not_outrank_well_measured_ones() -> None:
+    """One task with both skills failing once (rate 1.0) ranks below 40 joint failures in 50."""
+    episodes = [_episode(f"{s}-{i}", [s], set()) for s in ("a", "b", "c", "d") for i in range(20)]
+    episodes.append(_episode("cd", ["c", "d"], {"c", "d"}))
+    episodes += [
+        _episode(f"ab-{i}", ["a", "b"], {"a", "b"} if i < 40 else set()) for i in range(50)
+    ]
+    gap = gap_analysis(episodes, seed=0)
+    assert gap is not None
+    assert [r.skills for r in gap.co_failure] == [("a", "b"), ("c", "d")]
+    # Listed pairs are the ones credibly above independence: each one's lower bound is.
+    assert all(r.excess_low > 0 for r in gap.co_failure)
+    assert gap.co_failure[1].joint_rate == 1.0 > gap.co_failure[0].joint_rate
+
+
+def test_prediction_is_the_mean_product_of_k1_rates() -> None:
+    episodes = [_episode(f"a{i}", ["a"], set() if i < 3 else {"a"}) for i in range(4)]  # p_a .75
+    episodes += [_episode(f"b{i}", ["b"], set() if i < 1 else {"b"}) for i in range(2)]  # p_b .5
+    episodes += [_episode("ab", ["a", "b"], set()), _episode("abx", ["a", "b", "x"], set())]
+    gap = gap_analysis(episodes, seed=0, resamples=50)
+    assert gap is not None
+    assert {r.skill: r.pass_rate for r in gap.skills} == {"a": 0.75, "b": 0.5}
+    k2, k3 = gap.per_k
+    assert k2.predicted == pytest.approx(0.375) and k2.gap == pytest.approx(0.625)
+    # x has no k = 1 task: it gets the pooled k = 1 rate, 4 passes in 6 tasks.
+    assert gap.imputed_tasks == 1 and gap.imputed_rate == pytest.approx(4 / 6)
+    assert k3.predicted == pytest.approx(0.375 * 4 / 6)
+
+
+def test_same_seed_same_interval_and_seed_matters() -> None:
+    episodes = synthetic(planted=False, pairs=100)
+    a = gap_analysis(episodes, seed=3, resamples=200)
+    b = gap_analysis(episodes, seed=3, resamples=200)
+    c = gap_analysis(episodes, seed=4, resamples=200)
+    assert a is not None and b is not None and c is not None
+    assert a.per_k[0] == b.per_k[0]
+    assert a.per_k[0].ci_low != c.per_k[0].ci_low
+
+
+def test_repeats_split_variance_into_task_and_trial() -> None:
+    # k = 2: one task always passes, one always fails -> all variance is between tasks.
+    # k = 3: two tasks that each pass half their tries -> all variance is within tasks.
+    eps = []
+    for r in range(4):
+        eps.append(_episode("always", ["a", "b"], set(), repeat=r))
+        eps.append(_episode("never", ["a", "c"], {"a"}, repeat=r))
+        eps.append(_episode("flip1", ["a", "b", "c"], {"a"} if r % 2 else set(), repeat=r))
+        eps.append(_episode("flip2", ["b", "c", "d"], set() if r % 2 else {"b"}, repeat=r))
+    rows = {row.k: row for row in repeat_rows(list(_tasks_of(eps)))}
+    assert rows[2].var_task == pytest.approx(0.25) and rows[2].var_trial == 0.0
+    assert rows[2].pass_hat == 0.5 and rows[2].task_share == pytest.approx(1.0)
+    assert rows[3].var_task == 0.0 and rows[3].var_trial == pytest.approx(0.25)
+    assert rows[3].pass_hat == 0.0 and rows[3].pass_rate == 0.5
+    for row in rows.values():
+        assert row.var_task + row.var_trial == pytest.approx(row.var_total)
+
+
+def _tasks_of(episodes: list[EpisodeResult]):  # noqa: ANN202 - the module's private task records
+    from steps_agents.evaluation.gap import _tasks
+
+    return _tasks(episodes).values()
+
+
+def test_skill_rates_count_alone_failures_from_coverage() -> None:
+    eps = [_episode("a1", ["a"], {"a"}), _episode("a2", ["a"], set())]
+    (row,) = skill_rates(eps)
+    assert (row.skill, row.tasks, row.pass_rate, row.fail_alone) == ("a", 2, 0.5, 0.5)
+
+
+def test_report_carries_the_gap_in_json_and_markdown() -> None:
+    report = build_report(synthetic(planted=True, pairs=80), run_id="r", agents=["a"])
+    gap = report.agents[0].gap
+    assert gap is not None and gap.per_k and gap.co_failure[0].skills == PLANTED
+    text = to_markdown(report)
+    assert "### Compositional gap" in text and "s00 + s01" in text
+    again = type(report).model_validate_json(report.to_json())
+    assert again.agents[0].gap == gap

@@ -36,7 +36,7 @@ from langgraph.types import Command, Send  # noqa: E402
 from steps_agents.graphs.synthesis import arun_synthesis  # noqa: E402
 from typing_extensions import TypedDict  # noqa: E402
 
-from steps_agents.models import ModelClient  # noqa: E402
+from steps_agents.models import ModelClient, ModelOptions  # noqa: E402
 from steps_agents.plugin_manager import default_plugin_manager  # noqa: E402
 from steps_agents.selection.synthetic import random_taxonomy  # noqa: E402
 from steps_agents.synthesis.checkpoint import open_checkpointer  # noqa: E402
@@ -46,7 +46,9 @@ from steps_agents.synthesis.config import SynthConfig  # noqa: E402
 def make_client(latency: float, concurrency: int) -> ModelClient:
     # No response cache: every call must really wait for the model in both measurements.
     return ModelClient.from_model(
-        SynthFakeModel(latency=latency), spec="fake-bench", concurrency=concurrency, backoff=0.0
+        SynthFakeModel(latency=latency),
+        options=ModelOptions(concurrency=concurrency, backoff=0.0),
+        spec="fake-bench",
     )
 
 

@@ -9,16 +9,21 @@ request keeps the prompt, hence the cache key, independent of the batch size: ch
 :class:`~steps_agents.models.ModelClient` one at ``options.cache_path``.
 
 With ``--lexicon FILE`` the answer is constrained to that vocabulary: the allowed names are in
-the prompt, and names outside it are dropped from the answer (after normalisation).
+the prompt, and names outside it are dropped from the answer. A name the model gives is matched
+to the vocabulary ignoring case and spacing, and kept in the vocabulary's own spelling.
 
-``options.extra`` may carry ``base_url``, ``api_key_env``, ``temperature`` (default 0),
-``concurrency``, ``max_retries``, ``timeout``, ``backoff``, ``max_skills`` (default 8) and ``max_chars`` (the
-text is cut to this many characters, default 6000).
+Case: a model writes free text, so its answers are case-folded by default (``SQL querying`` and
+``sql querying`` are one skill); ``casefold=false`` keeps the model's spelling (the other
+extractors keep names exactly as found unless ``casefold=true``).
+
+``options.extra`` may carry any :class:`~steps_agents.models.ModelOptions` field (``base_url``,
+``api_key_env``, ``temperature`` (default 0 here), ``concurrency``, ``max_retries``, ``timeout``,
+``backoff``, ``structured``), ``max_skills`` (default 8) and ``max_chars`` (the text is cut to
+this many characters, default 6000); other keys are left to other extractors.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,10 +31,17 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 import steps_agents
-from steps_agents.corpus.extract import ExtractorOptions, RecordError, normalise_skill, record_text
+from steps_agents.corpus.extract import (
+    ExtractorOptions,
+    RecordError,
+    flag_option,
+    normalise_skill,
+    record_text,
+)
 from steps_agents.errors import InputError, ModelCallError, ModelOutputError
 from steps_agents.hookspecs import Register
-from steps_agents.models import open_model
+from steps_agents.models import ModelOptions, open_model
+from steps_agents.runtime.config import validate_or_raise
 from steps_agents.runtime.executor import default_executor
 
 
@@ -59,25 +71,23 @@ class LLMExtractor:
         if not options.model:
             raise InputError("the llm extractor needs a chat model: pass --model SPEC")
         extra = dict(options.extra)
-        key_env = extra.get("api_key_env")
-        self.max_skills = int(extra.get("max_skills", 8))
-        self.max_chars = int(extra.get("max_chars", 6000))
+        self.max_skills = int(extra.pop("max_skills", 8))
+        self.max_chars = int(extra.pop("max_chars", 6000))
+        self.casefold = flag_option(options, "casefold", True)
         self.vocabulary: tuple[str, ...] | None = None
         if options.lexicon is not None:
             from steps_agents.corpus.lexicon import Lexicon
 
             self.vocabulary = Lexicon.load(options.lexicon).skills
-        self.client = open_model(
-            options.model,
-            base_url=extra.get("base_url"),
-            api_key=os.environ.get(key_env) if key_env else None,
-            temperature=float(extra.get("temperature", 0.0)),
-            cache_path=options.cache_path,
-            concurrency=int(extra.get("concurrency", 8)),
-            max_retries=int(extra.get("max_retries", 4)),
-            timeout=float(extra.get("timeout", 120.0)),
-            backoff=float(extra.get("backoff", 0.5)),
+        model_options = validate_or_raise(
+            ModelOptions,
+            {
+                "temperature": 0.0,
+                **{k: v for k, v in extra.items() if k in ModelOptions.model_fields},
+            },
+            lambda field: f"--extractor-opt {field}" if field else "--extractor-opt",
         )
+        self.client = open_model(options.model, model_options, cache_path=options.cache_path)
         system = SYSTEM_PROMPT.format(max_skills=self.max_skills)
         if self.vocabulary:
             system += VOCABULARY_PROMPT.format(names=", ".join(self.vocabulary))
@@ -96,12 +106,18 @@ class LLMExtractor:
         return self.client.usage
 
     def _keep(self, names: Sequence[str]) -> list[str]:
-        """Normalised, deduplicated, vocabulary-filtered, at most ``max_skills``."""
-        allowed = set(self.vocabulary) if self.vocabulary else None
+        """Normalised, deduplicated, vocabulary-filtered (in the vocabulary's spelling), at most
+        ``max_skills``."""
+        allowed = (
+            {normalise_skill(v, True): v for v in self.vocabulary} if self.vocabulary else None
+        )
         out: dict[str, None] = {}
         for raw in names:
-            name = normalise_skill(raw)
-            if name and (allowed is None or name in allowed):
+            if allowed is None:
+                name = normalise_skill(raw, self.casefold)
+            else:
+                name = allowed.get(normalise_skill(raw, True), "")
+            if name:
                 out.setdefault(name, None)
         return list(out)[: self.max_skills]
 
@@ -127,7 +143,7 @@ class LLMExtractor:
         unique = [(i, texts[i]) for i in first_index.values()]
         answers: dict[int, list[str]] = {}
         async for position, skills in default_executor().amap(
-            self._one, unique, concurrency=self.client.concurrency
+            self._one, unique, concurrency=self.client.options.concurrency
         ):
             answers[unique[position][0]] = skills
         return [list(answers[first_index[text[: self.max_chars]]]) for text in texts]

@@ -18,7 +18,7 @@ from langchain_core.messages import HumanMessage
 
 from steps_agents.cli import describe_os_error, main
 from steps_agents.errors import ModelCallError, OutputError, StepsError
-from steps_agents.models import ModelClient
+from steps_agents.models import ModelClient, ModelOptions
 from steps_agents.selection.synthetic import random_taxonomy
 
 # ---- the bad files, made once --------------------------------------------------------------
@@ -250,7 +250,9 @@ def ask(client: ModelClient) -> Any:
 
 def test_exhausted_retries_become_one_model_call_error() -> None:
     model = BrokenModel(status=503)
-    client = ModelClient.from_model(model, spec="acme:big", max_retries=2, backoff=0.0)
+    client = ModelClient.from_model(
+        model, options=ModelOptions(max_retries=2, backoff=0.0), spec="acme:big"
+    )
     with pytest.raises(ModelCallError) as info:
         ask(client)
     error = info.value
@@ -265,7 +267,9 @@ def test_exhausted_retries_become_one_model_call_error() -> None:
 def test_a_refusal_is_not_retried_and_says_whether_only_this_item_is_concerned() -> None:
     for status, item_specific in ((401, False), (404, False), (400, True), (422, True)):
         model = BrokenModel(status=status)
-        client = ModelClient.from_model(model, spec="acme:big", max_retries=3, backoff=0.0)
+        client = ModelClient.from_model(
+            model, options=ModelOptions(max_retries=3, backoff=0.0), spec="acme:big"
+        )
         with pytest.raises(ModelCallError, match="refused the call") as info:
             ask(client)
         assert model.calls == 1 and info.value.item_specific is item_specific
@@ -277,7 +281,9 @@ def test_a_connection_error_has_no_status_and_a_bug_keeps_its_own_type() -> None
         def _generate(self, *args: Any, **kw: Any) -> Any:
             raise ConnectionError("connection refused")
 
-    client = ModelClient.from_model(Unreachable(), spec="local", max_retries=1, backoff=0.0)
+    client = ModelClient.from_model(
+        Unreachable(), options=ModelOptions(max_retries=1, backoff=0.0), spec="local"
+    )
     with pytest.raises(ModelCallError, match="ConnectionError: connection refused") as info:
         ask(client)
     assert info.value.status_code is None and not info.value.item_specific
@@ -287,7 +293,11 @@ def test_a_connection_error_has_no_status_and_a_bug_keeps_its_own_type() -> None
             raise TypeError("a bug in the integration")
 
     with pytest.raises(TypeError):
-        ask(ModelClient.from_model(Buggy(), spec="bug", max_retries=3, backoff=0.0))
+        ask(
+            ModelClient.from_model(
+                Buggy(), options=ModelOptions(max_retries=3, backoff=0.0), spec="bug"
+            )
+        )
 
 
 def test_synth_whose_model_goes_down_ends_in_one_line_and_keeps_the_accepted_samples(

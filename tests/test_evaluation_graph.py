@@ -26,7 +26,7 @@ from steps_agents.graphs.evaluation import evaluate
 from steps_agents.evaluation import AgentInput, AgentOptions, AgentOutput, resolve_agent
 from steps_agents.evaluation.store import EpisodeStore, state_paths
 from steps_agents.evaluation.texttasks import load_eval_tasks
-from steps_agents.models import ModelClient
+from steps_agents.models import ModelClient, ModelOptions
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -155,7 +155,7 @@ def test_skillbench_text_tasks_are_judged_on_1_to_10(tmp_path: Path) -> None:
     tasks = load_eval_tasks(skillbench_file(tmp_path / "sb.jsonl"))
     assert [t.k for t in tasks] == [2, 1]
     judge = ModelClient.from_model(
-        PolicyChatModel(policy=judge_policy), spec="judge", structured="json"
+        PolicyChatModel(policy=judge_policy), options=ModelOptions(structured="json"), spec="judge"
     )
     pm = plugin_manager()
     agents = {

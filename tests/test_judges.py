@@ -18,7 +18,7 @@ from steps_agents.plugins.judges import (
     RubricJudge,
 )
 
-from steps_agents.models import ModelClient
+from steps_agents.models import ModelClient, ModelOptions
 from steps_agents.records import Combination, Verdict
 from steps_agents.registry import available
 from steps_agents.synthesis.dedup import MinHashIndex, shingles
@@ -134,7 +134,9 @@ def test_coverage_by_model_reports_missing_skills(tmp_path: Path) -> None:
                 }
             )
 
-    client = ModelClient.from_model(HalfCoverage(), spec="half", max_retries=0)
+    client = ModelClient.from_model(
+        HalfCoverage(), options=ModelOptions(max_retries=0), spec="half"
+    )
     ctx = JudgeContext(model=client, mode=InstructMode())
     verdict = run(CoverageJudge(), sample(), ctx)
     assert verdict is not None and verdict.passed is False
@@ -192,7 +194,9 @@ def test_dedup_judge_against_the_run_and_the_corpus(tmp_path: Path) -> None:
 
 
 def test_rubric_judge_scores_with_a_rationale() -> None:
-    client = ModelClient.from_model(SynthFakeModel(), spec="fake", max_retries=0)
+    client = ModelClient.from_model(
+        SynthFakeModel(), options=ModelOptions(max_retries=0), spec="fake"
+    )
     verdict = run(RubricJudge(), sample(), JudgeContext(model=client, mode=InstructMode()))
     assert verdict is not None and verdict.passed is True and verdict.score == 8.0
     strict = run(

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from test_models_fakes import ScriptedChatModel
 
 from steps_agents.errors import ModelOutputError
-from steps_agents.models import ModelClient, ResponseCache, cache_key
+from steps_agents.models import ModelClient, ModelOptions, ResponseCache, cache_key
 
 
 class Answer(BaseModel):
@@ -28,9 +28,10 @@ class Answer(BaseModel):
 
 def make(tmp_path: Path, script: list[Any], **kw: Any) -> tuple[ScriptedChatModel, ModelClient]:
     model = ScriptedChatModel(script=script)
-    kw.setdefault("backoff", 0.0)
+    settings = {k: kw.pop(k) for k in list(kw) if k in ModelOptions.model_fields}
+    options = ModelOptions(**{"backoff": 0.0, **settings})
     return model, ModelClient.from_model(
-        model, spec="scripted", cache_path=tmp_path / "c.sqlite", **kw
+        model, spec="scripted", options=options, cache_path=tmp_path / "c.sqlite", **kw
     )
 
 
@@ -139,7 +140,7 @@ _RUN = textwrap.dedent(
     import asyncio, os, signal, sys
     sys.path.insert(0, sys.argv[3])
     from langchain_core.messages import HumanMessage
-    from steps_agents.models import ModelClient
+    from steps_agents.models import ModelClient, ModelOptions
     from test_models_fakes import ScriptedChatModel
 
     model = ScriptedChatModel(script=['{"text": "t", "score": 1}'])

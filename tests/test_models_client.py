@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from test_models_fakes import APIConnectionError, BadRequestError, RateLimitError, ScriptedChatModel
 
 from steps_agents.errors import ModelCallError, ModelOutputError
-from steps_agents.models import ModelClient
+from steps_agents.models import ModelClient, ModelOptions
 from steps_agents.models.offline import OfflineEchoModel
 
 
@@ -22,8 +22,10 @@ class Skills(BaseModel):
 
 
 def client_for(model: Any, **kw: Any) -> ModelClient:
-    kw.setdefault("backoff", 0.0)  # tests never sleep between retries
-    return ModelClient.from_model(model, spec="scripted", **kw)
+    """A client for ``model``; keywords that are :class:`ModelOptions` fields become its options."""
+    settings = {k: kw.pop(k) for k in list(kw) if k in ModelOptions.model_fields}
+    options = ModelOptions(**{"backoff": 0.0, **settings})  # tests never sleep between retries
+    return ModelClient.from_model(model, spec="scripted", options=options, **kw)
 
 
 def ask(client: ModelClient, text: str = "hello", **kw: Any) -> Any:

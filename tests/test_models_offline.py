@@ -88,7 +88,11 @@ def test_flags_build_a_client(tmp_path: Path) -> None:
         ["--model", "fake:echo", "--temperature", "0.7", "--concurrency", "3", "--max-retries", "1"]
     )
     client = client_from_args(args, cache_path=tmp_path / "c.sqlite")
-    assert (client.concurrency, client.max_retries, client.timeout) == (3, 1, 120.0)
+    assert (client.options.concurrency, client.options.max_retries, client.options.timeout) == (
+        3,
+        1,
+        120.0,
+    )
     assert client.key_params == {"temperature": 0.7} and client.cache is not None
     client.close()
     no_cache = client_from_args(

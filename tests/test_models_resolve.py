@@ -11,7 +11,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 import steps_agents
 from steps_agents.errors import InputError, MissingExtraError, UnknownComponentError
-from steps_agents.models import open_model, resolve_chat_model
+from steps_agents.models import ModelOptions, open_model, resolve_chat_model
 from steps_agents.models.offline import OfflineEchoModel
 from steps_agents.plugin_manager import get_plugin_manager
 
@@ -136,7 +136,7 @@ def test_a_plugin_resolver_wins_over_the_builtins() -> None:
 
 
 def test_open_model_wraps_the_resolved_model(pm: Any) -> None:
-    client = open_model("test_models_fakes:make_fake", pm=pm, temperature=0.5)
+    client = open_model("test_models_fakes:make_fake", ModelOptions(temperature=0.5), pm=pm)
     try:
         assert client.spec == "test_models_fakes:make_fake"
         assert client.key_params == {"temperature": 0.5}

@@ -10,7 +10,7 @@ from openai_server import OpenAIStubServer
 from pydantic import BaseModel
 
 from steps_agents.errors import ModelOutputError
-from steps_agents.models import add_model_arguments, client_from_args, open_model
+from steps_agents.models import ModelOptions, add_model_arguments, client_from_args, open_model
 
 pytest.importorskip("langchain_openai")
 
@@ -46,10 +46,8 @@ def test_structured_answer_over_the_wire_with_retries_and_usage(tmp_path: Path) 
     with OpenAIStubServer(script) as server:
         client = open_model(
             "llama3.1:8b",
-            base_url=server.base_url,
-            temperature=0.0,
+            ModelOptions(base_url=server.base_url, temperature=0.0, backoff=0.0),
             cache_path=tmp_path / "c.sqlite",
-            backoff=0.0,
         )
         answer = client.invoke([("human", "Write a SQL query")], schema=Skills)
         again = client.invoke([("human", "Write a SQL query")], schema=Skills)
@@ -83,7 +81,9 @@ def test_plain_answer_and_api_key_from_the_environment(monkeypatch: pytest.Monke
 def test_malformed_json_over_the_wire_ends_in_model_output_error() -> None:
     with (
         OpenAIStubServer(["not json at all"]) as server,
-        open_model("stub", base_url=server.base_url, max_retries=1, backoff=0.0) as client,
+        open_model(
+            "stub", ModelOptions(base_url=server.base_url, max_retries=1, backoff=0.0)
+        ) as client,
         pytest.raises(ModelOutputError, match="'stub'"),
     ):
         client.invoke([("human", "q")], schema=Skills)
@@ -94,7 +94,7 @@ def test_bad_request_is_not_retried() -> None:
     bad = (400, {"error": {"message": "bad", "type": "invalid_request_error"}}, {})
     with (
         OpenAIStubServer([bad]) as server,
-        open_model("stub", base_url=server.base_url, backoff=0.0) as client,
+        open_model("stub", ModelOptions(base_url=server.base_url, backoff=0.0)) as client,
     ):
         with pytest.raises(Exception) as info:
             client.invoke([("human", "q")])

@@ -18,7 +18,7 @@ from steps_agents.graphs.synthesis import run_synthesis
 
 from steps_agents.cli import main
 from steps_agents.errors import ModelCallError
-from steps_agents.models import ModelClient
+from steps_agents.models import ModelClient, ModelOptions
 from steps_agents.selection.synthetic import random_taxonomy
 from steps_agents.synthesis.config import SynthConfig
 
@@ -78,7 +78,10 @@ class RefusesSome(SynthFakeModel):
 
 def _client(tmp_path: Path, model: SynthFakeModel) -> ModelClient:
     return ModelClient.from_model(
-        model, spec="fake", cache_path=tmp_path / "c.sqlite", max_retries=0, backoff=0.0
+        model,
+        options=ModelOptions(max_retries=0, backoff=0.0),
+        spec="fake",
+        cache_path=tmp_path / "c.sqlite",
     )
 
 
@@ -152,9 +155,11 @@ def test_after_an_outage_the_calls_still_queued_are_not_sent(tmp_path: Path, tax
 
     model = OutageModel(ok_calls=5, latency=0.01)
     client = ModelClient.from_model(
-        model, spec="fake", cache_path=tmp_path / "c.sqlite", concurrency=2, max_retries=2
+        model,
+        options=ModelOptions(concurrency=2, max_retries=2, backoff=0.0),
+        spec="fake",
+        cache_path=tmp_path / "c.sqlite",
     )
-    client.backoff = 0.0
     with pytest.raises(ModelCallError, match="failed after 3 attempts"):
         run_synthesis(_config(tmp_path, n=40), model=client, taxonomy=taxonomy, progress=False)
     # Dozens of drafts were queued (five waves of 8); only the calls holding one of the 2 slots

@@ -15,7 +15,7 @@ from steps_agents.graphs.synthesis import run_synthesis
 
 import steps_agents
 from steps_agents.fileformats import UNCOMPOSABLE_SCHEMA
-from steps_agents.models import ModelClient
+from steps_agents.models import ModelClient, ModelOptions
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.records import Combination, Verdict
 from steps_agents.selection.synthetic import random_taxonomy
@@ -27,7 +27,10 @@ from steps_agents.synthesis.planner import closed_ks, k_quotas
 
 def _client(tmp_path: Path) -> ModelClient:
     return ModelClient.from_model(
-        SynthFakeModel(), spec="fake-synth", cache_path=tmp_path / "c.sqlite", backoff=0.0
+        SynthFakeModel(),
+        options=ModelOptions(backoff=0.0),
+        spec="fake-synth",
+        cache_path=tmp_path / "c.sqlite",
     )
 
 

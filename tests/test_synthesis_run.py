@@ -11,7 +11,7 @@ from steps_agents.graphs.synthesis import run_synthesis
 
 import steps_agents
 from steps_agents.errors import InputError, UnknownComponentError
-from steps_agents.models import ModelClient
+from steps_agents.models import ModelClient, ModelOptions
 from steps_agents.records import Verdict
 from steps_agents.selection.synthetic import random_taxonomy
 from steps_agents.synthesis.config import SynthConfig
@@ -25,11 +25,9 @@ def taxonomy() -> Any:
 def client(tmp_path: Path, **fake: Any) -> ModelClient:
     return ModelClient.from_model(
         SynthFakeModel(**fake),
+        options=ModelOptions(concurrency=8, max_retries=1, backoff=0.0),
         spec="fake-synth",
         cache_path=tmp_path / "cache.sqlite",
-        concurrency=8,
-        max_retries=1,
-        backoff=0.0,
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from helpers_synthesis import SynthFakeModel, read_jsonl
 from steps_agents.graphs.synthesis import run_synthesis
 
-from steps_agents.models import ModelClient
+from steps_agents.models import ModelClient, ModelOptions
 from steps_agents.selection.synthetic import random_taxonomy
 from steps_agents.synthesis.config import SynthConfig
 
@@ -28,7 +28,9 @@ def test_seed_examples_are_attached_and_combinations_without_them_replaced(
                 "skills": [skill],
             }
             handle.write(json.dumps(record) + "\n")
-    model = ModelClient.from_model(SynthFakeModel(), spec="fake", max_retries=0)
+    model = ModelClient.from_model(
+        SynthFakeModel(), options=ModelOptions(max_retries=0), spec="fake"
+    )
     config = SynthConfig(
         n=8,
         k=(2, 3),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.errors import InputError
+from steps_agents.models.cli_args import add_model_arguments, model_options_from_args
 
 AGENT_HELP = (
     "a registered agent (oracle, random, or a plugin's), model:<model spec> for a tool-calling"
@@ -67,20 +68,14 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--judge", metavar="MODEL", help="judge model for SkillBench text tasks")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
-    m = p.add_argument_group("model (for model:<spec> agents and the judge)")
-    m.add_argument("--base-url", metavar="URL", help="OpenAI-compatible server")
-    m.add_argument("--api-key-env", metavar="NAME", help="environment variable with the API key")
-    m.add_argument("--temperature", type=float, help="sampling temperature")
-    m.add_argument("--model-timeout", type=float, default=120.0, help="seconds per model call")
-    m.add_argument("--max-retries", type=int, default=4, help="model call retries (4)")
-    m.add_argument(
-        "--structured",
-        choices=("auto", "native", "json"),
-        default="auto",
-        help="how the judge returns its score: the model's own structured output, JSON in text,"
-        " or auto",
+    # --timeout and --concurrency are the episodes' (the model calls share --concurrency).
+    add_model_arguments(
+        p,
+        spec_flag=False,
+        rename={"timeout": "--model-timeout"},
+        skip=("concurrency",),
+        title="model (for model:<spec> agents and the judge)",
     )
-    m.add_argument("--no-cache", action="store_true", help="no model response cache")
     p.set_defaults(handler=run)
 
 
@@ -90,16 +85,9 @@ def _positive(value: float, flag: str) -> None:
 
 
 def _model_params(args: argparse.Namespace, state_dir: Path) -> dict[str, Any]:
-    from steps_agents.models.cli_args import api_key_from_env
-
     return {
-        "base_url": args.base_url,
-        "api_key": api_key_from_env(args.api_key_env),
-        "temperature": args.temperature,
-        "cache_path": None if args.no_cache else state_dir / "model-cache.sqlite",
-        "timeout": args.model_timeout,
-        "max_retries": args.max_retries,
-        "concurrency": args.concurrency,
+        "model_options": model_options_from_args(args, concurrency=args.concurrency),
+        "cache_path": state_dir / "model-cache.sqlite",
     }
 
 
@@ -147,7 +135,10 @@ def run(args: argparse.Namespace) -> int:
         from steps_agents.models import open_model
 
         judge = open_model(
-            args.judge, pm=pm, structured=args.structured, **_model_params(args, state_dir)
+            args.judge,
+            model_options_from_args(args, concurrency=args.concurrency),
+            cache_path=state_dir / "model-cache.sqlite",
+            pm=pm,
         )
     params = _model_params(args, state_dir) if any(s.startswith("model:") for s in specs) else {}
     params.update(_agent_opts(args.agent_opt))

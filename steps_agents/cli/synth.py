@@ -15,7 +15,9 @@ import json
 import sys
 from typing import Any
 
+from steps_agents.cli.select import add_focus_arguments, focus_options
 from steps_agents.models import add_model_arguments
+from steps_agents.models.cli_args import model_overrides
 
 # Flags whose argparse default must stay None so that a config file value is not overridden.
 _OVERRIDES = [
@@ -27,13 +29,6 @@ _OVERRIDES = [
     "beam",
     "mode",
     "model",
-    "base_url",
-    "api_key_env",
-    "temperature",
-    "concurrency",
-    "max_retries",
-    "timeout",
-    "structured",
     "output",
     "format",
     "judges",
@@ -64,6 +59,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--k", metavar="LO-HI", help="skills per sample, e.g. 2-7 (default)")
     parser.add_argument("--selector", help="combination selector (default steps)")
     parser.add_argument("--beam", type=int, help="selector beam width")
+    add_focus_arguments(parser)
     parser.add_argument("--mode", help="synthesis mode (default instruct)")
     parser.add_argument("-o", "--output", metavar="FILE", help="output JSONL (default synth.jsonl)")
     parser.add_argument("--format", help="output format: messages (default), sharegpt, alpaca")
@@ -93,9 +89,7 @@ def add_parser(subparsers: Any) -> None:
         "--overwrite", action="store_true", default=None, help="truncate an existing output"
     )
     parser.add_argument("--json", action="store_true", help="print the run report as JSON")
-    add_model_arguments(parser)
-    # add_model_arguments gives numeric defaults; None lets a config file value through.
-    parser.set_defaults(concurrency=None, max_retries=None, timeout=None, structured=None)
+    add_model_arguments(parser)  # its flags default to None: a config file value gets through
     parser.set_defaults(handler=run)
     commands = parser.add_subparsers(dest="synth_command", metavar="[export]")
     export = commands.add_parser(
@@ -126,7 +120,10 @@ def config_from_args(args: argparse.Namespace) -> Any:
     overrides = {name: getattr(args, name, None) for name in _OVERRIDES}
     overrides["curriculum"] = args.curriculum
     overrides["overwrite"] = args.overwrite
-    overrides["cache"] = False if args.no_cache else None
+    focus = focus_options(args)
+    if focus:
+        overrides["selector"], overrides["selector_options"] = "focus", focus
+    overrides.update(model_overrides(args))
     return build_config(args.config, overrides)
 
 

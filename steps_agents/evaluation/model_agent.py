@@ -40,13 +40,18 @@ def supports_tools(model: Any) -> bool:
 
 
 def model_agent(spec: str, options: AgentOptions, *, name: str) -> ToolLoopAgent:
-    """Open ``spec``; ``options.params`` holds a ready ``client`` or ``open_model`` keywords."""
+    """Open ``spec``; ``options.params`` holds a ready ``client``, or the ``model_options``
+    (a :class:`~steps_agents.models.ModelOptions`) and ``cache_path`` to open it with."""
     client = options.params.get("client")
     if client is None:
         from steps_agents.models import open_model
 
-        kwargs = {k: v for k, v in options.params.items() if k != "client"}
-        client = open_model(spec, pm=options.pm, **kwargs)
+        client = open_model(
+            spec,
+            options.params.get("model_options"),
+            cache_path=options.params.get("cache_path"),
+            pm=options.pm,
+        )
     if not supports_tools(client.model):
         client.close()
         raise InputError(

@@ -29,7 +29,7 @@ import weakref
 from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import (
@@ -43,6 +43,7 @@ from pydantic import BaseModel, ValidationError
 
 from steps_agents.errors import ModelCallError, ModelOutputError
 from steps_agents.models.cache import CachedResponse, ResponseCache, cache_key
+from steps_agents.models.options import ModelOptions
 from steps_agents.models.retry import backoff_delay, is_retryable, status_of
 from steps_agents.models.structured import (
     StructuredOutputInvalid,
@@ -56,7 +57,6 @@ from steps_agents.models.structured import (
 )
 from steps_agents.models.usage import Usage
 
-StructuredMethod = Literal["auto", "native", "json"]
 T = TypeVar("T")
 
 
@@ -111,22 +111,15 @@ class ModelClient:
         model: Any,
         *,
         spec: str,
+        options: ModelOptions | None = None,
         cache: ResponseCache | None = None,
-        concurrency: int = 8,
-        max_retries: int = 4,
-        timeout: float | None = 120.0,
-        backoff: float = 0.5,
         key_params: Mapping[str, Any] | None = None,
-        structured: StructuredMethod = "auto",
     ) -> None:
-        if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-        if max_retries < 0:
-            raise ValueError("max_retries must be 0 or more")
+        """``options`` gives the concurrency, retries, timeout, backoff and structured mode (its
+        ``cache`` flag and connection settings matter only to :func:`open_model` and
+        :meth:`from_model`, which open the cache and the model)."""
         self.model, self.spec, self.cache = model, spec, cache
-        self.concurrency, self.max_retries = concurrency, max_retries
-        self.timeout, self.backoff = timeout, backoff
-        self.structured: StructuredMethod = structured
+        self.options = options or ModelOptions()
         # What identifies the model's behaviour beyond its spec (temperature, base URL): part of
         # every cache key, never sent as a call parameter.
         key = dict(key_params or {})
@@ -145,27 +138,16 @@ class ModelClient:
         model: Any,
         *,
         spec: str,
+        options: ModelOptions | None = None,
         cache_path: Path | None = None,
-        concurrency: int = 8,
-        max_retries: int = 4,
-        timeout: float | None = 120.0,
-        backoff: float = 0.5,
         key_params: Mapping[str, Any] | None = None,
-        structured: StructuredMethod = "auto",
     ) -> ModelClient:
-        """Wrap ``model``; ``cache_path=None`` means no response cache."""
-        cache = ResponseCache(cache_path) if cache_path is not None else None
-        return cls(
-            model,
-            spec=spec,
-            cache=cache,
-            concurrency=concurrency,
-            max_retries=max_retries,
-            timeout=timeout,
-            backoff=backoff,
-            key_params=key_params,
-            structured=structured,
-        )
+        """Wrap ``model``; no response cache when ``cache_path`` is ``None`` or
+        ``options.cache`` is false."""
+        options = options or ModelOptions()
+        use_cache = cache_path is not None and options.cache
+        cache = ResponseCache(cache_path) if use_cache and cache_path is not None else None
+        return cls(model, spec=spec, options=options, cache=cache, key_params=key_params)
 
     # ---- public calls ------------------------------------------------------------------------
 
@@ -264,13 +246,13 @@ class ModelClient:
         loop = asyncio.get_running_loop()
         semaphore = self._semaphores.get(loop)
         if semaphore is None:
-            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.concurrency)
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.options.concurrency)
         return semaphore
 
     def _use_native(self, schema: type[BaseModel] | None) -> bool:
-        if schema is None or self.structured == "json":
+        if schema is None or self.options.structured == "json":
             return False
-        return self.structured == "native" or supports_native(self.model)
+        return self.options.structured == "native" or supports_native(self.model)
 
     def _decode(self, hit: CachedResponse, schema: type[BaseModel] | None) -> Any | None:
         """A cached body back as an object; ``None`` (treated as a miss) if it no longer parses."""
@@ -303,7 +285,7 @@ class ModelClient:
                         raise
                     raise self._call_error(exc, attempt + 1) from exc
                 error = exc
-            if attempt >= self.max_retries:
+            if attempt >= self.options.max_retries:
                 self.usage.add(self.spec, failures=1)
                 if isinstance(error, StructuredOutputInvalid):
                     assert schema is not None
@@ -314,7 +296,7 @@ class ModelClient:
                 raise self._call_error(error, attempt + 1) from error
             attempt += 1
             self.usage.add(self.spec, retries=1)
-            await asyncio.sleep(backoff_delay(attempt, backoff=self.backoff, error=error))
+            await asyncio.sleep(backoff_delay(attempt, backoff=self.options.backoff, error=error))
 
     def _call_error(self, error: BaseException, attempts: int) -> ModelCallError:
         """One line naming the model, the provider's error class and status, and what to do."""
@@ -358,7 +340,7 @@ class ModelClient:
                 model = model.model_copy(update=params)
             runnable = model.with_structured_output(schema, include_raw=True)
             try:
-                async with asyncio.timeout(self.timeout):  # no extra task, unlike wait_for
+                async with asyncio.timeout(self.options.timeout):  # no extra task, unlike wait_for
                     output = await runnable.ainvoke(messages)
             except (ValidationError, json.JSONDecodeError, OutputParserException) as exc:
                 # Some integrations parse inside the SDK and raise instead of reporting a
@@ -375,7 +357,7 @@ class ModelClient:
                 tokens = (0, 0)
             parsed = validate(schema, output)
             return parsed, parsed.model_dump_json(), tokens
-        async with asyncio.timeout(self.timeout):
+        async with asyncio.timeout(self.options.timeout):
             reply = await self.model.ainvoke(messages, **params)
         tokens = _tokens(reply)
         self.usage.add(self.spec, input_tokens=tokens[0], output_tokens=tokens[1])

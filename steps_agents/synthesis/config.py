@@ -7,13 +7,13 @@ Flags win over the file; the file wins over the defaults. Every validation probl
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from steps_agents.errors import InputError
+from steps_agents.models.options import ModelOptions
+from steps_agents.runtime.config import load_config
 
 DEFAULT_JUDGES = ("format", "language", "coverage", "dedup")
 
@@ -38,10 +38,16 @@ def parse_k_range(value: Any) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
-class SynthConfig(BaseModel):
-    """One synthesis job. Field names are the ``[synth]`` keys of ``steps.toml``."""
+class SynthConfig(ModelOptions):
+    """One synthesis job. Field names are the ``[synth]`` keys of ``steps.toml``.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    The model settings are :class:`~steps_agents.models.ModelOptions`' own fields, inherited so
+    that ``steps.toml`` keeps them flat in ``[synth]`` (``temperature = 0.7``, not a sub-table);
+    :meth:`~steps_agents.models.ModelOptions.model_options` gives them as one object for the
+    synthesis model and the judge model alike. Only the temperature's default differs (0.7).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
     taxonomy: Path | None = None
     corpus: str | None = None
@@ -50,16 +56,11 @@ class SynthConfig(BaseModel):
     k_weights: dict[int, float] | None = None
     selector: str = "steps"
     beam: int = Field(default=100, ge=1)
+    selector_options: dict[str, Any] = Field(default_factory=dict)
     mode: str = "instruct"
     mode_options: dict[str, Any] = Field(default_factory=dict)
     model: str | None = None
-    base_url: str | None = None
-    api_key_env: str | None = None
-    structured: Literal["auto", "native", "json"] = "auto"
     temperature: float | None = Field(default=0.7, ge=0.0, le=2.0)
-    concurrency: int = Field(default=8, ge=1)
-    max_retries: int = Field(default=4, ge=0)
-    timeout: float = Field(default=120.0, gt=0)
     output: Path = Path("synth.jsonl")
     format: str = "messages"
     judges: tuple[str, ...] = DEFAULT_JUDGES
@@ -75,7 +76,6 @@ class SynthConfig(BaseModel):
     extractor: str = "auto"
     per_skill: int = Field(default=3, ge=1)
     curriculum: bool = False
-    cache: bool = True
     overwrite: bool = False
 
     @field_validator("k", mode="before")
@@ -131,42 +131,6 @@ class SynthConfig(BaseModel):
         return self.state_dir or self.output.with_name(f"{self.output.name}.state")
 
 
-def _field_error(error: ValidationError) -> tuple[str, str]:
-    """``(field, message)`` of a pydantic error's first problem, message on one line."""
-    first = error.errors()[0]
-    field = ".".join(str(p) for p in first.get("loc", ()))
-    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-    return field, " ".join(message.split())
-
-
-def load_config_file(path: str | Path) -> dict[str, Any]:
-    """The ``[synth]`` table of a TOML file (the whole file if it has no such table).
-
-    Every way the file can fail to be read is one :class:`InputError` naming it: missing, a
-    directory or unreadable (any ``OSError``), not UTF-8, not TOML.
-    """
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("no such config file", location=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a TOML file", location=path) from None
-    except OSError as error:
-        reason = error.strerror or str(error) or type(error).__name__
-        raise InputError(f"cannot read ({reason})", location=path) from None
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"not valid UTF-8 (byte offset {error.start}); save the file as UTF-8", location=path
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"not valid TOML ({error})", location=path) from None
-    section = data.get("synth", data)
-    if not isinstance(section, dict):
-        raise InputError("[synth] must be a table", location=path)
-    return section
-
-
 def build_config(
     file: str | Path | None = None, overrides: dict[str, Any] | None = None
 ) -> SynthConfig:
@@ -174,24 +138,6 @@ def build_config(
 
     Relative paths in the file are resolved against the file's directory.
     """
-    values: dict[str, Any] = {}
-    if file is not None:
-        values = load_config_file(file)
-        base = Path(file).parent
-        for key in ("taxonomy", "output", "state_dir", "corpus"):
-            raw = values.get(key)
-            if isinstance(raw, str) and raw and not Path(raw).is_absolute() and "://" not in raw:
-                values[key] = str(base / raw)
-        try:
-            SynthConfig.model_validate(values)
-        except ValidationError as error:
-            field, message = _field_error(error)
-            where = f"{file}: synth.{field}" if field else str(file)
-            raise InputError(message, location=where) from None
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    try:
-        return SynthConfig.model_validate(values)
-    except ValidationError as error:
-        field, message = _field_error(error)
-        flag = "--" + field.replace("_", "-") if field else "options"
-        raise InputError(message, location=flag) from None
+    return load_config(
+        SynthConfig, "synth", file, overrides, paths=("taxonomy", "output", "state_dir", "corpus")
+    )

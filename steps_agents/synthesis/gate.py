@@ -49,7 +49,8 @@ class GatedModel:
         return self._client
 
     def _semaphore(self) -> asyncio.Semaphore | None:
-        concurrency = getattr(self._client, "concurrency", None)
+        # A ModelClient's limit; a bare chat model (tests, notebooks) has none: no gate slots.
+        concurrency = getattr(getattr(self._client, "options", None), "concurrency", None)
         if not isinstance(concurrency, int) or concurrency < 1:
             return None
         loop = asyncio.get_running_loop()

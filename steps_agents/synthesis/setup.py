@@ -51,23 +51,13 @@ def _run_identity(taxonomy: Any, model: Any, judge_model: Any) -> dict[str, str]
 
 
 def _open_model(config: SynthConfig, spec: str | None, cache_path: Path | None, pm: Any) -> Any:
+    """The synthesis or judge model ``spec`` with the config's model options (``None`` if no
+    spec)."""
     if not spec:
         return None
     from steps_agents.models import open_model
-    from steps_agents.models.cli_args import api_key_from_env
 
-    return open_model(
-        spec,
-        base_url=config.base_url,
-        api_key=api_key_from_env(config.api_key_env),
-        temperature=config.temperature,
-        cache_path=cache_path if config.cache else None,
-        concurrency=config.concurrency,
-        max_retries=config.max_retries,
-        timeout=config.timeout,
-        structured=config.structured,
-        pm=pm,
-    )
+    return open_model(spec, config.model_options(), cache_path=cache_path, pm=pm)
 
 
 def _default_select() -> Callable[..., list[Any]]:
@@ -155,6 +145,14 @@ def open_run(
                 seed=config.seed,
                 pm=pm,
             )
+        # Exact skill-set counts for corpus-aware selectors (longtail), counted in the seed pass.
+        corpus_counts = getattr(seeds, "set_counts", None) if config.corpus else None
+        if corpus_counts is None and config.corpus:
+            from steps_agents.corpus.cooccurrence import corpus_set_counts
+
+            corpus_counts = corpus_set_counts(
+                config.corpus, config.extractor, skip_empty=True, pm=pm
+            )
         # Modes and judges call through gates that stop sending once the model failed for
         # good (see steps_agents.synthesis.gate); usage is read from the clients themselves.
         outage = Outage()
@@ -212,6 +210,7 @@ def open_run(
             model_spec=getattr(model, "spec", None),
             versions=software_versions() | _run_identity(taxonomy, model, judge_model),
             outage=outage,
+            corpus_counts=corpus_counts,
         )
     except BaseException:
         for resource in reversed(owned):

@@ -170,11 +170,12 @@ class AgenticMode:
         output: str | Path,
         *,
         seed: int = 0,
+        world: str = DEFAULT_WORLD,
         fmt: str = "task",
         pm: Any = None,
     ) -> int:
         """The run's accepted samples as a task file (see :func:`export_tasks`)."""
-        return export_tasks(samples, output, seed=seed, fmt=fmt, pm=pm)
+        return export_tasks(samples, output, seed=seed, world=world, fmt=fmt, pm=pm)
 
     def to_task(self, item: WorkItem, draft: Mapping[str, Any]) -> Task:
         """The task with the draft's instruction (and who wrote it in the provenance)."""

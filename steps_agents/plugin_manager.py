@@ -22,6 +22,7 @@ DISABLE_AUTOLOAD_ENV = "STEPS_AGENTS_DISABLE_PLUGIN_AUTOLOAD"
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "steps_agents.plugins.jsonl_source",
     "steps_agents.plugins.extractors",
+    "steps_agents.plugins.traces",
     "steps_agents.plugins.llm_extractor",
     "steps_agents.plugins.selectors",
     "steps_agents.plugins.models",

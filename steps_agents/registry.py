@@ -7,6 +7,7 @@ so ``steps plugins`` can show it and a duplicate name names both culprits.
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,15 @@ class Registration:
 
 
 def _plugin_name(pm: pluggy.PluginManager, plugin: object) -> str:
-    return pm.get_name(plugin) or repr(plugin)
+    """The plugin's registered name; for a plugin registered without one (pluggy then names it
+    by ``id()``, a number that tells the user nothing) its module or ``module.Class``."""
+    name = pm.get_name(plugin)
+    if name and name != str(id(plugin)):
+        return name
+    if isinstance(plugin, types.ModuleType):
+        return plugin.__name__
+    cls = plugin if isinstance(plugin, type) else type(plugin)
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def collect(kind: str, pm: pluggy.PluginManager | None = None) -> dict[str, Registration]:

@@ -60,11 +60,30 @@ def skills_of(source: str, extractor: str = "auto", **kw: Any) -> list[list[str]
 # -- names and text --------------------------------------------------------------------------
 
 
-def test_normalisation_folds_case_space_and_width() -> None:
-    assert normalise_skill("  Code\tGeneration ") == "code generation"
-    assert normalise_skill("ＳＱＬ") == "sql"  # full-width letters (NFKC)
-    assert normalise_skill("get_weather") == "get_weather"
-    assert normalise_skills(["A", "a ", "", "  ", "B", "A"]) == ["a", "b"]
+def test_normalisation_keeps_spelling_and_folds_space_and_width() -> None:
+    assert normalise_skill("  Code\tGeneration ") == "Code Generation"
+    assert normalise_skill("ＳＱＬ") == "SQL"  # full-width letters (NFKC)
+    assert normalise_skill("getUserById") == "getUserById"
+    assert normalise_skills(["A", "a ", "", "  ", "B", "A"]) == ["A", "a", "B"]
+
+
+def test_casefold_is_an_opt_in_for_free_text_tags() -> None:
+    assert normalise_skill("  Code\tGeneration ", casefold=True) == "code generation"
+    assert normalise_skills(["A", "a ", "B"], casefold=True) == ["a", "b"]
+
+
+def test_tool_names_keep_their_exact_spelling(tmp_path: Path) -> None:
+    source = corpus(tmp_path, [trajectory("fillFuelTank", "getUserById", "getuserbyid")])
+    assert skills_of(source) == [["fillFuelTank", "getUserById", "getuserbyid"]]
+    tagged = corpus(tmp_path, [{"skills": ["Code Generation", "code generation "]}], "t.jsonl")
+    assert skills_of(tagged) == [["Code Generation", "code generation"]]
+    folded = ExtractorOptions(extra={"casefold": True})
+    assert skills_of(tagged, options=folded) == [["code generation"]]
+    assert skills_of(source, options=ExtractorOptions(extra={"casefold": "false"})) == [
+        ["fillFuelTank", "getUserById", "getuserbyid"]
+    ]
+    with pytest.raises(InputError, match="casefold must be true or false"):
+        skills_of(source, options=ExtractorOptions(extra={"casefold": "maybe"}))
 
 
 def test_record_text_prefers_instruction_then_prompt_then_user_turns() -> None:
@@ -95,7 +114,10 @@ def test_tags_reads_skills_and_nested_label_ability(tmp_path: Path) -> None:
             {"skills": [{"name": "Writing"}], "label": {"ability": ["ignored"]}},
         ],
     )
-    assert skills_of(src, "tags") == [["python", "sql"], ["math reasoning", "coding"], ["writing"]]
+    exact = [["Python", "SQL", "python"], ["Math Reasoning", "Coding"], ["Writing"]]
+    assert skills_of(src, "tags") == exact
+    folded = skills_of(src, "tags", options=ExtractorOptions(extra={"casefold": True}))
+    assert folded == [["python", "sql"], ["math reasoning", "coding"], ["writing"]]
 
 
 def test_tags_rejects_non_string_names_with_the_line(tmp_path: Path) -> None:
@@ -126,9 +148,9 @@ def test_lexicon_keywords_regexes_and_names(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     lexicon = Lexicon.load(lex)
-    assert lexicon.skills == ("sql", "unit testing", "c++", "translation")
-    assert lexicon.match("Write a SELECT   statement and pytest it") == ["sql", "unit testing"]
-    assert lexicon.match("sqlite is not sql-server") == ["sql"]  # "sql-server": hyphen ends a word
+    assert lexicon.skills == ("SQL", "unit testing", "c++", "translation")  # names as written
+    assert lexicon.match("Write a SELECT   statement and pytest it") == ["SQL", "unit testing"]
+    assert lexicon.match("sqlite is not sql-server") == ["SQL"]  # "sql-server": hyphen ends a word
     assert lexicon.match("sqlite only") == []  # keywords never match inside a word
     assert lexicon.match("Port it to C++ with assertions") == ["unit testing", "c++"]
     assert lexicon.match("Translation please") == ["translation"]  # the name is a keyword
@@ -137,7 +159,7 @@ def test_lexicon_keywords_regexes_and_names(tmp_path: Path) -> None:
 def test_lexicon_json_format_and_errors(tmp_path: Path) -> None:
     good = tmp_path / "lex.json"
     good.write_text(json.dumps({"Planning": ["plan"], "email": "e-mail"}), encoding="utf-8")
-    assert Lexicon.load(good).match("Plan the e-mail") == ["planning", "email"]
+    assert Lexicon.load(good).match("Plan the e-mail") == ["Planning", "email"]
     bad_regex = tmp_path / "bad.json"
     bad_regex.write_text(json.dumps({"x": ["re:(unclosed"]}), encoding="utf-8")
     with pytest.raises(InputError, match=r"bad\.json: skill 'x': invalid regex"):
@@ -282,7 +304,7 @@ def test_plugin_extractor_batches_and_wins_auto_by_priority(tmp_path: Path) -> N
     Shouting.batches = []
     options = ExtractorOptions(batch_size=2, extra={"prefix": "x-"})
     got = [s for _, _, s in iter_skill_sets(src, "auto", options, pm)]
-    assert got == [[f"x-s{i}"] for i in range(5)]
+    assert got == [[f"x-S{i}"] for i in range(5)]  # the plugin's spelling, kept
     assert Shouting.batches == [2, 2, 1]
 
 

@@ -99,11 +99,12 @@ def test_lexicon_constrains_the_answer(tmp_path: Path) -> None:
     lexicon.write_text(json.dumps({"SQL querying": ["sql"], "unit testing": []}))
     extractor = LLMExtractor(options(tmp_path, lexicon=lexicon))
     assert "Use only skills from this list" in str(extractor.system.content)
-    assert "sql querying, unit testing" in str(extractor.system.content)
+    assert "SQL querying, unit testing" in str(extractor.system.content)
+    # The model's answers are matched ignoring case and kept in the vocabulary's spelling.
     assert extractor.extract_batch(RECORDS) == [
-        ["sql querying", "unit testing"],
-        ["sql querying"],
-        ["unit testing", "sql querying"],
+        ["SQL querying", "unit testing"],
+        ["SQL querying"],
+        ["unit testing", "SQL querying"],
     ]
     extractor.close()
 
@@ -146,3 +147,15 @@ def test_identical_texts_in_a_batch_cost_one_call(tmp_path: Path) -> None:
     assert got[0] == got[2] == got[3] and got[0] is not got[2]
     assert CALLS["n"] == 2
     extractor.close()
+
+
+def test_model_answers_are_casefolded_unless_told_not_to(tmp_path: Path) -> None:
+    folding = LLMExtractor(options(tmp_path))
+    assert folding._keep(["SQL  Querying", "sql querying", "Unit testing"]) == [
+        "sql querying",
+        "unit testing",
+    ]
+    folding.close()
+    keeping = LLMExtractor(options(tmp_path, extra={"casefold": False}))
+    assert keeping._keep(["SQL  Querying", "sql querying"]) == ["SQL Querying", "sql querying"]
+    keeping.close()

@@ -35,14 +35,18 @@ def test_component_records_its_plugin() -> None:
     plugin = _SelectorPlugin()
     pm = get_plugin_manager(load_entrypoints=False, extra_plugins=(plugin,))
     reg = collect("selector", pm)["mine"]
-    assert reg.plugin_name == pm.get_name(plugin)
+    # Registered without a name (pluggy would call it by its id()): named by module and class.
+    assert reg.plugin_name == f"{__name__}._SelectorPlugin"
 
 
 def test_duplicate_name_is_an_error_naming_both_plugins() -> None:
     pm = get_plugin_manager(
         load_entrypoints=False, extra_plugins=(_SelectorPlugin(), _SelectorPlugin())
     )
-    with pytest.raises(DuplicateComponentError, match="'mine' is registered by both"):
+    with pytest.raises(
+        DuplicateComponentError,
+        match=rf"'mine' is registered by both {__name__}\._SelectorPlugin and {__name__}\.",
+    ):
         collect("selector", pm)
 
 

@@ -19,7 +19,13 @@ Empty skill sets: a record for which the chosen extractor finds no skill is an e
 usually means a broken record or a vocabulary that misses it). ``skip_empty=True``
 (``--skip-empty``) drops such records instead and counts them in :class:`ExtractionStats`.
 
-Skill names are normalised (:func:`normalise_skill`) after extraction, whichever extractor ran.
+Skill names are normalised (:func:`normalise_skill`) after extraction, whichever extractor ran:
+Unicode NFKC, trimmed, inner whitespace collapsed, and otherwise kept exactly as spelled. A tool
+name is an identifier (``getUserById`` and ``getuserbyid`` are two tools), so case is kept by
+default. ``casefold=true`` in ``ExtractorOptions.extra`` (``--extractor-opt casefold=true``) also
+case-folds every name, for free-text tags written by hand (``"Code Generation"`` and ``"code
+generation"`` become one skill). The ``llm`` extractor folds its own answers by default (see
+:mod:`steps_agents.plugins.llm_extractor`).
 """
 
 from __future__ import annotations
@@ -83,23 +89,47 @@ _SPACES = re.compile(r"\s+")
 
 
 @functools.lru_cache(maxsize=1 << 16)  # skill vocabularies are small; records repeat names
-def normalise_skill(name: str) -> str:
-    """Canonical skill name: Unicode NFKC, trimmed, inner whitespace collapsed, case-folded.
+def normalise_skill(name: str, casefold: bool = False) -> str:
+    """Canonical skill name: Unicode NFKC, trimmed, inner whitespace collapsed; case-folded only
+    with ``casefold``.
 
-    ``" Code  Generation"`` and ``"code generation"`` are one skill. Underscores and hyphens are
-    kept (tool names such as ``get_weather`` stay as they are).
+    ``" get  Weather"`` becomes ``"get Weather"``; ``fillFuelTank`` stays ``fillFuelTank`` (a tool
+    name is an identifier, and ``fillFuelTank`` / ``fillfueltank`` are kept apart). With
+    ``casefold=True``, ``" Code  Generation"`` and ``"code generation"`` are one skill. NFKC
+    changes no ASCII identifier; it maps compatibility forms (full-width ``ＳＱＬ`` -> ``SQL``).
     """
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", name)).strip()
+    return text.casefold() if casefold else text
 
 
-def normalise_skills(names: Iterable[str]) -> list[str]:
-    """Normalise, drop empties and duplicates, keep first-seen order."""
+def normalise_skills(names: Iterable[str], casefold: bool = False) -> list[str]:
+    """Normalise (:func:`normalise_skill`), drop empties and duplicates, keep first-seen order."""
     out: dict[str, None] = {}
     for name in names:
-        norm = normalise_skill(name)
+        norm = normalise_skill(name, casefold)
         if norm:
             out.setdefault(norm, None)
     return list(out)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def flag_option(options: ExtractorOptions, key: str, default: bool) -> bool:
+    """A yes/no extractor option from ``options.extra`` (a JSON boolean, or ``true``/``false``,
+    ``yes``/``no``, ``on``/``off``, ``1``/``0`` as text); ``default`` when it is absent."""
+    value = options.extra.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise InputError(
+        f"extractor option {key} must be true or false, got {value!r}", location="--extractor-opt"
+    )
 
 
 def _content_text(content: Any) -> str:
@@ -120,10 +150,10 @@ def record_text(record: Mapping[str, Any]) -> str:
     """The user-facing text of a record, used by text extractors and seed examples.
 
     In order: ``instruction`` (plus ``input`` when present, Alpaca style), else ``prompt``, else
-    ``question``, else the user turns of ``messages`` (OpenAI chat) joined by blank lines, else the
+    ``question``, else ``query`` (xLAM/APIGen), else the user turns of ``messages`` (OpenAI chat) joined by blank lines, else the
     human turns of ``conversations`` (ShareGPT). Returns ``""`` when there is none.
     """
-    for key in ("instruction", "prompt", "question"):
+    for key in ("instruction", "prompt", "question", "query"):
         value = record.get(key)
         if isinstance(value, str) and value.strip():
             extra = record.get("input") if key == "instruction" else None
@@ -189,6 +219,7 @@ class ExtractorChooser:
         from steps_agents.registry import collect
 
         self.name, self.options = name, options
+        self.casefold = flag_option(options, "casefold", False)
         registry = collect("extractor", pm)
         self.available_names = [AUTO, *registry]
         self._instances: dict[str, Any] = {}
@@ -233,8 +264,9 @@ class ExtractorChooser:
         keys = ", ".join(sorted(map(str, record))) or "none"
         raise InputError(
             f"no extractor recognises this record (keys: {keys}); expected 'skills',"
-            " 'label.ability', 'messages' with tool_calls, or free text with --lexicon FILE"
-            " or --model SPEC",
+            " 'label.ability', a tool-call trace (OpenAI or Anthropic 'messages', ShareGPT"
+            " 'conversations', xLAM 'answers', OpenTelemetry spans, MCP JSON-RPC 'messages'),"
+            " or free text with --lexicon FILE or --model SPEC",
             location=location,
         )
 
@@ -263,7 +295,7 @@ class ExtractorChooser:
                     f"extractor {key!r} returned {len(results)} results for {len(records)} records"
                 )
             for i, skills in zip(indices, results, strict=True):
-                found[i] = normalise_skills(skills)
+                found[i] = normalise_skills(skills, self.casefold)
                 chosen[i] = key
         return [(loc, rec, chosen[i], found[i]) for i, (loc, rec) in enumerate(batch)]
 
@@ -328,8 +360,9 @@ def _iterate(
                     stats.skipped_empty += 1
                     continue
                 raise InputError(
-                    f"no skills found by the {name!r} extractor; fix the record or pass"
-                    " --skip-empty to drop such records",
+                    f"no skills found by the {name!r} extractor; fix the record, or drop such"
+                    " records (--skip-empty of steps taxonomy build/stats; skip_empty=True in"
+                    " Python)",
                     location=location,
                 )
             stats.kept += 1

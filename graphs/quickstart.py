@@ -114,7 +114,7 @@ def run_quickstart(
     if not quiet:
         print(synthesis.text())
     mode = get_synthesis_mode("agentic", pm)
-    mode.export_tasks(files["samples"], files["tasks"], seed=seed, pm=pm)
+    mode.export_tasks(files["samples"], files["tasks"], seed=seed, world=world, pm=pm)
     tasks = load_tasks(files["tasks"], pm)
 
     _stage(f"3/3 evaluation of {', '.join(agents)} on {len(tasks)} tasks", quiet=quiet)

@@ -9,6 +9,7 @@ naming the field where the user wrote it: ``steps.toml: synth.k: ...`` for the f
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
@@ -69,6 +70,17 @@ def read_config_table(path: str | Path, table: str) -> dict[str, Any]:
     return section
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def has_scheme(value: str) -> bool:
+    """``True`` when ``value`` starts with a URI scheme of two or more characters (``s3://b/k``,
+    or a plugin source such as ``otel:spans.json`` or ``anthropic:traces.jsonl``): not a path,
+    so never made relative to the config file. A one-letter prefix is a Windows drive
+    (``C:\\data``)."""
+    return bool(_SCHEME.match(value))
+
+
 def flag_for(field: str) -> str:
     """The command-line flag of a config field: ``max_retries`` -> ``--max-retries``."""
     return "--" + field.replace("_", "-") if field else "options"
@@ -96,7 +108,7 @@ def load_config(
         base = Path(file).parent
         for key in paths:
             raw = values.get(key)
-            if isinstance(raw, str) and raw and not Path(raw).is_absolute() and "://" not in raw:
+            if isinstance(raw, str) and raw and not Path(raw).is_absolute() and not has_scheme(raw):
                 values[key] = str(base / raw)
         validate_or_raise(cls, values, lambda f: f"{file}: {table}.{f}" if f else str(file))
     for key, value in (overrides or {}).items():

@@ -36,6 +36,7 @@ from typing import Any
 from steps_agents.graphs.evaluation import evaluate
 
 from steps_agents.evaluation import AgentOptions, resolve_agent
+from steps_agents.evaluation.config import EvalConfig
 from steps_agents.evaluation.episode import (
     agent_input,
     build_env,
@@ -148,12 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as state_dir:
         start, cpu_start = time.perf_counter(), time.process_time()
         report, episodes = evaluate(
+            EvalConfig(run_id="bench", state_dir=state_dir, wave_size=args.wave),
             tasks,
             {"oracle": oracle},
-            run_id="bench",
-            state_dir=state_dir,
             pm=pm,
-            wave_size=args.wave,
             progress=False,
         )
         full, full_cpu = time.perf_counter() - start, time.process_time() - cpu_start

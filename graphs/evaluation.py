@@ -35,7 +35,9 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 
+from steps_agents.errors import InputError
 from steps_agents.evaluation.agents import Agent
+from steps_agents.evaluation.config import EvalConfig
 from steps_agents.evaluation.context import EvalContext
 from steps_agents.evaluation.nodes import (
     build_state,
@@ -128,32 +130,32 @@ async def arun_evaluation(ctx: EvalContext, checkpoint_path: str | Path) -> dict
 
 
 async def aevaluate(
+    config: EvalConfig,
     tasks: Sequence[Task | TextTask],
     agents: Mapping[str, Agent],
     *,
-    run_id: str,
-    state_dir: str | Path,
-    repeats: int = 1,
-    step_limit: int = 50,
-    timeout: float | None = 300.0,
-    wave_size: int = 64,
-    concurrency: int = 8,
-    seed: int = 0,
     judge: Any = None,
     taxonomy: Any = None,
-    compare: tuple[str, str] | None = None,
     pm: Any = None,
     progress: bool = True,
     meta: Mapping[str, Any] | None = None,
 ) -> tuple[EvalReport, list[EpisodeResult]]:
-    """Evaluate every agent on every task ``repeats`` times; see :func:`evaluate`."""
-    if repeats < 1:
-        raise ValueError("repeats must be at least 1")
+    """Evaluate every agent on every task ``config.repeats`` times; see :func:`evaluate`.
+
+    ``config`` holds the run's settings (run id, state directory, repeats, step limit, episode
+    timeout, wave size, concurrency, seed; ``compare`` names the second agent of a pairwise
+    comparison). The live objects come beside it: the tasks, the agents by name, the judge
+    client (SkillBench text tasks), the taxonomy (per-community marginals) and the plugin
+    manager. Nothing passed in is closed here: whoever opened it closes it.
+    """
+    if not config.run_id:
+        raise InputError("the run needs an id: set run_id", location="run_id")
+    run_id = config.run_id
     worlds = {
         name: get_skill_world(name, pm)
         for name in sorted({t.world for t in tasks if isinstance(t, Task)})
     }
-    episodes_path, checkpoint_path = state_paths(state_dir, run_id)
+    episodes_path, checkpoint_path = state_paths(config.state_dir, run_id)
     store = EpisodeStore(episodes_path, run_id)
     ctx = EvalContext(
         run_id=run_id,
@@ -161,12 +163,12 @@ async def aevaluate(
         agents=dict(agents),
         worlds=worlds,
         store=store,
-        repeats=repeats,
-        step_limit=step_limit,
-        timeout=timeout,
-        wave_size=wave_size,
-        concurrency=concurrency,
-        seed=seed,
+        repeats=config.repeats,
+        step_limit=config.step_limit,
+        timeout=config.timeout,
+        wave_size=config.wave_size,
+        concurrency=config.concurrency,
+        seed=config.seed,
         judge=judge,
     )
     already = sum(1 for e in ctx.episodes if e.key in store)
@@ -186,12 +188,12 @@ async def aevaluate(
         run_id=run_id,
         agents=list(agents),
         taxonomy=taxonomy,
-        compare_agents=compare,
+        compare_agents=config.compare_pair,
         meta={
-            "repeats": repeats,
-            "step_limit": step_limit,
-            "timeout": timeout,
-            "seed": seed,
+            "repeats": config.repeats,
+            "step_limit": config.step_limit,
+            "timeout": config.timeout,
+            "seed": config.seed,
             "resumed_episodes": already,
             "episodes_file": str(episodes_path),
             "worlds": {name: str(getattr(w, "version", "")) for name, w in worlds.items()},
@@ -201,14 +203,20 @@ async def aevaluate(
     return report, results
 
 
-def evaluate(*args: Any, **kwargs: Any) -> tuple[EvalReport, list[EpisodeResult]]:
+def evaluate(
+    config: EvalConfig,
+    tasks: Sequence[Task | TextTask],
+    agents: Mapping[str, Agent],
+    **live: Any,
+) -> tuple[EvalReport, list[EpisodeResult]]:
     """Run :func:`aevaluate` to completion: ``(report, episodes in schedule order)``.
 
     Each finished episode is appended to ``<state_dir>/<run_id>.episodes.jsonl`` as it ends; the
     graph checkpoints to ``<state_dir>/<run_id>.checkpoints.sqlite``. Calling again with the
-    same ``run_id`` runs only the episodes that are not in the file yet.
+    same ``run_id`` runs only the episodes that are not in the file yet. ``live`` are
+    :func:`aevaluate`'s keywords (judge, taxonomy, pm, progress, meta).
     """
-    return asyncio.run(aevaluate(*args, **kwargs))
+    return asyncio.run(aevaluate(config, tasks, agents, **live))
 
 
 # For the LangGraph CLI and Studio (langgraph.json). Runs made by steps_agents compile their own

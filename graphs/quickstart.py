@@ -55,6 +55,7 @@ def run_quickstart(
 
     from steps_agents.corpus.cooccurrence import build_skill_graph, count_corpus
     from steps_agents.evaluation.agents import AgentOptions, resolve_agent
+    from steps_agents.evaluation.config import EvalConfig
     from steps_agents.evaluation.store import file_fingerprint, run_id_for
     from steps_agents.synthesis.config import SynthConfig
     from steps_agents.taxonomy.builder import build_taxonomy
@@ -121,14 +122,18 @@ def run_quickstart(
     options = AgentOptions(seed=seed, pm=pm)
     resolved = {name: resolve_agent(name, options) for name in agents}
     run_id = run_id_for(file_fingerprint(files["tasks"]), list(agents), seed=seed)
-    report, _ = evaluate(
-        tasks,
-        resolved,
+    eval_config = EvalConfig(
         run_id=run_id,
         state_dir=out / "eval-state",
         seed=seed,
+        agent=agents[0],
+        compare=agents[1] if len(agents) >= 2 else None,
+    )
+    report, _ = evaluate(
+        eval_config,
+        tasks,
+        resolved,
         taxonomy=taxonomy,
-        compare=(agents[0], agents[1]) if len(agents) >= 2 else None,
         pm=pm,
         progress=not quiet,
         meta={"tasks_file": str(files["tasks"]), "agents": list(agents), "quickstart": True},
@@ -137,4 +142,22 @@ def run_quickstart(
 
     write_report(report, files["report"])
     files["markdown"].write_text(to_markdown(report), encoding="utf-8")
+    files["html"] = write_quickstart_report(out, counts, quiet=quiet)
     return QuickstartResult(out, taxonomy, synthesis, report, files)
+
+
+def write_quickstart_report(out: Path, counts: Any, *, quiet: bool) -> Path:
+    """``corpus-stats.json`` (what ``steps taxonomy stats --json`` prints) and ``report.html``:
+    the page ``steps report OUT_DIR`` draws from every file above, long tail included."""
+    import json
+
+    from steps_agents.corpus.powerlaw import corpus_statistics
+    from steps_agents.reporting import load_inputs, write_html
+
+    (out / "corpus-stats.json").write_text(
+        json.dumps(corpus_statistics(counts), indent=1) + "\n", encoding="utf-8"
+    )
+    path = write_html(load_inputs([out]), out / "report.html", title="steps quickstart report")
+    if not quiet:
+        print(f"report: {path} (open it in a browser; it needs no network)")
+    return path

@@ -15,10 +15,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel
 
 from steps_agents.evaluation import report as eval_report
 from steps_agents.evaluation.compare import Comparison, RepeatStats
+from steps_agents.evaluation.config import EvalConfig
 from steps_agents.evaluation.records import EpisodeResult, ToolCallRecord
 from steps_agents.evaluation.scoring import CommunityRow, KRow, SkillRow
 from steps_agents.fileformats import (
@@ -118,12 +120,14 @@ def test_every_record_field_is_documented() -> None:
     assert not {name: fields for name, fields in missing.items() if fields}
 
 
-def test_every_synth_config_key_has_a_row() -> None:
-    text = _doc().split("\n## steps.toml\n", 1)[1]
+@pytest.mark.parametrize(("config", "table"), [(SynthConfig, "synth"), (EvalConfig, "eval")])
+def test_every_config_key_has_a_row(config: type[BaseModel], table: str) -> None:
+    section = _doc().split("\n## steps.toml\n", 1)[1].split("\n## ", 1)[0]
+    text = section.split("\n### `[eval]`\n", 1)[table == "eval"]
     rows = set(re.findall(r"^\| `([a-z_]+)` \|", text, flags=re.M))
-    assert rows == set(SynthConfig.model_fields), (
-        f"undocumented: {sorted(set(SynthConfig.model_fields) - rows)};"
-        f" not config keys: {sorted(rows - set(SynthConfig.model_fields))}"
+    assert rows == set(config.model_fields), (
+        f"undocumented: {sorted(set(config.model_fields) - rows)};"
+        f" not config keys: {sorted(rows - set(config.model_fields))}"
     )
 
 

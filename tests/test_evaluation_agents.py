@@ -26,20 +26,16 @@ from steps_agents.evaluation import (
     ToolLoopAgent,
     resolve_agent,
 )
+from steps_agents.evaluation.config import EvalConfig
 from steps_agents.evaluation.records import EpisodeResult
 
 
 def run(tmp_path: Path, agents: dict[str, Any], **kw: Any) -> dict[tuple[str, str], EpisodeResult]:
+    """Evaluate ``agents``; ``kw`` may give ``tasks``, ``pm`` and :class:`EvalConfig` fields."""
     tasks = kw.pop("tasks", calc_tasks())
-    _, episodes = evaluate(
-        tasks,
-        agents,
-        run_id="t",
-        state_dir=tmp_path,
-        pm=kw.pop("pm", plugin_manager()),
-        progress=False,
-        **kw,
-    )
+    pm = kw.pop("pm", plugin_manager())
+    config = EvalConfig(run_id="t", state_dir=tmp_path, **kw)
+    _, episodes = evaluate(config, tasks, agents, pm=pm, progress=False)
     return {(e.agent, e.task_id): e for e in episodes}
 
 
@@ -54,7 +50,11 @@ def test_oracle_passes_every_task_and_random_almost_none(tmp_path: Path) -> None
     assert oracle and all(e.passed and e.coverage == 1.0 for e in oracle)
     assert all(e.steps == e.oracle_steps for e in oracle)
     _, episodes = evaluate(
-        calc_tasks(), agents, run_id="t", state_dir=tmp_path, pm=pm, progress=False, repeats=3
+        EvalConfig(run_id="t", state_dir=tmp_path, repeats=3),
+        calc_tasks(),
+        agents,
+        pm=pm,
+        progress=False,
     )
     random_k2 = [e for e in episodes if e.agent == "random" and e.k >= 2]
     assert len(random_k2) == 12 and sum(bool(e.passed) for e in random_k2) <= 1

@@ -24,6 +24,7 @@ from steps_agents.graphs import evaluation as graph_module
 from steps_agents.graphs.evaluation import evaluate
 
 from steps_agents.evaluation import AgentInput, AgentOptions, AgentOutput, resolve_agent
+from steps_agents.evaluation.config import EvalConfig
 from steps_agents.evaluation.store import EpisodeStore, state_paths
 from steps_agents.evaluation.texttasks import load_eval_tasks
 from steps_agents.models import ModelClient, ModelOptions
@@ -62,14 +63,15 @@ class CountingOracle:
 def test_resume_by_run_id_does_not_rerun_finished_episodes(tmp_path: Path) -> None:
     tasks, pm = calc_tasks(), plugin_manager()
     first = CountingOracle(die_at=7)
-    kw: dict[str, Any] = {"run_id": "R", "state_dir": tmp_path, "pm": pm, "progress": False}
+    kw: dict[str, Any] = {"pm": pm, "progress": False}
+    config = EvalConfig(run_id="R", state_dir=tmp_path, repeats=3, wave_size=4, concurrency=1)
     with pytest.raises(Stop):
-        evaluate(tasks, {"a": first}, repeats=3, wave_size=4, concurrency=1, **kw)
+        evaluate(config, tasks, {"a": first}, **kw)
     episodes_file, checkpoints = state_paths(tmp_path, "R")
     recorded = EpisodeStore(episodes_file, "R").results
     assert 4 <= len(recorded) <= 7 and checkpoints.exists()
     second = CountingOracle()
-    report, episodes = evaluate(tasks, {"a": second}, repeats=3, wave_size=4, concurrency=1, **kw)
+    report, episodes = evaluate(config, tasks, {"a": second}, **kw)
     rerun = {(e.task_id, e.repeat) for e in recorded.values()} & set(second.ran)
     assert not rerun, f"finished episodes ran again: {rerun}"
     assert len(second.ran) == 15 - len(recorded)
@@ -83,19 +85,20 @@ def test_resume_by_run_id_does_not_rerun_finished_episodes(tmp_path: Path) -> No
     )
     # A finished run: calling again runs nothing.
     third = CountingOracle()
-    evaluate(tasks, {"a": third}, repeats=3, **kw)
+    evaluate(EvalConfig(run_id="R", state_dir=tmp_path, repeats=3), tasks, {"a": third}, **kw)
     assert third.ran == []
 
 
 def test_partial_last_line_is_dropped_and_rerun(tmp_path: Path) -> None:
     tasks, pm = calc_tasks(), plugin_manager()
-    kw: dict[str, Any] = {"run_id": "P", "state_dir": tmp_path, "pm": pm, "progress": False}
-    evaluate(tasks, {"a": CountingOracle()}, **kw)
+    kw: dict[str, Any] = {"pm": pm, "progress": False}
+    config = EvalConfig(run_id="P", state_dir=tmp_path)
+    evaluate(config, tasks, {"a": CountingOracle()}, **kw)
     path, _ = state_paths(tmp_path, "P")
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines[:3]) + lines[3][:40])  # killed in the middle of a write
     again = CountingOracle()
-    _, episodes = evaluate(tasks, {"a": again}, **kw)
+    _, episodes = evaluate(config, tasks, {"a": again}, **kw)
     assert len(again.ran) == 2 and len(episodes) == 5
     assert len(path.read_text().splitlines()) == 5
 
@@ -106,6 +109,7 @@ sys.path.insert(0, {tests!r})
 from helpers_evaluation import calc_tasks, plugin_manager
 from steps_agents.evaluation import AgentOptions, resolve_agent
 from steps_agents.graphs.evaluation import evaluate
+from steps_agents.evaluation.config import EvalConfig
 
 class Slow:
     name = "slow"
@@ -115,8 +119,8 @@ class Slow:
         await asyncio.sleep(0.15)
         return await self.inner.arun(episode)
 
-evaluate(calc_tasks(), {{"a": Slow()}}, run_id="K", state_dir={state!r}, pm=plugin_manager(),
-         repeats=4, wave_size=4, concurrency=2, progress=False)
+config = EvalConfig(run_id="K", state_dir={state!r}, repeats=4, wave_size=4, concurrency=2)
+evaluate(config, calc_tasks(), {{"a": Slow()}}, pm=plugin_manager(), progress=False)
 """
 
 
@@ -138,13 +142,10 @@ def test_sigkill_mid_fanout_loses_no_finished_episode(tmp_path: Path) -> None:
     assert 5 <= len(recorded) < 20
     again = CountingOracle()
     _, episodes = evaluate(
+        EvalConfig(run_id="K", state_dir=tmp_path, repeats=4, wave_size=4),
         calc_tasks(),
         {"a": again},
-        run_id="K",
-        state_dir=tmp_path,
         pm=plugin_manager(),
-        repeats=4,
-        wave_size=4,
         progress=False,
     )
     assert not {(e.task_id, e.repeat) for e in recorded.values()} & set(again.ran)
@@ -163,14 +164,12 @@ def test_skillbench_text_tasks_are_judged_on_1_to_10(tmp_path: Path) -> None:
         "random": resolve_agent("random", AgentOptions(pm=pm)),
     }
     report, episodes = evaluate(
+        EvalConfig(run_id="J", state_dir=tmp_path, agent="oracle", compare="random"),
         tasks,
         agents,
-        run_id="J",
-        state_dir=tmp_path,
         pm=pm,
         judge=judge,
         progress=False,
-        compare=("oracle", "random"),
     )
     by = {(e.agent, e.task_id): e for e in episodes}
     assert by[("oracle", "sb1")].judge_score == 9.0 and by[("oracle", "sb1")].passed is None
@@ -179,7 +178,9 @@ def test_skillbench_text_tasks_are_judged_on_1_to_10(tmp_path: Path) -> None:
     assert oracle.overall.mean_judge == 9.0 and oracle.overall.judged == 2 and oracle.overall.n == 0
     assert report.comparison is not None and report.comparison.judge_diff == pytest.approx(7.0)
     # Without a judge the episodes are failures with the reason, not a crash.
-    _, no_judge = evaluate(tasks, agents, run_id="J2", state_dir=tmp_path, pm=pm, progress=False)
+    _, no_judge = evaluate(
+        EvalConfig(run_id="J2", state_dir=tmp_path), tasks, agents, pm=pm, progress=False
+    )
     assert all(e.failure == "judge_error" and "judge" in e.reason for e in no_judge)
 
 
@@ -210,28 +211,20 @@ def test_waves_bound_the_fan_out(tmp_path: Path) -> None:
     tasks, pm = calc_tasks(), plugin_manager()
     agent = InFlight(expect=3)
     evaluate(
+        EvalConfig(run_id="W", state_dir=tmp_path, repeats=4, wave_size=3, concurrency=50),
         tasks,
         {"a": agent},
-        run_id="W",
-        state_dir=tmp_path,
         pm=pm,
         progress=False,
-        repeats=4,
-        wave_size=3,
-        concurrency=50,
     )
     assert agent.most == 3
     wide = InFlight(expect=4)
     evaluate(
+        EvalConfig(run_id="W2", state_dir=tmp_path, repeats=4, wave_size=20, concurrency=4),
         tasks,
         {"a": wide},
-        run_id="W2",
-        state_dir=tmp_path,
         pm=pm,
         progress=False,
-        repeats=4,
-        wave_size=20,
-        concurrency=4,
     )
     assert wide.most == 4  # the concurrency limit inside a wave
 

@@ -8,6 +8,7 @@ from helpers_evaluation import PolicyChatModel, replay_policy, toolworld_tasks
 from steps_agents.graphs.evaluation import evaluate
 
 from steps_agents.evaluation import AgentOptions, ToolLoopAgent, resolve_agent
+from steps_agents.evaluation.config import EvalConfig
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.registry import get_skill_world
 
@@ -20,13 +21,11 @@ def test_oracle_passes_every_toolworld_task_and_random_almost_none(tmp_path: Pat
         "random": resolve_agent("random", AgentOptions(pm=pm, seed=5)),
     }
     report, episodes = evaluate(
+        EvalConfig(run_id="tw", state_dir=tmp_path, agent="oracle", compare="random"),
         tasks,
         agents,
-        run_id="tw",
-        state_dir=tmp_path,
         pm=pm,
         progress=False,
-        compare=("oracle", "random"),
     )
     oracle = [e for e in episodes if e.agent == "oracle"]
     assert len(oracle) == len(tasks)
@@ -49,7 +48,9 @@ def test_scripted_chat_models_on_toolworld_tasks(tmp_path: Path) -> None:
             PolicyChatModel(policy=replay_policy(tasks, world=world, skip_last=True))
         ),
     }
-    _, episodes = evaluate(tasks, agents, run_id="tm", state_dir=tmp_path, pm=pm, progress=False)
+    _, episodes = evaluate(
+        EvalConfig(run_id="tm", state_dir=tmp_path), tasks, agents, pm=pm, progress=False
+    )
     replays = [e for e in episodes if e.agent == "replays"]
     assert all(e.passed and e.coverage == 1.0 for e in replays), [e.reason for e in replays]
     skips = {e.task_id: e for e in episodes if e.agent == "skips"}

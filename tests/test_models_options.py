@@ -110,3 +110,11 @@ def test_open_model_reads_the_key_from_the_named_variable(monkeypatch: pytest.Mo
     with open_model("fake:echo", ModelOptions(api_key_env="STEPS_TEST_NO_SUCH_KEY")) as client:
         assert client.options.api_key_env == "STEPS_TEST_NO_SUCH_KEY"
         assert "sk-x" not in repr(client.options) and client.cache is None
+
+
+def test_a_renamed_flag_leaves_the_subcommands_own_flag_alone() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--timeout", type=float)  # steps eval: seconds per episode
+    add_model_arguments(parser, spec_flag=False, rename={"timeout": "--model-timeout"})
+    args = parser.parse_args(["--timeout", "300", "--model-timeout", "5"])
+    assert args.timeout == 300.0 and model_options_from_args(args).timeout == 5.0

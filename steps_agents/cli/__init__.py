@@ -26,6 +26,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "steps_agents.cli.select",
     "steps_agents.cli.synth",
     "steps_agents.cli.eval",
+    "steps_agents.cli.report",
     "steps_agents.cli.plugins",
     "steps_agents.cli.quickstart",
 )

@@ -1,5 +1,8 @@
 """``steps eval TASKS --agent SPEC -o report.json``: evaluate an agent on a task file.
 
+Flags override ``--config steps.toml`` (its ``[eval]`` table, model settings in ``[eval.model]``),
+which overrides the defaults.
+
 Resumable: the run id (by default a hash of the task file, the agents and the settings) names
 ``<state-dir>/<run-id>.episodes.jsonl`` -- one line per finished episode -- and the graph's
 SQLite checkpoints, so rerunning the same command after an interruption runs only what is left. The id does not
@@ -19,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.errors import InputError
-from steps_agents.models.cli_args import add_model_arguments, model_options_from_args
+from steps_agents.evaluation.config import EvalConfig, build_eval_config
+from steps_agents.models.cli_args import add_model_arguments, flag_of, model_overrides
+from steps_agents.runtime.config import flag_for
 
 AGENT_HELP = (
     "a registered agent (oracle, random, or a plugin's), model:<model spec> for a tool-calling"
@@ -34,29 +39,33 @@ def add_parser(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    # Every run setting defaults to None so that a --config value is not overridden; the
+    # defaults themselves are EvalConfig's.
     p.add_argument(
-        "tasks", metavar="TASKS", help="task file (JSONL: executable tasks or SkillBench)"
+        "tasks",
+        metavar="TASKS",
+        nargs="?",
+        help="task file (JSONL: executable tasks or SkillBench); or `tasks` in --config",
     )
-    p.add_argument("--agent", required=True, metavar="SPEC", help=AGENT_HELP)
+    p.add_argument("--config", metavar="TOML", help="steps.toml with an [eval] table")
+    p.add_argument("--agent", metavar="SPEC", help=AGENT_HELP)
     p.add_argument("-o", "--output", required=True, metavar="REPORT", help="JSON report to write")
     p.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown")
     p.add_argument("--compare", metavar="SPEC", help="a second agent, compared pairwise")
-    p.add_argument("--repeat", type=int, default=1, metavar="R", help="runs per task (pass^R)")
+    p.add_argument("--repeat", type=int, metavar="R", help="runs per task (pass^R; default 1)")
     p.add_argument("--taxonomy", metavar="FILE", help="taxonomy JSON for per-community marginals")
-    p.add_argument("--step-limit", type=int, default=50, help="tool calls per episode (50)")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds per episode (300)")
+    p.add_argument("--step-limit", type=int, help="tool calls per episode (default 50)")
+    p.add_argument("--timeout", type=float, help="seconds per episode (default 300)")
     p.add_argument("--run-id", help="resume or name this run (default: derived from the inputs)")
-    p.add_argument(
-        "--state-dir", default=".steps/eval", help="episodes + checkpoints (.steps/eval)"
-    )
+    p.add_argument("--state-dir", help="episodes + checkpoints (default .steps/eval)")
     p.add_argument(
         "--fresh",
         action="store_true",
         help="discard this run id's earlier results (e.g. after changing an agent's code)",
     )
-    p.add_argument("--wave", type=int, default=64, help="episodes per fan-out wave (64)")
-    p.add_argument("--concurrency", type=int, default=8, help="episodes in flight at once (8)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random agent and episodes")
+    p.add_argument("--wave", type=int, help="episodes per fan-out wave (default 64)")
+    p.add_argument("--concurrency", type=int, help="episodes in flight at once (default 8)")
+    p.add_argument("--seed", type=int, help="seed of the random agent and episodes (default 0)")
     p.add_argument(
         "--agent-opt",
         action="append",
@@ -68,7 +77,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--judge", metavar="MODEL", help="judge model for SkillBench text tasks")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
-    # --timeout and --concurrency are the episodes' (the model calls share --concurrency).
+    # --timeout and --concurrency are the episodes'; the model calls follow --concurrency
+    # unless [eval.model] sets their own.
     add_model_arguments(
         p,
         spec_flag=False,
@@ -79,16 +89,8 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _positive(value: float, flag: str) -> None:
-    if value <= 0:
-        raise InputError("must be positive", location=flag)
-
-
-def _model_params(args: argparse.Namespace, state_dir: Path) -> dict[str, Any]:
-    return {
-        "model_options": model_options_from_args(args, concurrency=args.concurrency),
-        "cache_path": state_dir / "model-cache.sqlite",
-    }
+# EvalConfig field -> flag, where the two names differ.
+_FLAGS = {"repeats": "--repeat", "wave_size": "--wave", "agent_options": "--agent-opt"}
 
 
 def _agent_opts(items: list[str]) -> dict[str, Any]:
@@ -104,85 +106,128 @@ def _agent_opts(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
+def config_from_args(args: argparse.Namespace) -> EvalConfig:
+    """The :class:`EvalConfig` of the flags over ``--config`` over the defaults."""
+    overrides: dict[str, Any] = {
+        "tasks": args.tasks,
+        "agent": args.agent,
+        "compare": args.compare,
+        "agent_options": _agent_opts(args.agent_opt) or None,
+        "taxonomy": args.taxonomy,
+        "judge": args.judge,
+        "repeats": args.repeat,
+        "step_limit": args.step_limit,
+        "timeout": args.timeout,
+        "wave_size": args.wave,
+        "concurrency": args.concurrency,
+        "seed": args.seed,
+        "run_id": args.run_id,
+        "state_dir": args.state_dir,
+        "model": model_overrides(args) or None,
+    }
+
+    def flag(field: str) -> str:
+        if field.startswith("model."):
+            return flag_of(field.removeprefix("model."), args)
+        return _FLAGS.get(field) or flag_for(field)
+
+    config = build_eval_config(args.config, overrides, flag=flag)
+    if config.tasks is None:
+        raise InputError("no task file given: pass TASKS or set tasks in [eval]", location="TASKS")
+    if not config.agent:
+        raise InputError(
+            "no agent given: pass --agent SPEC or set agent in [eval]", location="--agent"
+        )
+    if config.compare == config.agent:
+        raise InputError("--compare names the same agent as --agent", location="--compare")
+    return config
+
+
+def _open_agents(config: EvalConfig, pm: Any, opened: list[Any]) -> dict[str, Any]:
+    """The agents by spec; each model client opened for one is appended to ``opened`` at once,
+    so a failure on the second agent still closes the first one's client."""
     from steps_agents.evaluation.agents import AgentOptions, resolve_agent
+
+    params: dict[str, Any] = {}
+    if any(spec.startswith("model:") for spec in config.agent_specs):
+        params = {"model_options": config.model, "cache_path": config.model_cache_path}
+    params.update(config.agent_options)
+    options = AgentOptions(seed=config.seed, step_limit=config.step_limit, params=params, pm=pm)
+    agents: dict[str, Any] = {}
+    for spec in config.agent_specs:
+        agents[spec] = resolve_agent(spec, options)
+        client = getattr(agents[spec], "client", None)
+        if client is not None:
+            opened.append(client)
+    return agents
+
+
+def run(args: argparse.Namespace) -> int:
     from steps_agents.evaluation.report import k_table, to_markdown, write_report
     from steps_agents.evaluation.store import file_fingerprint, run_id_for, state_paths
     from steps_agents.evaluation.texttasks import TextTask, load_eval_tasks
     from steps_agents.graphs.evaluation import evaluate
     from steps_agents.plugin_manager import default_plugin_manager
 
-    for value, flag in ((args.repeat, "--repeat"), (args.step_limit, "--step-limit")):
-        _positive(value, flag)
-    for value, flag in ((args.wave, "--wave"), (args.concurrency, "--concurrency")):
-        _positive(value, flag)
-    _positive(args.timeout, "--timeout")
-    specs = [args.agent] + ([args.compare] if args.compare else [])
-    if args.compare and args.compare == args.agent:
-        raise InputError("--compare names the same agent as --agent", location="--compare")
+    config = config_from_args(args)
+    assert config.tasks is not None and config.agent is not None  # checked by config_from_args
     pm = default_plugin_manager()
-    tasks = load_eval_tasks(args.tasks, pm)
-    state_dir = Path(args.state_dir)
+    tasks = load_eval_tasks(config.tasks, pm)
     taxonomy = None
-    if args.taxonomy:
+    if config.taxonomy:
         from steps_agents.taxonomy.artifact import load_taxonomy
 
-        taxonomy = load_taxonomy(args.taxonomy)
-    judge = None
-    if any(isinstance(t, TextTask) for t in tasks):
-        if not args.judge:
-            raise InputError("SkillBench text tasks are scored by a judge model: add --judge MODEL")
-        from steps_agents.models import open_model
-
-        judge = open_model(
-            args.judge,
-            model_options_from_args(args, concurrency=args.concurrency),
-            cache_path=state_dir / "model-cache.sqlite",
-            pm=pm,
+        taxonomy = load_taxonomy(config.taxonomy)
+    specs = config.agent_specs
+    if config.run_id is None:
+        config.run_id = run_id_for(
+            file_fingerprint(config.tasks),
+            specs,
+            repeats=config.repeats,
+            step_limit=config.step_limit,
+            seed=config.seed,
+            judge=config.judge,
         )
-    params = _model_params(args, state_dir) if any(s.startswith("model:") for s in specs) else {}
-    params.update(_agent_opts(args.agent_opt))
-    options = AgentOptions(seed=args.seed, step_limit=args.step_limit, params=params, pm=pm)
-    agents = {spec: resolve_agent(spec, options) for spec in specs}
-    run_id = args.run_id or run_id_for(
-        file_fingerprint(args.tasks),
-        specs,
-        repeats=args.repeat,
-        step_limit=args.step_limit,
-        seed=args.seed,
-        judge=args.judge,
-    )
-    if args.fresh:
-        episodes_path, checkpoint_path = state_paths(state_dir, run_id)
-        for path in (episodes_path, checkpoint_path):
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-    print(f"run id {run_id} (rerun the same command to resume)", file=sys.stderr)
-    report, _ = evaluate(
-        tasks,
-        agents,
-        run_id=run_id,
-        state_dir=state_dir,
-        repeats=args.repeat,
-        step_limit=args.step_limit,
-        timeout=args.timeout,
-        wave_size=args.wave,
-        concurrency=args.concurrency,
-        seed=args.seed,
-        judge=judge,
-        taxonomy=taxonomy,
-        compare=(args.agent, args.compare) if args.compare else None,
-        pm=pm,
-        progress=not args.no_progress,
-        meta={"tasks_file": str(args.tasks), "agents": specs, "judge": args.judge},
-    )
-    clients = {spec: getattr(a, "client", None) for spec, a in agents.items()}
-    usage = {spec: c.usage.as_dict() for spec, c in clients.items() if c is not None}
-    if judge is not None:
-        usage["judge"] = judge.usage.as_dict()
-        judge.close()
-    for client in clients.values():
-        if client is not None:
+    opened: list[Any] = []  # every model client this run opens, closed in `finally`
+    try:
+        judge = None
+        if any(isinstance(t, TextTask) for t in tasks):
+            if not config.judge:
+                raise InputError(
+                    "SkillBench text tasks are scored by a judge model: add --judge MODEL"
+                )
+            from steps_agents.models import open_model
+
+            judge = open_model(
+                config.judge, config.model, cache_path=config.model_cache_path, pm=pm
+            )
+            opened.append(judge)
+        agents = _open_agents(config, pm, opened)
+        if args.fresh:
+            episodes_path, checkpoint_path = state_paths(config.state_dir, config.run_id)
+            for path in (episodes_path, checkpoint_path):
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+        print(f"run id {config.run_id} (rerun the same command to resume)", file=sys.stderr)
+        report, _ = evaluate(
+            config,
+            tasks,
+            agents,
+            judge=judge,
+            taxonomy=taxonomy,
+            pm=pm,
+            progress=not args.no_progress,
+            meta={"tasks_file": str(config.tasks), "agents": specs, "judge": config.judge},
+        )
+        usage = {
+            spec: a.client.usage.as_dict()
+            for spec, a in agents.items()
+            if getattr(a, "client", None) is not None
+        }
+        if judge is not None:
+            usage["judge"] = judge.usage.as_dict()
+    finally:
+        for client in reversed(opened):
             client.close()
     if usage:
         report.meta["model_usage"] = usage

@@ -16,6 +16,7 @@ from steps_agents.evaluation.agents import (
     ToolLoopAgent,
     resolve_agent,
 )
+from steps_agents.evaluation.config import EvalConfig, build_eval_config
 from steps_agents.evaluation.records import EpisodeResult, ToolCallRecord
 from steps_agents.evaluation.report import EvalReport, build_report, to_markdown, write_report
 from steps_agents.evaluation.store import run_id_for
@@ -27,12 +28,14 @@ __all__ = [
     "AgentOptions",
     "AgentOutput",
     "EpisodeResult",
+    "EvalConfig",
     "EvalReport",
     "GraphAgent",
     "StepLimitExceeded",
     "TextTask",
     "ToolCallRecord",
     "ToolLoopAgent",
+    "build_eval_config",
     "build_report",
     "load_eval_tasks",
     "resolve_agent",

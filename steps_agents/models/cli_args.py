@@ -89,18 +89,19 @@ def add_model_arguments(
     flags = {field: (rename or {}).get(field, flag) for field, flag in FLAGS.items()}
     flags = {field: flag for field, flag in flags.items() if field not in skip}
     for field, flag in flags.items():
+        dest = _dest(field, flag)
         if field == "cache":
             group.add_argument(
-                flag, dest=field, action="store_false", default=None, help=_HELP[field]
+                flag, dest=dest, action="store_false", default=None, help=_HELP[field]
             )
         elif field == "structured":
             group.add_argument(
-                flag, dest=field, choices=("auto", "native", "json"), help=_HELP[field]
+                flag, dest=dest, choices=("auto", "native", "json"), help=_HELP[field]
             )
         else:
             group.add_argument(
                 flag,
-                dest=field,
+                dest=dest,
                 type=_TYPES.get(field, str),
                 metavar=_METAVARS.get(field),
                 help=_HELP[field],
@@ -113,10 +114,17 @@ def add_model_arguments(
     return group
 
 
+def _dest(field: str, flag: str) -> str:
+    """Where argparse stores an option: the field's name, or a renamed flag's own name (so
+    ``--model-timeout`` never lands in the subcommand's ``timeout``)."""
+    return field if flag == FLAGS[field] else flag.lstrip("-").replace("-", "_")
+
+
 def model_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The model options given on the command line (flags left out are not in the dict)."""
     flags: dict[str, str] = getattr(args, _DESTS, {})
-    return {field: getattr(args, field) for field in flags if getattr(args, field) is not None}
+    values = {field: getattr(args, _dest(field, flag)) for field, flag in flags.items()}
+    return {field: value for field, value in values.items() if value is not None}
 
 
 def flag_of(field: str, args: argparse.Namespace | None = None) -> str:

@@ -1,0 +1,203 @@
+"""Evaluation: the k-curve per agent, observed against predicted, attribution, co-failure, pairs.
+
+Everything comes from evaluation reports (``report.json``); the compositional gap is the
+report's ``agents[].gap`` (:mod:`steps_agents.evaluation.gap`). With several reports, agents are
+named ``agent (run id)`` so curves from different runs can share one chart.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from steps_agents.evaluation.gap import GapAnalysis, GapRow
+from steps_agents.evaluation.report import AgentSummary, EvalReport
+from steps_agents.reporting.charts import Chart, Series, XYChart
+from steps_agents.reporting.html import Section, figure, note, pct, points, share_bar, table
+
+
+def _named(reports: list[EvalReport]) -> list[tuple[str, AgentSummary, EvalReport]]:
+    several = len(reports) > 1
+    return [
+        (f"{s.agent} ({r.run_id})" if several else s.agent, s, r) for r in reports for s in r.agents
+    ]
+
+
+def k_curve(agents: list[tuple[str, AgentSummary, EvalReport]]) -> XYChart:
+    series = []
+    for name, s, _ in agents:
+        rows = [r for r in s.per_k if r.pass_rate is not None]
+        series.append(
+            Series(
+                name,
+                [(float(r.k), float(r.pass_rate or 0.0)) for r in rows],
+                errors=[(r.ci_low or 0.0, r.ci_high or 1.0) for r in rows],
+            )
+        )
+    return XYChart(
+        "k-curve",
+        "Pass rate against the number of required skills k",
+        "k",
+        "pass rate",
+        series,
+        y_range=(0.0, 1.0),
+        integer_x=True,
+        note="Whiskers: Wilson 95% intervals with tasks as the sample size.",
+    )
+
+
+def gap_chart(agents: list[tuple[str, AgentSummary, EvalReport]]) -> XYChart | None:
+    series = []
+    for i, (name, s, _) in enumerate(agents):
+        if s.gap is None or not s.gap.per_k:
+            continue
+        rows = s.gap.per_k
+        observed = [(float(r.k or 0), r.observed) for r in rows]
+        series.append(Series(f"{name} observed", observed, colour=i))
+        predicted = [(float(r.k or 0), r.predicted) for r in rows]
+        series.append(Series(f"{name} predicted", predicted, style="dashed", colour=i))
+    if not series:
+        return None
+    return XYChart(
+        "gap-curve",
+        "Observed pass rate against the independence prediction",
+        "k",
+        "pass rate",
+        series,
+        y_range=(0.0, 1.0),
+        integer_x=True,
+        note="Dashed: the mean over tasks of the product of each skill's k = 1 pass rate. Below"
+        " the dashed line, combinations are harder than their skills predict.",
+    )
+
+
+def _gap_table(gap: GapAnalysis) -> str:
+    rows: list[GapRow] = [*gap.per_k, *([gap.overall] if gap.overall else []), *gap.within_cross]
+    rows += gap.per_community
+
+    def ci(r: GapRow) -> str:
+        return "–" if r.ci_low is None else f"[{points(r.ci_low)}, {points(r.ci_high)}]"
+
+    def flag(r: GapRow) -> str:
+        if r.ci_low is None or r.ci_high is None:
+            return ""
+        if r.ci_high < 0:
+            return "harder than predicted"
+        return "easier than predicted" if r.ci_low > 0 else "no gap detected"
+
+    body = [
+        [r.group, str(r.tasks), pct(r.observed), pct(r.predicted), points(r.gap), ci(r), flag(r)]
+        for r in rows
+    ]
+    headers = ["tasks of", "tasks", "observed", "predicted", "gap (points)", "95% CI", "reading"]
+    text = table(headers, body, cls="gap")
+    if gap.imputed_tasks:
+        text += note(
+            f"{gap.imputed_tasks} k >= 2 tasks have a skill without a k = 1 task; it gets the"
+            f" pooled k = 1 pass rate {pct(gap.imputed_rate)}. Bootstrap: {gap.resamples}"
+            f" resamples, seed {gap.seed}."
+        )
+    return text
+
+
+def _attribution(s: AgentSummary, top: int = 10) -> str:
+    if not s.attribution:
+        return note("No failures to attribute.")
+    items = list(s.attribution.items())[:top]
+    most = max(v for _, v in items)
+    total = sum(s.attribution.values())
+    rows = [[escape(k), str(v), f"{share_bar(v, most)} {escape(pct(v / total))}"] for k, v in items]
+    more = len(s.attribution) - len(items)
+    extra = note(f"{more} more skills in report.json.") if more > 0 else ""
+    return table(["first skill got wrong", "failures", "share"], rows, raw=True) + extra
+
+
+def _co_failure(gap: GapAnalysis, top: int = 10) -> str:
+    if not gap.co_failure:
+        return note("No pair of skills fails together credibly more often than independence.")
+    rows = [
+        [
+            " + ".join(r.skills),
+            str(r.tasks),
+            pct(r.joint_rate),
+            pct(r.expected),
+            points(r.excess),
+            points(r.excess_low),
+        ]
+        for r in gap.co_failure[:top]
+    ]
+    headers = ["pair", "tasks with both", "both failed", "expected", "excess", "excess (low)"]
+    return table(headers, rows, cls="cofail") + note(
+        "Ranked by the Wilson 95% lower bound of the joint failure rate minus the product of the"
+        " two skills' k = 1 failure rates, so a pair seen in few tasks cannot rank high by luck."
+    )
+
+
+def _repeats(gap: GapAnalysis) -> str:
+    if not gap.repeats:
+        return ""
+    rows = [
+        [
+            str(r.k),
+            str(r.tasks),
+            pct(r.pass_rate),
+            pct(r.pass_hat),
+            f"{r.var_task:.3f}",
+            f"{r.var_trial:.3f}",
+            pct(r.task_share),
+        ]
+        for r in gap.repeats
+    ]
+    headers = [
+        "k",
+        "tasks",
+        "pass",
+        f"pass^{gap.repeats[0].repeats}",
+        "task variance",
+        "trial variance",
+        "task share",
+    ]
+    return "<h4>Consistency over repeats</h4>" + table(headers, rows)
+
+
+def _comparison(r: EvalReport) -> str:
+    c = r.comparison
+    if c is None:
+        return ""
+    grid = table(
+        ["", f"{c.agent_b} passed", f"{c.agent_b} failed"],
+        [
+            [f"{c.agent_a} passed", str(c.both), str(c.only_a)],
+            [f"{c.agent_a} failed", str(c.only_b), str(c.neither)],
+        ],
+        cls="paired",
+    )
+    ci = f" (95% CI {pct(c.diff_ci[0])} to {pct(c.diff_ci[1])})" if c.diff_ci else ""
+    text = (
+        f"{c.agent_a} {pct(c.pass_rate_a)} against {c.agent_b} {pct(c.pass_rate_b)}: difference"
+        f" {pct(c.diff)}{ci}; exact McNemar p = {c.p_mcnemar:.3g}; sign test over {c.tasks}"
+        f" tasks p = {c.p_sign_tasks:.3g}. {c.verdict}."
+    )
+    return f"<h3>Paired comparison ({escape(r.run_id)})</h3>{grid}<p>{escape(text)}</p>"
+
+
+def evaluation_section(reports: list[EvalReport]) -> Section:
+    if not reports:
+        return Section("evaluation", "Evaluation", note("No evaluation report among the inputs."))
+    agents = _named(reports)
+    charts: list[Chart] = [k_curve(agents)]
+    gap = gap_chart(agents)
+    if gap is not None:
+        charts.append(gap)
+    lead = "; ".join(f"{r.run_id}: {r.tasks} tasks, {r.episodes} episodes" for r in reports)
+    body = f"<p>{escape(lead)}.</p>" + '<div class="grid">' + "".join(map(figure, charts))
+    body += "</div>"
+    for name, s, _ in agents:
+        body += f'<h3>Agent <code>{escape(name)}</code></h3><div class="cols">'
+        body += "<div><h4>Compositional gap</h4>"
+        body += _gap_table(s.gap) if s.gap else note("No scored episodes.")
+        body += _repeats(s.gap) if s.gap else ""
+        body += "</div><div><h4>Failure attribution</h4>" + _attribution(s)
+        body += "<h4>Skills that fail together</h4>"
+        body += (_co_failure(s.gap) if s.gap else "") + "</div></div>"
+    body += "".join(_comparison(r) for r in reports)
+    return Section("evaluation", "Evaluation", body, charts)

@@ -1,4 +1,5 @@
-"""Built-in plugin: the reference agents ``oracle`` and ``random``, written as a third party would.
+"""Built-in plugin: the reference agents ``oracle`` and ``random``, and the built-in agent spec
+forms ``model:<model spec>`` and ``path/to/file.py:graph``, written as a third party would.
 
 * ``oracle`` replays the task's oracle plan through the episode's tools, resolving each
   ``{"$ref": "step.path"}`` against the results it got, and answers what the checker expects.
@@ -6,6 +7,15 @@
 * ``random`` is a floor: seeded by the episode seed, it calls a few random tools of the task with
   plausible random arguments (enum values, words and numbers from the instruction, values from
   earlier results) and answers something random. It should pass almost nothing with k >= 2.
+
+The spec forms are one ``trylast`` implementation of the ``resolve_agent`` hook, so any user
+plugin answers first. A third-party resolver looks the same, without ``trylast``::
+
+    @steps_agents.hookimpl
+    def resolve_agent(spec, options):
+        if spec.startswith("mycloud:"):
+            return MyCloudAgent(spec.removeprefix("mycloud:"), seed=options.seed)
+        return None  # not mine: let the next plugin try
 """
 
 from __future__ import annotations
@@ -15,7 +25,15 @@ import re
 from typing import Any
 
 import steps_agents
-from steps_agents.evaluation.agents import AgentInput, AgentOptions, AgentOutput
+from steps_agents.evaluation.agents import (
+    AgentInput,
+    AgentOptions,
+    AgentOutput,
+    GraphAgent,
+    is_graph_spec,
+    load_graph,
+)
+from steps_agents.evaluation.model_agent import model_agent
 from steps_agents.worlds import ToolError, oracle_answer, resolve_refs
 
 
@@ -137,3 +155,14 @@ def _random_factory(options: AgentOptions) -> RandomAgent:
 def register_agents(register: Any) -> None:
     register(lambda options: OracleAgent(), name="oracle")
     register(_random_factory, name="random")
+
+
+@steps_agents.hookimpl(trylast=True)
+def resolve_agent(spec: str, options: AgentOptions) -> Any | None:
+    """``path/to/file.py:graph`` -> :class:`GraphAgent`; ``model:<model spec>`` -> a tool loop
+    over that chat model (:func:`~steps_agents.evaluation.model_agent.model_agent`)."""
+    if is_graph_spec(spec):
+        return GraphAgent(load_graph(spec), name=spec)
+    if spec.startswith("model:"):
+        return model_agent(spec.removeprefix("model:"), options, name=spec)
+    return None

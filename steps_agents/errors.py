@@ -36,9 +36,15 @@ class UnknownComponentError(StepsError, KeyError):
 
     exit_code = 2
 
-    def __init__(self, kind: str, name: str, available: list[str]) -> None:
+    def __init__(
+        self, kind: str, name: str, available: list[str], *, forms: tuple[str, ...] = ()
+    ) -> None:
+        """``available``: the registered names (listed sorted); ``forms``: the spec forms that
+        are also accepted (``model:<model spec>``), listed after them as given."""
         self.kind, self.name, self.available = kind, name, sorted(available)
         listing = ", ".join(self.available) or "none registered"
+        if forms:
+            listing += "; or " + ", ".join(forms)
         super().__init__(f"unknown {kind} {name!r}; available: {listing}")
 
     def __str__(self) -> str:  # KeyError would otherwise repr() the message

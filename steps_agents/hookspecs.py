@@ -112,3 +112,21 @@ def register_skill_worlds(register: Register) -> None:
 @hookspec
 def register_agents(register: Register) -> None:
     """Register agent factories by name for ``steps eval --agent NAME``."""
+
+
+@hookspec(firstresult=True)
+def resolve_agent(spec: str, options: Any) -> Any | None:
+    """Turn an agent ``spec`` (``steps eval --agent SPEC``) into an agent, or return ``None``.
+
+    Called by :func:`steps_agents.evaluation.agents.resolve_agent` for every spec that is not the
+    name of a registered agent (``register_agents``); the first plugin that returns an agent
+    wins. ``options`` is the run's :class:`~steps_agents.evaluation.agents.AgentOptions` (seed,
+    step limit, ``params`` such as ``model_options`` and ``cache_path``, the plugin manager).
+    Return an object with ``name`` and ``async arun(episode) -> AgentOutput``, or ``None`` when
+    the spec is not in a form this plugin handles, so the next plugin can try. Raise a
+    :class:`~steps_agents.errors.StepsError` when the spec is yours but cannot be opened (a
+    missing file, a model that cannot call tools). An agent that holds a model client exposes it
+    as ``agent.client``: the caller reports its usage and closes it. The built-in forms
+    ``model:<model spec>`` and ``path/to/file.py:graph`` are ``trylast`` fallbacks
+    (``plugins/agents.py``), so a plugin that answers for them wins.
+    """

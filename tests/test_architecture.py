@@ -164,12 +164,8 @@ def layer_of(module: str) -> str | None:
     return best
 
 
-# Known exception, tracked by issue 8 ("One folder per stage, graphs on top"): evaluation.agents
-# imports model_agent lazily for ``model:`` specs, model_agent imports agents. The
-# ``resolve_agent`` hook that issue asks for removes it; then delete this entry.
-KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset({"steps_agents.evaluation.agents", "steps_agents.evaluation.model_agent"}),
-}
+# Known exceptions (none since the resolve_agent hook broke evaluation.agents <-> model_agent).
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def test_no_import_cycle() -> None:

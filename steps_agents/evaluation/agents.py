@@ -13,8 +13,10 @@ Agent specs (``steps eval --agent SPEC``), resolved by :func:`resolve_agent`:
 
 * a registered name (``oracle``, ``random``, or anything a plugin registers with
   ``register_agents``: a factory called as ``factory(options: AgentOptions) -> Agent``);
+* any form a plugin's ``resolve_agent`` hook accepts, and the two built-in forms (trylast
+  resolvers in ``plugins/agents.py``, so a plugin's answer wins):
 * ``model:<model spec>`` -- any LangChain tool-calling chat model opened through
-  :mod:`steps_agents.models`, run by :class:`ToolLoopAgent`;
+  :mod:`steps_agents.models`, run by :class:`ToolLoopAgent` (:mod:`.model_agent`);
 * ``path/to/file.py:name`` -- a compiled LangGraph graph (or an uncompiled ``StateGraph``), run
   by :class:`GraphAgent`. The graph is invoked with ``{"messages": [HumanMessage(instruction)]}``
   and receives the episode's tools as LangChain tools in ``config["configurable"]["tools"]``
@@ -42,7 +44,7 @@ from langchain_core.messages import (
 )
 from langchain_core.tools import StructuredTool, ToolException
 
-from steps_agents.errors import InputError, StepsError
+from steps_agents.errors import InputError, StepsError, UnknownComponentError
 from steps_agents.worlds.spec import ToolError
 
 ToolCallError = ToolError
@@ -296,19 +298,32 @@ def is_graph_spec(spec: str) -> bool:
     return bool(sep) and path.endswith(".py") and attr.isidentifier()
 
 
+# What the built-in resolvers of plugins/agents.py accept, listed when nothing takes a spec.
+BUILTIN_AGENT_FORMS = ("model:<model spec>", "path/to/file.py:<graph>")
+
+
 def resolve_agent(spec: str, options: AgentOptions | None = None) -> Agent:
-    """Turn an agent spec (module docstring) into an :class:`Agent` named after the spec."""
+    """Turn an agent spec (module docstring) into an :class:`Agent` named after the spec.
+
+    A registered agent name first (``register_agents``: its factory is called with
+    ``options``), then the ``resolve_agent`` hook (first answer wins; the built-in ``model:``
+    and ``path.py:graph`` resolvers answer last). A spec nobody takes raises
+    :class:`~steps_agents.errors.UnknownComponentError` listing the registered names and the
+    built-in forms.
+    """
     options = options or AgentOptions()
-    if is_graph_spec(spec):
-        return GraphAgent(load_graph(spec), name=spec)
-    if spec.startswith("model:"):
-        from steps_agents.evaluation.model_agent import model_agent
+    from steps_agents.plugin_manager import default_plugin_manager
+    from steps_agents.registry import collect
 
-        return model_agent(spec.removeprefix("model:"), options, name=spec)
-    from steps_agents.registry import get_agent
-
-    factory = get_agent(spec, options.pm)
-    agent = factory if hasattr(factory, "arun") else factory(options)
+    pm = options.pm or default_plugin_manager()
+    registered = collect("agent", pm)
+    if spec in registered:
+        factory = registered[spec].obj
+        agent = factory if hasattr(factory, "arun") else factory(options)
+    else:
+        agent = pm.hook.resolve_agent(spec=spec, options=options)
+        if agent is None:
+            raise UnknownComponentError("agent", spec, list(registered), forms=BUILTIN_AGENT_FORMS)
     if not hasattr(agent, "arun"):
-        raise StepsError(f"agent factory {spec!r} returned {type(agent).__name__}, not an agent")
+        raise StepsError(f"agent {spec!r} resolved to {type(agent).__name__}, not an agent")
     return agent

@@ -253,10 +253,10 @@ def _bar_svg(chart: BarChart) -> str:
                 f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(t)}</text>'
             )
     band = (WIDTH - RIGHT - LEFT) / len(chart.categories)
-    width = band * 0.8 / max(1, len(chart.series))
+    width = min(band * 0.8, 90.0) / max(1, len(chart.series))  # one category: no wall of colour
     rotate = len(chart.categories) > 8 or max(len(c) for c in chart.categories) > 6
     for c, category in enumerate(chart.categories):
-        x0 = LEFT + c * band + band * 0.1
+        x0 = LEFT + (c + 0.5) * band - width * len(chart.series) / 2
         hint = chart.hints[c] if c < len(chart.hints) else category
         for s, name in enumerate(chart.series):
             v = chart.values[s][c]

@@ -71,32 +71,45 @@ def gap_chart(agents: list[tuple[str, AgentSummary, EvalReport]]) -> XYChart | N
 
 
 def _gap_table(gap: GapAnalysis) -> str:
-    rows: list[GapRow] = [*gap.per_k, *([gap.overall] if gap.overall else []), *gap.within_cross]
-    rows += gap.per_community
+    """Every gap row; a community is named by its most central skill (full label on hover)."""
 
     def ci(r: GapRow) -> str:
         return "–" if r.ci_low is None else f"[{points(r.ci_low)}, {points(r.ci_high)}]"
 
-    def flag(r: GapRow) -> str:
+    def reading(r: GapRow) -> str:
         if r.ci_low is None or r.ci_high is None:
             return ""
         if r.ci_high < 0:
             return "harder than predicted"
         return "easier than predicted" if r.ci_low > 0 else "no gap detected"
 
-    body = [
-        [r.group, str(r.tasks), pct(r.observed), pct(r.predicted), points(r.gap), ci(r), flag(r)]
-        for r in rows
+    def cells(r: GapRow, label: str) -> list[str]:
+        values = [str(r.tasks), pct(r.observed), pct(r.predicted), points(r.gap), ci(r)]
+        return [label, *(escape(v) for v in [*values, reading(r)])]
+
+    plain = [*gap.per_k, *([gap.overall] if gap.overall else []), *gap.within_cross]
+    body = [cells(r, escape(r.group)) for r in plain]
+    body += [
+        cells(
+            r,
+            f'<span title="{escape(r.group)}">community {escape(r.group.split(" / ")[0])}'
+            "&nbsp;…</span>",
+        )
+        for r in gap.per_community
     ]
     headers = ["tasks of", "tasks", "observed", "predicted", "gap (points)", "95% CI", "reading"]
-    text = table(headers, body, cls="gap")
-    if gap.imputed_tasks:
-        text += note(
-            f"{gap.imputed_tasks} k >= 2 tasks have a skill without a k = 1 task; it gets the"
-            f" pooled k = 1 pass rate {pct(gap.imputed_rate)}. Bootstrap: {gap.resamples}"
-            f" resamples, seed {gap.seed}."
-        )
-    return text
+    text = table(headers, body, cls="gap", raw=True)
+    imputed = (
+        f" {gap.imputed_tasks} k >= 2 tasks have a skill without a k = 1 task; it gets the"
+        f" pooled k = 1 pass rate {pct(gap.imputed_rate)}."
+        if gap.imputed_tasks
+        else ""
+    )
+    return text + note(
+        "Gap = observed - predicted; predicted = mean over tasks of the product of the skills'"
+        f" k = 1 pass rates. 95% CI: bootstrap over tasks ({gap.resamples} resamples, seed"
+        f" {gap.seed}).{imputed}"
+    )
 
 
 def _attribution(s: AgentSummary, top: int = 10) -> str:

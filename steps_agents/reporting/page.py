@@ -31,7 +31,9 @@ h4 { font-size: 13px; margin: 12px 0 4px; color: var(--muted); text-transform: u
      letter-spacing: .03em; }
 .note { color: var(--muted); font-size: 13px; margin: 6px 0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 10px 22px; }
-.cols { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 0 26px; }
+.cols { display: grid; grid-template-columns: minmax(0, 1.4fr) minmax(0, 1fr); gap: 0 32px; }
+.cols > div { overflow-x: auto; }
+@media (max-width: 1000px) { .cols { grid-template-columns: minmax(0, 1fr); } }
 figure { margin: 6px 0; }
 figcaption { color: var(--muted); font-size: 12px; }
 svg.chart { width: 100%; max-width: 660px; height: auto; background: #fff; }

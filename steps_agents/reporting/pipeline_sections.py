@@ -154,16 +154,19 @@ def _synth_from_files(inputs: ReportInputs) -> tuple[str, list[Chart]]:
             ["accepted", "rejected"],
             [[float(accepted[k]) for k in ks], [float(rejected[k]) for k in ks]],
         ),
-        BarChart(
-            "syn-revisions",
-            "Revision rounds per sample, by k",
-            "k",
-            "mean revisions",
-            [str(k) for k in ks],
-            ["mean revisions"],
-            [[float(np.mean(revisions[k])) for k in ks]],
-        ),
     ]
+    if any(any(v) for v in revisions.values()):
+        charts.append(
+            BarChart(
+                "syn-revisions",
+                "Revision rounds per sample, by k",
+                "k",
+                "mean revisions",
+                [str(k) for k in ks],
+                ["mean revisions"],
+                [[float(np.mean(revisions[k])) for k in ks]],
+            )
+        )
     if reasons:
         names = [r for r, _ in reasons.most_common()]
         charts.insert(

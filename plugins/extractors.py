@@ -8,8 +8,10 @@
 - ``lexicon``: free text (see :func:`steps_agents.corpus.extract.record_text`) matched against a skill
   vocabulary file given with ``--lexicon``. See :mod:`steps_agents.corpus.lexicon` for the file format.
 
-Auto-detection order (``auto_priority``): tags 10, tool_calls 20, lexicon 30 (only when a lexicon
-is given and no ``--model``: with a model, free text goes to ``llm``, priority 40).
+Auto-detection order (``auto_priority``): tags 10, tool_calls 20, the other trace formats 21-25
+(:mod:`steps_agents.plugins.traces`: anthropic, sharegpt, xlam, otel, mcp), lexicon 30 (only when
+a lexicon is given and no ``--model``: with a model, free text goes to ``llm``, priority 40).
+Every name is kept as spelled (see :func:`steps_agents.corpus.extract.normalise_skill`).
 """
 
 from __future__ import annotations

@@ -158,6 +158,12 @@ def test_a_json_array_file_gets_a_hint(tmp_path: Path) -> None:
         list(read_jsonl(path))
 
 
+def test_a_pretty_printed_file_gets_a_hint_naming_the_otel_source(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "spans.json", ["{", '  "name": "execute_tool f"', "}"])
+    with pytest.raises(InputError, match=r"spans\.json:1: .*pretty-printed JSON.*otel:FILE"):
+        list(read_jsonl(path))
+
+
 def test_windows_line_endings(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
     path.write_bytes(b'{"a": 1}\r\n\r\n{"a": 2}\r\n')

@@ -9,7 +9,8 @@ may also define:
 - ``available(options) -> bool``: whether it can run with these options at all (the ``lexicon``
   extractor needs ``--lexicon``, ``llm`` needs ``--model``); auto skips factories that say no;
 - ``auto_priority: int`` (default 100): auto asks claimers in ascending priority, ties in
-  registration order. Built-ins: ``tags`` 10, ``tool_calls`` 20, ``lexicon`` 30, ``llm`` 40.
+  registration order. Built-ins: ``tags`` 10, ``tool_calls`` 20, the trace formats 21-25
+  (``anthropic``, ``sharegpt``, ``xlam``, ``otel``, ``mcp``), ``lexicon`` 30, ``llm`` 40.
   A plugin that wants to be asked before the built-ins uses a smaller number.
 
 Auto-detection is per record, so a corpus mixing pre-tagged records and trajectories works.

@@ -94,6 +94,11 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             hint = ""
             if lineno == 1 and line.lstrip().startswith("["):
                 hint = "; this looks like a JSON array: write one JSON object per line"
+            elif lineno == 1 and line.strip() == "{":
+                hint = (
+                    "; this looks like pretty-printed JSON: write one JSON object per line"
+                    " (an OpenTelemetry span export is read as otel:FILE)"
+                )
             raise InputError(
                 f"invalid JSON ({exc.msg} at column {exc.colno}){hint}", location=location
             ) from None

@@ -5,12 +5,18 @@
   the task rides in ``WorkItem.payload["task"]``. A combination the world cannot compose comes
   back :class:`~steps_agents.synthesis.modes.Uncomposable` with the world's reason (the synthesis composer
   reports it and asks for a replacement).
-- **generate**: without a model, the task's template instruction; with one (or unless
-  ``instructions = "template"``), the model rewrites it as a natural request, keeping every
-  value the solution needs.
+- **generate**: ``[synth.mode_options] instructions`` (:func:`instruction_style`): ``goal``
+  (default without a model) keeps the composer's goal instruction (what the user wants, no tool
+  names, no step numbers, no intermediate values; :mod:`steps_agents.worlds.goals`), ``recipe``
+  the numbered tool steps, ``model`` (default with a model) has the model rewrite the goal in a
+  user's words.
 - **check**: the oracle is run through the checker on a fresh state (a failure is not
-  revisable), and an instruction that leaves out a value the answer needs is rejected
-  (:func:`steps_agents.worlds.instructions.missing_required_values`; revisable when a model wrote it).
+  revisable), the ``plan`` judge (:mod:`steps_agents.plugins.plan_judge`; off with
+  ``plan_judge = false``) rejects a plan with a needless or meaningless step, and an
+  instruction that leaves out a value the answer needs is rejected
+  (:func:`steps_agents.worlds.instructions.missing_required_values`; revisable when a model
+  wrote it), as is a model's rewrite that names a tool, numbers a step or states an intermediate
+  result (:func:`steps_agents.worlds.goals.goal_leaks`).
 - **to_messages**: the oracle solution as an OpenAI tool-call trajectory (agentic SFT data);
   :meth:`AgenticMode.to_record` gives the task record (``fmt="task"``) or the SkillBench record
   (``fmt="skillbench"``); :func:`export_tasks` rebuilds the task file of a finished run.
@@ -29,17 +35,35 @@ import steps_agents
 from steps_agents.records import Combination, Verdict
 from steps_agents.synthesis.modes import ModeContext, Uncomposable, WorkItem, item_id
 from steps_agents.worlds import Task, ToolError, check, run_oracle, to_skillbench, try_compose
+from steps_agents.worlds.compose import instruction_for
+from steps_agents.worlds.goals import goal_leaks
 from steps_agents.worlds.instructions import missing_required_values, task_trajectory
 
 DEFAULT_WORLD = "toolworld"
+STYLES = ("goal", "recipe", "model", "template")
+
+
+def instruction_style(options: Mapping[str, Any], has_model: bool) -> str:
+    """``[synth.mode_options] instructions``: ``goal`` (the default without a model), ``recipe``
+    (numbered tool steps, the easy end of a curriculum), ``model`` (the default with a model: a
+    model rewrites the goal) or ``template`` (an alias of ``goal``, kept for old configs)."""
+    style = str(options.get("instructions") or ("model" if has_model else "goal"))
+    if style not in STYLES:
+        raise steps_agents.InputError(
+            f"instructions = {style!r}: use one of {', '.join(STYLES[:3])}",
+            location="[synth.mode_options] instructions",
+        )
+    return "goal" if style == "template" else style
+
 
 REWRITE_SYSTEM = """\
-You turn a step-by-step tool-use instruction into the request a real user would write to an \
-AI assistant that has the tools. Keep the meaning exactly: the same operations in an order \
-that works, on the same inputs. Keep every quoted value (file paths, ids, names, numbers, \
-dates, units, column names, operators) exactly as written. Keep the answer requirement \
-exactly (the value to reply with, or the JSON object and its keys). Do not mention tool \
-names or step numbers; do not solve the task. Write in {language}."""
+You turn a user's request to an AI assistant that has tools into the words a real user would \
+write. Keep the meaning exactly: the same goal, the same changes to make, the same question. \
+Keep every quoted value (file paths, ids, names, numbers, dates, units, column names, \
+operators) exactly as written, and keep the answer requirement exactly (the value to reply \
+with, or the JSON object and its keys). Do not name tools, do not number steps, do not turn it \
+into a list of steps, and do not solve the task or state any value it asks the assistant to \
+find. Write in {language}."""
 
 REWRITE_USER = """\
 Instruction to rewrite:
@@ -109,6 +133,10 @@ class AgenticMode:
             "seed_skill": combination.seed_skill,
             "run_seed": ctx.seed,
         }
+        if instruction_style(ctx.options, ctx.model is not None) == "recipe":
+            difficulty = {**provenance.get("difficulty", {}), "style": "recipe"}
+            provenance["difficulty"] = difficulty
+            task = task.model_copy(update={"instruction": instruction_for(world, task, "recipe")})
         task = task.model_copy(update={"provenance": provenance})
         return WorkItem(
             id=item_id(self.name, combination.skills, salt=task.id),
@@ -121,7 +149,7 @@ class AgenticMode:
         self, item: WorkItem, ctx: ModeContext, feedback: Sequence[str]
     ) -> dict[str, Any]:
         task = Task.model_validate(item.payload["task"])
-        if ctx.model is None or ctx.options.get("instructions") == "template":
+        if ctx.model is None or instruction_style(ctx.options, True) != "model":
             return AgenticDraft(instruction=task.instruction, source="template").model_dump()
         messages = [
             ("system", REWRITE_SYSTEM.format(language=ctx.language)),
@@ -143,6 +171,10 @@ class AgenticMode:
             return [Verdict(judge="agentic", passed=False, reason=reason)]
         task = self.to_task(item, draft)
         verdicts = [self._oracle_verdict(task, ctx)]
+        if ctx.options.get("plan_judge", True) and verdicts[0].passed:
+            from steps_agents.plugins.plan_judge import plan_verdict
+
+            verdicts.append(plan_verdict(task, _world(ctx, task.world)))
         missing = missing_required_values(task)
         if missing:
             shown = ", ".join(json.dumps(v) for v in missing[:5])
@@ -152,6 +184,16 @@ class AgenticMode:
                     passed=False,
                     reason=f"the instruction leaves out values the answer needs: {shown}",
                     details={"missing": missing, "revisable": parsed.source == "model"},
+                )
+            )
+        elif parsed.source == "model" and goal_leaks(task):
+            leaks = goal_leaks(task)
+            verdicts.append(
+                Verdict(
+                    judge="instruction",
+                    passed=False,
+                    reason=f"the instruction is not a goal: {'; '.join(leaks[:3])}",
+                    details={"leaks": leaks, "revisable": True},
                 )
             )
         else:

@@ -27,6 +27,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "steps_agents.plugins.selectors",
     "steps_agents.plugins.models",
     "steps_agents.plugins.judges",
+    "steps_agents.plugins.plan_judge",
     "steps_agents.plugins.formats",
     "steps_agents.plugins.instruct_mode",
     "steps_agents.plugins.toolworld",

@@ -11,6 +11,7 @@ import pytest
 from steps_agents.plugins.agentic_mode import AgenticMode, Rewrite, export_tasks
 from steps_agents.plugins.toolworld import CORPUS_PATH
 
+import steps_agents
 from steps_agents.cli import main as cli_main
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.records import Combination
@@ -75,8 +76,10 @@ def test_template_draft_passes_the_critic_checks() -> None:
     draft = asyncio.run(MODE.generate(item, ctx(), []))
     assert draft["source"] == "template"
     verdicts = MODE.check(item, draft, ctx())
-    assert [v.judge for v in verdicts] == ["oracle", "instruction"]
+    assert [v.judge for v in verdicts] == ["oracle", "plan", "instruction"]
     assert all(v.passed for v in verdicts)
+    off = MODE.check(item, draft, ctx(options={"plan_judge": False}))
+    assert [v.judge for v in off] == ["oracle", "instruction"]
 
 
 def test_instruction_missing_a_value_is_rejected() -> None:
@@ -84,7 +87,7 @@ def test_instruction_missing_a_value_is_rejected() -> None:
     task = Task.model_validate(item.payload["task"])
     path = task.oracle[0].args["path"]
     bad = {"instruction": "Count the words in my notes file.", "source": "model"}
-    verdict = MODE.check(item, bad, ctx())[1]
+    verdict = next(v for v in MODE.check(item, bad, ctx()) if v.judge == "instruction")
     assert not verdict.passed and path in verdict.reason and verdict.details["revisable"]
 
 
@@ -112,6 +115,22 @@ def test_model_rewrites_the_instruction_and_gets_feedback() -> None:
         MODE.generate(item, ctx(model=model, options={"instructions": "template"}), [])
     )
     assert forced["source"] == "template"
+
+
+def test_instruction_styles_goal_recipe_and_a_leaking_rewrite() -> None:
+    goal = compose("orders_get", "orders_total")
+    recipe = compose("orders_get", "orders_total", options={"instructions": "recipe"})
+    goal_task = Task.model_validate(goal.payload["task"])
+    recipe_task = Task.model_validate(recipe.payload["task"])
+    assert goal_task.oracle == recipe_task.oracle and goal_task.checker == recipe_task.checker
+    assert "1." in recipe_task.instruction and "step" in recipe_task.instruction
+    assert "orders_total" not in goal_task.instruction and "step" not in goal_task.instruction
+    assert recipe_task.provenance["difficulty"]["style"] == "recipe"
+    leaky = {"instruction": goal_task.instruction + " Use orders_total.", "source": "model"}
+    verdict = next(v for v in MODE.check(goal, leaky, ctx()) if v.judge == "instruction")
+    assert not verdict.passed and "orders_total" in verdict.reason and verdict.details["revisable"]
+    with pytest.raises(steps_agents.InputError, match="instructions"):
+        MODE.compose(combo("orders_get"), ctx(options={"instructions": "poem"}))
 
 
 def test_records_task_skillbench_and_messages() -> None:

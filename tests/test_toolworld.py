@@ -60,9 +60,17 @@ def test_states_are_seeded_small_and_json() -> None:
     assert 4 <= len(a["inbox"]["emails"]) <= 12 and 4 <= len(a["orders"]["orders"]) <= 12
 
 
+# A parameterless tool whose result is the same in every state is a fact the user already
+# knows: the plan rule "constant" rejects it as a task of its own (it still feeds other tools).
+CONSTANT_ALONE = {"table_list_tables"}
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_every_tool_composes_alone_and_the_oracle_passes(name: str) -> None:
     task, reason = try_compose(WORLD, [name], 1)
+    if name in CONSTANT_ALONE:
+        assert task is None and "plan rule constant" in reason
+        return
     assert task is not None, reason
     assert [s.tool for s in task.oracle] == [name]
     answer, state, trace = run_oracle(WORLD, task)

@@ -27,7 +27,6 @@ __all__ = [
     "Param",
     "Sampler",
     "Tool",
-    "TYPE_PARENTS",
     "num",
     "pick",
     "registrar",
@@ -40,20 +39,6 @@ class NoValue(Exception):
 
 
 Sampler = Callable[[Mapping[str, Any], random.Random, Mapping[str, Any]], Any]
-
-# Port types of toolworld. Identifiers (event_id, email_id, order_id, table_name) are opaque:
-# they only feed ports of their own kind. Meaningful strings (paths, dates, addresses) are text.
-TYPE_PARENTS: dict[str, str] = {
-    "path": "string",
-    "date": "string",
-    "time": "string",
-    "email": "string",
-    "sku": "string",
-    "person": "string",
-    "word": "string",
-    "weekday": "string",
-    "company": "string",
-}
 
 
 @dataclass(frozen=True)
@@ -83,6 +68,8 @@ class Tool:
     fields: dict[str, str] = field(default_factory=dict)
     mutates: bool = False
     rule: str | None = None  # answer comparison when this tool's result is the answer
+    noun: str = ""  # the result as a user names it, "the weekday of {date}" (meaning.py)
+    verb: str = ""  # the state change as a user asks for it (tools that mutate)
 
     def spec(self) -> ToolSpec:
         return ToolSpec(

@@ -16,14 +16,15 @@ from steps_agents.plugins.toolworld_impl import (
     text,
     units,
 )
-from steps_agents.plugins.toolworld_impl.base import TYPE_PARENTS, NoValue, Tool
+from steps_agents.plugins.toolworld_impl.base import NoValue, Tool
+from steps_agents.plugins.toolworld_impl.meaning import INTENTS, TYPE_PARENTS, with_meaning
 from steps_agents.plugins.toolworld_impl.state import new_state
 
 from steps_agents.worlds import Task, ToolError, ToolSpec, TypeRules, validate_args
 from steps_agents.worlds.compose import ComposeOptions, NoSample, compose_task
 
 ALL_TOOLS: tuple[Tool, ...] = tuple(
-    t
+    with_meaning(t)
     for module in (files, calendar, mathstats, text, tables, units, inbox, commerce)
     for t in module.TOOLS
 )
@@ -84,6 +85,36 @@ class ToolWorld:
 
     def answer_rule(self, tool: str) -> str | None:
         return self._tools[tool].rule
+
+    def noun(self, tool: str) -> str:
+        """The tool's result as a user names it, with ``{param}`` placeholders (meaning.py)."""
+        return self._tools[tool].noun
+
+    def verb(self, tool: str) -> str:
+        """The state change as a user asks for it; the recipe phrase for tools that only read."""
+        impl = self._tools[tool]
+        return impl.verb or impl.phrase
+
+    # Answers a user of this world asks for, by meaning (the composer prefers them), and the
+    # types that are by-products of a state change (never an answer, never fed on).
+    intents: tuple[tuple[str, str], ...] = INTENTS
+    byproducts: frozenset[str] = frozenset({"tally"})
+    # Port types that name a record ("the file {path}" fed by a result reads as that result).
+    record_names: frozenset[str] = frozenset(
+        {"path", "event_id", "email_id", "order_id", "table_name", "message_id"}
+    )
+
+    def collections(self, state: Mapping[str, Any]) -> dict[str, list[str]]:
+        """The named records of each domain in a state (what a task's distractors are)."""
+        return {
+            "files": list(state.get("fs", {})),
+            "calendar": list(state.get("calendar", {}).get("events", {})),
+            "inbox": list(state.get("inbox", {}).get("emails", {})),
+            "contacts": list(state.get("contacts", {})),
+            "orders": list(state.get("orders", {}).get("orders", {})),
+            "inventory": list(state.get("inventory", {})),
+            "tables": list(state.get("tables", {})),
+        }
 
     # -- extras ---------------------------------------------------------------------------------
     def domains(self) -> dict[str, list[str]]:

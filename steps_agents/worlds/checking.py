@@ -28,7 +28,7 @@ from typing import Any
 from steps_agents.worlds.records import CheckOutcome, Task, resolve_path
 from steps_agents.worlds.spec import ToolError
 
-__all__ = ["check", "compare", "parse_answer"]
+__all__ = ["ABSENT", "check", "compare", "parse_answer", "state_diff"]
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|-?\.\d+")
@@ -235,3 +235,24 @@ def check(task: Task, answer: Any, final_state: Mapping[str, Any] | None) -> Che
     if len(failed) > 1:
         reason += f" (and {len(failed) - 1} more)"
     return CheckOutcome(passed=False, reason=reason, details=details)
+
+
+ABSENT = object()  # a deleted key in state_diff
+
+
+def state_diff(
+    before: Any, after: Any, path: tuple[Any, ...] = ()
+) -> list[tuple[tuple[Any, ...], Any]]:
+    """Changed leaves between two JSON states: ``[(path, new value or ABSENT)]``. Dicts are
+    walked key by key; any other changed value (a list, a scalar) is one leaf."""
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        out: list[tuple[tuple[Any, ...], Any]] = []
+        for key in sorted(set(before) | set(after), key=str):
+            if key not in after:
+                out.append(((*path, key), ABSENT))
+            elif key not in before:
+                out.append(((*path, key), after[key]))
+            elif before[key] != after[key]:
+                out.extend(state_diff(before[key], after[key], (*path, key)))
+        return out
+    return [] if before == after else [(path, after)]

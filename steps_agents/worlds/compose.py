@@ -56,8 +56,12 @@ from steps_agents.worlds import (
     validate_args,
     world_type_rules,
 )
+from steps_agents.worlds.checking import ABSENT as _ABSENT
+from steps_agents.worlds.checking import state_diff
 from steps_agents.worlds.flows import Components, FlowPlan, plan_flows
+from steps_agents.worlds.goals import render_goal
 from steps_agents.worlds.instructions import render_instruction
+from steps_agents.worlds.plan_check import plan_defects, ref_type
 
 __all__ = [
     "ComposableWorld",
@@ -65,6 +69,8 @@ __all__ = [
     "NoSample",
     "compose_task",
     "data_flows",
+    "difficulty",
+    "instruction_for",
     "state_diff",
     "task_id",
 ]
@@ -103,6 +109,8 @@ class ComposeOptions:
     max_components: int = 2  # separate data flows allowed from split_min_k on (none a single step)
     split_min_k: int = 4
     feed_choices: int = 8
+    instructions: str = "goal"  # goal | recipe (a world without nouns always gets recipes)
+    plan_check: bool = True  # redraw plans the plan rules reject (plan_check.py)
 
 
 class _Retry(Exception):
@@ -111,27 +119,6 @@ class _Retry(Exception):
     def __init__(self, message: str, edges: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(message)
         self.edges = tuple(edges)
-
-
-_ABSENT = object()
-
-
-def state_diff(
-    before: Any, after: Any, path: tuple[Any, ...] = ()
-) -> list[tuple[tuple[Any, ...], Any]]:
-    """Changed leaves between two JSON states: ``[(path, new value or _ABSENT)]``. Dicts are
-    walked key by key; any other changed value (a list, a scalar) is one leaf."""
-    if isinstance(before, Mapping) and isinstance(after, Mapping):
-        out: list[tuple[tuple[Any, ...], Any]] = []
-        for key in sorted(set(before) | set(after), key=str):
-            if key not in after:
-                out.append(((*path, key), _ABSENT))
-            elif key not in before:
-                out.append(((*path, key), after[key]))
-            elif before[key] != after[key]:
-                out.extend(state_diff(before[key], after[key], (*path, key)))
-        return out
-    return [] if before == after else [(path, after)]
 
 
 def data_flows(task: Task) -> list[list[str]]:
@@ -241,14 +228,11 @@ def _build(
             try:
                 for param, picked in feeds.items():  # fed values first: samplers may read them
                     if picked[0][2]:
-                        extra = world.sample_arg(tool, param, work, rng, args_lit)
-                        extras = (
-                            list(extra)[: max(0, 3 - len(picked))]
-                            if isinstance(extra, list)
-                            else []
-                        )
-                        args_lit[param] = [c[1] for c in picked] + extras
-                        args_ref[param] = [{"$ref": c[0]} for c in picked] + extras
+                        # Fed elements only: padding a fed value with sampled numbers ("the
+                        # largest of the unit price, 12 and 43") is no question a user asks; a
+                        # list of one fed value makes the step an echo, which plan_check rejects.
+                        args_lit[param] = [c[1] for c in picked]
+                        args_ref[param] = [{"$ref": c[0]} for c in picked]
                     else:
                         args_lit[param] = picked[0][1]
                         args_ref[param] = {"$ref": picked[0][0]}
@@ -313,7 +297,7 @@ def _checker(
         tolerance = 1e-3 if rule == "numeric" else 1e-6
         answer.append(
             AnswerPart(
-                key=step.id,
+                key=_answer_key(specs[step.tool].returns, [p.key for p in answer]),
                 step=step.id,
                 value=step.result,
                 rule=rule,  # type: ignore[arg-type]
@@ -331,6 +315,19 @@ def _checker(
     if not state and all(_guessable(part.value) for part in answer):
         raise _Retry("the answer is too easy to guess")
     return Checker(answer=answer, state=state)
+
+
+def _answer_key(returns: str, taken: Sequence[str]) -> str:
+    """An answer key named by what the value is (``weekday``, ``money``, ``dates``), never by
+    the step that computed it: a key such as ``s3`` would number the steps for the agent."""
+    base = returns.split(":")[-1]
+    if base.startswith("list[") and base.endswith("]"):
+        base = base[5:-1].split(":")[-1] + "s"
+    base = base.replace("_", " ").split()[-1] if base else "value"
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    return key
 
 
 def _guessable(value: Any) -> bool:
@@ -378,6 +375,8 @@ def compose_task(
     # text_extract_numbers) is banned and the flows are planned again without it.
     failures: Counter[tuple[str, str]] = Counter()
     banned: set[tuple[str, str]] = set()
+    rejected: Counter[str] = Counter()  # plan rules broken by candidate plans (plan_check)
+    flows = _prefer_intents(world, flows, specs, rules)
     cursor = 0
     for attempt in range(options.attempts):
         state_seed = rng.randrange(2**31)
@@ -387,6 +386,32 @@ def compose_task(
         try:
             plan = _build(world, specs, rules, flow, initial, rng, options)
             checker = _checker(world, specs, plan, initial, plan.final, options)
+            draft = Task(
+                id=task_id(world.name, world.version, skills, seed),
+                k=len(skills),
+                skills=skills,
+                world=world.name,
+                world_version=world.version,
+                seed=seed,
+                initial_state=initial,
+                instruction="(pending)",
+                tools=[specs[s] for s in skills],
+                oracle=plan.steps,
+                checker=checker,
+                provenance={
+                    "composer": "steps_agents.worlds.compose",
+                    "attempt": attempt,
+                    "flows": best,
+                    "state_seed": state_seed,
+                    "edges": [
+                        list(edge)
+                        for edge in sorted({(ref, s.id) for s in plan.steps for ref in s.refs()})
+                    ],
+                    **dict(provenance or {}),
+                },
+            )
+            if options.plan_check:
+                _check_plan(world, draft, rejected)
         except _Retry as exc:
             obstacles[str(exc)] += 1
             failures.update(exc.edges)
@@ -398,36 +423,17 @@ def compose_task(
                 )
                 if not replanned or replan_best > allowed:
                     break
-                flows, cursor = replanned, 0
+                flows, cursor = _prefer_intents(world, replanned, specs, rules), 0
             continue
-        draft = Task(
-            id=task_id(world.name, world.version, skills, seed),
-            k=len(skills),
-            skills=skills,
-            world=world.name,
-            world_version=world.version,
-            seed=seed,
-            initial_state=initial,
-            instruction="(pending)",
-            tools=[specs[s] for s in skills],
-            oracle=plan.steps,
-            checker=checker,
-            provenance={
-                "composer": "steps_agents.worlds.compose",
-                "attempt": attempt,
-                "flows": best,
-                "state_seed": state_seed,
-                "edges": [
-                    list(edge)
-                    for edge in sorted({(ref, s.id) for s in plan.steps for ref in s.refs()})
-                ],
-                **dict(provenance or {}),
-            },
-        )
-        instruction = render_instruction(
-            draft.oracle, world.phrase, checker.answer, checker.state, variant=state_seed
-        )
-        task = draft.model_copy(update={"instruction": instruction})
+        draft = _changes_first(world, draft)
+        style = options.instructions if hasattr(world, "noun") else "recipe"
+        instruction = instruction_for(world, draft, style)
+        meta = {
+            **draft.provenance,
+            "plan_rejections": dict(sorted(rejected.items())),
+            "difficulty": difficulty(world, draft, style),
+        }
+        task = draft.model_copy(update={"instruction": instruction, "provenance": meta})
         answer, state, _ = run_oracle(world, task)
         outcome = check(task, answer, state)
         if not outcome.passed:  # nondeterminism: never hand out a task the oracle fails
@@ -438,3 +444,155 @@ def compose_task(
     raise CompositionError(
         f"cannot compose {', '.join(skills)} after {options.attempts} attempts: {common}"
     )
+
+
+def _renumber(value: Any, ids: Mapping[str, str]) -> Any:
+    if isinstance(value, Mapping):
+        if set(value) == {"$ref"}:
+            head, _, rest = str(value["$ref"]).partition(".")
+            return {"$ref": ids[head] + (f".{rest}" if rest else "")}
+        return {k: _renumber(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renumber(v, ids) for v in value]
+    return value
+
+
+def _changes_first(world: ComposableWorld, task: Task) -> Task:
+    """The same plan with its state changes as early as the data flow allows, when that gives
+    the same answer and final state (checked by replay); else ``task`` unchanged.
+
+    A goal instruction can then state the changes first and ask the questions after them;
+    only a plan whose answer really reads the state before a change needs "before you
+    change anything"."""
+    mutates = {spec.name: spec.mutates for spec in task.tools}
+    position = {step.id: n for n, step in enumerate(task.oracle)}
+    pending = list(task.oracle)
+    done: set[str] = set()
+    order: list[OracleStep] = []
+    while pending:
+        ready = [s for s in pending if set(s.refs()) <= done]
+        pick = min(ready, key=lambda s: (not mutates[s.tool], position[s.id]))
+        order.append(pick)
+        pending.remove(pick)
+        done.add(pick.id)
+    if [s.id for s in order] == [s.id for s in task.oracle]:
+        return task
+    ids = {step.id: f"s{n}" for n, step in enumerate(order, start=1)}
+    steps = [
+        step.model_copy(update={"id": ids[step.id], "args": _renumber(step.args, ids)})
+        for step in order
+    ]
+    answer = [
+        part.model_copy(update={"step": ids[part.step]}) if part.step else part
+        for part in task.checker.answer
+    ]
+    edges = sorted({(ref, s.id) for s in steps for ref in s.refs()})
+    moved = task.model_copy(
+        update={
+            "oracle": steps,
+            "checker": task.checker.model_copy(update={"answer": answer}),
+            "provenance": {**task.provenance, "edges": [list(e) for e in edges]},
+        }
+    )
+    try:
+        result, state, _ = run_oracle(world, moved)
+    except ToolError:
+        return task
+    return moved if check(moved, result, state).passed else task
+
+
+def _check_plan(world: ComposableWorld, draft: Task, rejected: Counter[str]) -> None:
+    """Raise :class:`_Retry` naming the first broken plan rule; the feeds into the offending
+    step are the edges to ban when the same rule keeps breaking there."""
+    try:
+        defects = plan_defects(world, draft)
+    except ToolError as exc:
+        raise _Retry(f"the oracle fails on replay: {exc}") from None
+    if not defects:
+        return
+    rejected.update({d.rule for d in defects})
+    first = defects[0]
+    tool_of = {step.id: step.tool for step in draft.oracle}
+    step = next(s for s in draft.oracle if s.id == first.step)
+    edges = [(tool_of[ref], step.tool) for ref in step.refs()]
+    raise _Retry(f"plan rule {first.rule}: {first.detail}", edges)
+
+
+def _prefer_intents(
+    world: Any, flows: list[FlowPlan], specs: Mapping[str, ToolSpec], rules: TypeRules
+) -> list[FlowPlan]:
+    """Plans whose every answer is an intent of the world (or a state change) first, in their
+    previous order otherwise (a stable sort); unchanged for a world without ``intents``."""
+    meanings = [meaning for meaning, _ in getattr(world, "intents", ())]
+    if not meanings:
+        return flows
+
+    def purposeful(flow: FlowPlan) -> bool:
+        sources = {src for _, feeds in flow.feeds for _, src in feeds}
+        sinks = [specs[t] for t in flow.order if t not in sources]
+        return all(
+            spec.mutates or any(rules.assignable(spec.returns, m) for m in meanings)
+            for spec in sinks
+        )
+
+    return sorted(flows, key=lambda flow: not purposeful(flow))
+
+
+def instruction_for(world: Any, task: Task, style: str = "goal") -> str:
+    """The task's instruction in ``style``: ``goal`` (what the user wants, composed from the
+    world's nouns, :func:`~steps_agents.worlds.goals.render_goal`) or ``recipe`` (numbered tool
+    steps, :func:`~steps_agents.worlds.instructions.render_instruction`). The same plan and
+    checker either way, so the two styles can be compared task by task."""
+    variant = int(task.provenance.get("state_seed", task.seed))
+    if style == "recipe" or not hasattr(world, "noun"):
+        return render_instruction(
+            task.oracle, world.phrase, task.checker.answer, task.checker.state, variant=variant
+        )
+    if style != "goal":
+        raise ValueError(f"unknown instruction style {style!r}; use goal or recipe")
+    specs = {spec.name: spec for spec in task.tools}
+    tool_of = {step.id: step.tool for step in task.oracle}
+    types = {
+        part.key: ref_type(".".join([part.step, *map(str, part.path)]), specs, tool_of) or ""
+        for part in task.checker.answer
+        if part.step
+    }
+    return render_goal(
+        world,
+        task.oracle,
+        task.checker.answer,
+        mutating={name: spec.mutates for name, spec in specs.items()},
+        types=types,
+        ports={name: spec.ports for name, spec in specs.items()},
+        names=frozenset(getattr(world, "record_names", ())),
+        variant=variant,
+    )
+
+
+def difficulty(world: Any, task: Task, style: str) -> dict[str, Any]:
+    """Difficulty facts of a task: ``depth`` (the longest chain of steps feeding one another),
+    ``fan_in`` (the most earlier results one step reads), ``state_changes`` (state checks),
+    ``distractors`` (records in the world's collections of the task's domains that the oracle
+    never names: files, events, emails, orders, ... -- what a lucky guess picks from; from the
+    world's optional ``collections(state) -> {domain: names}``), ``answer_parts`` and the
+    instruction ``style``."""
+    depth: dict[str, int] = {}
+    for step in task.oracle:
+        depth[step.id] = 1 + max((depth[r] for r in step.refs()), default=0)
+    fan_in = max((len(set(step.refs())) for step in task.oracle), default=0)
+    named = json.dumps([step.args for step in task.oracle], default=str)
+    pools = world.collections(task.initial_state) if hasattr(world, "collections") else {}
+    distractors = sum(
+        1
+        for domain in sorted({spec.domain for spec in task.tools})
+        for name in pools.get(domain, ())
+        if str(name) not in named
+    )
+    return {
+        "depth": max(depth.values(), default=0),
+        "fan_in": fan_in,
+        "state_changes": len(task.checker.state),
+        "distractors": distractors,
+        "answer_parts": len(task.checker.answer),
+        "style": style,
+    }

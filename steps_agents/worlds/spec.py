@@ -10,7 +10,13 @@ Port types are small strings:
   string kinds such as ``path``, ``date``, ``email_id``, ``sku``;
 - ``list[T]`` for lists; ``record:NAME`` for objects, whose field types are listed in
   :attr:`ToolSpec.fields` (for ``list[record:NAME]`` results, the fields of one element);
-- ``any`` for a port that takes any JSON value (a tool that stores or sends what it is given).
+- ``any`` for a port that takes any JSON value (a tool that stores or sends what it is given);
+- ``A|B`` (a port only) for a port that takes any of several types: a generic operation names
+  the meanings it makes sense on (``text|label`` for a search query).
+
+Types carry meaning, not only a JSON type: a world's parent map can say that a ``weekday`` is a
+``label`` and not ``text``, so a text tool never counts the characters of a weekday
+(toolworld's vocabulary: ``steps_agents.plugins.toolworld_impl.meaning``).
 
 Feeding rule (:meth:`TypeRules.assignable`): a value of type ``S`` may feed a port of type ``T``
 when ``S == T``, when ``S`` is a subtype of ``T`` by the world's parent map (``integer`` ->
@@ -35,6 +41,7 @@ __all__ = [
     "ToolError",
     "ToolSpec",
     "TypeRules",
+    "alternatives",
     "list_of",
     "validate_args",
 ]
@@ -102,6 +109,19 @@ def list_of(type_name: str) -> str:
     return f"list[{type_name}]"
 
 
+def alternatives(type_name: str) -> list[str]:
+    """The members of a union port type ``A|B|list[C|D]`` (bars inside brackets are kept)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(type_name):
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "|" and depth == 0:
+            out.append(type_name[start:i])
+            start = i + 1
+    out.append(type_name[start:])
+    return [t.strip() for t in out if t.strip()]
+
+
 def _element(type_name: str) -> str | None:
     if type_name.startswith("list[") and type_name.endswith("]"):
         return type_name[5:-1]
@@ -135,6 +155,10 @@ class TypeRules:
         """``True`` when a value of port type ``source`` may be passed where ``target`` is expected."""
         if source == target or target == "any":
             return True
+        if "|" in target:
+            union = alternatives(target)
+            if len(union) > 1:
+                return any(self.assignable(source, alt) for alt in union)
         src_el, dst_el = _element(source), _element(target)
         if src_el is not None and dst_el is not None:
             return self.assignable(src_el, dst_el)
@@ -144,6 +168,9 @@ class TypeRules:
 
     def element_of(self, source: str, target: str) -> bool:
         """``True`` when a ``source`` value may be one element of a ``target`` list argument."""
+        union = alternatives(target)
+        if len(union) > 1:
+            return any(self.element_of(source, alt) for alt in union)
         dst_el = _element(target)
         return dst_el is not None and self.assignable(source, dst_el)
 

@@ -1,0 +1,87 @@
+"""Built-in plugin: the ``plan`` judge -- is an executable task's oracle plan meaningful?
+
+It re-executes the task's oracle on its initial state and rejects the task when
+:func:`steps_agents.worlds.plan_check.plan_defects` finds a broken rule, each with a named
+reason tag: ``empty`` (a step's result is empty), ``echo`` (a step returns, or hands on, one of
+its own inputs), ``insensitive`` (the result does not change when the world's argument sampler
+draws another input), ``constant`` (a parameterless step that gives the same result in every
+state), ``unused`` (nothing downstream uses a step: no later step, no answer, no checked state
+change), ``meaning`` (a value fed where its meaning does not fit: a weekday into a text tool)
+and ``byproduct`` (the answer is a by-product such as a file's size after an append).
+
+The ``agentic`` mode runs it on every draft by default (``[synth.mode_options] plan_judge =
+false`` turns it off); it can also be listed in ``judges`` for a mode that carries an
+executable task in ``item.payload["task"]``. It abstains on anything else. Options
+(``[synth.judge_options.plan]``): ``draws`` (sampler draws per perturbed argument, default 4),
+``states`` (other seeded states for ``constant``, default 2), ``ignore`` (rule tags to accept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import steps_agents
+from steps_agents.records import Verdict
+from steps_agents.synthesis.judge_protocol import JudgeContext, JudgeInput
+from steps_agents.worlds import Task, ToolError
+from steps_agents.worlds.plan_check import plan_defects
+
+
+def plan_verdict(
+    task: Task,
+    world: Any,
+    *,
+    draws: int = 4,
+    states: int = 2,
+    ignore: frozenset[str] = frozenset(),
+) -> Verdict:
+    """The ``plan`` verdict for one task: failed with the broken rules' tags (sorted, in
+    ``details["rules"]``) and one line per defect, or passed."""
+    try:
+        defects = [
+            d for d in plan_defects(world, task, draws=draws, states=states) if d.rule not in ignore
+        ]
+    except ToolError as error:
+        return Verdict(
+            judge="plan",
+            passed=False,
+            reason=f"the oracle plan fails on replay: {error}",
+            details={"rules": ["replay"], "revisable": False},
+        )
+    if not defects:
+        return Verdict(judge="plan", passed=True, reason="every step is needed and meaningful")
+    rules = sorted({d.rule for d in defects})
+    return Verdict(
+        judge="plan",
+        passed=False,
+        reason=f"plan: {', '.join(rules)} ({defects[0]})",
+        details={"rules": rules, "defects": [str(d) for d in defects], "revisable": False},
+    )
+
+
+class PlanJudge:
+    """See the module docstring."""
+
+    name = "plan"
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        options = options or {}
+        self.draws = int(options.get("draws", 4))
+        self.states = int(options.get("states", 2))
+        self.ignore = frozenset(options.get("ignore", ()))
+
+    async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
+        payload = sample.item.payload.get("task")
+        if not isinstance(payload, Mapping) or "oracle" not in payload:
+            return None
+        from steps_agents.registry import get_skill_world
+
+        task = Task.model_validate(payload)
+        world = get_skill_world(task.world, ctx.pm)
+        return plan_verdict(task, world, draws=self.draws, states=self.states, ignore=self.ignore)
+
+
+@steps_agents.hookimpl
+def register_judges(register: Any) -> None:
+    register(PlanJudge, name="plan")

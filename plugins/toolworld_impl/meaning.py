@@ -1,0 +1,288 @@
+"""What toolworld values *mean*, how a user names each tool's result, and what users want.
+
+Three tables, kept as data so the composer, the ``plan`` judge and the goal instructions read
+the same facts:
+
+- **Semantic types** (:data:`TYPE_PARENTS`): a value's port type says what it is, not only its
+  JSON type. *Labels* (a path, a date, a weekday, a person's name, an SKU, ...) descend from
+  ``label``; free text (a file's contents, an email body, a line) is ``text``; meaningful numbers
+  (``money``, ``quantity``, ``count``, ``days``, ``minutes``, ``percent``, ``rate``) descend from
+  ``number``. A ``tally`` (the size of a file after an append, the number of emails left after an
+  archive) is a by-product: it has no parent, so no generic operation accepts it and it is never
+  an answer. Generic operations state the meanings they make sense on through their port types:
+  text tools take ``text`` (so counting the characters of a weekday does not type-check), math
+  and stats take ``number`` (money, quantities, counts; never a tally), a search takes
+  ``string|label`` and a note or a message body takes :data:`CONTENT`. Opaque ids (``email_id``,
+  ``order_id``, ...) feed only ports of their own kind. The JSON schema of every parameter is
+  unchanged underneath: the tool still validates its arguments.
+- **Nouns** (:data:`MEANING`): per tool, a noun phrase for its result in terms of its inputs
+  (``"the weekday of {date}"``), and for a tool that changes the state the imperative a user
+  would write (``"add {text} as a new line at the end of the file {path}"``). Goal instructions
+  compose these top-down from the answer (:mod:`steps_agents.worlds.goals`).
+- **Intents** (:data:`INTENTS`): the answers a user of this world actually asks for, by meaning,
+  with a phrase. The composer prefers plans whose answers are intents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from steps_agents.plugins.toolworld_impl.base import Tool
+
+__all__ = ["CONTENT", "INTENTS", "MEANING", "TYPE_PARENTS", "with_meaning"]
+
+LABELS = [
+    "path",
+    "date",
+    "time",
+    "email",
+    "sku",
+    "person",
+    "word",
+    "weekday",
+    "company",
+    "title",
+    "subject",
+    "phone",
+    "city",
+    "status",
+    "column",
+    "duration_text",
+]
+NUMBERS = ("money", "quantity", "minutes", "percent", "rate")
+TYPE_PARENTS: dict[str, str] = {
+    **{label: "label" for label in LABELS},
+    **{kind: "number" for kind in NUMBERS},
+    "count": "integer",
+    "days": "integer",
+    "line": "text",
+}
+"""Child -> parent. ``label``, ``tally`` and the opaque ids have no parent; ``string`` -> ``text``
+and ``integer`` -> ``number`` come from :data:`steps_agents.worlds.spec.DEFAULT_TYPE_PARENTS`."""
+
+CONTENT = "text|label|number|list[text]|list[label]|list[number]"
+"""What may be written into a note, a file or an email body: text, labels, meaningful numbers and
+lists of them (never a tally, an opaque id or a whole record)."""
+
+EVENT = {"title": "title", "duration": "minutes"}
+CONTACT = {"phone": "phone", "city": "city"}
+ORDER = {"total": "money", "unit_price": "money", "qty": "quantity", "status": "status"}
+
+# tool -> {"noun": ..., "verb": ... (state changes), "returns"/"fields"/"ports": retyping}
+MEANING: dict[str, dict[str, Any]] = {
+    "fs_list_files": {"noun": "the files under {directory}"},
+    "fs_read_file": {"noun": "the contents of the file {path}"},
+    "fs_write_file": {
+        "noun": "the new file {path}",
+        "verb": "save {content} as a new file {path}",
+        "fields": {"size": "tally"},
+        "ports": {"content": CONTENT},
+    },
+    "fs_append_file": {
+        "noun": "the new size of the file {path}",
+        "verb": "add {text} as a new line at the end of the file {path}",
+        "returns": "tally",
+        "ports": {"text": CONTENT},
+    },
+    "fs_file_size": {"noun": "the length in characters of the file {path}", "returns": "count"},
+    "fs_search_files": {
+        "noun": "the files that mention {query}",
+        "ports": {"query": "string|label"},
+    },
+    "fs_copy_file": {
+        "noun": "the copy {destination}",
+        "verb": "copy the file {source} to {destination}",
+    },
+    "fs_delete_file": {
+        "noun": "the number of files left",
+        "verb": "delete the file {path}",
+        "returns": "tally",
+    },
+    "dates_add_days": {"noun": "the date {days} days after {date}", "ports": {"days": "days"}},
+    "dates_days_between": {"noun": "the number of days from {start} to {end}", "returns": "days"},
+    "dates_weekday": {"noun": "the weekday of {date}"},
+    "calendar_list_events": {"noun": "the calendar events from {date} on", "fields": EVENT},
+    "calendar_get_event": {"noun": "the calendar event {event_id}", "fields": EVENT},
+    "calendar_create_event": {
+        "noun": "the event you created",
+        "verb": "put an event titled {title} in my calendar on {date} at {start} for {duration}"
+        " minutes",
+        "fields": EVENT,
+        "ports": {"title": "title|subject", "duration": "minutes"},
+    },
+    "calendar_cancel_event": {
+        "noun": "the number of events left",
+        "verb": "cancel the calendar event {event_id}",
+        "returns": "tally",
+    },
+    "calendar_free_slots": {
+        "noun": "the free slots of {duration} minutes on {date}",
+        "ports": {"duration": "minutes"},
+    },
+    "calendar_reschedule": {
+        "noun": "the moved event",
+        "verb": "move the calendar event {event_id} to {date}",
+        "fields": EVENT,
+    },
+    "math_add": {"noun": "the sum of {a} and {b}"},
+    "math_subtract": {"noun": "{a} minus {b}"},
+    "math_multiply": {"noun": "{a} times {b}"},
+    "math_divide": {"noun": "{a} divided by {b}"},
+    "math_round": {"noun": "{x} rounded to {digits} decimal places"},
+    "math_percent_change": {
+        "noun": "the percentage change from {old} to {new}",
+        "returns": "percent",
+    },
+    "stats_mean": {"noun": "the average of {values}"},
+    "stats_median": {"noun": "the median of {values}"},
+    "stats_stdev": {"noun": "the sample standard deviation of {values}"},
+    "stats_sum": {"noun": "the total of {values}"},
+    "stats_max": {"noun": "the largest of {values}"},
+    "stats_range": {"noun": "the spread (largest minus smallest) of {values}"},
+    "text_word_count": {"noun": "the number of words in {text}", "returns": "count"},
+    "text_char_count": {"noun": "the number of characters in {text}", "returns": "count"},
+    "text_extract_numbers": {"noun": "the numbers mentioned in {text}"},
+    "text_extract_emails": {"noun": "the email addresses mentioned in {text}"},
+    "text_extract_dates": {"noun": "the dates mentioned in {text}"},
+    "text_uppercase": {"noun": "{text} in capital letters"},
+    "text_replace": {"noun": "{text} with every {old} replaced by {new}"},
+    "text_find_lines": {
+        "noun": "the lines of {text} that mention {keyword}",
+        "returns": "list[line]",
+    },
+    "table_list_tables": {"noun": "the tables I have", "fields": {"rows": "count"}},
+    "table_columns": {"noun": "the columns of the table {table}", "returns": "list[column]"},
+    "table_count_rows": {"noun": "the number of rows in the table {table}", "returns": "count"},
+    "table_filter": {
+        "noun": "the filtered table",
+        "verb": "keep the rows of the table {table} where {column} {op} {value} as a new table",
+        "fields": {"rows": "count"},
+    },
+    "table_sort": {
+        "noun": "the sorted table",
+        "verb": "sort the table {table} by {column} in {order} order into a new table",
+        "fields": {"rows": "count"},
+    },
+    "table_column_values": {"noun": "the {column} values of the table {table}"},
+    "table_aggregate": {"noun": "the {function} of {column} in the table {table}"},
+    "units_convert": {
+        "noun": "{value} {from_unit} expressed in {to_unit}",
+        "returns": "quantity",
+        "ports": {"value": "quantity"},
+    },
+    "units_currency": {
+        "noun": "{amount} {from_currency} in {to_currency}",
+        "returns": "money",
+        "ports": {"amount": "money"},
+    },
+    "units_exchange_rate": {
+        "noun": "today's exchange rate from {from_currency} to {to_currency}",
+        "returns": "rate",
+    },
+    "units_format_minutes": {
+        "noun": "{minutes} (in minutes) written as hours and minutes",
+        "returns": "duration_text",
+        "ports": {"minutes": "minutes"},
+    },
+    "inbox_search": {
+        "noun": "the emails that mention {query}",
+        "ports": {"query": "string|label"},
+        "fields": {"subject": "subject"},
+    },
+    "inbox_read": {
+        "noun": "the email {email_id}",
+        "verb": "open the email {email_id}",
+        "fields": {"subject": "subject"},
+    },
+    "inbox_count_unread": {
+        "noun": "the number of unread emails that mention {query}",
+        "returns": "count",
+        "ports": {"query": "string|label"},
+    },
+    "inbox_send": {
+        "noun": "the message you sent",
+        "verb": "email {to} with the subject {subject} and the body {body}",
+        "returns": "message_id",
+        "ports": {"body": CONTENT, "subject": "subject|title"},
+    },
+    "inbox_archive": {
+        "noun": "the number of emails left",
+        "verb": "archive the email {email_id}",
+        "returns": "tally",
+    },
+    "contacts_find": {"noun": "the contact card of {name}", "fields": CONTACT},
+    "contacts_by_email": {"noun": "the contact with the address {email}", "fields": CONTACT},
+    "contacts_at_company": {"noun": "the people I know at {company}"},
+    "contacts_add": {
+        "noun": "the number of contacts",
+        "verb": "add {name} with the address {email} to my contacts",
+        "returns": "tally",
+    },
+    "orders_list": {"noun": "the {status} orders", "fields": ORDER},
+    "orders_get": {"noun": "the order {order_id}", "fields": ORDER},
+    "orders_total": {"noun": "the total value of the order {order_id}", "returns": "money"},
+    "orders_by_customer": {"noun": "the orders of {customer}", "fields": ORDER},
+    "orders_update_status": {
+        "noun": "the updated order",
+        "verb": "mark the order {order_id} as {status}",
+        "fields": {"status": "status", "previous_status": "status"},
+    },
+    "orders_create": {
+        "noun": "the new order",
+        "verb": "order {qty} of {sku} for {customer}",
+        "fields": ORDER,
+        "ports": {"qty": "quantity"},
+    },
+    "inventory_stock": {"noun": "the stock of {sku}", "returns": "quantity"},
+    "inventory_price": {"noun": "the unit price of {sku}", "returns": "money"},
+    "inventory_restock": {
+        "noun": "the new stock level of {sku}",
+        "verb": "add {qty} units to the stock of {sku}",
+        "returns": "quantity",
+        "ports": {"qty": "quantity"},
+    },
+    "inventory_low_stock": {
+        "noun": "the items at or below their reorder level",
+        "fields": {"name": "title", "stock": "quantity"},
+    },
+}
+
+INTENTS: tuple[tuple[str, str], ...] = (
+    ("money", "what something costs or is worth"),
+    ("quantity", "how much of something there is"),
+    ("count", "how many things there are"),
+    ("days", "how long until or between two dates"),
+    ("date", "when something happens or is due"),
+    ("weekday", "which day of the week something falls on"),
+    ("person", "who is involved"),
+    ("list[person]", "who is involved"),
+    ("email", "whom to write to"),
+    ("list[email]", "whom to write to"),
+    ("list[time]", "when there is time free"),
+    ("duration_text", "how long something lasts"),
+    ("percent", "how much something changed"),
+    ("list[path]", "where something is filed"),
+    ("list[line]", "which notes mention something"),
+    ("number", "a figure computed from the data"),
+)
+"""``(answer meaning, what the user wants)``: the composer prefers plans whose every answer
+has one of these meanings (or that change the state)."""
+
+
+def with_meaning(tool: Tool) -> Tool:
+    """``tool`` retyped by :data:`MEANING`; a tool the table does not know raises ``KeyError``
+    (every toolworld tool must say what its result means)."""
+    entry = MEANING[tool.name]
+    fields = {**tool.fields, **entry.get("fields", {})} if tool.fields else {}
+    ports = entry.get("ports", {})
+    params = tuple(replace(p, port=ports[p.name]) if p.name in ports else p for p in tool.params)
+    return replace(
+        tool,
+        returns=entry.get("returns", tool.returns),
+        fields=fields,
+        params=params,
+        rule=None if entry.get("returns") == "tally" else tool.rule,  # never an answer
+        noun=entry["noun"],
+        verb=entry.get("verb", ""),
+    )

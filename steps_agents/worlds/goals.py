@@ -1,0 +1,258 @@
+"""Goal-style instructions: the request a user would write, composed from the plan top-down.
+
+A recipe instruction (:func:`steps_agents.worlds.instructions.render_instruction`) numbers the
+tool calls and names every intermediate "the result of step 2". A goal instruction states
+only what the user wants and the values the user knows, as TaskCraft extends a task in depth:
+an input that another tool resolves is *described* instead of given. The world supplies, per
+tool, a noun phrase for its result in terms of its inputs (``noun(tool)``, e.g. ``"the weekday
+of {date}"``) and, for a tool that changes the state, the imperative a user writes
+(``verb(tool)``). Then:
+
+- a reference ``s2`` reads as the noun of step ``s2`` with its own arguments filled in the same
+  way, recursively (``"the weekday of the due date of the order "O-1004""``); a field reads
+  ``"the total of ..."``, a list element ``"the first of ..."``;
+- each state change is one imperative sentence, in plan order, joined by "then";
+- each answer part is asked for by its noun, with the expected form (``"Reply with the number
+  only."``) or, for several parts, the JSON keys the checker reads.
+
+So the text names no tool, numbers no step and states no intermediate value: only the literal
+leaves of the oracle (which :func:`~steps_agents.worlds.instructions.missing_required_values`
+checks) and the answer's form. :func:`goal_leaks` lists what breaks those three rules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from steps_agents.worlds.instructions import FIELD_WORDS, format_literal
+from steps_agents.worlds.records import REF_KEY, AnswerPart, OracleStep, Task, resolve_path
+
+__all__ = ["GoalWorld", "goal_leaks", "render_goal"]
+
+_ORDINALS = ["first", "second", "third", "fourth", "fifth"]
+_PLACEHOLDER = re.compile(r"\{(\w+)\}( (?:minutes|days|units))?")
+_NOUN_PLACEHOLDER = re.compile(
+    r"\bthe ((?:(?!of |in |to |from |on |at |by )[a-z]+ ){1,2})\{(\w+)\}"
+)
+IDENTITY = frozenset({"id", "path", "table"})  # a record's field that names the record itself
+_STEP_NUMBER = re.compile(r"\b(?:step|steps)\s*#?\d+\b|^\s*\d+[.)]\s", re.IGNORECASE | re.MULTILINE)
+
+
+class GoalWorld(Protocol):
+    def noun(self, tool: str) -> str: ...
+
+    def verb(self, tool: str) -> str: ...
+
+
+ASKS = ("What is {noun}?", "Tell me {noun}.", "I need to know {noun}.")
+_NUMERIC = {"number", "integer", "money", "quantity", "count", "days", "minutes", "percent", "rate"}
+
+
+class _Describer:
+    def __init__(
+        self,
+        world: GoalWorld,
+        steps: Sequence[OracleStep],
+        ports: Mapping[str, Mapping[str, str]],
+        names: frozenset[str],
+    ) -> None:
+        self.world = world
+        self.steps = {step.id: step for step in steps}
+        self.ports, self.names = ports, names
+
+    def value(self, value: Any) -> str:
+        if isinstance(value, Mapping) and set(value) == {REF_KEY}:
+            text = self.ref(str(value[REF_KEY]))
+            return text if text.startswith("the ") else f"({text})"
+        if isinstance(value, list):
+            words = [self.value(v) for v in value]
+            if len(words) <= 1:
+                return words[0] if words else "nothing"
+            return ", ".join(words[:-1]) + " and " + words[-1]
+        if isinstance(value, Mapping):
+            return json.dumps(value, ensure_ascii=False)
+        return format_literal(value)
+
+    def fill(self, template: str, step: OracleStep) -> str:
+        def one(match: re.Match[str]) -> str:
+            name, unit = match.group(1), match.group(2) or ""
+            if name not in step.args:
+                return match.group(0)
+            value = step.args[name]
+            if isinstance(value, Mapping) and set(value) == {REF_KEY}:
+                text = self.ref(str(value[REF_KEY]))
+                # "30 minutes" but "the duration of the event", "(75.6 rounded to 0 places)"
+                return text if text.startswith("the ") else f"({text})"
+            return self.value(value) + unit
+
+        def described(match: re.Match[str]) -> str:
+            # "the file {path}" fed by a reference reads "the first of the files under ...",
+            # not "the file the first of the files under ..."
+            value = step.args.get(match.group(2))
+            naming = self.ports.get(step.tool, {}).get(match.group(2), "") in self.names
+            if naming and isinstance(value, Mapping) and set(value) == {REF_KEY}:
+                return self.ref(str(value[REF_KEY]))
+            return match.group(0)
+
+        return _PLACEHOLDER.sub(one, _NOUN_PLACEHOLDER.sub(described, template)).strip()
+
+    def noun(self, step_id: str) -> str:
+        step = self.steps[step_id]
+        return self.fill(self.world.noun(step.tool), step)
+
+    def ref(self, ref: str) -> str:
+        head, *path = ref.split(".")
+        text = self.noun(head)
+        for part in path:
+            if part.lstrip("-").isdigit():
+                n = int(part)
+                nth = _ORDINALS[n] if 0 <= n < len(_ORDINALS) else f"item {n + 1}"
+                text = f"the {nth} of {text}"
+            elif part not in IDENTITY:
+                word = FIELD_WORDS.get(part, part.replace("_", " "))
+                text = f"the {word} of {text}"
+        return text
+
+
+def _form(value: Any, typ: str) -> str:
+    if isinstance(value, bool):
+        return "yes or no"
+    if isinstance(value, (int, float)) or typ in _NUMERIC:
+        return "the number"
+    if isinstance(value, list):
+        return "a JSON list"
+    if isinstance(value, dict):
+        return "a JSON object with its fields"
+    if typ == "date":
+        return "the date (YYYY-MM-DD)"
+    if typ == "weekday":
+        return "the weekday"
+    return "the value"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?")) else ".")
+
+
+def render_goal(
+    world: GoalWorld,
+    steps: Sequence[OracleStep],
+    answer: Sequence[AnswerPart],
+    *,
+    mutating: Mapping[str, bool],
+    types: Mapping[str, str] | None = None,
+    ports: Mapping[str, Mapping[str, str]] | None = None,
+    names: frozenset[str] = frozenset(),
+    variant: int = 0,
+) -> str:
+    """The goal instruction for an oracle plan (see the module docstring). ``mutating`` says
+    which tools change the state, ``types`` the semantic type of each answer key (for the
+    answer's form), ``ports`` each tool's port types and ``names`` the port types that name a
+    record (a path, an id): "the file {path}" fed by a reference reads as the reference's own
+    description ("the first of the files under ..."); ``variant`` picks one of a few equivalent wordings of the question."""
+    say = _Describer(world, steps, ports or {}, names)
+    types = types or {}
+    index = {step.id: n for n, step in enumerate(steps)}
+    actions = [
+        say.fill(world.verb(step.tool), step) for step in steps if mutating.get(step.tool, False)
+    ]
+    asked = [
+        (part, say.ref(".".join([part.step, *map(str, part.path)])))
+        for part in answer
+        if part.step is not None
+    ]
+    last_change = max((index[s.id] for s in steps if mutating.get(s.tool, False)), default=-1)
+    early = any(index[part.step] < last_change for part, _ in asked if part.step)
+    lines: list[str] = []
+    if asked and early:
+        lines.append(
+            _sentence("before you change anything, find out " + _join(n for _, n in asked))
+        )
+    if actions:
+        lines.append(_sentence(", then ".join(actions)))
+    if not asked:
+        lines.append('Reply "done" when it is finished.')
+    elif len(asked) == 1:
+        part, noun = asked[0]
+        if isinstance(part.value, dict):
+            noun = f"the details of {noun}"
+        if not early:
+            asks = ASKS[1:] if isinstance(part.value, list) else ASKS  # "what is" + a plural
+            lines.append(asks[variant % len(asks)].format(noun=noun))
+        lines.append(f"Reply with {_form(part.value, types.get(part.key, ''))} only.")
+    else:
+        keyed = [f'{noun} (as "{part.key}")' for part, noun in asked]
+        if early:
+            lines.append(
+                "Reply with one JSON object whose keys are "
+                + _join(f'"{part.key}"' for part, _ in asked)
+                + ", in that order."
+            )
+        else:
+            lines.append(
+                _sentence("tell me " + _join(keyed) + ", in one JSON object with those keys")
+            )
+    return " ".join(lines)
+
+
+def _join(items: Any) -> str:
+    words = list(items)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def goal_leaks(task: Task, instruction: str | None = None) -> list[str]:
+    """What makes an instruction not a goal: a tool name, a step number, or the value of an
+    intermediate result (a referenced part of an earlier result that is not also a literal the
+    oracle was given). Empty when the instruction keeps the three rules."""
+    text = task.instruction if instruction is None else instruction
+    folded = text.casefold()
+    leaks = [f"names the tool {name}" for name in task.tool_names() if name.casefold() in folded]
+    if _STEP_NUMBER.search(text):
+        leaks.append("numbers a step")
+    literals = _leaf_texts(task)
+    leaf_numbers = {float(m) for leaf in literals for m in re.findall(r"-?\d+(?:\.\d+)?", leaf)}
+    results = {step.id: step.result for step in task.oracle}
+    numbers = {float(m) for m in re.findall(r"-?\d+(?:\.\d+)?", text)}
+    for step in task.oracle:
+        for ref in _refs(step.args):
+            head, *path = ref.split(".")
+            try:
+                value = resolve_path(results[head], [int(p) if p.isdigit() else p for p in path])
+            except Exception:  # noqa: BLE001 - a reference the recorded result cannot resolve
+                continue
+            for item in _scalars(value):
+                shown = format_literal(item).strip('"').casefold()
+                if isinstance(item, (int, float)) and not isinstance(item, bool):
+                    if float(item) in numbers and float(item) not in leaf_numbers:
+                        leaks.append(f"states the intermediate value {item!r} ({ref})")
+                elif any(shown in leaf for leaf in literals):
+                    continue
+                elif len(shown) >= 3 and shown in folded:
+                    leaks.append(f"states the intermediate value {item!r} ({ref})")
+    return leaks
+
+
+def _refs(value: Any) -> list[str]:
+    from steps_agents.worlds.records import iter_refs
+
+    return list(iter_refs(value))
+
+
+def _scalars(value: Any) -> list[Any]:
+    if isinstance(value, Mapping):
+        return [v for item in value.values() for v in _scalars(item)]
+    if isinstance(value, list):
+        return [v for item in value for v in _scalars(item)]
+    return [] if value is None or isinstance(value, bool) else [value]
+
+
+def _leaf_texts(task: Task) -> list[str]:
+    from steps_agents.worlds.instructions import required_values
+
+    return [format_literal(v).strip('"').casefold() for v in required_values(task)]

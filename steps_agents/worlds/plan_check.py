@@ -1,0 +1,311 @@
+"""Is an oracle plan meaningful? Re-execute it on the task's initial state and name its defects.
+
+A plan can type-check and still mean nothing: "find the lines containing monday in the weekday
+of ...", "append the file list to a file and answer the file's new size". :func:`plan_defects`
+re-runs the oracle step by step on a copy of ``task.initial_state`` and reports, per step, each
+rule it breaks (the tag is what the ``plan`` judge and the composer count):
+
+``empty``
+    the step's result is empty (``None``, ``""``, ``[]``, ``{}``).
+``echo``
+    a step that only reads returns one of its own arguments unchanged (rounding an integer,
+    replacing a word the text does not contain, the largest of a one-element list), or the part
+    of a step's result that a later step reads is one of the step's own arguments ("the customer
+    of the first order of Ben" is Ben; "the quantity of the new order" is the quantity ordered).
+    A part whose type names a record (the world's ``record_names``: a path, an id) is exempt:
+    "the copy" of a file is named by the path it was given.
+``insensitive``
+    the result does not depend on the input: a fed argument (an earlier result) is replaced by
+    other valid values drawn by the world's argument sampler (``sample_arg``) on the state just
+    before the step, and every replacement that executes gives the same result (and, for a tool
+    that changes the state, the same state). For a list argument, each fed element is replaced
+    alone (the largest of ``[3, 92, 60]`` does not depend on the 3). A step fed by nothing is
+    insensitive when no literal argument matters either.
+``constant``
+    a step without parameters whose result is the same on other seeded states of the world: a
+    fact the user could write down, not something to look up.
+``unused``
+    nothing downstream uses the step: no later step reads its result, no answer part is its
+    result, and it changes no state the checker asserts.
+``meaning``
+    a step is fed a value whose semantic type does not fit the port (a weekday into a text
+    tool, a by-product count into arithmetic): :meth:`TypeRules.assignable` on the world's
+    rules, the value's type read from the source tool's ``returns``/``fields``; or one list
+    argument mixes fed values of different meanings (the median of a quantity and a price).
+``byproduct``
+    an answer part is a by-product of a state change (its type is one of the world's
+    ``byproducts``, default ``{"tally"}``) or a generic operation on a value it is not meant for
+    (an answer step with a ``meaning`` defect): not what a user asks for.
+
+A world without ``sample_arg`` skips ``insensitive`` (nothing to perturb with); one without
+``new_state`` skips ``constant``. The checks are deterministic for a task (the sampler's random
+generator is seeded from the task id).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from steps_agents.worlds.checking import state_diff
+from steps_agents.worlds.protocol import SkillWorld, world_type_rules
+from steps_agents.worlds.records import REF_KEY, Task, resolve_path, resolve_refs
+from steps_agents.worlds.session import execute_tool
+from steps_agents.worlds.spec import ToolError, ToolSpec, TypeRules
+
+__all__ = ["RULES", "PlanDefect", "plan_defects", "ref_type"]
+
+RULES = ("empty", "echo", "insensitive", "constant", "unused", "meaning", "byproduct")
+
+
+@dataclass(frozen=True)
+class PlanDefect:
+    """One broken rule: ``rule`` (a tag of :data:`RULES`), the oracle ``step`` id, a sentence."""
+
+    rule: str
+    step: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} at {self.step}: {self.detail}"
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _echoes(result: Any, argument: Any) -> bool:
+    """The result is the argument, or the one element of a one-element list argument."""
+    if isinstance(argument, list) and len(argument) == 1:
+        argument = argument[0]
+    return bool(result == argument)
+
+
+def ref_type(ref: str, specs: Mapping[str, ToolSpec], tool_of: Mapping[str, str]) -> str | None:
+    """The port type of a reference ``"s2.total"`` / ``"s1.0.sku"`` from the source tool's spec."""
+    head, *path = ref.split(".")
+    spec = specs.get(tool_of.get(head, ""))
+    if spec is None:
+        return None
+    typ = spec.returns
+    for part in path:
+        if part.lstrip("-").isdigit() and typ.startswith("list[") and typ.endswith("]"):
+            typ = typ[5:-1]
+        elif typ.startswith("record:") and part in spec.fields:
+            typ = spec.fields[part]
+        else:
+            return None
+    return typ
+
+
+def _feeds(args: Mapping[str, Any]) -> Iterable[tuple[str, int | None, str]]:
+    """``(param, list position or None, reference)`` for every reference in the arguments."""
+    for param, value in args.items():
+        if isinstance(value, Mapping) and set(value) == {REF_KEY}:
+            yield param, None, str(value[REF_KEY])
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Mapping) and set(item) == {REF_KEY}:
+                    yield param, i, str(item[REF_KEY])
+
+
+class _Run:
+    """The oracle re-executed: per step the state before it, its resolved arguments, result."""
+
+    def __init__(self, world: SkillWorld, task: Task) -> None:
+        self.before: dict[str, dict[str, Any]] = {}
+        self.after: dict[str, dict[str, Any]] = {}
+        self.args: dict[str, dict[str, Any]] = {}
+        self.results: dict[str, Any] = {}
+        state = copy.deepcopy(task.initial_state)
+        for step in task.oracle:
+            self.before[step.id] = copy.deepcopy(state)
+            self.args[step.id] = resolve_refs(step.args, self.results)
+            self.results[step.id] = execute_tool(world, state, step.tool, self.args[step.id])
+            self.after[step.id] = copy.deepcopy(state)
+
+    def part(self, ref: str) -> Any:
+        head, *path = ref.split(".")
+        try:
+            return resolve_path(self.results[head], [int(p) if p.isdigit() else p for p in path])
+        except ToolError:
+            return None
+
+
+def _outcome(world: SkillWorld, state: dict[str, Any], tool: str, args: Any, mutates: bool) -> Any:
+    trial = copy.deepcopy(state)
+    result = execute_tool(world, trial, tool, args)
+    return (result, trial) if mutates else result
+
+
+def _alternatives(
+    world: Any,
+    tool: str,
+    param: str,
+    state: Mapping[str, Any],
+    args: Mapping[str, Any],
+    rng: random.Random,
+    draws: int,
+    element: bool,
+) -> list[Any]:
+    """Other valid values for ``param`` from the world's sampler (elements, for a list port)."""
+    out: list[Any] = []
+    for _ in range(draws):
+        try:
+            value = world.sample_arg(tool, param, state, rng, args)
+        except Exception:  # noqa: BLE001 - a sampler with nothing to offer: no perturbation
+            continue
+        values = value if element and isinstance(value, list) else [value]
+        out.extend(v for v in values if v not in out)
+    return out
+
+
+def _insensitive(
+    world: Any,
+    spec: ToolSpec,
+    run: _Run,
+    sid: str,
+    fed: list[tuple[str, int | None, str]],
+    rng: random.Random,
+    draws: int,
+) -> str | None:
+    """The argument whose replacement never changes the outcome, or ``None``."""
+    before, args = run.before[sid], run.args[sid]
+    original = (run.results[sid], run.after[sid]) if spec.mutates else run.results[sid]
+    targets: list[tuple[str, int | None]] = [(p, i) for p, i, _ in fed]
+    if not targets:
+        targets = [(p, None) for p in spec.parameters.get("properties", {})]
+    verdicts: list[bool] = []
+    for param, pos in targets:
+        current = args[param] if pos is None else args[param][pos]
+        tried = 0
+        changed = False
+        for alt in _alternatives(
+            world, spec.name, param, before, args, rng, draws, pos is not None
+        ):
+            if alt == current:
+                continue
+            trial_args = dict(args)
+            if pos is None:
+                trial_args[param] = alt
+            else:
+                trial_args[param] = [alt if i == pos else v for i, v in enumerate(args[param])]
+            try:
+                outcome = _outcome(world, before, spec.name, trial_args, spec.mutates)
+            except ToolError:
+                continue
+            tried += 1
+            if outcome != original:
+                changed = True
+                break
+        if tried == 0:
+            continue  # nothing to compare with: abstain for this argument
+        if fed and not changed:
+            return param
+        verdicts.append(changed)
+    if not fed and verdicts and not any(verdicts):
+        return ", ".join(p for p, _ in targets)
+    return None
+
+
+def plan_defects(
+    world: SkillWorld, task: Task, *, draws: int = 4, states: int = 2
+) -> list[PlanDefect]:
+    """Every rule of the module docstring the task's oracle plan breaks, in step order.
+
+    ``draws`` sampler calls per perturbed argument, ``states`` other seeded states for the
+    ``constant`` rule. Raises :class:`ToolError` when the oracle itself fails to execute.
+    """
+    rules: TypeRules = world_type_rules(world)
+    specs = {spec.name: spec for spec in task.tools}
+    tool_of = {step.id: step.tool for step in task.oracle}
+    byproducts = frozenset(getattr(world, "byproducts", {"tally"}))
+    run = _Run(world, task)
+    rng = random.Random(task.id)
+    consumed = {ref for step in task.oracle for ref in step.refs()}
+    uses: dict[str, set[str]] = {}
+    for step in task.oracle:
+        for _, _, ref in _feeds(step.args):
+            if "." in ref:
+                uses.setdefault(ref.split(".")[0], set()).add(ref)
+    names = frozenset(getattr(world, "record_names", ()))
+    answered = {part.step for part in task.checker.answer if part.step}
+    checked = [tuple(check.path) for check in task.checker.state]
+    out: list[PlanDefect] = []
+    for step in task.oracle:
+        spec = specs[step.tool]
+        result = run.results[step.id]
+        fed = list(_feeds(step.args))
+        misfed = []
+        for param, _, ref in fed:
+            typ, port = ref_type(ref, specs, tool_of), spec.ports.get(param)
+            if typ is None or port is None:
+                misfed.append(f"{ref} feeds {param}, which takes no earlier result")
+            elif not (rules.assignable(typ, port) or rules.element_of(typ, port)):
+                misfed.append(f"{ref} is a {typ}, {param} takes {port}")
+        kinds = {
+            param: {ref_type(ref, specs, tool_of) for p, pos, ref in fed if p == param}
+            for param, pos, _ in fed
+            if pos is not None
+        }
+        misfed += [
+            f"{param} mixes {', '.join(sorted(map(str, k)))}"
+            for param, k in kinds.items()
+            if len(k) > 1
+        ]
+        out += [PlanDefect("meaning", step.id, m) for m in misfed]
+        if _empty(result):
+            out.append(PlanDefect("empty", step.id, f"{step.tool} returns {result!r}"))
+        inputs = list(run.args[step.id].values())
+        if not spec.mutates and any(_echoes(result, v) for v in inputs):
+            out.append(PlanDefect("echo", step.id, f"{step.tool} returns its own argument"))
+        else:
+            for ref in sorted(uses.get(step.id, ())):
+                if ref_type(ref, specs, tool_of) in names:
+                    continue  # "the copy", "the new order": a record named by what was given
+                part = run.part(ref)
+                if any(_echoes(part, v) for v in inputs):
+                    out.append(PlanDefect("echo", step.id, f"{ref} is what {step.tool} was given"))
+                    break
+        if hasattr(world, "sample_arg") and spec.parameters.get("properties"):
+            flat = _insensitive(world, spec, run, step.id, fed, rng, draws)
+            if flat is not None:
+                out.append(PlanDefect("insensitive", step.id, f"{step.tool} ignores {flat}"))
+        if not spec.parameters.get("properties") and hasattr(world, "new_state"):
+            others = []
+            for n in range(states):
+                try:
+                    other = world.new_state(rng.randrange(2**31) + n)
+                    others.append(execute_tool(world, other, step.tool, {}))
+                except ToolError:
+                    continue
+            if others and all(o == result for o in others):
+                out.append(
+                    PlanDefect("constant", step.id, f"{step.tool} is the same in every state")
+                )
+        touched = [path for path, _ in state_diff(run.before[step.id], run.after[step.id])]
+        reaches_check = any(_related(p, c) for p in touched for c in checked)
+        if step.id not in consumed and step.id not in answered and not reaches_check:
+            out.append(PlanDefect("unused", step.id, f"nothing uses the result of {step.tool}"))
+        if step.id in answered:
+            parts = [p for p in task.checker.answer if p.step == step.id]
+            for part in parts:
+                typ = ref_type(".".join([step.id, *map(str, part.path)]), specs, tool_of)
+                if typ in byproducts or misfed:
+                    what = (
+                        f"a {typ}"
+                        if typ in byproducts
+                        else "a generic operation on the wrong kind of value"
+                    )
+                    out.append(
+                        PlanDefect("byproduct", step.id, f"the answer {part.key!r} is {what}")
+                    )
+    return out
+
+
+def _related(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    n = min(len(a), len(b))
+    return tuple(map(str, a[:n])) == tuple(map(str, b[:n]))

@@ -1,0 +1,173 @@
+"""The plan rules (steps_agents.worlds.plan_check) and the ``plan`` judge: one hand-made plan per
+rule that breaks it, and a meaningful plan that breaks none."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from steps_agents.plugins.plan_judge import PlanJudge, plan_verdict
+from steps_agents.plugins.toolworld_impl import ToolWorld
+
+from steps_agents.plugin_manager import get_plugin_manager
+from steps_agents.records import Combination
+from steps_agents.registry import get_judge
+from steps_agents.synthesis.judge_protocol import JudgeContext, JudgeInput
+from steps_agents.synthesis.modes import WorkItem
+from steps_agents.worlds import AnswerPart, Checker, OracleStep, StateCheck, Task, resolve_refs
+from steps_agents.worlds.checking import ABSENT, state_diff
+from steps_agents.worlds.plan_check import RULES, plan_defects
+
+WORLD = ToolWorld()
+SPECS = {spec.name: spec for spec in WORLD.tool_specs()}
+
+
+def hand_made(calls: Sequence[tuple[str, dict[str, Any]]], answer: Sequence[str]) -> Task:
+    """A task from ``(tool, args)`` calls (``{"$ref": "s1"}`` allowed); ``answer`` lists the
+    step ids whose results are the answer. The checker is what the calls really produce."""
+    initial = WORLD.new_state(3)
+    state = copy.deepcopy(initial)
+    steps, results = [], {}
+    for n, (tool, args) in enumerate(calls, start=1):
+        sid = f"s{n}"
+        results[sid] = WORLD.execute(state, tool, resolve_refs(args, results))
+        steps.append(OracleStep(id=sid, tool=tool, args=args, result=results[sid]))
+    checks = [
+        StateCheck(path=list(path), absent=True)
+        if value is ABSENT
+        else StateCheck(path=list(path), expected=value)
+        for path, value in state_diff(initial, state)
+    ]
+    parts = [AnswerPart(key=f"a{i}", step=sid, value=results[sid]) for i, sid in enumerate(answer)]
+    tools = list(dict.fromkeys(tool for tool, _ in calls))
+    return Task(
+        id="hand-" + "-".join(tools),
+        k=len(tools),
+        skills=tools,
+        world=WORLD.name,
+        initial_state=initial,
+        instruction="(hand-made)",
+        tools=[SPECS[t] for t in tools],
+        oracle=steps,
+        checker=Checker(answer=parts, state=checks),
+    )
+
+
+def rules_of(task: Task) -> set[str]:
+    return {defect.rule for defect in plan_defects(WORLD, task)}
+
+
+def test_a_meaningful_plan_breaks_no_rule() -> None:
+    task = hand_made(
+        [
+            ("fs_read_file", {"path": "/home/notes/meeting.txt"}),
+            ("text_word_count", {"text": {"$ref": "s1"}}),
+        ],
+        ["s2"],
+    )
+    assert plan_defects(WORLD, task) == []
+    assert plan_verdict(task, WORLD).passed
+
+
+def test_echo_a_step_returns_its_input() -> None:
+    task = hand_made([("math_round", {"x": 43, "digits": 0})], ["s1"])
+    assert "echo" in rules_of(task)
+
+
+def test_echo_a_step_hands_on_what_it_was_given() -> None:
+    # "the customer of the first order of Ben" is Ben: the lookup is not needed
+    state = WORLD.new_state(3)
+    customer = next(iter(state["orders"]["orders"].values()))["customer"]
+    task = hand_made(
+        [
+            ("orders_by_customer", {"customer": customer}),
+            ("orders_create", {"customer": {"$ref": "s1.0.customer"}, "sku": _sku(), "qty": 2}),
+        ],
+        [],
+    )
+    assert "echo" in rules_of(task)
+
+
+def _sku() -> str:
+    state = WORLD.new_state(3)
+    return next(sku for sku, item in sorted(state["inventory"].items()) if item["stock"] >= 5)
+
+
+def test_insensitive_the_result_ignores_the_fed_value() -> None:
+    # the largest of [a unit price, 100000]: no price drawn by the sampler changes it
+    task = hand_made(
+        [
+            ("inventory_price", {"sku": _sku()}),
+            ("stats_max", {"values": [{"$ref": "s1"}, 100000]}),
+        ],
+        ["s2"],
+    )
+    found = plan_defects(WORLD, task)
+    assert [d.step for d in found if d.rule == "insensitive"] == ["s2"]
+
+
+def test_empty_result() -> None:
+    task = hand_made(
+        [("text_extract_emails", {"text": "The team closed 37 tickets this week."})], ["s1"]
+    )
+    assert "empty" in rules_of(task)
+
+
+def test_constant_for_every_state() -> None:
+    task = hand_made([("table_list_tables", {})], ["s1"])
+    assert "constant" in rules_of(task)
+
+
+def test_unused_step() -> None:
+    task = hand_made(
+        [("fs_read_file", {"path": "/home/notes/meeting.txt"}), ("math_add", {"a": 2, "b": 3.5})],
+        ["s2"],
+    )
+    assert [d.step for d in plan_defects(WORLD, task) if d.rule == "unused"] == ["s1"]
+
+
+def test_meaning_a_weekday_is_not_text() -> None:
+    task = hand_made(
+        [("dates_weekday", {"date": "2026-04-13"}), ("text_char_count", {"text": {"$ref": "s1"}})],
+        ["s2"],
+    )
+    assert {"meaning", "byproduct"} <= rules_of(task)
+
+
+def test_byproduct_answer_is_a_size_after_an_append() -> None:
+    task = hand_made(
+        [("fs_append_file", {"path": "/home/notes/todo.txt", "text": "call Ben"})], ["s1"]
+    )
+    assert "byproduct" in rules_of(task)
+
+
+def test_every_rule_has_a_test_above() -> None:
+    tested = {"echo", "insensitive", "empty", "constant", "unused", "meaning", "byproduct"}
+    assert set(RULES) == tested
+
+
+def test_plan_judge_is_registered_and_names_the_rules() -> None:
+    pm = get_plugin_manager(load_entrypoints=False)
+    factory = get_judge("plan", pm)
+    judge = factory({})
+    assert isinstance(judge, PlanJudge)
+    task = hand_made([("math_round", {"x": 43, "digits": 0})], ["s1"])
+    combination = Combination(skills=tuple(task.skills), k=1, gain=0.0, selector="test")
+    item = WorkItem(
+        id="w1", mode="agentic", combination=combination, payload={"task": task.model_dump()}
+    )
+    sample = JudgeInput(item=item, draft={}, messages=[])
+    verdict = asyncio.run(judge.judge(sample, JudgeContext(pm=pm)))
+    assert verdict is not None and not verdict.passed
+    assert "echo" in verdict.details["rules"] and verdict.reason.startswith("plan: ")
+    other = WorkItem(id="w2", mode="instruct", combination=combination, payload={})
+    assert asyncio.run(judge.judge(JudgeInput(other, {}, []), JudgeContext(pm=pm))) is None
+
+
+@pytest.mark.parametrize("ignored", [frozenset({"echo"})])
+def test_plan_verdict_can_ignore_a_rule(ignored: frozenset[str]) -> None:
+    task = hand_made([("math_round", {"x": 43, "digits": 0})], ["s1"])
+    assert plan_verdict(task, WORLD, ignore=ignored).passed

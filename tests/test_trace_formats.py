@@ -299,3 +299,12 @@ def test_one_corpus_in_every_format_gives_one_taxonomy_with_tool_names_intact(
     for fmt, (taxonomy, other) in results.items():
         assert other.skills == counts.skills and other.sets == counts.sets, fmt
         assert taxonomy == reference, fmt
+
+
+def test_auto_picks_the_format_of_each_record_in_a_mixed_corpus(tmp_path: Path) -> None:
+    calls = [("lookUp", {}, "x"), ("write_note", {}, "ok")]
+    records = [convert(i, "Do it.", calls) for i, convert in enumerate(CONVERTERS.values())]
+    records.append({"skills": ["Hand Tag"]})
+    source = write(tmp_path, records)
+    assert skills(source) == [["lookUp", "write_note"]] * len(CONVERTERS) + [["Hand Tag"]]
+    assert used(source) == {**dict.fromkeys(CONVERTERS, 1), "tags": 1}

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import ast
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from steps_agents.corpus.extract import ExtractorOptions, RecordError
 
 
-class TraceExtractor:
+class TraceExtractor(ABC):
     """Base class of the trace-format extractors (see the module docstring)."""
 
     name: ClassVar[str]
@@ -34,11 +35,13 @@ class TraceExtractor:
         return cls.shaped(record)
 
     @classmethod
+    @abstractmethod
     def shaped(cls, record: Mapping[str, Any]) -> bool:
-        raise NotImplementedError(f"{cls.__name__} must define shaped(record)")
+        """Whether ``record`` has this format's shape (cheap; never raises)."""
 
+    @abstractmethod
     def tool_names(self, record: Mapping[str, Any]) -> list[str]:
-        raise NotImplementedError(f"{type(self).__name__} must define tool_names(record)")
+        """The called tool names in call order; ``ValueError`` for a malformed record."""
 
     def extract_batch(self, records: Sequence[Mapping[str, Any]]) -> list[list[str]]:
         out = []

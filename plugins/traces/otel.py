@@ -20,7 +20,8 @@ Specs:
 
 A record is one trace: an OTLP document, or ``{"spans": [span, ...]}``. The skills are the
 ``gen_ai.tool.name`` of its spans, ordered by start time (document order when a span has no
-start time). A record holding spans of several traces, or a single span, is refused with a
+start time): a tool counts when it was executed (its own span), not when a model asked for it
+(the tool calls inside a chat span's ``gen_ai.output.messages`` are not read). A record holding spans of several traces, or a single span, is refused with a
 pointer to the ``otel:`` source.
 
 The ``otel:FILE`` source reads a file of such documents or spans (JSON Lines, concatenated or

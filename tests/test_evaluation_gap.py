@@ -76,6 +76,29 @@ def test_independent_failures_give_an_interval_covering_zero() -> None:
     assert abs(k2.observed - 0.81) < 0.06 and abs(k2.predicted - 0.81) < 0.06
 
 
+def test_chance_co_failures_are_not_listed() -> None:
+    """Independent failures: a pair with one joint failure in a few tasks is luck, not listed."""
+    gap = gap_analysis(synthetic(planted=False), seed=0)
+    assert gap is not None and gap.co_failure == []
+    planted = gap_analysis(synthetic(planted=True), seed=0)
+    assert planted is not None and [r.skills for r in planted.co_failure] == [PLANTED]
+    assert planted.co_failure[0].p_excess is not None and planted.co_failure[0].p_excess < 1e-50
+
+
+def test_binomial_upper_tail_matches_the_direct_sum() -> None:
+    from math import comb
+
+    from steps_agents.evaluation.gap import binomial_upper_tail
+
+    for x, n, p in [(1, 4, 0.01), (3, 10, 0.2), (0, 5, 0.3), (7, 7, 0.5)]:
+        direct = sum(comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(x, n + 1))
+        assert binomial_upper_tail(x, n, p) == pytest.approx(direct, rel=1e-9)
+    assert (
+        binomial_upper_tail(9000, 10000, 0.5) < 1e-300
+        or binomial_upper_tail(9000, 10000, 0.5) == 0.0
+    )
+
+
 def test_small_pairs_do_not_outrank_well_measured_ones() -> None:
     """One task with both skills failing once (rate 1.0) ranks below 40 joint failures in 50."""
     episodes = [_episode(f"{s}-{i}", [s], set()) for s in ("a", "b", "c", "d") for i in range(20)]

@@ -32,8 +32,10 @@ so repeats of a task are never counted as independent evidence):
   *lower* end of the joint rate's Wilson 95% interval (tasks as the sample size) minus
   ``q_a q_b``, so a pair seen in one task with one joint failure (observed rate 1, lower bound
   0.21) does not outrank a pair that failed together in 40 of 50 tasks (lower bound 0.66). Only
-  pairs whose lower bound exceeds ``q_a q_b`` are listed: the rest are consistent with
-  independence. ``q_s`` is shrunk toward the pooled alone failure rate ``qbar`` by
+  pairs whose excess is significant after a Bonferroni correction are listed: ``p_excess``, the
+  exact one-sided binomial chance of at least that many joint failures in that many tasks if
+  each failed jointly with probability ``q_a q_b``, must be below 0.05 / (pairs tested). With
+  dozens of pairs, one joint failure in four tasks clears a plain 95% bound by luck somewhere. ``q_s`` is shrunk toward the pooled alone failure rate ``qbar`` by
   ``PRIOR_TASKS`` pseudo-tasks, ``(n_s q_s + 2 qbar) / (n_s + 2)``, so a skill that happened to
   pass its one k = 1 task (``q_s = 0``) does not make every pair holding it look interacting;
   a skill without a k = 1 task gets ``qbar``.
@@ -46,6 +48,7 @@ so repeats of a task are never counted as independent evidence):
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -97,6 +100,7 @@ class CoFailureRow(BaseModel):
     excess: float
     excess_low: float
     lift: float | None = None
+    p_excess: float | None = None
 
 
 class RepeatKRow(BaseModel):
@@ -272,6 +276,27 @@ def _groups(
     return keys, groups
 
 
+def binomial_upper_tail(x: int, n: int, p: float) -> float:
+    """``P(X >= x)`` for ``X ~ Binomial(n, p)``, summed in log space (no overflow for large n)."""
+    if x <= 0:
+        return 1.0
+    if p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    terms = [
+        math.lgamma(n + 1)
+        - math.lgamma(i + 1)
+        - math.lgamma(n - i + 1)
+        + i * log_p
+        + (n - i) * log_q
+        for i in range(x, n + 1)
+    ]
+    top = max(terms)
+    return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
+
+
 def co_failures(
     tasks: Sequence[_Task], fail_alone: dict[str, float], pooled: float, *, top: int = 20
 ) -> list[CoFailureRow]:
@@ -287,13 +312,15 @@ def co_failures(
             both = sum(a in f and b in f for f in t.failed) / len(t.failed)
             joint[(a, b)].append(both)
     rows = []
+    alpha = 0.05 / max(1, len(joint))  # Bonferroni over every pair tested
     for (a, b), shares in joint.items():
         n = len(shares)
         failures = float(sum(shares))
         rate = failures / n
         expected = fail_alone.get(a, pooled) * fail_alone.get(b, pooled)
         low = wilson_interval(failures, n)[0]
-        if low <= expected:
+        p_excess = binomial_upper_tail(round(failures), n, expected)
+        if p_excess >= alpha:
             continue
         rows.append(
             CoFailureRow(
@@ -305,6 +332,7 @@ def co_failures(
                 excess=rate - expected,
                 excess_low=low - expected,
                 lift=rate / expected if expected > 0 else None,
+                p_excess=p_excess,
             )
         )
     rows.sort(key=lambda r: (-r.excess_low, -r.excess, r.skills))

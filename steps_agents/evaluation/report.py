@@ -205,7 +205,8 @@ def gap_markdown(gap: GapAnalysis, *, max_pairs: int = 10) -> list[str]:
             "Skills that fail together (joint failure rate over tasks with both, against the"
             " product of their k = 1 failure rates; ranked by the Wilson lower bound of the joint"
             " rate minus that product, so pairs seen in few tasks do not rank high by luck;"
-            " k = 1 failure rates shrunk toward the pooled rate by 2 pseudo-tasks):",
+            " k = 1 failure rates shrunk toward the pooled rate by 2 pseudo-tasks; listed only"
+            " when the exact binomial p of the excess is below 0.05 / pairs tested):",
             "",
         ]
         rows = [
@@ -216,10 +217,12 @@ def gap_markdown(gap: GapAnalysis, *, max_pairs: int = 10) -> list[str]:
                 _pct(r.expected),
                 f"{100 * r.excess:+.1f}",
                 f"{100 * r.excess_low:+.1f}",
+                "-" if r.p_excess is None else f"{r.p_excess:.2g}",
             ]
             for r in gap.co_failure[:max_pairs]
         ]
-        lines += _table(["pair", "tasks", "joint fail", "expected", "excess", "excess (low)"], rows)
+        headers = ["pair", "tasks", "joint fail", "expected", "excess", "excess (low)", "p"]
+        lines += _table(headers, rows)
         lines.append("")
     else:
         lines += [

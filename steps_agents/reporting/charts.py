@@ -70,6 +70,8 @@ Chart = XYChart | BarChart
 def _fmt(v: float) -> str:
     if v == 0:
         return "0"
+    if float(v).is_integer() and abs(v) < 1e7:
+        return f"{int(v)}"
     if abs(v) >= 1000 or abs(v) < 0.01:
         return f"{v:.3g}"
     return f"{v:.3f}".rstrip("0").rstrip(".")
@@ -171,6 +173,8 @@ def _xy_svg(chart: XYChart) -> str:
     y_lo, y_hi = chart.y_range or (min(ys), max(ys))
     if not chart.log_y and chart.y_range is None:
         y_lo, y_hi = min(0.0, y_lo), y_hi * 1.05 if y_hi > 0 else 1.0
+    elif chart.y_range is None:  # log axis: half a step of room so no point sits on the frame
+        y_lo, y_hi = y_lo / 1.6, y_hi * 1.6
     sx = _Scale(x_lo, x_hi, LEFT, WIDTH - RIGHT, chart.log_x)
     sy = _Scale(y_lo, y_hi, HEIGHT - BOTTOM, TOP, chart.log_y)
     body: list[str] = []

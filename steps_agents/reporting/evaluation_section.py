@@ -135,13 +135,15 @@ def _co_failure(gap: GapAnalysis, top: int = 10) -> str:
             pct(r.expected),
             points(r.excess),
             points(r.excess_low),
+            "–" if r.p_excess is None else f"{r.p_excess:.2g}",
         ]
         for r in gap.co_failure[:top]
     ]
-    headers = ["pair", "tasks with both", "both failed", "expected", "excess", "excess (low)"]
+    headers = ["pair", "tasks with both", "both failed", "expected", "excess", "excess (low)", "p"]
     return table(headers, rows, cls="cofail") + note(
         "Ranked by the Wilson 95% lower bound of the joint failure rate minus the product of the"
-        " two skills' k = 1 failure rates, so a pair seen in few tasks cannot rank high by luck."
+        " two skills' k = 1 failure rates, so a pair seen in few tasks cannot rank high by luck;"
+        " listed only when the exact binomial p of the excess is below 0.05 / pairs tested."
     )
 
 

@@ -43,13 +43,17 @@ def run_quickstart(
     world: str = "toolworld",
     corpus: str | None = None,
     per_k: int = 20,
-    k: tuple[int, int] = (1, 7),
+    k: str | tuple[int, int] = "1-7",
     height: int = 3,
     seed: int = 0,
     agents: tuple[str, ...] = ("oracle", "random"),
     quiet: bool = False,
 ) -> QuickstartResult:
-    """Run the three stages into ``out_dir`` and return what each produced."""
+    """Run the three stages into ``out_dir`` and return what each produced.
+
+    ``k``: the k values of the tasks, in the grammar every subcommand shares (``"1-7"``,
+    ``"2,3,5"``; a ``(LO, HI)`` tuple is the range), ``per_k`` tasks for each.
+    """
     from steps_agents.graphs.evaluation import evaluate
     from steps_agents.graphs.synthesis import run_synthesis
 
@@ -57,10 +61,14 @@ def run_quickstart(
     from steps_agents.evaluation.agents import AgentOptions, resolve_agent
     from steps_agents.evaluation.config import EvalConfig
     from steps_agents.evaluation.store import file_fingerprint, run_id_for
-    from steps_agents.synthesis.config import SynthConfig
+    from steps_agents.synthesis.config import SynthConfig, format_ks, parse_ks
     from steps_agents.taxonomy.builder import build_taxonomy
     from steps_agents.worlds import load_tasks
 
+    try:
+        ks = parse_ks(k)
+    except ValueError as exc:
+        raise InputError(str(exc), location="--k") from None
     if per_k < 1:
         raise InputError(f"--per-k must be at least 1, got {per_k}")
     if height < 1:  # the same wording as `steps taxonomy build --height`
@@ -94,16 +102,15 @@ def run_quickstart(
             f" -> {files['taxonomy']}"
         )
 
-    lo, hi = k
     _stage(
-        f"2/3 synthesis: {per_k * (hi - lo + 1)} verified {world} tasks over k = {lo}..{hi}",
+        f"2/3 synthesis: {per_k * len(ks)} verified {world} tasks over k = {format_ks(ks)}",
         quiet=quiet,
     )
     config = SynthConfig(
         taxonomy=files["taxonomy"],
         corpus=str(source),
-        n=per_k * (hi - lo + 1),
-        k=(lo, hi),
+        n=per_k * len(ks),
+        k=format_ks(ks),
         mode="agentic",
         mode_options={"world": world},
         output=files["samples"],

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from steps_agents.errors import InputError
-from steps_agents.synthesis.config import SynthConfig, build_config, parse_k_range
+from steps_agents.synthesis.config import SynthConfig, build_config, format_ks, parse_ks
 
 
 def test_toml_then_flags_with_paths_relative_to_the_file(tmp_path: Path) -> None:
@@ -16,7 +16,7 @@ def test_toml_then_flags_with_paths_relative_to_the_file(tmp_path: Path) -> None
         "[synth.judge_options.rubric]\nmin_score = 7\n"
     )
     config = build_config(tmp_path / "steps.toml", {"n": 7, "model": None})
-    assert config.n == 7 and config.k == (3, 5) and config.ks == [3, 4, 5]
+    assert config.n == 7 and config.k == "3-5" and config.ks == [3, 4, 5]
     assert config.judges == ("format", "rubric")
     assert config.judge_options == {"rubric": {"min_score": 7}}
     assert config.output == tmp_path / "data" / "out.jsonl"
@@ -29,7 +29,7 @@ def test_toml_then_flags_with_paths_relative_to_the_file(tmp_path: Path) -> None
     ("toml", "message"),
     [
         ("[synth]\nn = 0\n", r"steps.toml: synth.n: Input should be greater than or equal to 1"),
-        ('[synth]\nk = "7-2"\n', r"steps.toml: synth.k: expected 1 <= LO <= HI"),
+        ('[synth]\nk = "7-2"\n', r"steps.toml: synth.k: cannot read '7-2'; use a range like 2-7"),
         ("[synth]\ncolour = 1\n", r"steps.toml: synth.colour: Extra inputs are not permitted"),
         ("[synth]\nn = \n", r"steps.toml: not valid TOML"),
         (
@@ -48,16 +48,24 @@ def test_bad_config_fields_give_one_line_errors(tmp_path: Path, toml: str, messa
 def test_bad_flags_name_the_flag() -> None:
     with pytest.raises(InputError, match=r"^--max-revisions: Input should be greater"):
         build_config(None, {"max_revisions": -1})
-    with pytest.raises(InputError, match=r"^--k: expected"):
+    with pytest.raises(InputError, match=r"^--k: cannot read 'x'; use a range like 2-7"):
         build_config(None, {"k": "x"})
 
 
-def test_k_ranges() -> None:
-    assert parse_k_range("2-7") == (2, 7)
-    assert parse_k_range(4) == (4, 4)
-    assert parse_k_range([3, 5]) == (3, 5)
-    with pytest.raises(ValueError):
-        parse_k_range("0-3")
+def test_k_values() -> None:
+    assert parse_ks("2-7") == [2, 3, 4, 5, 6, 7]
+    assert parse_ks("5,2,3") == [2, 3, 5] and parse_ks("2-3,5") == [2, 3, 5]
+    assert parse_ks(4) == [4]
+    assert parse_ks([3, 5]) == [3, 4, 5]  # [LO, HI], the list form of older steps.toml files
+    assert format_ks([2, 3, 4, 6]) == "2-4,6" and format_ks([5]) == "5"
+    for bad in ("0-3", "2,2", "x", [1, 2, 3], True):
+        with pytest.raises(ValueError):
+            parse_ks(bad)
+    # Stored in the canonical grammar, so a config round-trips unchanged.
+    config = SynthConfig(k="5,2,3", k_weights={2: 1.0, 5: 3.0})
+    assert config.k == "2-3,5" and SynthConfig.model_validate(config.model_dump()) == config
+    with pytest.raises(ValueError, match="k_weights keys must lie in 2-3,5"):
+        SynthConfig(k="2,3,5", k_weights={4: 1.0})
 
 
 def test_an_unreadable_config_file_is_one_line_naming_it(tmp_path: Path) -> None:

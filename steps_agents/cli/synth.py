@@ -55,7 +55,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--taxonomy", metavar="FILE", help="taxonomy JSON from `steps taxonomy`")
     parser.add_argument("--corpus", metavar="SOURCE", help="corpus to draw seed examples from")
     parser.add_argument("-n", type=int, metavar="N", help="accepted samples to produce")
-    parser.add_argument("--k", metavar="LO-HI", help="skills per sample, e.g. 2-7 (default)")
+    parser.add_argument(
+        "--k", metavar="KS", help="skills per sample: a range 2-7 (default), a list 2,3,5, or both"
+    )
     parser.add_argument("--selector", help="combination selector (default steps)")
     parser.add_argument("--beam", type=int, help="selector beam width")
     parser.add_argument("--mode", help="synthesis mode (default instruct)")
@@ -130,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
         from steps_agents.selection.curriculum import DEFAULT_K, curriculum_k_weights
 
         weights = dict(zip(DEFAULT_K, curriculum_k_weights(), strict=True))
-        config.k_weights = {k: w for k, w in weights.items() if config.k[0] <= k <= config.k[1]}
+        config.k_weights = {k: w for k, w in weights.items() if k in config.ks}
     if config.run_id is None:
         from steps_agents.synthesis.setup import new_run_id
 

@@ -2,40 +2,61 @@
 
 Flags win over the file; the file wins over the defaults. Every validation problem becomes one
 :class:`~steps_agents.errors.InputError` line naming the field, e.g.
-``steps.toml: synth.k: expected "LO-HI" with 1 <= LO <= HI``.
+``steps.toml: synth.k: cannot read '7-2'; use a range like 2-7 or a list like 2,3,5``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from steps_agents.errors import InputError
 from steps_agents.models.options import ModelOptions
 from steps_agents.runtime.config import load_config
 
 DEFAULT_JUDGES = ("format", "language", "coverage", "dedup")
 
 
-def parse_k_range(value: Any) -> tuple[int, int]:
-    """``"2-7"``, ``"3"``, ``3``, ``[2, 7]`` -> ``(lo, hi)`` with ``1 <= lo <= hi``."""
-    lo: Any
-    hi: Any
+def parse_ks(value: Any) -> list[int]:
+    """The k values of ``[synth] k`` / ``--k``, ascending.
+
+    A string is read with the k grammar every subcommand shares
+    (:func:`steps_agents.selection.curriculum.parse_k`: ``"2-7"``, ``"2,3,5"``, ``"3"``, mixed
+    ``"2-3,5"``); an int is one k; ``[LO, HI]`` is the range ``LO..HI`` (the list form older
+    ``steps.toml`` files use). Raises ``ValueError`` with a one-line message.
+    """
+    from steps_agents.selection.curriculum import parse_k
+
     if isinstance(value, int) and not isinstance(value, bool):
-        lo = hi = value
+        text = str(value)
+    elif (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        text = f"{value[0]}-{value[1]}"
     elif isinstance(value, str):
-        parts = value.replace("..", "-").split("-")
-        if len(parts) not in (1, 2) or not all(p.strip().isdigit() for p in parts):
-            raise ValueError(f'expected "LO-HI" such as "2-7", got {value!r}')
-        lo, hi = int(parts[0]), int(parts[-1])
-    elif isinstance(value, list | tuple) and len(value) == 2:
-        lo, hi = value
+        text = value
     else:
-        raise ValueError(f'expected "LO-HI" such as "2-7", got {value!r}')
-    if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi):
-        raise ValueError(f"expected 1 <= LO <= HI, got {value!r}")
-    return int(lo), int(hi)
+        raise ValueError(f'expected k values such as "2-7" or "2,3,5", got {value!r}')
+    try:
+        return sorted(parse_k(text))
+    except InputError as error:  # its location is the CLI flag; the caller names the field
+        raise ValueError(error.detail) from None
+
+
+def format_ks(ks: Sequence[int]) -> str:
+    """Ascending k values in the shared grammar, runs as ranges: [2, 3, 4, 6] -> ``"2-4,6"``."""
+    runs: list[list[int]] = []
+    for k in sorted(ks):
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return ",".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 class SynthConfig(ModelOptions):
@@ -52,7 +73,7 @@ class SynthConfig(ModelOptions):
     taxonomy: Path | None = None
     corpus: str | None = None
     n: int = Field(default=100, ge=1, description="accepted samples to produce")
-    k: tuple[int, int] = (2, 7)
+    k: str = Field(default="2-7", description='k values: "2-7", "2,3,5", 4 or [LO, HI]')
     k_weights: dict[int, float] | None = None
     selector: str = "steps"
     beam: int = Field(default=100, ge=1)
@@ -79,8 +100,9 @@ class SynthConfig(ModelOptions):
 
     @field_validator("k", mode="before")
     @classmethod
-    def _k(cls, value: Any) -> tuple[int, int]:
-        return parse_k_range(value)
+    def _k(cls, value: Any) -> str:
+        """Stored in the canonical grammar (``"2-4,6"``), so the value round-trips."""
+        return format_ks(parse_ks(value))
 
     @field_validator("judges", mode="before")
     @classmethod
@@ -94,15 +116,14 @@ class SynthConfig(ModelOptions):
     @model_validator(mode="after")
     def _weights(self) -> SynthConfig:
         if self.k_weights:
-            lo, hi = self.k
-            outside = [k for k in self.k_weights if not lo <= k <= hi]
+            outside = [k for k in self.k_weights if k not in self.ks]
             if outside or any(w < 0 for w in self.k_weights.values()):
-                raise ValueError(f"k_weights keys must lie in {lo}-{hi} with weights >= 0")
+                raise ValueError(f"k_weights keys must lie in {self.k} with weights >= 0")
         return self
 
     @property
     def ks(self) -> list[int]:
-        return list(range(self.k[0], self.k[1] + 1))
+        return parse_ks(self.k)
 
     @property
     def effective_wave_size(self) -> int:

@@ -23,6 +23,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from steps_agents.selection.curriculum import apportion
+
 if TYPE_CHECKING:  # pragma: no cover
     from langgraph.runtime import Runtime
 
@@ -59,16 +61,13 @@ def acceptance_rates(stats: Mapping[str, Any], ks: Sequence[int]) -> dict[int, f
 
 
 def _largest_remainder(shares: Mapping[int, float], total: int) -> dict[int, int]:
-    """Round non-negative ``shares`` to integers summing to ``total`` (Hamilton's method)."""
-    mass = sum(shares.values())
-    if total <= 0 or mass <= 0:
+    """Round non-negative ``shares`` to integers summing to ``total`` (Hamilton's largest
+    remainders, :func:`~steps_agents.selection.curriculum.apportion`: a tie goes to the k that
+    comes first in ``shares``, the smaller one as ks ascend); all zero when there is nothing to
+    share."""
+    if total <= 0 or sum(shares.values()) <= 0:
         return {k: 0 for k in shares}
-    exact = {k: total * v / mass for k, v in shares.items()}
-    out = {k: math.floor(v) for k, v in exact.items()}
-    left = total - sum(out.values())
-    for k in sorted(exact, key=lambda k: (-(exact[k] - out[k]), k))[:left]:
-        out[k] += 1
-    return out
+    return dict(zip(shares, apportion(total, list(shares.values())), strict=True))
 
 
 def _normalised_weights(

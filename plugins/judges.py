@@ -34,10 +34,6 @@ from steps_agents.synthesis.language import detect_language
 ROLES = {"system", "user", "assistant", "tool"}
 
 
-def _not_revisable(**details: Any) -> dict[str, Any]:
-    return {"revisable": False, **details}
-
-
 class FormatJudge:
     name = "format"
 

@@ -72,10 +72,6 @@ class ModelOutputError(StepsError, ValueError):
     """A model's answer could not be parsed into the expected structure (after retries)."""
 
 
-class RunInterrupted(StepsError, RuntimeError):
-    """A run stopped before it finished; rerun with the same run id to resume."""
-
-
 class ModelCallError(StepsError, RuntimeError):
     """A model call failed for good: a retryable error (rate limit, server error, timeout,
     connection) outlived its retries, or the provider refused the request (an HTTP 4xx).

@@ -1,7 +1,17 @@
-"""The one seam where fan-out work runs.
+"""The executor seam of corpus extraction: where a distributed executor would plug in.
 
-Extraction batches, model calls and evaluation episodes all go through an :class:`Executor`, so a
-distributed executor (Ray, planned) can replace the local one without touching the stages.
+What goes through :func:`default_executor`: the extraction batches of ``steps taxonomy``
+(``corpus/extract.py``, ``map``) and the per-record model calls of the ``llm`` extractor
+(``plugins/llm_extractor.py``, ``amap`` bounded by the client's concurrency). A distributed
+executor (Ray, not written yet) replacing :class:`LocalExecutor` would spread that work without
+touching the extractors.
+
+What does not: the synthesis and evaluation graphs fan out with LangGraph's ``Send`` (waves of
+``wave_size`` items; the evaluation graph also caps episodes in flight with LangGraph's
+``max_concurrency``; ``graphs/synthesis.py``, ``graphs/evaluation.py``), and every model call is
+bounded by its :class:`~steps_agents.models.ModelClient` (a semaphore of
+``ModelOptions.concurrency`` per event loop, timeouts, retries). Moving those onto another
+executor means changing how the graphs run, not this module.
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "steps_agents.cli.report",
     "steps_agents.cli.plugins",
     "steps_agents.cli.quickstart",
+    "steps_agents.cli.split",
+    "steps_agents.cli.loop",
 )
 
 

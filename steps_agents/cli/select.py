@@ -47,10 +47,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--k-weights", help="comma-separated weight per k (default uniform)")
     p.add_argument(
         "--selector",
-        default="steps",
-        help="steps (default), unconstrained, longtail, random, random-coherent, or a plugin's",
+        default=None,
+        help="steps (default), unconstrained, longtail, random, random-coherent, focus (set by"
+        " --focus), or a plugin's",
     )
     p.add_argument("--beam", type=int, default=100, help="beam width (default 100)")
+    add_focus_arguments(p)
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
         "--seed-sampling",
@@ -86,6 +88,44 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress line")
     p.set_defaults(handler=run)
+
+
+def add_focus_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--focus REPORT.json``, ``--focus-strength``, ``--focus-agent`` (select and synth)."""
+    parser.add_argument(
+        "--focus",
+        metavar="REPORT",
+        help="an evaluation report (steps eval -o): steer the selection toward the skills, pairs"
+        " and communities its agent failed (selector focus)",
+    )
+    parser.add_argument(
+        "--focus-strength",
+        type=float,
+        metavar="L",
+        help="0 = plain steps; L = the share L/(1+L) of seeds follows the failures (default 1)",
+    )
+    parser.add_argument(
+        "--focus-agent", metavar="NAME", help="the report's agent (default: its first)"
+    )
+
+
+def focus_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Selector options for ``--focus`` (empty without it); checks the flags go together."""
+    if not args.focus:
+        if args.focus_strength is not None or args.focus_agent:
+            raise InputError("needs --focus REPORT.json", location="--focus-strength/--focus-agent")
+        return {}
+    if args.selector not in (None, "focus"):
+        raise InputError(
+            f"--focus uses the focus selector; drop --selector {args.selector}", location="--focus"
+        )
+    strength = 1.0 if args.focus_strength is None else args.focus_strength
+    if not strength >= 0:
+        raise InputError(f"must be >= 0, got {strength}", location="--focus-strength")
+    from steps_agents.selection.focus import load_focus
+
+    load_focus(args.focus, args.focus_agent)  # a bad report fails here, before any work
+    return {"focus": str(args.focus), "focus_strength": strength, "focus_agent": args.focus_agent}
 
 
 def _read_exclude(path: str) -> list[frozenset[str]]:
@@ -169,19 +209,20 @@ def run(args: argparse.Namespace) -> int:
         from steps_agents.corpus.cooccurrence import corpus_set_counts
 
         counts = corpus_set_counts(args.corpus, args.extractor)
+    focus = focus_options(args)
     combos = select_combinations(
         taxonomy,
         n=args.n,
         k=ks,
         k_weights=weights,
-        selector=args.selector,
+        selector="focus" if focus else args.selector or "steps",
         beam=args.beam,
         seed=args.seed,
         corpus_counts=counts,
         exclude=_read_exclude(args.exclude) if args.exclude else (),
         seeds=_read_seeds(args.seeds, taxonomy) if args.seeds else None,
         seed_sampling=args.seed_sampling,
-        options={"longtail_threshold": args.longtail_threshold},
+        options={"longtail_threshold": args.longtail_threshold, **focus},
         progress=not args.no_progress,
     )
     if args.curriculum:
@@ -198,7 +239,6 @@ def run(args: argparse.Namespace) -> int:
     elif args.report:
         print(format_report(report), file=out)
     else:
-        print(
-            f"wrote {len(combos)} combinations ({args.selector}) to {args.output}", file=sys.stderr
-        )
+        name = combos[0].selector if combos else args.selector
+        print(f"wrote {len(combos)} combinations ({name}) to {args.output}", file=sys.stderr)
     return 0

@@ -55,7 +55,7 @@ kept beside the merge heap.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from steps_agents.selection.index import Entry, TreeIndex
@@ -342,7 +342,14 @@ def beam_search(
 
 
 def reference_beam(
-    ix: TreeIndex, seed: int, k: int, beam: int, *, widening: bool, literal: bool = False
+    ix: TreeIndex,
+    seed: int,
+    k: int,
+    beam: int,
+    *,
+    widening: bool,
+    literal: bool = False,
+    bonus: Callable[[tuple[int, ...], int], float] | None = None,
 ) -> list[tuple[float, tuple[int, ...]]]:
     """The direct search (as in the authors' script): score every candidate for every state.
 
@@ -351,7 +358,8 @@ def reference_beam(
     The gain is ``path_term(v) - path_term(join)`` with the join found by walking up from ``v``;
     ``literal=True`` instead sums ``term(a)`` over ``v``'s path nodes not on the state's paths,
     the definition ``H({v} | S)`` read literally (same value up to float rounding, so near-ties
-    may order differently).
+    may order differently). ``bonus(order, v)``, when given, is added to the score of the child
+    ``order + (v,)`` (the ``focus`` selector's failure weights); the returned scores include it.
     """
     steps = regions(ix, seed, k, widening=widening)
     if steps is None:
@@ -363,7 +371,7 @@ def reference_beam(
     for r in steps:
         candidates = ix.leaves_under(r)
         scored: list[tuple[float, int, float, int]] = []
-        for b, (f, _, key, skel) in enumerate(states):
+        for b, (f, order, key, skel) in enumerate(states):
             for v in candidates:
                 if v in key:
                     continue
@@ -374,7 +382,8 @@ def reference_beam(
                     while w not in skel:
                         w = ix.parent[w]
                     g = ix.pt[v] - ix.pt[w]
-                scored.append((-(f + g), b, -g, v))
+                extra = 0.0 if bonus is None else bonus(order, v)
+                scored.append((-(f + g + extra), b, -g, v))
         scored.sort()
         seen: set[frozenset[int]] = set()
         nxt = []

@@ -36,14 +36,18 @@ def _run_seeded(
     request: SelectionRequest,
     propose: Proposer,
     accept: Callable[[frozenset[str]], bool] = lambda key: True,
+    stream: Iterator[str] | None = None,
 ) -> list[Combination]:
     """Fill the k plan seed by seed: ``propose(ix, seed_leaf, k)`` yields candidate leaf tuples
-    best first; the first new, acceptable one is taken, else the seed is exhausted for that k."""
+    best first; the first new, acceptable one is taken, else the seed is exhausted for that k.
+    Seeds come from ``stream`` (endless, over :func:`seed_order`'s skills), by default
+    :func:`seed_stream`."""
     ix = tree_index(taxonomy)
     n_seeds = len(seed_order(taxonomy, request))
     taken: set[frozenset[str]] = set(request.exclude)
     exhausted: dict[int, set[str]] = {}
-    stream = seed_stream(taxonomy, request)
+    if stream is None:
+        stream = seed_stream(taxonomy, request)
     out: list[Combination] = []
     for k in request.k_plan:
         dead = exhausted.setdefault(k, set())

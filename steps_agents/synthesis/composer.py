@@ -69,6 +69,7 @@ def _select(
                     exclude=frozenset(exclude),
                     corpus_counts=ctx.corpus_counts,
                     pm=ctx.pm,
+                    options=cfg.selector_options,
                 )
             )
         except InputError:

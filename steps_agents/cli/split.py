@@ -1,0 +1,240 @@
+"""``steps split FILE --policy NAME -o DIR``: train/test splits that test composition.
+
+FILE is a combinations, samples or tasks file (JSONL, plain or gzip), told apart by the schema
+marker of its first line, or tagged corpus records (no marker); each record's skill set is read
+from ``skills`` (combinations, tasks, corpus), ``metadata.skills`` (samples) or
+``label.ability`` (SkillBench-shaped corpus records). Lines are copied verbatim to ``DIR/train.jsonl`` and
+``DIR/test.jsonl``; ``DIR/split.json`` (``steps-agents/split@1``) records the policy, its
+parameters, the seed, the counts and what the sides share (skills, pairs, sets). The policies
+and their guarantees are in :mod:`steps_agents.selection.splits`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from steps_agents.errors import InputError, OutputError
+from steps_agents.fileformats import (
+    COMBINATION_SCHEMA,
+    SAMPLE_SCHEMA,
+    SCHEMA_KEY,
+    TASK_SCHEMA,
+    check_schema,
+    iter_json_lines,
+    iter_text_lines,
+    software_versions,
+)
+from steps_agents.selection import splits
+
+KINDS = {COMBINATION_SCHEMA: "combinations", SAMPLE_SCHEMA: "samples", TASK_SCHEMA: "tasks"}
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "split",
+        help="split combinations, samples or tasks into train and test by a held-out policy",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", metavar="FILE", help="combinations, samples or tasks JSONL")
+    p.add_argument("--policy", required=True, choices=splits.POLICIES, help="split policy")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
+    p.add_argument(
+        "--test-fraction",
+        type=float,
+        default=0.2,
+        help="combination: share of sets (--strict: of pairs) held out; skill, community:"
+        " share of skills or communities; random: share of records (default 0.2)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="hash seed (default 0)")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="combination: no test set is even a subset of a train set (held-out pairs)",
+    )
+    p.add_argument("--max-train-k", type=int, help="k: train k <= this, test k > this")
+    p.add_argument("--taxonomy", help="community: the taxonomy whose regions are held out")
+    p.add_argument(
+        "--level", type=int, default=1, help="community: depth of the held-out nodes (default 1)"
+    )
+    p.add_argument(
+        "--holdout",
+        metavar="A,B",
+        help="skill: skills to hold out; community: community labels (default: by --test-fraction)",
+    )
+    p.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    p.set_defaults(handler=run)
+
+
+def _skills_field(kind: str, record: dict[str, Any]) -> tuple[str, Any]:
+    """Where a record of ``kind`` keeps its skill set, and the value found there."""
+    if kind == "samples":
+        meta = record.get("metadata")
+        return "metadata.skills", meta.get("skills") if isinstance(meta, dict) else None
+    if kind == "corpus" and "skills" not in record:  # SkillBench / the tags extractor's shape
+        label = record.get("label")
+        return "label.ability", label.get("ability") if isinstance(label, dict) else None
+    return "skills", record.get("skills")
+
+
+def read_records(path: str) -> tuple[str, list[str], list[frozenset[str]], list[str]]:
+    """``(kind, raw lines, skill sets, record keys)``; the kind comes from the first line's
+    marker (none: tagged corpus records, ``skills`` or ``label.ability``)."""
+    kind: str | None = None
+    marker: Any = None
+    lines: list[str] = []
+    sets: list[frozenset[str]] = []
+    keys: list[str] = []
+    # The lines are copied verbatim, so they are read as text too (a second, cheap pass).
+    raw = {f"{path}:{number}": text for number, text in iter_text_lines(path)}
+    for location, record in iter_json_lines(path):
+        text = raw[location]
+        if not isinstance(record, dict):
+            raise InputError("expected a JSON object", location=location)
+        if kind is None:
+            marker = record.get(SCHEMA_KEY)
+            kind = KINDS.get(marker) if isinstance(marker, str) else None
+            if kind is None and marker is None and ("skills" in record or "label" in record):
+                kind = "corpus"
+            if kind is None:
+                raise InputError(
+                    f"{SCHEMA_KEY} is {marker!r}; expected one of {', '.join(KINDS)}"
+                    " (a combinations, samples or tasks file) or none (tagged corpus records)",
+                    location=location,
+                )
+        if kind == "corpus":
+            if record.get(SCHEMA_KEY) is not None:
+                raise InputError(f"a {SCHEMA_KEY} marker in a corpus file", location=location)
+        else:
+            check_schema(record.get(SCHEMA_KEY), marker, location=location, missing_ok=True)
+        field, skills = _skills_field(kind, record)
+        if (
+            not isinstance(skills, list)
+            or not skills
+            or not all(isinstance(s, str) for s in skills)
+        ):
+            raise InputError(f"{field} must be a non-empty list of strings", location=location)
+        lines.append(text if text.endswith("\n") else text + "\n")
+        sets.append(frozenset(skills))
+        ident = record.get("id")
+        keys.append(ident if isinstance(ident, str) else json.dumps(record, sort_keys=True))
+    if kind is None:
+        raise InputError("no records", location=path)
+    return kind, lines, sets, keys
+
+
+def _names(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _communities(
+    args: argparse.Namespace, sets: list[frozenset[str]]
+) -> tuple[list[bool], dict[str, Any]]:
+    from steps_agents.taxonomy.artifact import load_taxonomy
+
+    if not args.taxonomy:
+        raise InputError("the community policy needs --taxonomy", location="--taxonomy")
+    taxonomy = load_taxonomy(args.taxonomy)
+    nodes = [v for v in range(len(taxonomy.nodes)) if int(taxonomy.depth[v]) == args.level]
+    names = {v: taxonomy.label(v) for v in nodes}
+    if len(set(names.values())) < len(names):  # labels are not unique: add the node id
+        names = {v: f"{label} (node {v})" for v, label in names.items()}
+    community_of: dict[str, str] = {}
+    for v in nodes:
+        for skill in taxonomy.subtree_skills(v):
+            community_of[skill] = names[v]
+    for skill in sorted({s for skills in sets for s in skills}):
+        if skill not in community_of:
+            raise InputError(
+                f"skill {skill!r} has no community at depth {args.level} of {args.taxonomy}"
+                " (not in the taxonomy, or a leaf above that depth)",
+                location=args.file,
+            )
+    named = _names(args.holdout)
+    unknown = sorted(set(named) - set(names.values()))
+    if unknown:
+        raise InputError(
+            f"no community labelled {unknown[0]!r} at depth {args.level}", location="--holdout"
+        )
+    held = splits.held_out_communities(
+        sorted(names.values()), fraction=args.test_fraction, seed=args.seed, named=named
+    )
+    params = {"taxonomy": str(args.taxonomy), "level": args.level, "held_out": sorted(held)}
+    return splits.split_community(sets, community_of, held), params
+
+
+def decide(
+    args: argparse.Namespace, sets: list[frozenset[str]], keys: list[str]
+) -> tuple[list[bool], dict[str, Any]]:
+    """One side per record (True = test) and the parameters the manifest records."""
+    policy, fraction, seed = args.policy, args.test_fraction, args.seed
+    if policy == "combination":
+        sides = splits.split_combination(sets, fraction=fraction, seed=seed, strict=args.strict)
+        return sides, {"test_fraction": fraction, "strict": args.strict}
+    if policy == "k":
+        if args.max_train_k is None:
+            raise InputError("the k policy needs --max-train-k K", location="--max-train-k")
+        return splits.split_k(sets, max_train_k=args.max_train_k), {"max_train_k": args.max_train_k}
+    if policy == "community":
+        sides, params = _communities(args, sets)
+        return sides, {"test_fraction": fraction, **params}
+    if policy == "skill":
+        every = {s for skills in sets for s in skills}
+        held = splits.held_out_skills(
+            every, fraction=fraction, seed=seed, named=_names(args.holdout)
+        )
+        params = {"test_fraction": fraction, "held_out": sorted(held)}
+        return splits.split_skill(sets, held), params
+    return splits.split_random(keys, fraction=fraction, seed=seed), {"test_fraction": fraction}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(str(path), exc) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    kind, lines, sets, keys = read_records(args.file)
+    sides, params = decide(args, sets, keys)
+    train = [s for s, test in zip(sets, sides, strict=True) if not test]
+    test = [s for s, test in zip(sets, sides, strict=True) if test]
+    manifest = {
+        SCHEMA_KEY: splits.SPLIT_SCHEMA,
+        "policy": args.policy,
+        "parameters": params,
+        "seed": args.seed,
+        "source": {"path": str(args.file), "kind": kind, "records": len(lines)},
+        "counts": {"train": splits.counts(train), "test": splits.counts(test)},
+        "overlap": splits.overlaps(train, test),
+        "versions": software_versions(),
+    }
+    out = Path(args.output)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(str(out), exc) from None
+    _write_atomic(
+        out / "train.jsonl", "".join(x for x, t in zip(lines, sides, strict=True) if not t)
+    )
+    _write_atomic(out / "test.jsonl", "".join(x for x, t in zip(lines, sides, strict=True) if t))
+    _write_atomic(out / "split.json", json.dumps(manifest, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(manifest))
+        return 0
+    o = manifest["overlap"]
+    print(
+        f"{args.policy}: {len(train)} train / {len(test)} test {kind} -> {out};"
+        f" shared sets {o['sets']['shared']}, pairs {o['pairs']['shared']}/{o['pairs']['test']},"
+        f" skills {o['skills']['shared']}/{o['skills']['test']};"
+        f" test sets inside a train set {o['test_sets_inside_train']}"
+    )
+    return 0

@@ -1,0 +1,95 @@
+"""The focus weights (noisy-OR attribution) and the focus selector's rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers_selection import feasible_sets, small_trees
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from steps_agents.errors import InputError
+from steps_agents.selection import select_combinations
+from steps_agents.selection.focus import FocusWeights, focus_from_report, noisy_or
+from steps_agents.selection.focused import weighted_round_robin
+from steps_agents.taxonomy.artifact import Taxonomy
+
+
+def test_noisy_or_explains_away_pairs_seen_only_beside_the_failing_one() -> None:
+    ab, xy = frozenset("ab"), frozenset("xy")
+    trials = [(["a", "b", ab], True)] * 6  # the pair fails everywhere
+    trials += [(["a", "x", "y", ab, xy, frozenset("ax")], True)]  # xy only beside ab
+    trials += [(["a"], False)] * 5 + [(["b"], False)] * 5 + [(["x"], False), (["y"], False)]
+    q = noisy_or(trials)
+    assert q[ab] > 0.7
+    assert q[xy] < 1e-3 and q["a"] < 1e-3 and q["b"] < 1e-3
+
+
+def test_noisy_or_gives_an_agent_that_fails_everything_no_focus() -> None:
+    trials = [([s, t, frozenset((s, t))], True) for s in "abc" for t in "def"]
+    q = noisy_or(trials)
+    assert q[None] > 0.99
+    assert max(w for c, w in q.items() if c is not None) < 1e-3
+
+
+def test_weighted_round_robin_with_equal_weights_is_the_round_robin() -> None:
+    order = ["c", "a", "b"]
+    stream = weighted_round_robin(order, np.ones(3))
+    assert [next(stream) for _ in range(9)] == order * 3
+    stream = weighted_round_robin(order, np.asarray([1.0, 3.0, 1.0]))
+    assert [next(stream) for _ in range(10)].count("a") == 6
+
+
+def _weights(tax: Taxonomy, a: str, b: str) -> FocusWeights:
+    return FocusWeights(agent="t", pairs={frozenset((a, b)): 1.0}, skills={a: 0.2})
+
+
+def _run(tax: Taxonomy, n: int, k, **options):
+    return select_combinations(tax, n=n, k=k, selector="focus", seed=3, options=options)
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_trees(max_nodes=12), st.integers(min_value=2, max_value=4), st.data())
+def test_focus_keeps_the_widening_rule_and_strength_zero_is_plain_steps(tax, k, data) -> None:
+    skills = sorted(tax.skills)
+    k = min(k, len(skills))
+    a, b = data.draw(st.permutations(skills))[:2]
+    n = 1 if len(skills) < k + 2 else 2
+    plain = select_combinations(tax, n=n, k=[k], selector="steps", seed=3)
+    zero = _run(tax, n, [k], focus=_weights(tax, a, b), focus_strength=0.0)
+    assert [(c.skills, c.seed_skill, c.gain) for c in zero] == [
+        (c.skills, c.seed_skill, c.gain) for c in plain
+    ]
+    for strength in (1.0, 5.0):
+        for c in _run(tax, n, [k], focus=_weights(tax, a, b), focus_strength=strength):
+            assert c.key() in feasible_sets(tax, c.seed_skill, k)
+
+
+def test_report_without_episodes_falls_back_to_the_tables(tmp_path: Path) -> None:
+    report = {
+        "schema": "steps-agents/eval-report@1",
+        "agents": [
+            {
+                "agent": "me",
+                "overall": {"n": 20, "pass_rate": 0.5},
+                "per_skill": [
+                    {"skill": "a", "n": 10, "passed": 0},
+                    {"skill": "b", "n": 10, "passed": 10},
+                ],
+                "per_community": [{"community": "c", "skills": ["a"], "n": 10, "passed": 0}],
+                "gap": {"co_failure": [{"skills": ["a", "b"], "excess_low": 0.4}]},
+            }
+        ],
+        "meta": {"episodes_file": str(tmp_path / "gone.jsonl")},
+    }
+    focus = focus_from_report(report)
+    # shrunk rate (10 + 2 * 0.5) / (10 + 2) = 11/12, as a lift over 0.5: (11/12 - 1/2) / (1/2)
+    assert focus.skills["a"] == pytest.approx(5 / 6)
+    assert focus.skills["b"] == 0.0
+    assert focus.pairs == {frozenset("ab"): 0.4}
+    assert focus.communities["c"] > 0
+    assert focus.seed_mass("a") > focus.seed_mass("b") > 0
+    with pytest.raises(InputError, match="no agent 'other'"):
+        focus_from_report(report, agent="other")

@@ -15,6 +15,7 @@ import json
 import sys
 from typing import Any
 
+from steps_agents.cli.select import add_focus_arguments, focus_options
 from steps_agents.models import add_model_arguments
 from steps_agents.models.cli_args import model_overrides
 
@@ -60,6 +61,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--selector", help="combination selector (default steps)")
     parser.add_argument("--beam", type=int, help="selector beam width")
+    add_focus_arguments(parser)
     parser.add_argument("--mode", help="synthesis mode (default instruct)")
     parser.add_argument("-o", "--output", metavar="FILE", help="output JSONL (default synth.jsonl)")
     parser.add_argument("--format", help="output format: messages (default), sharegpt, alpaca")
@@ -120,6 +122,9 @@ def config_from_args(args: argparse.Namespace) -> Any:
     overrides = {name: getattr(args, name, None) for name in _OVERRIDES}
     overrides["curriculum"] = args.curriculum
     overrides["overwrite"] = args.overwrite
+    focus = focus_options(args)
+    if focus:
+        overrides["selector"], overrides["selector_options"] = "focus", focus
     overrides.update(model_overrides(args))
     return build_config(args.config, overrides)
 

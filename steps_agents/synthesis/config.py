@@ -77,6 +77,7 @@ class SynthConfig(ModelOptions):
     k_weights: dict[int, float] | None = None
     selector: str = "steps"
     beam: int = Field(default=100, ge=1)
+    selector_options: dict[str, Any] = Field(default_factory=dict)
     mode: str = "instruct"
     mode_options: dict[str, Any] = Field(default_factory=dict)
     model: str | None = None

@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         for line in samples.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    summary = {
+    summary: dict[str, Any] = {
         "agent": focus.agent,
         "report": str(report),
         "samples": str(samples),

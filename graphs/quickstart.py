@@ -4,9 +4,12 @@
    encoding tree that minimises structural entropy;
 2. synthesis: the synthesis graph in ``agentic`` mode selects k-skill combinations (selector
    ``steps``) and turns each into an executable task with an oracle plan and a checker, verified
-   by the critic; no model is needed (instructions come from templates);
-3. evaluation: the evaluator graph runs the ``oracle`` and ``random`` reference agents on every
-   task and checks their answers by execution.
+   by the critic (the ``plan`` judge included); no model is needed (goal instructions are
+   composed from the world's noun phrases);
+3. evaluation: the evaluator graph runs the ``oracle``, ``random`` and ``keyword`` reference
+   agents on every task and checks their answers by execution; ``keyword`` also runs on the
+   recipe instructions of the same plans (:mod:`steps_agents.graphs.instruction_styles`), which
+   shows how much a numbered recipe gives away.
 
 Every stage writes a versioned file under the output directory, and each is resumable: rerunning
 the command continues an interrupted run (same run ids) instead of starting over.
@@ -30,6 +33,7 @@ class QuickstartResult:
     synthesis: Any
     report: Any
     files: dict[str, Path]
+    recipe_report: Any = None  # the keyword agent on the recipe versions of the same tasks
 
 
 def _stage(title: str, *, quiet: bool) -> None:
@@ -46,7 +50,7 @@ def run_quickstart(
     k: str | tuple[int, int] = "1-7",
     height: int = 3,
     seed: int = 0,
-    agents: tuple[str, ...] = ("oracle", "random"),
+    agents: tuple[str, ...] = ("oracle", "random", "keyword"),
     quiet: bool = False,
 ) -> QuickstartResult:
     """Run the three stages into ``out_dir`` and return what each produced.
@@ -149,8 +153,16 @@ def run_quickstart(
 
     write_report(report, files["report"])
     files["markdown"].write_text(to_markdown(report), encoding="utf-8")
+    recipe_report = None
+    if "keyword" in agents:
+        from steps_agents.graphs.instruction_styles import evaluate_recipe
+
+        recipe_report, recipe_files = evaluate_recipe(
+            tasks, skill_world, out, seed=seed, pm=pm, taxonomy=taxonomy, progress=not quiet
+        )
+        files.update(recipe_files)
     files["html"] = write_quickstart_report(out, counts, quiet=quiet)
-    return QuickstartResult(out, taxonomy, synthesis, report, files)
+    return QuickstartResult(out, taxonomy, synthesis, report, files, recipe_report)
 
 
 def write_quickstart_report(out: Path, counts: Any, *, quiet: bool) -> Path:

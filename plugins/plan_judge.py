@@ -55,7 +55,7 @@ def plan_verdict(
     return Verdict(
         judge="plan",
         passed=False,
-        reason=f"plan: {', '.join(rules)} ({defects[0]})",
+        reason=str(defects[0]) + (f" (and {len(defects) - 1} more)" if len(defects) > 1 else ""),
         details={"rules": rules, "defects": [str(d) for d in defects], "revisable": False},
     )
 

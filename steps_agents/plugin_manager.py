@@ -33,6 +33,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "steps_agents.plugins.toolworld",
     "steps_agents.plugins.agentic_mode",
     "steps_agents.plugins.agents",
+    "steps_agents.plugins.keyword_agent",
 )
 
 

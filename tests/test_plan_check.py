@@ -162,7 +162,7 @@ def test_plan_judge_is_registered_and_names_the_rules() -> None:
     sample = JudgeInput(item=item, draft={}, messages=[])
     verdict = asyncio.run(judge.judge(sample, JudgeContext(pm=pm)))
     assert verdict is not None and not verdict.passed
-    assert "echo" in verdict.details["rules"] and verdict.reason.startswith("plan: ")
+    assert "echo" in verdict.details["rules"] and verdict.reason.startswith("echo at s1")
     other = WorkItem(id="w2", mode="instruct", combination=combination, payload={})
     assert asyncio.run(judge.judge(JudgeInput(other, {}, []), JudgeContext(pm=pm))) is None
 

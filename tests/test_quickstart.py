@@ -21,6 +21,8 @@ def test_quickstart_end_to_end_and_resume(
     printed = capsys.readouterr().out
     assert "agent oracle: pass rate by number of required skills k" in printed
     assert "| all |" in printed
+    assert "| k | n | oracle | random | keyword (goal) | keyword (recipe) |" in printed
+    assert "plans redrawn by the plan rules while composing:" in printed
 
     taxonomy = load_taxonomy(out / "taxonomy.json")
     assert len(taxonomy.skills) >= 40
@@ -34,6 +36,12 @@ def test_quickstart_end_to_end_and_resume(
     by_agent = {a["agent"]: a for a in report["agents"]}
     assert by_agent["oracle"]["overall"]["passed"] == 15
     assert by_agent["random"]["overall"]["passed"] <= 2
+    assert "keyword" in by_agent
+    recipes = load_tasks(out / "tasks-recipe.jsonl")
+    assert [t.id for t in recipes] == [t.id for t in tasks]
+    assert all(r.checker == t.checker for r, t in zip(recipes, tasks, strict=True))
+    recipe_report = json.loads((out / "report-recipe.json").read_text())
+    assert [a["agent"] for a in recipe_report["agents"]] == ["keyword"]
     assert (out / "report.md").read_text().startswith("#")
 
     # A rerun resumes: the same tasks, no new samples written.

@@ -14,8 +14,8 @@ def add_parser(subparsers: Any) -> None:
         help="run the whole method offline on the bundled toolworld corpus",
         description=(
             "Build the taxonomy of a skill world's bundled corpus, synthesise verified k-skill"
-            " tasks (k = 1..7) with the entropy-guided selector, evaluate the oracle and random"
-            " agents, and print the per-k table. No model or API key needed; rerun to resume."
+            " tasks (k = 1..7) with the entropy-guided selector, evaluate the oracle, random and"
+            " keyword agents, and print the per-k table. No model or API key needed; rerun to resume."
         ),
     )
     p.add_argument("-o", "--output-dir", default="quickstart-out", help="where files go")
@@ -60,6 +60,16 @@ def run(args: argparse.Namespace) -> int:
             f"{c.agent_a} vs {c.agent_b}: {c.only_a} tasks passed only by {c.agent_a},"
             f" {c.only_b} only by {c.agent_b}; exact McNemar p = {c.p_mcnemar:.3g}"
         )
+    if result.recipe_report is not None:
+        from steps_agents.graphs.instruction_styles import plan_rejections, style_table
+        from steps_agents.worlds import load_tasks
+
+        print("pass rate by k, goal instructions; keyword also on recipes of the same plans")
+        print(style_table(result.report, result.recipe_report))
+        rejected = plan_rejections(load_tasks(result.files["tasks"]))
+        shown = ", ".join(f"{rule} {n}" for rule, n in rejected.most_common()) or "none"
+        print(f"plans redrawn by the plan rules while composing: {shown}")
+        print()
     print("files: " + json.dumps({name: str(path) for name, path in result.files.items()}))
     print(f"done in {time.monotonic() - started:.1f}s")
     return 0

@@ -30,7 +30,6 @@ Failure raises :class:`CompositionError` naming the most frequent obstacle.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import random
@@ -57,7 +56,7 @@ from steps_agents.worlds import (
     world_type_rules,
 )
 from steps_agents.worlds.checking import ABSENT as _ABSENT
-from steps_agents.worlds.checking import state_diff
+from steps_agents.worlds.checking import json_copy, state_diff
 from steps_agents.worlds.flows import Components, FlowPlan, plan_flows
 from steps_agents.worlds.goals import render_goal
 from steps_agents.worlds.instructions import render_instruction
@@ -217,7 +216,7 @@ def _build(
     options: ComposeOptions,
 ) -> _Plan:
     plan = _Plan()
-    work = copy.deepcopy(initial)
+    work = json_copy(initial)
     for index, tool in enumerate(flow.order, start=1):
         sid = f"s{index}"
         spec = specs[tool]
@@ -245,7 +244,7 @@ def _build(
                 args_lit = {p: args_lit[p] for p in ordered if p in args_lit}
                 args_ref = {p: args_ref[p] for p in ordered if p in args_ref}
                 validate_args(spec, args_lit)
-                trial = copy.deepcopy(work)
+                trial = json_copy(work) if spec.mutates else work  # readers leave it alone
                 result = execute_tool(world, trial, tool, args_lit)
             except (NoSample, ToolError):
                 continue
@@ -410,6 +409,7 @@ def compose_task(
                     **dict(provenance or {}),
                 },
             )
+            draft = _changes_first(world, draft)
             if options.plan_check:
                 _check_plan(world, draft, rejected)
         except _Retry as exc:
@@ -425,7 +425,6 @@ def compose_task(
                     break
                 flows, cursor = _prefer_intents(world, replanned, specs, rules), 0
             continue
-        draft = _changes_first(world, draft)
         style = options.instructions if hasattr(world, "noun") else "recipe"
         instruction = instruction_for(world, draft, style)
         meta = {

@@ -44,13 +44,12 @@ generator is seeded from the task id).
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from steps_agents.worlds.checking import state_diff
+from steps_agents.worlds.checking import json_copy, state_diff
 from steps_agents.worlds.protocol import SkillWorld, world_type_rules
 from steps_agents.worlds.records import REF_KEY, Task, resolve_path, resolve_refs
 from steps_agents.worlds.session import execute_tool
@@ -120,12 +119,15 @@ class _Run:
         self.after: dict[str, dict[str, Any]] = {}
         self.args: dict[str, dict[str, Any]] = {}
         self.results: dict[str, Any] = {}
-        state = copy.deepcopy(task.initial_state)
+        mutates = {spec.name: spec.mutates for spec in task.tools}
+        state = json_copy(task.initial_state)
         for step in task.oracle:
-            self.before[step.id] = copy.deepcopy(state)
+            self.before[step.id] = json_copy(state)
             self.args[step.id] = resolve_refs(step.args, self.results)
             self.results[step.id] = execute_tool(world, state, step.tool, self.args[step.id])
-            self.after[step.id] = copy.deepcopy(state)
+            # a tool that only reads leaves the state as it was: share the snapshot
+            changed = mutates.get(step.tool, True)
+            self.after[step.id] = json_copy(state) if changed else self.before[step.id]
 
     def part(self, ref: str) -> Any:
         head, *path = ref.split(".")
@@ -136,7 +138,7 @@ class _Run:
 
 
 def _outcome(world: SkillWorld, state: dict[str, Any], tool: str, args: Any, mutates: bool) -> Any:
-    trial = copy.deepcopy(state)
+    trial = json_copy(state) if mutates else state  # a reading tool leaves the state alone
     result = execute_tool(world, trial, tool, args)
     return (result, trial) if mutates else result
 

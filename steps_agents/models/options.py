@@ -51,7 +51,7 @@ class ModelOptions(BaseModel):
     @field_validator("api_key_env")
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
-        # Probably a key pasted by mistake: say so without echoing it (pydantic would).
+        # Probably a key pasted by mistake: the message (all the CLI prints) never repeats it.
         if value and not _ENV_NAME.fullmatch(value):
             raise ValueError("expects the NAME of an environment variable, not a key")
         return value or None

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from helpers_reporting import run_small_quickstart
 
-from steps_agents.evaluation.report import load_report
+from steps_agents.reporting import load_inputs
+from steps_agents.reporting.evaluation_section import named_agents
 from steps_agents.taxonomy.artifact import load_taxonomy
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -51,8 +52,12 @@ def test_quickstart_report_in_headless_chromium(
     page_file = out / "report.html"
     url = page_file.resolve().as_uri()
     skill = sorted(load_taxonomy(out / "taxonomy.json").skills)[len("abc")]
-    report = load_report(out / "report.json")
-    expected_points = {(a.agent, str(r.k)) for a in report.agents for r in a.per_k}
+    inputs = load_inputs([out])  # report.json, and any other evaluation report beside it
+    expected_points = {
+        (name, str(r.k))
+        for name, summary, _ in named_agents(inputs.eval_reports, inputs.eval_names)
+        for r in summary.per_k
+    }
 
     errors: list[str] = []
     requests: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ from steps_agents.errors import InputError
 from steps_agents.evaluation.report import load_report
 from steps_agents.reporting import build_sections, charts_of, load_inputs, render_html
 from steps_agents.reporting.charts import BarChart, Series, XYChart, log_ticks, nice_ticks, svg
+from steps_agents.reporting.evaluation_section import named_agents
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +25,10 @@ def qs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_quickstart_directory_is_read_by_marker(qs: Path) -> None:
     inputs = load_inputs([qs])
-    assert inputs.taxonomy is not None and len(inputs.eval_reports) == 1
+    assert inputs.taxonomy is not None and inputs.eval_reports
+    assert "report" in inputs.eval_names  # report.json, named by its file stem
     assert inputs.corpus_stats is not None  # the quickstart's corpus-stats.json
-    assert len(inputs.samples) == 12  # 3 per k for k = 1..4
+    assert {m["k"] for m in inputs.samples} == {1, 2, 3, 4}
     used = {Path(p).name for p in inputs.used}
     assert used >= {"taxonomy.json", "report.json", "samples.jsonl", "corpus-stats.json"}
     assert "tasks.jsonl" in {Path(p).name for p in inputs.unused}
@@ -48,7 +51,11 @@ def test_k_curve_has_one_point_per_k_and_agent(qs: Path) -> None:
     curve = re.search(r'<svg[^>]*id="k-curve".*?</svg>', page, re.S)
     assert curve is not None
     points = re.findall(r'class="point" data-series="([^"]+)" data-x="([^"]+)"', curve.group(0))
-    assert sorted(points) == sorted((a, str(k)) for a in ("oracle", "random") for k in range(1, 5))
+    inputs = load_inputs([qs])
+    agents = named_agents(inputs.eval_reports, inputs.eval_names)
+    expected = [(html.escape(name), str(r.k)) for name, s, _ in agents for r in s.per_k]
+    assert sorted(points) == sorted(expected) and len(set(points)) == len(points)
+    assert {k for _, k in points} == {"1", "2", "3", "4"}
 
 
 def test_every_section_and_the_gap_are_on_the_page(qs: Path) -> None:

@@ -20,7 +20,9 @@ so repeats of a task are never counted as independent evidence):
   resamples the k = 1 tasks of every skill (so the uncertainty of ``p_s`` is carried into the
   prediction) and, independently, the tasks of the group; the interval is the 2.5th and 97.5th
   percentile of the replicated gaps (``pbar_1`` is re-estimated from all resampled k = 1 tasks).
-  k = 1 has no row: there the prediction is the observation.
+  k = 1 has no row: there the prediction is the observation. A group of fewer than
+  ``MIN_CI_TASKS`` tasks gets no interval: resampling one or two tasks gives a degenerate one
+  (a single failed task would read as a certain gap of -100 points).
 * **groups** -- each k >= 2; all k >= 2 tasks pooled; per top-level taxonomy community (the tasks
   touching it, so one task can count in several); within-community (all skills under one
   top-level community) versus cross-community tasks.
@@ -62,6 +64,7 @@ from steps_agents.evaluation.records import EpisodeResult
 from steps_agents.evaluation.significance import pass_hat_k, wilson_interval
 
 RESAMPLES = 1000
+MIN_CI_TASKS = 5  # fewer tasks than this: the bootstrap interval is not reported
 PRIOR_TASKS = 2  # pseudo-tasks at the pooled rate that shrink each q_s (co-failure only)
 _CHUNK = 250  # bootstrap replicates drawn at once: bounds memory at CHUNK x tasks floats
 _NO_COMMUNITY = -1
@@ -427,7 +430,10 @@ def gap_analysis(
     )
     for (kind, k, label), members, boot in zip(keys, groups, boots, strict=True):
         observed, expected = float(y[members].mean()), float(pred[members].mean())
-        low, high = (float(v) for v in np.percentile(boot, [2.5, 97.5]))
+        low: float | None = None
+        high: float | None = None
+        if len(members) >= MIN_CI_TASKS:
+            low, high = (float(v) for v in np.percentile(boot, [2.5, 97.5]))
         row = GapRow(
             group=label,
             k=k,

@@ -36,7 +36,7 @@ def build_sections(inputs: ReportInputs) -> list[Section]:
         corpus_section(inputs.corpus_stats, inputs.taxonomy),
         selection_section(inputs),
         synthesis_section(inputs),
-        evaluation_section(inputs.eval_reports),
+        evaluation_section(inputs.eval_reports, inputs.eval_names),
     ]
 
 

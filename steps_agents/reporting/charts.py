@@ -18,7 +18,8 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 """Okabe-Ito colours: distinguishable with the common colour-vision deficiencies."""
 
 WIDTH, HEIGHT = 600, 320
-LEFT, RIGHT, TOP, BOTTOM = 64, 150, 34, 50  # the right margin holds the legend
+LEFT, RIGHT, TOP, BOTTOM = 64, 184, 34, 50  # the right margin holds the legend
+LEGEND_CHARS = 25
 
 
 @dataclass
@@ -147,7 +148,7 @@ def _legend(names: list[str], colours: list[str], styles: list[str] | None = Non
         )
         out.append(
             f"{mark}"
-            f'<text class="legend" x="{x + 24}" y="{y + 4}">{escape(short(name, 17))}'
+            f'<text class="legend" x="{x + 24}" y="{y + 4}">{escape(short(name, LEGEND_CHARS))}'
             f"<title>{escape(name)}</title></text>"
         )
     return out
@@ -205,10 +206,19 @@ def _xy_svg(chart: XYChart) -> str:
         f' y2="{HEIGHT - BOTTOM}"/><line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}"'
         f' y2="{HEIGHT - BOTTOM}"/>'
     )
+    with_errors = [i for i, s in enumerate(chart.series) if s.errors]
     for i, s in enumerate(chart.series):
         colour = s.colour_of(i)
+        # Series with whiskers on integer x are dodged sideways a little so their intervals do
+        # not hide each other; data-x keeps the exact value.
+        dodge = 0.0
+        if chart.integer_x and len(with_errors) > 1 and i in with_errors:
+            step = min(0.08, 0.5 / len(with_errors))
+            dodge = (with_errors.index(i) - (len(with_errors) - 1) / 2) * step
         pts = [
-            (x, y) for x, y in s.points if (x > 0 or not chart.log_x) and (y > 0 or not chart.log_y)
+            (x + dodge, y)
+            for x, y in s.points
+            if (x > 0 or not chart.log_x) and (y > 0 or not chart.log_y)
         ]
         name = escape(s.name)
         if s.style in ("line", "dashed") and len(pts) > 1:
@@ -223,17 +233,18 @@ def _xy_svg(chart: XYChart) -> str:
             if (chart.log_x and x <= 0) or (chart.log_y and y <= 0):
                 continue
             tip = f"{s.name}: {chart.x_label} {_fmt(x)}, {chart.y_label} {_fmt(y)}"
+            at = x + dodge
             if s.errors:
                 lo, hi = s.errors[j]
                 tip += f" [{_fmt(lo)}, {_fmt(hi)}]"
                 body.append(
-                    f'<line stroke="{colour}" stroke-width="1.5" x1="{sx(x):.1f}"'
-                    f' y1="{sy(max(lo, y_lo) if chart.log_y else lo):.1f}" x2="{sx(x):.1f}"'
+                    f'<line stroke="{colour}" stroke-width="1.5" x1="{sx(at):.1f}"'
+                    f' y1="{sy(max(lo, y_lo) if chart.log_y else lo):.1f}" x2="{sx(at):.1f}"'
                     f' y2="{sy(hi):.1f}"/>'
                 )
             body.append(
                 f'<circle class="point" data-series="{name}" data-x="{_fmt(x)}"'
-                f' data-y="{_fmt(y)}" cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="4" fill="{colour}">'
+                f' data-y="{_fmt(y)}" cx="{sx(at):.1f}" cy="{sy(y):.1f}" r="4" fill="{colour}">'
                 f"<title>{escape(tip)}</title></circle>"
             )
     names = [s.name for s in chart.series]

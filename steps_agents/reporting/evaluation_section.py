@@ -15,10 +15,17 @@ from steps_agents.reporting.charts import Chart, Series, XYChart
 from steps_agents.reporting.html import Section, figure, note, pct, points, share_bar, table
 
 
-def _named(reports: list[EvalReport]) -> list[tuple[str, AgentSummary, EvalReport]]:
+def named_agents(
+    reports: list[EvalReport], names: list[str] | None = None
+) -> list[tuple[str, AgentSummary, EvalReport]]:
+    """Every agent of every report, named ``agent`` -- or ``agent · report`` (the report's file
+    stem, else its run id) when there are several reports, so their curves share a chart."""
     several = len(reports) > 1
+    labels = names if names and len(names) == len(reports) else [r.run_id for r in reports]
     return [
-        (f"{s.agent} ({r.run_id})" if several else s.agent, s, r) for r in reports for s in r.agents
+        (f"{s.agent} · {label}" if several else s.agent, s, r)
+        for r, label in zip(reports, labels, strict=True)
+        for s in r.agents
     ]
 
 
@@ -80,8 +87,8 @@ def _gap_table(gap: GapAnalysis) -> str:
         if r.ci_low is None or r.ci_high is None:
             return ""
         if r.ci_high < 0:
-            return "harder than predicted"
-        return "easier than predicted" if r.ci_low > 0 else "no gap detected"
+            return "harder"
+        return "easier" if r.ci_low > 0 else "no gap"
 
     def cells(r: GapRow, label: str) -> list[str]:
         values = [str(r.tasks), pct(r.observed), pct(r.predicted), points(r.gap), ci(r)]
@@ -108,7 +115,7 @@ def _gap_table(gap: GapAnalysis) -> str:
     return text + note(
         "Gap = observed - predicted; predicted = mean over tasks of the product of the skills'"
         f" k = 1 pass rates. 95% CI: bootstrap over tasks ({gap.resamples} resamples, seed"
-        f" {gap.seed}).{imputed}"
+        f" {gap.seed}); harder / easier: the interval lies below / above zero.{imputed}"
     )
 
 
@@ -174,7 +181,7 @@ def _repeats(gap: GapAnalysis) -> str:
     return "<h4>Consistency over repeats</h4>" + table(headers, rows)
 
 
-def _comparison(r: EvalReport) -> str:
+def _comparison(r: EvalReport, label: str) -> str:
     c = r.comparison
     if c is None:
         return ""
@@ -192,18 +199,22 @@ def _comparison(r: EvalReport) -> str:
         f" {pct(c.diff)}{ci}; exact McNemar p = {c.p_mcnemar:.3g}; sign test over {c.tasks}"
         f" tasks p = {c.p_sign_tasks:.3g}. {c.verdict}."
     )
-    return f"<h3>Paired comparison ({escape(r.run_id)})</h3>{grid}<p>{escape(text)}</p>"
+    return f"<h3>Paired comparison ({escape(label)})</h3>{grid}<p>{escape(text)}</p>"
 
 
-def evaluation_section(reports: list[EvalReport]) -> Section:
+def evaluation_section(reports: list[EvalReport], names: list[str] | None = None) -> Section:
     if not reports:
         return Section("evaluation", "Evaluation", note("No evaluation report among the inputs."))
-    agents = _named(reports)
+    agents = named_agents(reports, names)
     charts: list[Chart] = [k_curve(agents)]
     gap = gap_chart(agents)
     if gap is not None:
         charts.append(gap)
-    lead = "; ".join(f"{r.run_id}: {r.tasks} tasks, {r.episodes} episodes" for r in reports)
+    labels = names if names and len(names) == len(reports) else [r.run_id for r in reports]
+    lead = "; ".join(
+        f"{label} (run {r.run_id}): {r.tasks} tasks, {r.episodes} episodes"
+        for r, label in zip(reports, labels, strict=True)
+    )
     body = f"<p>{escape(lead)}.</p>" + '<div class="grid">' + "".join(map(figure, charts))
     body += "</div>"
     for name, s, _ in agents:
@@ -214,5 +225,5 @@ def evaluation_section(reports: list[EvalReport]) -> Section:
         body += "</div><div><h4>Failure attribution</h4>" + _attribution(s)
         body += "<h4>Skills that fail together</h4>"
         body += (_co_failure(s.gap) if s.gap else "") + "</div></div>"
-    body += "".join(_comparison(r) for r in reports)
+    body += "".join(_comparison(r, label) for r, label in zip(reports, labels, strict=True))
     return Section("evaluation", "Evaluation", body, charts)

@@ -44,6 +44,7 @@ class ReportInputs:
     rejects: list[dict[str, Any]] = field(default_factory=list)  # metadata + reason_tag
     synth_reports: list[dict[str, Any]] = field(default_factory=list)
     eval_reports: list[EvalReport] = field(default_factory=list)
+    eval_names: list[str] = field(default_factory=list)  # each report's file stem
     corpus_stats: dict[str, Any] | None = None
     used: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
@@ -82,6 +83,7 @@ def _read_json_document(path: Path, inputs: ReportInputs) -> bool:
     elif isinstance(marker, str) and "/eval-report@" in marker:
         check_schema(marker, EVAL_SCHEMA, location=path)
         inputs.eval_reports.append(EvalReport.model_validate(data))
+        inputs.eval_names.append(path.stem)
     elif isinstance(marker, str) and "/synth-report@" in marker:
         check_schema(marker, SYNTH_REPORT_SCHEMA, location=path)
         inputs.synth_reports.append(data)

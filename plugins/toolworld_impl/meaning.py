@@ -117,7 +117,7 @@ MEANING: dict[str, dict[str, Any]] = {
         "returns": "tally",
     },
     "calendar_free_slots": {
-        "noun": "the free slots of {duration} minutes on {date}",
+        "noun": "the free slots on {date} long enough for {duration} minutes",
         "ports": {"duration": "minutes"},
     },
     "calendar_reschedule": {
@@ -230,7 +230,7 @@ MEANING: dict[str, dict[str, Any]] = {
     },
     "orders_create": {
         "noun": "the new order",
-        "verb": "order {qty} of {sku} for {customer}",
+        "verb": "order {qty} units of {sku} for {customer}",
         "fields": ORDER,
         "ports": {"qty": "quantity"},
     },

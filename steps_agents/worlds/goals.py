@@ -65,8 +65,12 @@ class _Describer:
 
     def value(self, value: Any) -> str:
         if isinstance(value, Mapping) and set(value) == {REF_KEY}:
-            text = self.ref(str(value[REF_KEY]))
-            return text if text.startswith("the ") else f"({text})"
+            ref = str(value[REF_KEY])
+            text = self.ref(ref)
+            # an operation's result inside another: "(249 times 0.85) rounded to 1 decimal
+            # places", "the median of 3, 5 and (7 divided by 2)"
+            template = self.world.noun(self.steps[ref.split(".")[0]].tool)
+            return f"({text})" if template.startswith("{") and "." not in ref else text
         if isinstance(value, list):
             words = [self.value(v) for v in value]
             if len(words) <= 1:
@@ -83,9 +87,11 @@ class _Describer:
                 return match.group(0)
             value = step.args[name]
             if isinstance(value, Mapping) and set(value) == {REF_KEY}:
-                text = self.ref(str(value[REF_KEY]))
-                # "30 minutes" but "the duration of the event", "(75.6 rounded to 0 places)"
-                return text if text.startswith("the ") else f"({text})"
+                # "for 30 minutes" but "for as many minutes as the duration of the event"
+                text = self.value(value)
+                return f"as many {unit.strip()} as {text}" if unit else text
+            if unit and value == 1:
+                unit = unit.rstrip("s")  # "1 unit", "1 day"
             return self.value(value) + unit
 
         def described(match: re.Match[str]) -> str:
@@ -165,13 +171,34 @@ def render_goal(
         for part in answer
         if part.step is not None
     ]
-    last_change = max((index[s.id] for s in steps if mutating.get(s.tool, False)), default=-1)
-    early = any(index[part.step] < last_change for part, _ in asked if part.step)
+    early = _reads_before_change(steps, [p.step for p, _ in asked if p.step], mutating)
     lines: list[str] = []
     if asked and early:
-        lines.append(
-            _sentence("before you change anything, find out " + _join(n for _, n in asked))
-        )
+        # the answer reads the state before a change it does not depend on: tell it in order
+        events: list[tuple[float, str]] = [
+            (index[s.id], say.fill(world.verb(s.tool), s))
+            for s in steps
+            if mutating.get(s.tool, False)
+        ]
+        many = len(asked) > 1
+        events += [
+            (
+                _told_at(steps, p.step, mutating),
+                "find out " + noun + (f' (as "{p.key}")' if many else ""),
+            )
+            for p, noun in asked
+            if p.step
+        ]
+        told = [text for _, text in sorted(events, key=lambda e: e[0])]
+        lines.append(_sentence(told[0]))
+        lines += [_sentence("then " + text) for text in told[1:]]
+        if many:
+            keys = _join(f'"{p.key}"' for p, _ in asked)
+            lines.append(f"Reply with one JSON object with the keys {keys}.")
+        else:
+            part = asked[0][0]
+            lines.append(f"Reply with {_form(part.value, types.get(part.key, ''))} only.")
+        return " ".join(lines)
     if actions:
         lines.append(_sentence(", then ".join(actions)))
     if not asked:
@@ -180,23 +207,57 @@ def render_goal(
         part, noun = asked[0]
         if isinstance(part.value, dict):
             noun = f"the details of {noun}"
-        if not early:
-            asks = ASKS[1:] if isinstance(part.value, list) else ASKS  # "what is" + a plural
-            lines.append(asks[variant % len(asks)].format(noun=noun))
+        asks = ASKS[1:] if isinstance(part.value, list) else ASKS  # "what is" + a plural
+        lines.append(asks[variant % len(asks)].format(noun=noun))
         lines.append(f"Reply with {_form(part.value, types.get(part.key, ''))} only.")
     else:
         keyed = [f'{noun} (as "{part.key}")' for part, noun in asked]
-        if early:
-            lines.append(
-                "Reply with one JSON object whose keys are "
-                + _join(f'"{part.key}"' for part, _ in asked)
-                + ", in that order."
-            )
-        else:
-            lines.append(
-                _sentence("tell me " + _join(keyed) + ", in one JSON object with those keys")
-            )
+        lines.append(_sentence("tell me " + _join(keyed) + ", in one JSON object with those keys"))
     return " ".join(lines)
+
+
+def _ancestors(steps: Sequence[OracleStep], sid: str) -> set[str]:
+    by_id = {step.id: step for step in steps}
+    seen: set[str] = set()
+    todo = [sid]
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo += by_id[current].refs()
+    return seen
+
+
+def _told_at(steps: Sequence[OracleStep], sid: str, mutating: Mapping[str, bool]) -> float:
+    """Where a question goes in a plan-order narrative: right after the last state change it
+    depends on, else right after its first read (before any later change it does not need)."""
+    index = {step.id: n for n, step in enumerate(steps)}
+    tool = {step.id: step.tool for step in steps}
+    mine = _ancestors(steps, sid)
+    changes = [index[a] for a in mine if mutating.get(tool[a], False)]
+    return (max(changes) if changes else min(index[a] for a in mine)) + 0.5
+
+
+def _reads_before_change(
+    steps: Sequence[OracleStep], answers: Sequence[str], mutating: Mapping[str, bool]
+) -> bool:
+    """Does an answer read (through a step it depends on) before a state change it does not
+    depend on? Then the instruction must tell the reads and the changes in plan order."""
+    by_id = {step.id: step for step in steps}
+    index = {step.id: n for n, step in enumerate(steps)}
+    for answer in answers:
+        ancestors = _ancestors(steps, answer)
+        first_read = min(
+            (index[a] for a in ancestors if not mutating.get(by_id[a].tool, False)), default=None
+        )
+        if first_read is None:
+            continue
+        if any(
+            mutating.get(s.tool, False) and s.id not in ancestors and index[s.id] > first_read
+            for s in steps
+        ):
+            return True
+    return False
 
 
 def _join(items: Any) -> str:

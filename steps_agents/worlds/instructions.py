@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 _ORDINALS = ["first", "second", "third", "fourth", "fifth"]
-FIELD_WORDS = {"from": "sender", "qty": "quantity", "id": "id"}
+FIELD_WORDS = {"from": "sender", "qty": "quantity", "id": "id", "rows": "number of rows"}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _NOUN_PLACEHOLDER = re.compile(r"\bthe (\w+) \{(\w+)\}")

@@ -9,7 +9,12 @@ request keeps the prompt, hence the cache key, independent of the batch size: ch
 :class:`~steps_agents.models.ModelClient` one at ``options.cache_path``.
 
 With ``--lexicon FILE`` the answer is constrained to that vocabulary: the allowed names are in
-the prompt, and names outside it are dropped from the answer (after normalisation).
+the prompt, and names outside it are dropped from the answer. A name the model gives is matched
+to the vocabulary ignoring case and spacing, and kept in the vocabulary's own spelling.
+
+Case: a model writes free text, so its answers are case-folded by default (``SQL querying`` and
+``sql querying`` are one skill); ``casefold=false`` keeps the model's spelling (the other
+extractors keep names exactly as found unless ``casefold=true``).
 
 ``options.extra`` may carry any :class:`~steps_agents.models.ModelOptions` field (``base_url``,
 ``api_key_env``, ``temperature`` (default 0 here), ``concurrency``, ``max_retries``, ``timeout``,
@@ -26,7 +31,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 import steps_agents
-from steps_agents.corpus.extract import ExtractorOptions, RecordError, normalise_skill, record_text
+from steps_agents.corpus.extract import (
+    ExtractorOptions,
+    RecordError,
+    flag_option,
+    normalise_skill,
+    record_text,
+)
 from steps_agents.errors import InputError, ModelCallError, ModelOutputError
 from steps_agents.hookspecs import Register
 from steps_agents.models import ModelOptions, open_model
@@ -62,6 +73,7 @@ class LLMExtractor:
         extra = dict(options.extra)
         self.max_skills = int(extra.pop("max_skills", 8))
         self.max_chars = int(extra.pop("max_chars", 6000))
+        self.casefold = flag_option(options, "casefold", True)
         self.vocabulary: tuple[str, ...] | None = None
         if options.lexicon is not None:
             from steps_agents.corpus.lexicon import Lexicon
@@ -94,12 +106,18 @@ class LLMExtractor:
         return self.client.usage
 
     def _keep(self, names: Sequence[str]) -> list[str]:
-        """Normalised, deduplicated, vocabulary-filtered, at most ``max_skills``."""
-        allowed = set(self.vocabulary) if self.vocabulary else None
+        """Normalised, deduplicated, vocabulary-filtered (in the vocabulary's spelling), at most
+        ``max_skills``."""
+        allowed = (
+            {normalise_skill(v, True): v for v in self.vocabulary} if self.vocabulary else None
+        )
         out: dict[str, None] = {}
         for raw in names:
-            name = normalise_skill(raw)
-            if name and (allowed is None or name in allowed):
+            if allowed is None:
+                name = normalise_skill(raw, self.casefold)
+            else:
+                name = allowed.get(normalise_skill(raw, True), "")
+            if name:
                 out.setdefault(name, None)
         return list(out)[: self.max_skills]
 

@@ -91,6 +91,20 @@ def test_echo_a_step_hands_on_what_it_was_given() -> None:
     assert "echo" in rules_of(task)
 
 
+def test_echo_a_step_hands_on_a_value_the_request_states() -> None:
+    # "the date of the event you just moved to 2026-05-01" is 2026-05-01
+    task = hand_made(
+        [
+            ("calendar_reschedule", {"event_id": "ev2", "date": "2026-05-01"}),
+            ("calendar_get_event", {"event_id": {"$ref": "s1.id"}}),
+            ("dates_weekday", {"date": {"$ref": "s2.date"}}),
+        ],
+        ["s3"],
+    )
+    found = [d for d in plan_defects(WORLD, task) if d.rule == "echo"]
+    assert [d.step for d in found] == ["s2"] and "already stated" in found[0].detail
+
+
 def _sku() -> str:
     state = WORLD.new_state(3)
     return next(sku for sku, item in sorted(state["inventory"].items()) if item["stock"] >= 5)

@@ -207,7 +207,8 @@ def render_goal(
         part, noun = asked[0]
         if isinstance(part.value, dict):
             noun = f"the details of {noun}"
-        asks = ASKS[1:] if isinstance(part.value, list) else ASKS  # "what is" + a plural
+        plural = isinstance(part.value, (list, dict))  # "what is" + "the details of"
+        asks = ASKS[1:] if plural else ASKS
         lines.append(asks[variant % len(asks)].format(noun=noun))
         lines.append(f"Reply with {_form(part.value, types.get(part.key, ''))} only.")
     else:

@@ -76,6 +76,18 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+def _literal_strings(value: Any) -> Iterable[str]:
+    if isinstance(value, Mapping):
+        if set(value) != {REF_KEY}:
+            for item in value.values():
+                yield from _literal_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _literal_strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
 def _echoes(result: Any, argument: Any) -> bool:
     """The result is the argument, or the one element of a one-element list argument."""
     if isinstance(argument, list) and len(argument) == 1:
@@ -234,6 +246,9 @@ def plan_defects(
             if "." in ref:
                 uses.setdefault(ref.split(".")[0], set()).add(ref)
     names = frozenset(getattr(world, "record_names", ()))
+    # strings the request itself states (literal arguments): a step that only hands one of them
+    # on ("the date of the event you just moved to 2026-05-01") is not needed
+    stated = {v for step in task.oracle for v in _literal_strings(step.args)}
     answered = {part.step for part in task.checker.answer if part.step}
     checked = [tuple(check.path) for check in task.checker.state]
     out: list[PlanDefect] = []
@@ -271,6 +286,9 @@ def plan_defects(
                 part = run.part(ref)
                 if any(_echoes(part, v) for v in inputs):
                     out.append(PlanDefect("echo", step.id, f"{ref} is what {step.tool} was given"))
+                    break
+                if isinstance(part, str) and part in stated:
+                    out.append(PlanDefect("echo", step.id, f"{ref} is {part!r}, already stated"))
                     break
         if hasattr(world, "sample_arg") and spec.parameters.get("properties"):
             flat = _insensitive(world, spec, run, step.id, fed, rng, draws)

@@ -2,7 +2,7 @@
 
 Everything comes from evaluation reports (``report.json``); the compositional gap is the
 report's ``agents[].gap`` (:mod:`steps_agents.evaluation.gap`). With several reports, agents are
-named ``agent (run id)`` so curves from different runs can share one chart.
+named ``agent · report`` (the report's file stem) so curves from different runs share one chart.
 """
 
 from __future__ import annotations
@@ -15,16 +15,20 @@ from steps_agents.reporting.charts import Chart, Series, XYChart
 from steps_agents.reporting.html import Section, figure, note, pct, points, share_bar, table
 
 
+def report_labels(reports: list[EvalReport], names: list[str] | None) -> list[str]:
+    """One label per report: its file stem when known, else its run id."""
+    return names if names and len(names) == len(reports) else [r.run_id for r in reports]
+
+
 def named_agents(
     reports: list[EvalReport], names: list[str] | None = None
 ) -> list[tuple[str, AgentSummary, EvalReport]]:
     """Every agent of every report, named ``agent`` -- or ``agent · report`` (the report's file
     stem, else its run id) when there are several reports, so their curves share a chart."""
     several = len(reports) > 1
-    labels = names if names and len(names) == len(reports) else [r.run_id for r in reports]
     return [
         (f"{s.agent} · {label}" if several else s.agent, s, r)
-        for r, label in zip(reports, labels, strict=True)
+        for r, label in zip(reports, report_labels(reports, names), strict=True)
         for s in r.agents
     ]
 
@@ -210,7 +214,7 @@ def evaluation_section(reports: list[EvalReport], names: list[str] | None = None
     gap = gap_chart(agents)
     if gap is not None:
         charts.append(gap)
-    labels = names if names and len(names) == len(reports) else [r.run_id for r in reports]
+    labels = report_labels(reports, names)
     lead = "; ".join(
         f"{label} (run {r.run_id}): {r.tasks} tasks, {r.episodes} episodes"
         for r, label in zip(reports, labels, strict=True)

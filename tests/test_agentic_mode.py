@@ -191,3 +191,20 @@ def test_synthesis_graph_yields_verified_agentic_tasks_without_a_model(
         assert missing_required_values(task) == []
     with pytest.raises(Exception, match="cannot be rebuilt with seed 6"):
         export_tasks(tmp_path / "out.jsonl", tmp_path / "t2.jsonl", seed=6, pm=PM)
+
+
+def test_instructions_flag_reaches_the_mode_options() -> None:
+    import argparse
+
+    from steps_agents.cli.synth import add_parser, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    args = parser.parse_args(["synth", "--mode", "agentic", "--instructions", "recipe"])
+    config = config_from_args(args)
+    assert config.instructions == "recipe"
+    assert config.mode_settings["instructions"] == "recipe"
+    item = compose("orders_get", "orders_total", options=config.mode_settings)
+    assert "1. " in Task.model_validate(item.payload["task"]).instruction
+    with pytest.raises(SystemExit):
+        parser.parse_args(["synth", "--instructions", "poem"])

@@ -28,6 +28,7 @@ _OVERRIDES = [
     "selector",
     "beam",
     "mode",
+    "instructions",
     "model",
     "output",
     "format",
@@ -63,6 +64,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--beam", type=int, help="selector beam width")
     add_focus_arguments(parser)
     parser.add_argument("--mode", help="synthesis mode (default instruct)")
+    parser.add_argument(
+        "--instructions",
+        choices=["goal", "recipe", "model"],
+        help="agentic mode: goal (default without --model), recipe (numbered tool steps) or"
+        " model (a model rewrites the goal; default with --model)",
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="output JSONL (default synth.jsonl)")
     parser.add_argument("--format", help="output format: messages (default), sharegpt, alpaca")
     parser.add_argument(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
@@ -80,6 +80,9 @@ class SynthConfig(ModelOptions):
     selector_options: dict[str, Any] = Field(default_factory=dict)
     mode: str = "instruct"
     mode_options: dict[str, Any] = Field(default_factory=dict)
+    instructions: Literal["goal", "recipe", "model"] | None = Field(
+        default=None, description="agentic mode's instruction style (wins over mode_options)"
+    )
     model: str | None = None
     temperature: float | None = Field(default=0.7, ge=0.0, le=2.0)
     output: Path = Path("synth.jsonl")
@@ -121,6 +124,13 @@ class SynthConfig(ModelOptions):
             if outside or any(w < 0 for w in self.k_weights.values()):
                 raise ValueError(f"k_weights keys must lie in {self.k} with weights >= 0")
         return self
+
+    @property
+    def mode_settings(self) -> dict[str, Any]:
+        """``mode_options`` with ``instructions`` folded in when it is set."""
+        if self.instructions is None:
+            return dict(self.mode_options)
+        return {**self.mode_options, "instructions": self.instructions}
 
     @property
     def ks(self) -> list[int]:

@@ -162,7 +162,7 @@ def open_run(
             taxonomy=taxonomy,
             seeds=seeds,
             pm=pm,
-            options=config.mode_options,
+            options=config.mode_settings,
             language=config.language,
             seed=config.seed,
         )
@@ -171,7 +171,7 @@ def open_run(
             taxonomy=taxonomy,
             seeds=seeds,
             pm=pm,
-            options=config.mode_options,
+            options=config.mode_settings,
             language=config.language,
             seed=config.seed,
             mode=mode,

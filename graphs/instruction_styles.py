@@ -19,7 +19,13 @@ from typing import Any
 from steps_agents.worlds import Task, write_tasks
 from steps_agents.worlds.compose import instruction_for
 
-__all__ = ["evaluate_recipe", "plan_rejections", "recipe_tasks", "style_table"]
+__all__ = [
+    "difficulty_table",
+    "evaluate_recipe",
+    "plan_rejections",
+    "recipe_tasks",
+    "style_table",
+]
 
 
 def recipe_tasks(tasks: Sequence[Task], world: Any) -> list[Task]:
@@ -130,3 +136,25 @@ def plan_rejections(tasks: Sequence[Task]) -> Counter[str]:
     for task in tasks:
         total.update(task.provenance.get("plan_rejections", {}))
     return total
+
+
+DIFFICULTY = ("depth", "fan_in", "state_changes", "distractors", "answer_parts")
+
+
+def difficulty_table(tasks: Sequence[Task]) -> str:
+    """Markdown: per k the mean of each ``provenance.difficulty`` fact of the tasks (depth of
+    the data flow, fan-in, state changes, distractors, answer parts) and the instruction style."""
+    by_k: dict[int, list[dict[str, Any]]] = {}
+    for task in tasks:
+        by_k.setdefault(task.k, []).append(task.provenance.get("difficulty") or {})
+    lines = [
+        "| k | n | " + " | ".join(f.replace("_", " ") for f in DIFFICULTY) + " | style |",
+        "|---" * (len(DIFFICULTY) + 3) + "|",
+    ]
+    for k in sorted(by_k):
+        rows = by_k[k]
+        means = [sum(float(r.get(f, 0)) for r in rows) / len(rows) for f in DIFFICULTY]
+        styles = ",".join(sorted({str(r.get("style", "-")) for r in rows}))
+        cells = " | ".join(f"{m:.1f}" for m in means)
+        lines.append(f"| {k} | {len(rows)} | {cells} | {styles} |")
+    return "\n".join(lines)

@@ -9,7 +9,12 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from steps_agents.graphs.instruction_styles import plan_rejections, recipe_tasks, style_table
+from steps_agents.graphs.instruction_styles import (
+    difficulty_table,
+    plan_rejections,
+    recipe_tasks,
+    style_table,
+)
 from steps_agents.plugins.keyword_agent import KeywordAgent, _clauses
 from steps_agents.plugins.toolworld import CORPUS_PATH
 from steps_agents.plugins.toolworld_impl import ToolWorld
@@ -131,6 +136,14 @@ def test_plan_rejections_are_summed_over_tasks() -> None:
     tasks = [compose("fs_read_file", "text_word_count", seed=s) for s in range(3)]
     total = plan_rejections(tasks)
     assert sum(total.values()) == sum(sum(t.provenance["plan_rejections"].values()) for t in tasks)
+
+
+def test_difficulty_table_has_one_row_per_k() -> None:
+    tasks = [compose("fs_read_file", "text_word_count"), compose("dates_weekday")]
+    table = difficulty_table(tasks)
+    assert table.splitlines()[0].startswith("| k | n | depth | fan in | state changes |")
+    assert "| 1 | 1 | 1.0 | 0.0 |" in table and "| 2 | 1 | 2.0 | 1.0 |" in table
+    assert table.endswith("| goal |")
 
 
 def _quickstart_style(per_k: int) -> dict[int, list[Task]]:

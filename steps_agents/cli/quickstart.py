@@ -61,12 +61,19 @@ def run(args: argparse.Namespace) -> int:
             f" {c.only_b} only by {c.agent_b}; exact McNemar p = {c.p_mcnemar:.3g}"
         )
     if result.recipe_report is not None:
-        from steps_agents.graphs.instruction_styles import plan_rejections, style_table
+        from steps_agents.graphs.instruction_styles import (
+            difficulty_table,
+            plan_rejections,
+            style_table,
+        )
         from steps_agents.worlds import load_tasks
 
         print("pass rate by k, goal instructions; keyword also on recipes of the same plans")
         print(style_table(result.report, result.recipe_report))
-        rejected = plan_rejections(load_tasks(result.files["tasks"]))
+        tasks = load_tasks(result.files["tasks"])
+        print("\ntask difficulty by k (means; provenance.difficulty)")
+        print(difficulty_table(tasks))
+        rejected = plan_rejections(tasks)
         shown = ", ".join(f"{rule} {n}" for rule, n in rejected.most_common()) or "none"
         print(f"plans redrawn by the plan rules while composing: {shown}")
         print()

@@ -1,10 +1,17 @@
-"""A test agent plugin that fails every task holding two given skills, and helpers around it."""
+"""A test agent plugin that fails every task holding two given skills, and the steps of the
+focus experiment around it (shared by tests/test_focus_loop.py and benchmarks/focus.py)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import steps_agents
+from steps_agents import plugin_manager
+from steps_agents.cli import main
 from steps_agents.evaluation.agents import AgentInput, AgentOptions, AgentOutput
 from steps_agents.hookspecs import Register
 from steps_agents.worlds import oracle_answer, resolve_refs
@@ -41,3 +48,66 @@ class PairFailingPlugin:
             return PairFailingAgent(tuple(options.params.get("skills", self.skills)))  # type: ignore[arg-type]
 
         register(factory, name="fails-pair")
+
+
+def world_corpus() -> Path:
+    from steps_agents.plugin_manager import default_plugin_manager
+    from steps_agents.registry import get_skill_world
+
+    return Path(get_skill_world("toolworld", default_plugin_manager()).corpus)
+
+
+def build_world_taxonomy(out: Path) -> Path:
+    """The quickstart's taxonomy of the toolworld trajectories (tool_calls, height 3, seed 0)."""
+    path = out / "taxonomy.json"
+    argv = ["taxonomy", "build", str(world_corpus()), "--extractor", "tool_calls"]
+    assert main([*argv, "--height", "3", "--seed", "0", "-o", str(path)]) == 0
+    return path
+
+
+def synth_tasks(out: Path, taxonomy: Path, name: str, n: int, seed: int, *extra: str) -> list[dict]:
+    """``steps synth --mode agentic`` in toolworld, k = 1..7; the accepted samples' metadata.
+    Exit 1 (stopped short) is allowed: the rows say how many were accepted."""
+    path = out / f"{name}.jsonl"
+    argv = ["synth", "--taxonomy", str(taxonomy), "--corpus", str(world_corpus())]
+    argv += ["--extractor", "tool_calls", "--mode", "agentic", "-n", str(n), "--k", "1-7"]
+    assert main([*argv, "--seed", str(seed), "-o", str(path), "--run-id", name, *extra]) in (0, 1)
+    return [json.loads(line)["metadata"] for line in path.read_text().splitlines()]
+
+
+def export_tasks(samples: Path, tasks: Path, seed: int = 0) -> None:
+    from steps_agents.plugin_manager import default_plugin_manager
+    from steps_agents.registry import get_synthesis_mode
+
+    pm = default_plugin_manager()
+    get_synthesis_mode("agentic", pm).export_tasks(samples, tasks, seed=seed, pm=pm)
+
+
+@contextmanager
+def failing_agent(skills: tuple[str, str]) -> Iterator[None]:
+    """Make ``fails-pair`` (failing tasks that hold ``skills``) resolvable by the CLI."""
+    saved = plugin_manager._DEFAULT
+    plugin_manager._DEFAULT = plugin_manager.get_plugin_manager(
+        load_entrypoints=False, extra_plugins=(PairFailingPlugin(skills),)
+    )
+    try:
+        yield
+    finally:
+        plugin_manager._DEFAULT = saved
+
+
+def evaluate_failing(tasks: Path, taxonomy: Path, skills: tuple[str, str], report: Path) -> None:
+    """``steps eval`` of ``fails-pair`` on ``tasks``, report to ``report``."""
+    argv = ["eval", str(tasks), "--agent", "fails-pair", "-o", str(report), "--no-progress"]
+    argv += ["--taxonomy", str(taxonomy), "--state-dir", str(report.with_suffix(".state"))]
+    with failing_agent(skills):
+        assert main(argv) == 0
+
+
+def holding(rows: list[dict], skills: tuple[str, str]) -> int:
+    """How many combinations hold both ``skills``."""
+    return sum(set(skills) <= set(r["skills"]) for r in rows)
+
+
+def mean_gain(rows: list[dict]) -> float:
+    return sum(r["gain"] for r in rows) / len(rows)

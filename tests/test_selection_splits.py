@@ -164,9 +164,11 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys) -> None:
     assert main(["split", str(src), "--policy", "k", "-o", str(tmp_path / "o")]) == 2
     bad = _write(tmp_path / "bad.jsonl", [{"schema": "steps-agents/task@1", "skills": []}])
     assert main(["split", str(bad), "--policy", "random", "-o", str(tmp_path / "o")]) == 2
+    assert main(["split", str(src), "--policy", "skill", "--holdout", "s1,nope", "-o", "o"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [
         "error: --taxonomy: the community policy needs --taxonomy",
         "error: --max-train-k: the k policy needs --max-train-k K",
         f"error: {bad}:1: skills must be a non-empty list of strings",
+        f"error: --holdout: skill 'nope' occurs in no record of {src}",
     ]

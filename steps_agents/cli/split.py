@@ -184,6 +184,11 @@ def decide(
         return sides, {"test_fraction": fraction, **params}
     if policy == "skill":
         every = {s for skills in sets for s in skills}
+        absent = sorted(set(_names(args.holdout)) - every)
+        if absent:
+            raise InputError(
+                f"skill {absent[0]!r} occurs in no record of {args.file}", location="--holdout"
+            )
         held = splits.held_out_skills(
             every, fraction=fraction, seed=seed, named=_names(args.holdout)
         )

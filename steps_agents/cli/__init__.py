@@ -34,20 +34,32 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``steps`` parser. Given ``argv`` naming a subcommand, only that subcommand's module is
+    imported: ``steps taxonomy`` then never loads the model stack (langchain, langgraph) that
+    synth and eval need, which was about a second of every taxonomy run (``python -X importtime``).
+    """
     parser = argparse.ArgumentParser(
         prog="steps",
         description="Skill taxonomies by structural entropy; k-skill data synthesis and evaluation.",
     )
     parser.add_argument("--version", action="version", version=f"steps-agents {STEPS_AGENTS_VERSION}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in SUBCOMMAND_MODULES:
+    for module_name in _modules_for(argv):
         importlib.import_module(module_name).add_parser(subparsers)
     return parser
 
 
+def _modules_for(argv: Sequence[str] | None) -> tuple[str, ...]:
+    """The subcommand module ``argv`` names (its first word), or all of them (help, typos)."""
+    first = next((a for a in argv or () if not a.startswith("-")), None)
+    named = f"steps_agents.cli.{first}"
+    return (named,) if named in SUBCOMMAND_MODULES else SUBCOMMAND_MODULES
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:

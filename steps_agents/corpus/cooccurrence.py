@@ -22,8 +22,6 @@ edges all fall below the threshold stay as isolated skills).
 
 from __future__ import annotations
 
-import csv
-import math
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,9 +32,11 @@ from pathlib import Path
 import numpy as np
 import pluggy
 
+# The edge-list reader lives in corpus/edgecsv.py; re-exported where callers import it.
+from steps_agents.corpus.edgecsv import EDGE_CSV_COLUMNS as EDGE_CSV_COLUMNS
+from steps_agents.corpus.edgecsv import read_edge_csv as read_edge_csv
 from steps_agents.corpus.extract import ExtractionStats, ExtractorOptions, iter_skill_sets
 from steps_agents.errors import InputError, UnknownComponentError
-from steps_agents.fileformats import iter_text_lines
 from steps_agents.runtime.progress import Progress
 from steps_agents.taxonomy.skillgraph import SkillGraph
 
@@ -280,84 +280,6 @@ def build_skill_graph(
         pair_counts=cij[edge_order].astype(np.int64),
         source=source,
     )
-
-
-EDGE_CSV_COLUMNS = ("source", "target", "weight")
-
-
-def read_edge_csv(path: str | Path) -> SkillGraph:
-    """Read a precomputed graph: CSV with header ``source,target,weight`` (extra columns ignored).
-
-    Weights must be finite and non-negative; zero-weight rows add no edge. A self-loop, a
-    repeated pair (in either direction) or a malformed row is an :class:`InputError` naming
-    ``file:line``. Skills appear in first-seen order; counts are unknown (zero).
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError("no such graph file", location=path)
-    if path.is_dir():
-        raise InputError("cannot read graph (Is a directory)", location=path)
-    index: dict[str, int] = {}
-    seen: dict[tuple[int, int], int] = {}
-    edges: list[tuple[int, int, float]] = []
-    # Lines decoded one at a time (iter_text_lines), so a byte that is not UTF-8 is reported at
-    # its own line; csv still joins the lines of a quoted field that spans several.
-    reader = csv.reader(line for _, line in iter_text_lines(path))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise InputError(
-            "empty file; expected a header source,target,weight", location=path
-        ) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"cannot parse CSV ({exc})", location=f"{path}:1") from None
-    missing = [c for c in EDGE_CSV_COLUMNS if c not in header]
-    if missing:
-        raise InputError(
-            f"header lacks {', '.join(missing)}; expected source,target,weight",
-            location=f"{path}:1",
-        )
-    col = {c: header.index(c) for c in EDGE_CSV_COLUMNS}
-    try:
-        for row in reader:
-            line = f"{path}:{reader.line_num}"
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            if len(row) < len(header):
-                raise InputError(f"expected {len(header)} columns, got {len(row)}", location=line)
-            s, t = row[col["source"]].strip(), row[col["target"]].strip()
-            if not s or not t:
-                raise InputError("empty skill name", location=line)
-            try:
-                w = float(row[col["weight"]])
-            except ValueError:
-                raise InputError(
-                    f"weight {row[col['weight']]!r} is not a number", location=line
-                ) from None
-            if not math.isfinite(w) or w < 0:
-                raise InputError(f"weight must be finite and >= 0, got {w}", location=line)
-            if s == t:
-                raise InputError(
-                    f"self-loop {s!r}; the skill graph has no self-loops", location=line
-                )
-            u = index.setdefault(s, len(index))
-            v = index.setdefault(t, len(index))
-            key = (min(u, v), max(u, v))
-            if key in seen:
-                raise InputError(
-                    f"edge {s!r}-{t!r} repeats line {seen[key]}; list each pair once",
-                    location=line,
-                )
-            seen[key] = reader.line_num
-            if w > 0:
-                edges.append((u, v, w))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(
-            f"cannot parse CSV ({exc})", location=f"{path}:{reader.line_num}"
-        ) from None
-    if not index:
-        raise InputError("no edges in the graph file", location=path)
-    return SkillGraph.from_edges(list(index), edges, weighting="precomputed", source=str(path))
 
 
 def graph_summary(graph: SkillGraph) -> Mapping[str, object]:

@@ -86,19 +86,43 @@ class SkillGraph:
         **kwargs: object,
     ) -> SkillGraph:
         """Build from ``(u, v, w)`` index triples; duplicate pairs are summed, self-loops dropped."""
-        acc: dict[tuple[int, int], float] = {}
-        for u, v, w in edges:
-            if u == v:
-                continue
-            key = (u, v) if u < v else (v, u)
-            acc[key] = acc.get(key, 0.0) + float(w)
-        pairs = sorted(acc)
+        arr = np.asarray(edges, dtype=np.float64).reshape(-1, 3)
+        return cls.from_arrays(
+            skills, arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], counts, **kwargs
+        )
+
+    @classmethod
+    def from_arrays(
+        cls,
+        skills: list[str] | tuple[str, ...],
+        u: np.ndarray,
+        v: np.ndarray,
+        w: np.ndarray,
+        counts: list[int] | np.ndarray | None = None,
+        **kwargs: object,
+    ) -> SkillGraph:
+        """Build from parallel index and weight arrays, vectorised: each pair is keyed
+        ``min(u, v) * n + max(u, v)``, keys sorted by one stable argsort (so edges come out sorted
+        by ``(src, dst)``), duplicate pairs summed in input order (``np.add.reduceat``),
+        self-loops dropped. (``np.unique`` is avoided: numpy 2's hash-based unique took 3 s on
+        10^6 keys here, the argsort 0.1 s.)
+        """
         n = len(skills)
+        u, v = np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64)
+        w = np.asarray(w, dtype=np.float64)
+        keep = u != v
+        lo, hi = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
+        codes = lo * max(n, 1) + hi
+        order = np.argsort(codes, kind="stable")
+        codes, w = codes[order], w[keep][order]
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if codes.size else order
+        keys = codes[starts]
+        weight = np.add.reduceat(w, starts) if codes.size else w
         return cls(
             skills=tuple(skills),
             counts=np.asarray(counts if counts is not None else np.zeros(n), dtype=np.int64),
-            src=np.asarray([p[0] for p in pairs], dtype=np.int64),
-            dst=np.asarray([p[1] for p in pairs], dtype=np.int64),
-            weight=np.asarray([acc[p] for p in pairs], dtype=np.float64),
+            src=keys // max(n, 1),
+            dst=keys % max(n, 1),
+            weight=weight.astype(np.float64),
             **kwargs,  # type: ignore[arg-type]
         )

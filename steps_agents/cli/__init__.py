@@ -31,6 +31,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "steps_agents.cli.quickstart",
     "steps_agents.cli.split",
     "steps_agents.cli.loop",
+    "steps_agents.cli.world",
 )
 
 

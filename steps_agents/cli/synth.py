@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from steps_agents.cli.select import add_focus_arguments, focus_options
+from steps_agents.errors import InputError
 from steps_agents.models import add_model_arguments
 from steps_agents.models.cli_args import model_overrides
 
@@ -69,6 +70,28 @@ def add_parser(subparsers: Any) -> None:
         choices=["goal", "recipe", "model"],
         help="agentic mode: goal (default without --model), recipe (numbered tool steps) or"
         " model (a model rewrites the goal; default with --model)",
+    )
+    parser.add_argument(
+        "--world", help="agentic mode: the skill world to compose tasks in (default toolworld)"
+    )
+    parser.add_argument(
+        "--mode-opt",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a [synth.mode_options] entry (VALUE read as JSON, else text); repeatable",
+    )
+    parser.add_argument(
+        "--judge-opt",
+        action="append",
+        default=[],
+        metavar="JUDGE.KEY=VALUE",
+        help="a [synth.judge_options.JUDGE] entry (VALUE read as JSON, else text); repeatable",
+    )
+    parser.add_argument(
+        "--tasks",
+        metavar="FILE",
+        help="agentic mode: also write the accepted samples' tasks to FILE (for steps eval)",
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="output JSONL (default synth.jsonl)")
     parser.add_argument("--format", help="output format: messages (default), sharegpt, alpaca")
@@ -133,7 +156,37 @@ def config_from_args(args: argparse.Namespace) -> Any:
     if focus:
         overrides["selector"], overrides["selector_options"] = "focus", focus
     overrides.update(model_overrides(args))
-    return build_config(args.config, overrides)
+    config = build_config(args.config, overrides)
+    mode_options = dict(_key_values(getattr(args, "mode_opt", None) or [], "--mode-opt"))
+    if getattr(args, "world", None):
+        mode_options["world"] = args.world
+    if mode_options:
+        config.mode_options = {**config.mode_options, **mode_options}
+    judge_options = {name: dict(table) for name, table in config.judge_options.items()}
+    for key, value in _key_values(getattr(args, "judge_opt", None) or [], "--judge-opt"):
+        judge, dot, option = key.partition(".")
+        if not dot or not judge or not option:
+            raise InputError(f"--judge-opt {key}=...: expected JUDGE.KEY=VALUE, e.g. plan.draws=8")
+        judge_options.setdefault(judge, {})[option] = value
+    if judge_options != config.judge_options:
+        config.judge_options = judge_options
+    return config
+
+
+def _key_values(pairs: list[str], flag: str) -> list[tuple[str, Any]]:
+    """``KEY=VALUE`` flags as pairs; VALUE is read as JSON (``8``, ``true``, ``[1, 2]``) and
+    kept as text when it is not JSON (``world=bank``)."""
+    parsed = []
+    for pair in pairs:
+        key, eq, text = pair.partition("=")
+        if not eq or not key.strip():
+            raise InputError(f"{flag} {pair!r}: expected KEY=VALUE")
+        try:
+            value: Any = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        parsed.append((key.strip(), value))
+    return parsed
 
 
 def run(args: argparse.Namespace) -> int:
@@ -156,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     report = run_synthesis(config)
+    if getattr(args, "tasks", None):
+        _write_tasks(config, args.tasks, quiet=args.json)
     if args.json:
         print(report.to_json())
     else:
@@ -163,6 +218,23 @@ def run(args: argparse.Namespace) -> int:
         if report.stop_reason != "target reached":
             print(f"resume or extend with: --run-id {report.run_id}", file=sys.stderr)
     return 0 if report.stop_reason == "target reached" else 1
+
+
+def _write_tasks(config: Any, destination: str, *, quiet: bool) -> None:
+    """``--tasks FILE``: the run's accepted samples as tasks of its world, recomposed with its
+    seed (the mode's ``export_tasks``; a mode without one cannot export tasks)."""
+    from steps_agents.plugin_manager import default_plugin_manager
+    from steps_agents.registry import get_synthesis_mode
+
+    pm = default_plugin_manager()
+    mode = get_synthesis_mode(config.mode, pm)
+    if not hasattr(mode, "export_tasks"):
+        raise InputError(f"--tasks: synthesis mode {config.mode!r} writes no tasks; use --mode agentic")
+    world = config.mode_options.get("world")
+    extra = {"world": world} if world else {}
+    count = mode.export_tasks(config.output, destination, seed=config.seed, pm=pm, **extra)
+    if not quiet:
+        print(f"wrote {count} tasks to {destination}", file=sys.stderr)
 
 
 def run_export(args: argparse.Namespace) -> int:

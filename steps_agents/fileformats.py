@@ -123,19 +123,28 @@ def stamped_json(marker: str, body: str) -> str:
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+def iter_text_lines(
+    path: str | Path, byte_range: tuple[int, int, int] | None = None
+) -> Iterator[tuple[int, str]]:
     """``(line number, text)`` of a UTF-8 text file, plain or gzip (by its magic bytes), lazily.
 
     Each line is decoded on its own (a text wrapper decodes 8 KiB chunks, so its errors point at
     the wrong line): a byte that is not UTF-8, a truncated or corrupt gzip stream, a directory or
     any read error raises :class:`InputError` naming ``file:line``. A leading BOM is dropped.
+    ``byte_range=(start, end, first_line)`` reads only the lines of a plain file that start in
+    ``[start, end)`` (``start`` at a line start, numbered from ``first_line``): one shard of a
+    file read in parallel (:mod:`steps_agents.corpus.shards`).
     """
     path = Path(path)
-    lineno = 0
+    start, end, first = byte_range if byte_range is not None else (0, -1, 1)
+    lineno = first - 1
     try:
         with open(path, "rb") as raw:
             stream: Any = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == GZIP_MAGIC else raw
-            for lineno, data in enumerate(stream, start=1):  # noqa: B007 - used after the loop
+            if byte_range is not None:
+                raw.seek(start)
+                stream = _until(raw, end - start)
+            for lineno, data in enumerate(stream, start=first):  # noqa: B007 - used after the loop
                 try:
                     text = data.decode("utf-8")
                 except UnicodeDecodeError as exc:
@@ -143,11 +152,21 @@ def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
                         f"not valid UTF-8 (byte {data[exc.start]:#04x} at byte offset {exc.start})",
                         location=f"{path}:{lineno}",
                     ) from None
-                yield lineno, text.lstrip("\ufeff") if lineno == 1 else text
+                yield lineno, text.lstrip("\ufeff") if lineno == 1 and start == 0 else text
     except (EOFError, OSError) as exc:  # gzip.BadGzipFile is an OSError
         detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         where = f"{path}:{lineno + 1}" if lineno else str(path)
         raise InputError(f"cannot read ({detail})", location=where) from None
+
+
+def _until(raw: Any, size: int) -> Iterator[bytes]:
+    """The lines of ``raw`` that start within the next ``size`` bytes."""
+    while size > 0:
+        data = raw.readline()
+        if not data:
+            return
+        size -= len(data)
+        yield data
 
 
 def iter_json_lines(path: str | Path) -> Iterator[tuple[str, Any]]:

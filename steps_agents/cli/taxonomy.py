@@ -24,6 +24,7 @@ from steps_agents.corpus.cooccurrence import (
 )
 from steps_agents.corpus.extract import AUTO, ExtractionStats, ExtractorChooser, ExtractorOptions
 from steps_agents.errors import InputError
+from steps_agents.runtime.executor import Executor
 from steps_agents.taxonomy.artifact import Taxonomy, load_taxonomy
 
 DEFAULT_WEIGHT = "steps"
@@ -96,6 +97,21 @@ def _add_extraction_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="drop records in which the extractor finds no skill (default: error)",
     )
+    p.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="where a JSONL corpus is read and counted in shards: local processes (every core)"
+        " or a Ray cluster (extra ray); the counts are the same",
+    )
+    p.add_argument("--ray-address", help="Ray cluster address (auto, ray://HOST:10001)")
+    p.add_argument("--workers", type=int, help="local processes, or CPUs of a local Ray")
+
+
+def _executor(args: argparse.Namespace) -> Executor:
+    from steps_agents.runtime.parallel import get_executor
+
+    return get_executor(args.executor, address=args.ray_address, workers=args.workers)
 
 
 def _options(args: argparse.Namespace) -> ExtractorOptions:
@@ -153,6 +169,7 @@ def run_build(args: argparse.Namespace) -> int:
             skip_empty=args.skip_empty,
             progress=True,
             stats=read,
+            executor=_executor(args),
         )
         graph = build_skill_graph(
             counts, weighting=weighting, min_count=args.min_count, source=args.corpus
@@ -314,7 +331,12 @@ def run_stats(args: argparse.Namespace) -> int:
     options = _options(args)
     ExtractorChooser(args.extractor, options)
     counts = count_corpus(
-        args.corpus, args.extractor, options, skip_empty=args.skip_empty, progress=True
+        args.corpus,
+        args.extractor,
+        options,
+        skip_empty=args.skip_empty,
+        progress=True,
+        executor=_executor(args),
     )
     report = corpus_statistics(counts, max_k=args.max_k, top=args.top)
     report["source"] = args.corpus

@@ -36,7 +36,9 @@ import pluggy
 from steps_agents.corpus.edgecsv import EDGE_CSV_COLUMNS as EDGE_CSV_COLUMNS
 from steps_agents.corpus.edgecsv import read_edge_csv as read_edge_csv
 from steps_agents.corpus.extract import ExtractionStats, ExtractorOptions, iter_skill_sets
+from steps_agents.corpus.shards import DEFAULT_SHARD_BYTES, shardable, sharded_set_counts
 from steps_agents.errors import InputError, UnknownComponentError
+from steps_agents.runtime.executor import Executor
 from steps_agents.runtime.progress import Progress
 from steps_agents.taxonomy.skillgraph import SkillGraph
 
@@ -203,24 +205,45 @@ def count_corpus(
     progress: bool = False,
     pm: pluggy.PluginManager | None = None,
     stats: ExtractionStats | None = None,
+    executor: Executor | None = None,
+    shard_bytes: int | None = None,
 ) -> CooccurrenceCounts:
     """Read ``source`` through an extractor (:func:`~steps_agents.corpus.extract.iter_skill_sets`) and count.
 
-    ``stats``, when given, is filled with records read, kept and skipped.
+    ``stats``, when given, is filled with records read, kept and skipped. With an ``executor``
+    (:func:`steps_agents.runtime.parallel.get_executor`), a JSON Lines file is read and counted
+    in shards on it, map and reduce (:mod:`steps_agents.corpus.shards`); the counts are the
+    same as a sequential read's. Other sources, or a custom ``pm``, are read sequentially.
     """
     stats = stats if stats is not None else ExtractionStats()
+    if executor is not None and pm is None and shardable(source):
+        skills, sets, n = sharded_set_counts(
+            source,
+            extractor,
+            options or ExtractorOptions(),
+            executor,
+            skip_empty=skip_empty,
+            stats=stats,
+            shard_bytes=shard_bytes or DEFAULT_SHARD_BYTES,
+        )
+        if n == 0:
+            raise _no_skills(source, stats)
+        return CooccurrenceCounts(skills, sets, n)
     stream = iter_skill_sets(source, extractor, options, pm, skip_empty=skip_empty, stats=stats)
     with Progress(f"reading {Path(source).name}", unit="rec", enabled=progress) as bar:
         skill_sets = (skills for _, _, skills in stream)
         try:
             counts = count_cooccurrence(skill_sets, progress=bar)
         except NoSkillsError as exc:
-            raise InputError(
-                f"no record has any skill ({stats.records} read, {stats.skipped_empty} skipped"
-                " as empty)",
-                location=source,
-            ) from exc
+            raise _no_skills(source, stats) from exc
     return counts
+
+
+def _no_skills(source: str, stats: ExtractionStats) -> InputError:
+    return InputError(
+        f"no record has any skill ({stats.records} read, {stats.skipped_empty} skipped as empty)",
+        location=source,
+    )
 
 
 def corpus_set_counts(

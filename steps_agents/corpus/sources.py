@@ -81,10 +81,13 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
     return _iter_jsonl(path)
 
 
-def _iter_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _iter_jsonl(
+    path: Path, byte_range: tuple[int, int, int] | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Records of ``path`` (of one shard of it with ``byte_range``: see ``iter_text_lines``)."""
     name = str(path)
     # iter_text_lines decodes line by line, so a bad byte or a truncated gzip names its own line.
-    for lineno, line in iter_text_lines(path):
+    for lineno, line in iter_text_lines(path, byte_range):
         if not line.strip():
             continue
         location = f"{name}:{lineno}"

@@ -2,9 +2,10 @@
 
 What goes through :func:`default_executor`: the extraction batches of ``steps taxonomy``
 (``corpus/extract.py``, ``map``) and the per-record model calls of the ``llm`` extractor
-(``plugins/llm_extractor.py``, ``amap`` bounded by the client's concurrency). A distributed
-executor (Ray, not written yet) replacing :class:`LocalExecutor` would spread that work without
-touching the extractors.
+(``plugins/llm_extractor.py``, ``amap`` bounded by the client's concurrency). Reading and counting a whole JSON Lines
+corpus goes through the same interface on a process pool or a Ray cluster instead
+(:mod:`steps_agents.runtime.parallel`, :mod:`steps_agents.corpus.shards`: shards by byte range,
+map and reduce of partial counts), which needs picklable work, so those executors live there.
 
 What does not: the synthesis and evaluation graphs fan out with LangGraph's ``Send`` (waves of
 ``wave_size`` items; the evaluation graph also caps episodes in flight with LangGraph's

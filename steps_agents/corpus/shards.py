@@ -1,0 +1,198 @@
+"""Reading and counting a corpus in parallel: shards mapped on an executor, partial counts reduced.
+
+A JSON Lines file read by the built-in reader is cut into *shards*: byte ranges of about
+``shard_bytes`` that start at line starts (a ``.gz`` file is one shard: gzip cannot be entered in
+the middle), each with the number of its first line so every error still names ``file:line``.
+The map step (:func:`count_shard`, run by an executor in another process or on a Ray worker)
+reads its range, extracts skills in batches exactly as :func:`~steps_agents.corpus.extract.iter_skill_sets`
+does, and returns a :class:`PartialCounts`: the shard's skills in first-seen order and a
+``Counter`` of its exact skill sets (keyed by shard-local ids), plus the extraction counters.
+The reduce step (:func:`merge_partials`) walks the partials *in file order*, so global skill ids
+come out in the same first-seen order as a sequential read, and adds the set counts up.
+``c_i``, ``c_ij`` and N follow from the set counts (:class:`CooccurrenceCounts`), so the counts,
+the graph and the taxonomy are identical to the sequential ones whichever executor ran.
+
+Errors: a shard stops at its first bad record and hands back its location and message; the
+partials are consumed in file order, so the error raised is the first one in the file, as in a
+sequential read. Only sources the built-in JSONL reader would open are sharded (a plugin that
+claims the source is read sequentially), and only with the default plugin set, since a worker
+builds its extractors from the registered plugins.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from steps_agents.corpus.extract import (
+    ExtractionStats,
+    ExtractorChooser,
+    ExtractorOptions,
+    _chunks,
+)
+from steps_agents.corpus.sources import GZIP_MAGIC, _iter_jsonl
+from steps_agents.errors import InputError
+from steps_agents.runtime.executor import Executor
+
+DEFAULT_SHARD_BYTES = 8 << 20
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Lines of ``path`` starting in ``[start, end)``, the first numbered ``first_line``;
+    ``end == -1``: the whole file (a gzip file)."""
+
+    path: str
+    start: int
+    end: int
+    first_line: int
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    shard: Shard
+    extractor: str
+    options: ExtractorOptions
+    skip_empty: bool
+
+
+@dataclass
+class PartialCounts:
+    """One shard's counts: skills in first-seen order, exact sets by local ids, counters;
+    ``error`` is ``(location, message)`` of the shard's first bad record, if any."""
+
+    skills: list[str] = field(default_factory=list)
+    sets: Counter[tuple[int, ...]] = field(default_factory=Counter)
+    stats: ExtractionStats = field(default_factory=ExtractionStats)
+    error: tuple[str | None, str] | None = None
+
+
+def plan_shards(path: str | Path, shard_bytes: int = DEFAULT_SHARD_BYTES) -> list[Shard]:
+    """Cut ``path`` into line-aligned byte ranges of about ``shard_bytes`` (one for gzip).
+
+    One pass over the file counts newlines before each cut (``bytes.count``, about 1 GB/s), so
+    every shard knows the number of its first line.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        if f.read(2) == GZIP_MAGIC or size <= shard_bytes:
+            return [Shard(str(path), 0, -1, 1)]
+        shards: list[Shard] = []
+        start, line = 0, 1
+        while start < size:
+            f.seek(min(start + shard_bytes, size))
+            if f.tell() < size:
+                f.readline()  # to the next line start
+            end = f.tell()
+            f.seek(start)
+            line_count = f.read(end - start).count(b"\n")
+            shards.append(Shard(str(path), start, end, line))
+            start, line = end, line + line_count
+    return shards
+
+
+def count_shard(task: ShardTask) -> PartialCounts:
+    """The map step: read one shard, extract skills, count exact sets (module docstring)."""
+    out = PartialCounts()
+    shard = task.shard
+    index: dict[str, int] = {}
+    try:
+        chooser = ExtractorChooser(task.extractor, task.options)
+        byte_range = None if shard.end < 0 else (shard.start, shard.end, shard.first_line)
+        records = _iter_jsonl(Path(shard.path), byte_range)
+        for batch in _chunks(records, task.options.batch_size):
+            for location, _, name, skills in chooser.extract(batch):
+                out.stats.records += 1
+                if not skills:
+                    if task.skip_empty:
+                        out.stats.skipped_empty += 1
+                        continue
+                    raise InputError(
+                        f"no skills found by the {name!r} extractor; fix the record, or drop"
+                        " such records (--skip-empty of steps taxonomy build/stats;"
+                        " skip_empty=True in Python)",
+                        location=location,
+                    )
+                out.stats.kept += 1
+                out.stats.by_extractor[name] = out.stats.by_extractor.get(name, 0) + 1
+                ids = {index.setdefault(s, len(index)) for s in skills}
+                out.sets[tuple(sorted(ids))] += 1
+    except InputError as exc:  # handed back as data: every executor can carry it
+        out.error = (exc.location, exc.detail)
+    out.skills = list(index)
+    return out
+
+
+def merge_partials(
+    partials: Iterator[PartialCounts] | Sequence[PartialCounts], stats: ExtractionStats
+) -> tuple[list[str], Counter[tuple[int, ...]], int]:
+    """The reduce step, in file order: global skills (first-seen), set counts, N; ``stats``
+    gets the summed counters. Raises the first shard error met."""
+    index: dict[str, int] = {}
+    sets: Counter[tuple[int, ...]] = Counter()
+    n = 0
+    for part in partials:
+        if part.error is not None:
+            location, message = part.error
+            raise InputError(message, location=location)
+        remap = [index.setdefault(s, len(index)) for s in part.skills]
+        for key, count in part.sets.items():
+            sets[tuple(sorted(remap[i] for i in key))] += count
+            n += count
+        stats.records += part.stats.records
+        stats.kept += part.stats.kept
+        stats.skipped_empty += part.stats.skipped_empty
+        for name, count in part.stats.by_extractor.items():
+            stats.by_extractor[name] = stats.by_extractor.get(name, 0) + count
+    return list(index), sets, n
+
+
+def shardable(source: str) -> bool:
+    """Whether the built-in JSONL reader (and no other plugin) would open ``source``."""
+    from steps_agents.plugin_manager import default_plugin_manager
+
+    if not os.path.isfile(source):
+        return False
+    opened = default_plugin_manager().hook.open_corpus_source(source=source, options={})
+    built_in = getattr(opened, "gi_code", None) is _iter_jsonl.__code__
+    close = getattr(opened, "close", None)
+    if close is not None:
+        close()
+    return built_in
+
+
+def sharded_set_counts(
+    source: str,
+    extractor: str,
+    options: ExtractorOptions,
+    executor: Executor,
+    *,
+    skip_empty: bool = False,
+    stats: ExtractionStats | None = None,
+    shard_bytes: int = DEFAULT_SHARD_BYTES,
+) -> tuple[list[str], Counter[tuple[int, ...]], int]:
+    """Map :func:`count_shard` over the shards of ``source`` on ``executor``, then reduce."""
+    stats = stats if stats is not None else ExtractionStats()
+    ExtractorChooser(extractor, options)  # a bad name or option fails here, before any worker
+    shards = plan_shards(source, shard_bytes)
+    tasks = [ShardTask(s, extractor, options, skip_empty) for s in shards]
+    merged = merge_partials(executor.map(count_shard, tasks), stats)
+    if stats.records == 0:  # as open_corpus says it on a sequential read
+        raise InputError("the corpus is empty (no records)", location=source)
+    return merged
+
+
+__all__ = [
+    "DEFAULT_SHARD_BYTES",
+    "PartialCounts",
+    "Shard",
+    "count_shard",
+    "merge_partials",
+    "plan_shards",
+    "shardable",
+    "sharded_set_counts",
+]

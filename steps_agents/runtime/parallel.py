@@ -1,0 +1,118 @@
+"""Executors that spread CPU work over processes or a Ray cluster, beside :class:`LocalExecutor`.
+
+Both keep the :class:`~steps_agents.runtime.executor.Executor` interface: ``map(fn, items)``
+yields results in input order (so a reduce over them is deterministic), ``amap`` runs coroutines
+in this process (model calls wait on the network; spreading them is the synthesis and evaluation
+graphs' business). ``fn`` and the items must pickle: a module-level function and plain data.
+
+- :class:`ProcessExecutor` (``--executor local``): a ``spawn`` process pool of every core
+  (``os.cpu_count()``) or ``workers``. Spawn, not fork: the parent may hold threads (progress,
+  asyncio), and forking a threaded process can deadlock.
+- :class:`RayExecutor` (``--executor ray``, extra ``steps-agents[ray]``): one Ray task per item.
+  ``address=None`` starts a local Ray with ``num_cpus`` (tests use 2); ``"auto"`` or
+  ``"ray://host:10001"`` joins a cluster. Files named in the items must be readable at the same
+  path on every node (a shared file system).
+
+:func:`get_executor` turns ``--executor``/``--ray-address``/``--workers`` into one of them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any, TypeVar
+
+from steps_agents.errors import InputError, MissingExtraError
+from steps_agents.runtime.executor import Executor, LocalExecutor
+
+T = TypeVar("T")
+R = TypeVar("R")
+EXECUTORS = ("local", "ray")
+
+
+class ProcessExecutor:
+    """``map`` over a pool of ``workers`` processes (default: every core); in order."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        work = list(items)
+        if self.workers == 1 or len(work) <= 1:  # no pool for one task: spawning costs ~1 s
+            yield from map(fn, work)
+            return
+        workers = min(self.workers, len(work))
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            futures: list[Future[R]] = [pool.submit(fn, item) for item in work]
+            try:
+                for future in futures:
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def amap(
+        self, fn: Callable[[T], Awaitable[R]], items: Iterable[T], *, concurrency: int
+    ) -> AsyncIterator[tuple[int, R]]:
+        return LocalExecutor().amap(fn, items, concurrency=concurrency)
+
+
+class RayExecutor:
+    """``map`` as one Ray task per item, results fetched in input order (module docstring)."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise MissingExtraError("--executor ray", "ray", "ray") from None
+        self._ray = ray
+        if not ray.is_initialized():
+            options: dict[str, Any] = {"ignore_reinit_error": True, "log_to_driver": False}
+            if address:
+                options["address"] = address
+            else:
+                options.update(num_cpus=num_cpus, include_dashboard=False)
+            ray.init(**options)
+        self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        ray = self._ray
+        remote = ray.remote(num_cpus=1)(fn)
+        refs = [remote.remote(item) for item in items]
+        try:
+            for ref in refs:
+                try:
+                    yield ray.get(ref)
+                except ray.exceptions.RayTaskError as exc:  # the worker's own exception
+                    cause = getattr(exc, "cause", None)
+                    raise (cause if isinstance(cause, Exception) else exc) from None
+        finally:
+            for ref in refs:
+                ray.cancel(ref)
+
+    def amap(
+        self, fn: Callable[[T], Awaitable[R]], items: Iterable[T], *, concurrency: int
+    ) -> AsyncIterator[tuple[int, R]]:
+        return LocalExecutor().amap(fn, items, concurrency=concurrency)
+
+
+def get_executor(
+    name: str = "local", *, address: str | None = None, workers: int | None = None
+) -> Executor:
+    """``local``: :class:`ProcessExecutor` (``workers`` processes, default every core);
+    ``ray``: :class:`RayExecutor` (``address`` of a cluster, or a local Ray of ``workers`` CPUs)."""
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    if name == "local":
+        if address:
+            raise InputError("--ray-address needs --executor ray")
+        return ProcessExecutor(workers)
+    if name == "ray":
+        return RayExecutor(address, workers)
+    raise InputError(f"unknown executor {name!r}; choose {' or '.join(EXECUTORS)}")

@@ -1,0 +1,126 @@
+"""Sharded corpus counting (map + reduce on an executor) equals the sequential read.
+
+Runs the local process executor (2 workers) and, when ray is installed, a local Ray with
+``num_cpus=2``; shards are made small (4 KiB) so a 2,000-record corpus is cut into dozens.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from steps_agents.corpus.cooccurrence import CooccurrenceCounts, build_skill_graph, count_corpus
+from steps_agents.corpus.extract import ExtractionStats
+from steps_agents.corpus.shards import plan_shards
+from steps_agents.corpus.sources import _iter_jsonl, read_jsonl
+from steps_agents.errors import InputError
+from steps_agents.runtime.executor import Executor
+from steps_agents.runtime.parallel import ProcessExecutor, get_executor
+from steps_agents.taxonomy.builder import build_taxonomy
+
+SHARD = 4096
+
+
+def write_corpus(path: Path, n: int = 2000, seed: int = 7) -> Path:
+    rng = np.random.default_rng(seed)
+    names = [f"skill {i}" for i in range(60)]
+    weights = 1.0 / np.arange(1, 61) ** 1.1
+    weights /= weights.sum()
+    lines = []
+    for _ in range(n):
+        k = int(rng.integers(1, 5))
+        picked = rng.choice(60, size=k, replace=False, p=weights)
+        lines.append(json.dumps({"skills": [names[i] for i in picked]}))
+    data = ("\n".join(lines) + "\n").encode()
+    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+    return path
+
+
+def assert_same(a: CooccurrenceCounts, b: CooccurrenceCounts) -> None:
+    assert a.skills == b.skills
+    assert a.sets == b.sets
+    assert a.n_records == b.n_records
+    assert (a.single == b.single).all()
+    assert (a.pair_keys == b.pair_keys).all() and (a.pair_values == b.pair_values).all()
+
+
+def check_executor(tmp_path: Path, executor: Executor) -> None:
+    corpus = write_corpus(tmp_path / "c.jsonl")
+    assert len(plan_shards(corpus, SHARD)) > 10
+    seq_stats, par_stats = ExtractionStats(), ExtractionStats()
+    sequential = count_corpus(str(corpus), stats=seq_stats)
+    parallel = count_corpus(str(corpus), executor=executor, shard_bytes=SHARD, stats=par_stats)
+    assert_same(sequential, parallel)
+    assert seq_stats == par_stats
+    graphs = [build_skill_graph(c, source=str(corpus)) for c in (sequential, parallel)]
+    assert graphs[0].fingerprint() == graphs[1].fingerprint()
+    trees = [build_taxonomy(g, height=2, seed=3) for g in graphs]
+    assert trees[0].structural_entropy == trees[1].structural_entropy
+    assert trees[0].to_dict()["nodes"] == trees[1].to_dict()["nodes"]
+
+
+def test_shards_cover_the_file_with_their_line_numbers(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "c.jsonl", n=500)
+    shards = plan_shards(corpus, SHARD)
+    assert shards[0].start == 0 and shards[-1].end == corpus.stat().st_size
+    assert all(a.end == b.start for a, b in zip(shards, shards[1:], strict=False))
+
+    def pieces() -> Iterator[tuple[str, dict[str, object]]]:
+        for s in shards:
+            yield from _iter_jsonl(corpus, (s.start, s.end, s.first_line))
+
+    assert list(pieces()) == list(read_jsonl(corpus))
+    gz = write_corpus(tmp_path / "c.jsonl.gz", n=500)
+    assert len(plan_shards(gz, SHARD)) == 1  # gzip: one shard per file
+
+
+def test_process_executor_counts_equal_the_sequential_read(tmp_path: Path) -> None:
+    check_executor(tmp_path, ProcessExecutor(2))
+
+
+def test_gzip_corpus_is_counted_whole(tmp_path: Path) -> None:
+    gz = write_corpus(tmp_path / "c.jsonl.gz")
+    parallel = count_corpus(str(gz), executor=ProcessExecutor(2), shard_bytes=SHARD)
+    assert_same(count_corpus(str(gz)), parallel)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [("{not json", "invalid JSON"), ('{"skills": []}', "no skills found by the 'tags' extractor")],
+)
+def test_the_first_bad_record_is_named_as_in_a_sequential_read(
+    tmp_path: Path, bad: str, message: str
+) -> None:
+    corpus = write_corpus(tmp_path / "c.jsonl")
+    lines = corpus.read_text().splitlines()
+    lines[1500] = bad  # line 1501, in a late shard
+    lines[1900] = bad
+    corpus.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as sequential:
+        count_corpus(str(corpus))
+    with pytest.raises(InputError) as parallel:
+        count_corpus(str(corpus), executor=ProcessExecutor(2), shard_bytes=SHARD)
+    assert str(parallel.value) == str(sequential.value)
+    assert f"c.jsonl:1501: {message}" in str(parallel.value)
+
+
+def test_executor_flags_are_checked() -> None:
+    with pytest.raises(InputError, match="--ray-address needs --executor ray"):
+        get_executor("local", address="auto")
+    with pytest.raises(InputError, match="--workers must be at least 1"):
+        get_executor("local", workers=0)
+
+
+def test_ray_executor_counts_equal_the_sequential_read(tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray", reason="Ray executor tests need the ray extra (pip install 'steps-agents[ray]')")
+    from steps_agents.runtime.parallel import RayExecutor
+
+    try:
+        check_executor(tmp_path, RayExecutor(num_cpus=2))
+    finally:
+        ray.shutdown()

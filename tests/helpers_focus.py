@@ -18,8 +18,11 @@ from steps_agents.worlds import oracle_answer, resolve_refs
 
 
 class PairFailingAgent:
-    """Runs the oracle plan (so every skill is called correctly), then answers wrongly whenever
-    the task holds both ``skills``: a pure composition failure."""
+    """Runs the oracle plan and answers as the oracle would, except on a task holding both
+    ``skills``: there it leaves out the plan's last step and answers wrongly, so the task fails
+    whether its checker reads the answer or the final state. One skill at most goes uncalled,
+    so no pair of skills fails together (the report's co-failure table stays quiet): the
+    failure is the composition's, visible only in pass/fail."""
 
     name = "fails-pair"
 
@@ -28,10 +31,12 @@ class PairFailingAgent:
 
     async def arun(self, episode: AgentInput) -> AgentOutput:
         task = episode.task
+        failing = self.skills <= set(task.skills)
+        steps = task.oracle[:-1] if failing else task.oracle
         results: dict[str, Any] = {}
-        for step in task.oracle:
+        for step in steps:
             results[step.id] = episode.call(step.tool, resolve_refs(step.args, results))
-        if self.skills <= set(task.skills):
+        if failing:
             return AgentOutput(answer="not the answer")
         return AgentOutput(answer=oracle_answer(task, results))
 

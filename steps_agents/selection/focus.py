@@ -55,15 +55,20 @@ class FocusWeights:
     community_skills: dict[str, list[str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
 
-    def seed_mass(self, skill: str) -> float:
-        """``sigma_s``: the skill's own weight, its pairs' and its community's."""
-        own = self.skills.get(skill, 0.0)
-        pairs = sum(w for p, w in self.pairs.items() if skill in p)
-        comm = max(
-            (w for c, w in self.communities.items() if skill in self.community_skills.get(c, ())),
-            default=0.0,
-        )
-        return own + pairs + comm
+    def seed_masses(self, skills: list[str]) -> list[float]:
+        """``sigma_s`` of each skill: its own weight, its pairs' and its community's."""
+        mass = dict.fromkeys(skills, 0.0)
+        for skill in skills:
+            mass[skill] += self.skills.get(skill, 0.0)
+        for pair, w in self.pairs.items():
+            for skill in pair:
+                if skill in mass:
+                    mass[skill] += w
+        best_community: dict[str, float] = {}
+        for name, w in self.communities.items():
+            for skill in self.community_skills.get(name, ()):
+                best_community[skill] = max(best_community.get(skill, 0.0), w)
+        return [mass[s] + best_community.get(s, 0.0) for s in skills]
 
     def empty(self) -> bool:
         return not any(

@@ -88,7 +88,7 @@ def seed_weights(
         base *= n / base.sum()
     else:
         base = np.ones(n)
-    sigma = np.asarray([focus.seed_mass(s) for s in order])
+    sigma = np.asarray(focus.seed_masses(order))
     if sigma.sum() > 0:
         base = base + strength * n * sigma / sigma.sum()
     return order, base

@@ -317,12 +317,14 @@ def _checker(
 
 
 def _answer_key(returns: str, taken: Sequence[str]) -> str:
-    """An answer key named by what the value is (``weekday``, ``money``, ``dates``), never by
-    the step that computed it: a key such as ``s3`` would number the steps for the agent."""
-    base = returns.split(":")[-1]
-    if base.startswith("list[") and base.endswith("]"):
-        base = base[5:-1].split(":")[-1] + "s"
-    base = base.replace("_", " ").split()[-1] if base else "value"
+    """An answer key named by what the value is (``weekday``, ``money``, ``dates``,
+    ``events``), never by the step that computed it: a key such as ``s3`` would number the
+    steps for the agent. A record is named by the first word of its name (``event_brief`` ->
+    ``event``), a list by its element's name plus ``s``."""
+    plural = returns.startswith("list[") and returns.endswith("]")
+    inner = returns[5:-1] if plural else returns
+    base = inner.split(":", 1)[1].split("_")[0] if inner.startswith("record:") else inner
+    base = (base or "value") + ("s" if plural else "")
     key, n = base, 2
     while key in taken:
         key, n = f"{base}_{n}", n + 1
@@ -560,11 +562,37 @@ def instruction_for(world: Any, task: Task, style: str = "goal") -> str:
         world,
         task.oracle,
         task.checker.answer,
+        in_order=not _answers_survive_changes(world, task),
         mutating={name: spec.mutates for name, spec in specs.items()},
         types=types,
         ports={name: spec.ports for name, spec in specs.items()},
         names=frozenset(getattr(world, "record_names", ())),
         variant=variant,
+    )
+
+
+def _answers_survive_changes(world: Any, task: Task) -> bool:
+    """Would each answer come out the same if the steps it reads were run after every state
+    change? Then a goal can state the changes first and ask afterwards. Replays the oracle,
+    then re-runs the reading steps on the final state (mutating steps keep their results)."""
+    from steps_agents.worlds import resolve_refs
+
+    mutates = {spec.name: spec.mutates for spec in task.tools}
+    try:
+        _, final, trace = run_oracle(world, task)
+        results = {step.id: entry.result for step, entry in zip(task.oracle, trace, strict=True)}
+        again: dict[str, Any] = {}
+        for step in task.oracle:
+            if mutates.get(step.tool, True):
+                again[step.id] = results[step.id]
+                continue
+            args = resolve_refs(step.args, again)
+            again[step.id] = execute_tool(world, json_copy(final), step.tool, args)
+    except (ToolError, ValueError):
+        return False
+    return all(
+        part.step is None or again.get(part.step) == results.get(part.step)
+        for part in task.checker.answer
     )
 
 

@@ -81,6 +81,10 @@ class _Describer:
         return format_literal(value)
 
     def fill(self, template: str, step: OracleStep) -> str:
+        # In an operation written around its operands ("{a} divided by {b}") a described
+        # operand is bracketed: "(the largest of 25, 65 and 78) divided by 0.85".
+        operation = template.lstrip().startswith("{")
+
         def one(match: re.Match[str]) -> str:
             name, unit = match.group(1), match.group(2) or ""
             if name not in step.args:
@@ -89,6 +93,8 @@ class _Describer:
             if isinstance(value, Mapping) and set(value) == {REF_KEY}:
                 # "for 30 minutes" but "for as many minutes as the duration of the event"
                 text = self.value(value)
+                if operation and " " in text and not text.startswith("("):
+                    text = f"({text})"
                 return f"as many {unit.strip()} as {text}" if unit else text
             if unit and value == 1:
                 unit = unit.rstrip("s")  # "1 unit", "1 day"
@@ -153,13 +159,16 @@ def render_goal(
     types: Mapping[str, str] | None = None,
     ports: Mapping[str, Mapping[str, str]] | None = None,
     names: frozenset[str] = frozenset(),
+    in_order: bool | None = None,
     variant: int = 0,
 ) -> str:
     """The goal instruction for an oracle plan (see the module docstring). ``mutating`` says
     which tools change the state, ``types`` the semantic type of each answer key (for the
     answer's form), ``ports`` each tool's port types and ``names`` the port types that name a
     record (a path, an id): "the file {path}" fed by a reference reads as the reference's own
-    description ("the first of the files under ..."); ``variant`` picks one of a few equivalent wordings of the question."""
+    description ("the first of the files under ..."); ``in_order`` says whether an answer
+    must be read before a change it does not depend on (the composer knows it by replay;
+    ``None``: assume so whenever a read precedes such a change); ``variant`` picks one of a few equivalent wordings of the question."""
     say = _Describer(world, steps, ports or {}, names)
     types = types or {}
     index = {step.id: n for n, step in enumerate(steps)}
@@ -171,7 +180,11 @@ def render_goal(
         for part in answer
         if part.step is not None
     ]
-    early = _reads_before_change(steps, [p.step for p, _ in asked if p.step], mutating)
+    early = (
+        _reads_before_change(steps, [p.step for p, _ in asked if p.step], mutating)
+        if in_order is None
+        else in_order
+    )
     lines: list[str] = []
     if asked and early:
         # the answer reads the state before a change it does not depend on: tell it in order

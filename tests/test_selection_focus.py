@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers_selection import feasible_sets, small_trees
+from helpers_selection import feasible_sets, small_trees, tree_from_parents
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from steps_agents.cli import main
 from steps_agents.errors import InputError
 from steps_agents.selection import select_combinations
 from steps_agents.selection.focus import FocusWeights, focus_from_report, noisy_or
@@ -95,3 +97,48 @@ def test_report_without_episodes_falls_back_to_the_tables(tmp_path: Path) -> Non
     assert mass_b == pytest.approx(0.4)
     with pytest.raises(InputError, match="no agent 'other'"):
         focus_from_report(report, agent="other")
+
+
+def _report(path: Path, skill: str) -> Path:
+    """A report with one weak skill and no episodes file (the per-skill table is used)."""
+    report = {
+        "schema": "steps-agents/eval-report@1",
+        "agents": [
+            {
+                "agent": "me",
+                "overall": {"n": 10, "pass_rate": 0.8},
+                "per_skill": [{"skill": skill, "n": 5, "passed": 0}],
+            }
+        ],
+    }
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path
+
+
+def test_select_cli_focus_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tax = tree_from_parents([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5], np.random.default_rng(0))
+    tax.save(tmp_path / "t.json")
+    weak = sorted(tax.skills)[-1]
+    report = _report(tmp_path / "r.json", weak)
+    base = ["select", "--taxonomy", str(tmp_path / "t.json"), "-n", "6", "--k", "2-3"]
+
+    def run(*extra: str) -> list[dict]:
+        out = tmp_path / "c.jsonl"
+        assert main([*base, "-o", str(out), "--no-progress", *extra]) == 0
+        return [json.loads(line) for line in out.read_text().splitlines()]
+
+    plain = run()
+    zero = run("--focus", str(report), "--focus-strength", "0")
+    assert [{**c, "selector": "steps"} for c in zero] == plain
+    focused = run("--focus", str(report), "--focus-strength", "4")
+    assert {c["selector"] for c in focused} == {"focus"}
+    assert sum(weak in c["skills"] for c in focused) > sum(weak in c["skills"] for c in plain)
+    capsys.readouterr()
+    assert main([*base, "--focus", str(tmp_path / "none.json")]) == 2
+    assert main([*base, "--focus", str(report), "--selector", "random"]) == 2
+    assert main([*base, "--focus-strength", "1"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {tmp_path / 'none.json'}: no such evaluation report",
+        "error: --focus: --focus uses the focus selector; drop --selector random",
+        "error: --focus-strength/--focus-agent: needs --focus REPORT.json",
+    ]

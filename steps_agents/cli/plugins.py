@@ -14,6 +14,22 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("plugins", help="list installed plugins and what they provide")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
     p.set_defaults(handler=run)
+    commands = p.add_subparsers(dest="plugins_command", metavar="[new]")
+    new = commands.add_parser(
+        "new",
+        help="write an installable plugin package whose chosen hooks already work",
+        description="Write NAME/ with pyproject.toml (the steps_agents entry point), one working"
+        " skeleton per chosen hook in src/ and a passing test per hook in tests/.",
+    )
+    new.add_argument("name", help="distribution name, e.g. toy-bank (module toy_bank)")
+    new.add_argument(
+        "--hooks",
+        metavar="all|A,B",
+        help="hooks to implement: all, or hook names (default register_skill_worlds)",
+    )
+    new.add_argument("-o", "--output", metavar="DIR", help="where to write (default ./NAME)")
+    new.add_argument("--force", action="store_true", help="write into a non-empty directory")
+    new.set_defaults(handler=run_new)
 
 
 def describe_plugins() -> list[dict[str, Any]]:
@@ -46,4 +62,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"  hooks: {', '.join(row['hooks']) or '-'}")
         for kind, names in row["provides"].items():
             print(f"  {kind}: {', '.join(names)}")
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from steps_agents.cli.plugins_new import resolve_hooks, write_plugin_package
+
+    hooks = resolve_hooks(args.hooks)
+    files = write_plugin_package(args.output or args.name, args.name, hooks, overwrite=args.force)
+    for path in files:
+        print(f"wrote {path}")
+    print(f"{len(hooks)} hooks: {', '.join(hooks)}; next: pip install -e '{files[0].parent}[test]' && pytest")
     return 0

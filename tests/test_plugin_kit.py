@@ -1,0 +1,149 @@
+"""The plugin author's kit: ``steps plugins new`` packages work as written, a package filled in
+from docs/plugins.md alone installs and runs the whole pipeline, and ``steps world check``.
+
+The filled-in package is installed for real (``pip install --no-deps --target``, about 1.5 s
+here) and every command runs as a subprocess that finds the plugin only through its
+``steps_agents`` entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from test_docs_plugins import DOC, plugin_source, python_blocks
+
+from steps_agents.cli import main
+from steps_agents.cli.plugins_new import HOOKS
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "STEPS_AGENTS_NO_PROGRESS": "1", **extra}
+
+
+def _steps(args: list[str], cwd: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    """``steps ARGS`` in a subprocess that sees the installed plugin through ``site``."""
+    return subprocess.run(
+        [sys.executable, "-m", "steps_agents", *args],
+        cwd=cwd,
+        env=_env(PYTHONPATH=str(site)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_generated_package_passes_its_own_tests(tmp_path: Path) -> None:
+    assert main(["plugins", "new", "my-plug", "--hooks", "all", "-o", str(tmp_path / "p")]) == 0
+    package = tmp_path / "p"
+    source = (package / "src" / "my_plug" / "__init__.py").read_text()
+    for hook in HOOKS:
+        assert f"def {hook}(" in source
+    assert 'my_plug = "my_plug"' in (package / "pyproject.toml").read_text()
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=package,
+        env=_env(PYTHONPATH=str(package / "src"), STEPS_AGENTS_DISABLE_PLUGIN_AUTOLOAD="1"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"{len(HOOKS)} passed" in run.stdout
+
+
+def test_new_refuses_a_bad_name_an_unknown_hook_and_a_full_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plugins", "new", "Bad Name", "-o", str(tmp_path / "a")]) == 2
+    assert main(["plugins", "new", "ok", "--hooks", "register_nothing", "-o", str(tmp_path)]) == 2
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("")
+    assert main(["plugins", "new", "ok", "-o", str(tmp_path / "full")]) == 2
+    err = capsys.readouterr().err
+    assert "plugin name 'Bad Name'" in err and "no hook 'register_nothing'" in err
+    assert "is not empty" in err
+
+
+def test_world_check_reports_reasons_unused_tools_and_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["world", "check", "toolworld", "--k-max", "1", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["tried"] == {"1": len(report["unused_tools"]) + report["composed"]["1"]}
+    # one tool of toolworld composes no single-tool task (its result is the same in every
+    # state): it is both an uncomposable reason and a tool never used, and the exit code says so
+    assert report["unused_tools"] == ["table_list_tables"]
+    assert "plan rule constant" in report["uncomposable"][0]["reason"]
+    assert code == 1 and report["ok"] is False
+
+
+@pytest.mark.slow
+def test_a_package_filled_in_from_the_docs_installs_and_runs_the_pipeline(tmp_path: Path) -> None:
+    # 1. the kit writes the package; 2. the docs' plugin blocks replace the skeletons and the
+    # docs' test block becomes its test; 3. pip installs it; 4. the pipeline runs on the shell.
+    package = tmp_path / "toybank"
+    assert main(["plugins", "new", "toybank", "--hooks", "all", "-o", str(package)]) == 0
+    text = DOC.read_text(encoding="utf-8")
+    (package / "src" / "toybank" / "__init__.py").write_text(plugin_source(text))
+    testing_block = next(b for b in python_blocks(text) if "testing.plugin_manager(toybank)" in b)
+    body = textwrap.indent(testing_block, "    ")
+    (package / "tests" / "test_toybank.py").write_text(f"def test_toybank():\n{body}")
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation"]
+        + ["--no-index", "--target", str(site), str(package)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    habits = ["bank_find_account bank_get_balance", "bank_get_balance bank_interest"]
+    habits += ["bank_find_account bank_deposit", "bank_withdraw bank_get_balance bank_convert"]
+    lines = [f"s{n}: {habits[n % len(habits)]}" for n in range(80)]
+    (work / "sessions.txt").write_text("\n".join(lines) + "\n")
+
+    listed = json.loads(_steps(["plugins", "--json"], work, site).stdout)
+    provides = next(row["provides"] for row in listed if row["name"] == "toybank")
+    assert provides["skill world"] == ["bank"] and provides["judge"] == ["short_request"]
+
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests")],
+        cwd=work,
+        env=_env(PYTHONPATH=str(site)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+    check = _steps(["world", "check", "bank", "--k-max", "3"], work, site)
+    assert check.returncode == 0 and "ok" in check.stdout, check.stdout + check.stderr
+
+    commands = [
+        ["taxonomy", "build", "banklog:sessions.txt", "-o", "taxonomy.json", "--height", "2"],
+        ["synth", "--taxonomy", "taxonomy.json", "--corpus", "banklog:sessions.txt"]
+        + ["--mode", "agentic", "--world", "bank", "--selector", "unseen", "--k", "2-3"]
+        + ["-n", "8", "--judges", "short_request", "--judge-opt", "short_request.max_words=120"]
+        + ["--format", "qa", "-o", "samples.jsonl", "--tasks", "tasks.jsonl"],
+        ["eval", "tasks.jsonl", "--agent", "teller", "--compare", "teller:second"]
+        + ["-o", "report.json", "--no-progress"],
+    ]
+    for args in commands:
+        done = _steps(args, work, site)
+        assert done.returncode == 0, f"steps {' '.join(args)}: {done.stdout}{done.stderr}"
+
+    samples = [json.loads(line) for line in (work / "samples.jsonl").read_text().splitlines()]
+    assert len(samples) == 8 and all("question" in s for s in samples)  # the plugin's format
+    tasks = [json.loads(line) for line in (work / "tasks.jsonl").read_text().splitlines()]
+    assert {t["world"] for t in tasks} == {"bank"} and len(tasks) == 8
+    in_corpus = {frozenset(h.split()) for h in habits}
+    assert not any(frozenset(t["skills"]) in in_corpus for t in tasks)  # the plugin's selector
+    report = json.loads((work / "report.json").read_text())
+    rates = {row["agent"]: row["overall"]["pass_rate"] for row in report["agents"]}
+    assert rates == {"teller": 1.0, "teller:second": 1.0}

@@ -19,6 +19,7 @@ from test_docs_plugins import DOC, plugin_source, python_blocks
 
 from steps_agents.cli import main
 from steps_agents.cli.plugins_new import HOOKS
+from steps_agents.errors import StepsError
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -147,3 +148,39 @@ def test_a_package_filled_in_from_the_docs_installs_and_runs_the_pipeline(tmp_pa
     report = json.loads((work / "report.json").read_text())
     rates = {row["agent"]: row["overall"]["pass_rate"] for row in report["agents"]}
     assert rates == {"teller": 1.0, "teller:second": 1.0}
+
+
+def test_synth_flags_reach_the_config_and_bad_ones_say_which() -> None:
+    from steps_agents.cli import build_parser
+    from steps_agents.cli.synth import config_from_args
+
+    argv = ["synth", "--mode", "agentic", "--world", "bank", "--mode-opt", "plan_judge=false"]
+    argv += ["--judge-opt", "plan.draws=8", "--judge-opt", "short_request.style=terse"]
+    config = config_from_args(build_parser(argv).parse_args(argv))
+    assert config.mode_options == {"plan_judge": False, "world": "bank"}
+    assert config.judge_options == {"plan": {"draws": 8}, "short_request": {"style": "terse"}}
+    for bad in (["--mode-opt", "novalue"], ["--judge-opt", "draws=8"]):
+        args = build_parser(["synth", *bad]).parse_args(["synth", *bad])
+        with pytest.raises(StepsError, match=bad[0]):
+            config_from_args(args)
+
+
+def test_synth_announces_a_run_only_once_its_names_resolve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taxonomy = tmp_path / "taxonomy.json"
+    corpus = tmp_path / "tags.jsonl"
+    corpus.write_text("".join(f'{{"skills": ["a{n % 5}", "b{n % 3}"]}}\n' for n in range(30)))
+    assert main(["taxonomy", "build", str(corpus), "-o", str(taxonomy), "--height", "2"]) == 0
+    capsys.readouterr()
+    out = str(tmp_path / "s.jsonl")
+    assert main(["synth", "--taxonomy", str(taxonomy), "--judges", "nope", "-o", out]) == 2
+    err = capsys.readouterr().err
+    assert "unknown judge 'nope'" in err and "--run-id" not in err
+    argv = ["synth", "--taxonomy", str(taxonomy), "--mode", "agentic", "-n", "1", "-o", out]
+    main(argv)
+    err = capsys.readouterr().err
+    assert "warning: 8 of 8 taxonomy skills are not tools of world 'toolworld'" in err
+    assert main([*argv, "--mode", "instruct", "--tasks", str(tmp_path / "t.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "synthesis mode 'instruct' writes no tasks" in err and "--run-id" not in err

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from steps_agents.cli.select import add_focus_arguments, focus_options
@@ -202,6 +203,7 @@ def run(args: argparse.Namespace) -> int:
         from steps_agents.synthesis.setup import new_run_id
 
         config.run_id = new_run_id()
+    _preflight(config, quiet=args.json, tasks=getattr(args, "tasks", None))
     if not args.json:
         print(
             f"run {config.run_id}: {config.n} {config.mode} samples -> {config.output}"
@@ -220,16 +222,63 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.stop_reason == "target reached" else 1
 
 
+# The agentic mode's world when none is named (plugins/agentic_mode.py's DEFAULT_WORLD; the
+# CLI layer does not import plugins).
+DEFAULT_WORLD = "toolworld"
+
+
+def _preflight(config: Any, *, quiet: bool, tasks: str | None = None) -> None:
+    """Resolve what the run names before announcing it, so that a misspelt component or a
+    missing taxonomy is the only line printed (no "rerun with --run-id" for a run that never
+    started; ``open_run`` would raise the same errors a moment later). For a mode that writes
+    tasks in a world, warn when at least half the taxonomy's skills are not tools of that
+    world: combinations holding them cannot be composed, so the run mostly asks for
+    replacements and may stop short."""
+    from steps_agents.plugin_manager import default_plugin_manager
+    from steps_agents.registry import (
+        get_judge,
+        get_output_format,
+        get_skill_world,
+        get_synthesis_mode,
+    )
+
+    pm = default_plugin_manager()
+    mode = get_synthesis_mode(config.mode, pm)
+    get_output_format(config.format, pm)
+    for name in config.judges:
+        get_judge(name, pm)
+    if config.taxonomy is None or not Path(config.taxonomy).is_file():
+        where = (
+            "no taxonomy given" if config.taxonomy is None else f"{config.taxonomy}: no such file"
+        )
+        raise InputError(f"{where}; build one with `steps taxonomy build`", location="--taxonomy")
+    if not hasattr(mode, "export_tasks"):
+        if tasks:
+            raise InputError(f"synthesis mode {config.mode!r} writes no tasks", location="--tasks")
+        return
+    world = get_skill_world(str(config.mode_options.get("world", DEFAULT_WORLD)), pm)
+    from steps_agents.taxonomy.artifact import load_taxonomy
+
+    skills = load_taxonomy(config.taxonomy).skills
+    tools = {spec.name for spec in world.tool_specs()}
+    foreign = [skill for skill in skills if skill not in tools]
+    if skills and 2 * len(foreign) >= len(skills) and not quiet:
+        print(
+            f"warning: {len(foreign)} of {len(skills)} taxonomy skills are not tools of world"
+            f" {world.name!r} (e.g. {', '.join(foreign[:3])}); combinations holding them are"
+            " uncomposable. Build the taxonomy from this world's trajectories, or pass --world.",
+            file=sys.stderr,
+        )
+
+
 def _write_tasks(config: Any, destination: str, *, quiet: bool) -> None:
     """``--tasks FILE``: the run's accepted samples as tasks of its world, recomposed with its
-    seed (the mode's ``export_tasks``; a mode without one cannot export tasks)."""
+    seed (the mode's ``export_tasks``; :func:`_preflight` refused a mode without one)."""
     from steps_agents.plugin_manager import default_plugin_manager
     from steps_agents.registry import get_synthesis_mode
 
     pm = default_plugin_manager()
     mode = get_synthesis_mode(config.mode, pm)
-    if not hasattr(mode, "export_tasks"):
-        raise InputError(f"--tasks: synthesis mode {config.mode!r} writes no tasks; use --mode agentic")
     world = config.mode_options.get("world")
     extra = {"world": world} if world else {}
     count = mode.export_tasks(config.output, destination, seed=config.seed, pm=pm, **extra)

@@ -143,6 +143,19 @@ def test_unused_step() -> None:
     assert [d.step for d in plan_defects(WORLD, task) if d.rule == "unused"] == ["s1"]
 
 
+def test_needless_a_step_whose_absence_changes_nothing() -> None:
+    # the dates of a text do not depend on which word was replaced in it
+    text = "Invoice 4410 totals 1280.50 EUR, due 2026-03-30."
+    task = hand_made(
+        [
+            ("text_replace", {"text": text, "old": "totals", "new": "pending"}),
+            ("text_extract_dates", {"text": {"$ref": "s1"}}),
+        ],
+        ["s2"],
+    )
+    assert [d.step for d in plan_defects(WORLD, task) if d.rule == "needless"] == ["s1"]
+
+
 def test_meaning_a_weekday_is_not_text() -> None:
     task = hand_made(
         [("dates_weekday", {"date": "2026-04-13"}), ("text_char_count", {"text": {"$ref": "s1"}})],
@@ -159,7 +172,16 @@ def test_byproduct_answer_is_a_size_after_an_append() -> None:
 
 
 def test_every_rule_has_a_test_above() -> None:
-    tested = {"echo", "insensitive", "empty", "constant", "unused", "meaning", "byproduct"}
+    tested = {
+        "echo",
+        "insensitive",
+        "empty",
+        "constant",
+        "unused",
+        "needless",
+        "meaning",
+        "byproduct",
+    }
     assert set(RULES) == tested
 
 

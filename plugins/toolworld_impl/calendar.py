@@ -65,7 +65,9 @@ def s_event_date(state: Mapping[str, Any], rng: random.Random, args: Mapping[str
 
 
 def s_days(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> int:
-    return rng.choice([-7, -3, 2, 3, 5, 7, 10, 14, 21, 30, 45])
+    # forward only: "the date -3 days after 2026-05-04" is no way to ask (the tool still takes
+    # negative days from an agent)
+    return rng.choice([2, 3, 5, 7, 10, 14, 21, 30, 45])
 
 
 def s_event_id(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:

@@ -27,6 +27,11 @@ rule it breaks (the tag is what the ``plan`` judge and the composer count):
 ``unused``
     nothing downstream uses the step: no later step reads its result, no answer part is its
     result, and it changes no state the checker asserts.
+``needless``
+    leaving a reading step out changes nothing: when one of its own arguments (of the same
+    JSON kind as its result) is handed on in its place, every answer and the final state come
+    out the same (replacing a word before extracting the dates, rounding before taking the
+    largest). TaskCraft's test that a plan missing any one step fails.
 ``meaning``
     a step is fed a value whose semantic type does not fit the port (a weekday into a text
     tool, a by-product count into arithmetic): :meth:`TypeRules.assignable` on the world's
@@ -57,7 +62,16 @@ from steps_agents.worlds.spec import ToolError, ToolSpec, TypeRules
 
 __all__ = ["RULES", "PlanDefect", "plan_defects", "ref_type"]
 
-RULES = ("empty", "echo", "insensitive", "constant", "unused", "meaning", "byproduct")
+RULES = (
+    "empty",
+    "echo",
+    "insensitive",
+    "constant",
+    "unused",
+    "needless",
+    "meaning",
+    "byproduct",
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,50 @@ def _echoes(result: Any, argument: Any) -> bool:
     if isinstance(argument, list) and len(argument) == 1:
         argument = argument[0]
     return bool(result == argument)
+
+
+def _outcomes(
+    world: SkillWorld, task: Task, run: _Run, start: str, results: dict[str, Any]
+) -> tuple[list[Any], Any]:
+    """The answer values and the final state when the plan is re-run from step ``start`` on
+    (its state before ``start``) with ``results`` standing in for the earlier steps."""
+    state = json_copy(run.before[start])
+    results = dict(results)
+    begun = False
+    for step in task.oracle:
+        begun = begun or step.id == start
+        if begun and step.id not in results:
+            results[step.id] = execute_tool(
+                world, state, step.tool, resolve_refs(step.args, results)
+            )
+    answers = []
+    for part in task.checker.answer:
+        value = results.get(part.step or "")
+        answers.append(resolve_path(value, list(part.path)) if part.path else value)
+    return answers, state
+
+
+def _needless(world: SkillWorld, task: Task, run: _Run, sid: str) -> bool:
+    """Does handing one of the step's own arguments on in place of its result (as if the step
+    were left out) change no answer and no final state? Only arguments of the result's JSON
+    kind stand in (text for text, a number for a number, a list for a list)."""
+    kind = type(run.results[sid])
+    baseline = ([p.value for p in task.checker.answer], run.after[task.oracle[-1].id])
+    earlier = {}
+    for step in task.oracle:
+        if step.id == sid:
+            break
+        earlier[step.id] = run.results[step.id]
+    for value in run.args[sid].values():
+        if type(value) is not kind or value == run.results[sid]:
+            continue
+        try:
+            answers, state = _outcomes(world, task, run, sid, {**earlier, sid: value})
+        except ToolError:
+            continue
+        if answers == baseline[0] and state == baseline[1]:
+            return True
+    return False
 
 
 def ref_type(ref: str, specs: Mapping[str, ToolSpec], tool_of: Mapping[str, str]) -> str | None:
@@ -310,6 +368,10 @@ def plan_defects(
         reaches_check = any(_related(p, c) for p in touched for c in checked)
         if step.id not in consumed and step.id not in answered and not reaches_check:
             out.append(PlanDefect("unused", step.id, f"nothing uses the result of {step.tool}"))
+        if step.id in consumed and not spec.mutates and _needless(world, task, run, step.id):
+            out.append(
+                PlanDefect("needless", step.id, f"skipping {step.tool} changes no answer or state")
+            )
         if step.id in answered:
             parts = [p for p in task.checker.answer if p.step == step.id]
             for part in parts:

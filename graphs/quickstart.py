@@ -51,12 +51,16 @@ def run_quickstart(
     height: int = 3,
     seed: int = 0,
     agents: tuple[str, ...] = ("oracle", "random", "keyword"),
+    extractor: str = "tool_calls",
+    skip_empty: bool = False,
     quiet: bool = False,
 ) -> QuickstartResult:
     """Run the three stages into ``out_dir`` and return what each produced.
 
     ``k``: the k values of the tasks, in the grammar every subcommand shares (``"1-7"``,
     ``"2,3,5"``; a ``(LO, HI)`` tuple is the range), ``per_k`` tasks for each.
+    ``extractor`` reads the corpus (``tool_calls`` for the bundled trajectories; ``auto`` or a
+    plugin's for another corpus) and ``skip_empty`` drops records it finds no skill in.
     """
     from steps_agents.graphs.evaluation import evaluate
     from steps_agents.graphs.synthesis import run_synthesis
@@ -93,10 +97,10 @@ def run_quickstart(
     }
 
     _stage(f"1/3 taxonomy of {Path(str(source)).name}", quiet=quiet)
-    counts = count_corpus(str(source), "tool_calls", progress=not quiet, pm=pm)
+    counts = count_corpus(str(source), extractor, skip_empty=skip_empty, progress=not quiet, pm=pm)
     graph = build_skill_graph(counts, weighting="steps", source=str(source))
     taxonomy = build_taxonomy(
-        graph, height=height, seed=seed, params={"extractor": "tool_calls"}, progress=not quiet
+        graph, height=height, seed=seed, params={"extractor": extractor}, progress=not quiet
     )
     taxonomy.save(files["taxonomy"])
     if not quiet:
@@ -120,7 +124,7 @@ def run_quickstart(
         output=files["samples"],
         run_id=f"quickstart-{world}-{seed}",
         seed=seed,
-        extractor="tool_calls",
+        extractor=extractor,
     )
     synthesis = run_synthesis(config, pm=pm, taxonomy=taxonomy, progress=not quiet)
     if not quiet:

@@ -184,3 +184,27 @@ def test_synth_announces_a_run_only_once_its_names_resolve(
     assert main([*argv, "--mode", "instruct", "--tasks", str(tmp_path / "t.jsonl")]) == 2
     err = capsys.readouterr().err
     assert "synthesis mode 'instruct' writes no tasks" in err and "--run-id" not in err
+
+
+def test_quickstart_runs_a_plugin_world_on_its_corpus_with_its_extractor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import types
+
+    from steps_agents import testing
+
+    toybank = types.ModuleType("toybank")
+    exec(compile(plugin_source(DOC.read_text()), "toybank", "exec"), toybank.__dict__)
+    monkeypatch.setitem(sys.modules, "toybank", toybank)
+    log = tmp_path / "sessions.txt"
+    lines = ["s1: bank_find_account bank_deposit", "s2:", "s3: bank_get_balance bank_interest"]
+    log.write_text("\n".join(lines * 20) + "\n")
+    argv = ["quickstart", "--world", "bank", "--corpus", f"banklog:{log}", "--per-k", "2"]
+    argv += ["--k", "2", "--height", "2", "--extractor", "banklog", "-o", str(tmp_path / "q")]
+    with testing.use_plugin_manager(testing.plugin_manager(toybank)):
+        assert main(argv) == 2  # the record of session s2 has no skill
+        err = capsys.readouterr().err
+        assert f"{log}:2" in err and "--skip-empty" in err, err
+        assert main([*argv, "--skip-empty"]) == 0
+    tasks = (tmp_path / "q" / "tasks.jsonl").read_text().splitlines()
+    assert len(tasks) == 2 and all(json.loads(t)["world"] == "bank" for t in tasks)

@@ -21,6 +21,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("-o", "--output-dir", default="quickstart-out", help="where files go")
     p.add_argument("--world", default="toolworld", help="skill world (default toolworld)")
     p.add_argument("--corpus", help="trajectory corpus (default: the world's bundled one)")
+    p.add_argument(
+        "--extractor",
+        default="tool_calls",
+        help="skill extractor for the corpus (default tool_calls; auto picks by record shape)",
+    )
+    p.add_argument("--skip-empty", action="store_true", help="drop corpus records with no skill")
     p.add_argument("--per-k", type=int, default=20, help="tasks per k (default 20)")
     p.add_argument(
         "--k", default="1-7", help="k values: a range 1-7 (default), a list 2,3,5, or both"
@@ -44,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         k=args.k,
         height=args.height,
         seed=args.seed,
+        extractor=args.extractor,
+        skip_empty=args.skip_empty,
         quiet=args.json,
     )
     if args.json:

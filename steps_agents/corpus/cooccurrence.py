@@ -36,7 +36,7 @@ import pluggy
 from steps_agents.corpus.edgecsv import EDGE_CSV_COLUMNS as EDGE_CSV_COLUMNS
 from steps_agents.corpus.edgecsv import read_edge_csv as read_edge_csv
 from steps_agents.corpus.extract import ExtractionStats, ExtractorOptions, iter_skill_sets
-from steps_agents.corpus.shards import DEFAULT_SHARD_BYTES, shardable, sharded_set_counts
+from steps_agents.corpus.shards import shardable, sharded_set_counts
 from steps_agents.errors import InputError, UnknownComponentError
 from steps_agents.runtime.executor import Executor
 from steps_agents.runtime.progress import Progress
@@ -224,7 +224,7 @@ def count_corpus(
             executor,
             skip_empty=skip_empty,
             stats=stats,
-            shard_bytes=shard_bytes or DEFAULT_SHARD_BYTES,
+            shard_bytes=shard_bytes,
         )
         if n == 0:
             raise _no_skills(source, stats)

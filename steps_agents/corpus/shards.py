@@ -37,7 +37,8 @@ from steps_agents.corpus.sources import GZIP_MAGIC, _iter_jsonl
 from steps_agents.errors import InputError
 from steps_agents.runtime.executor import Executor
 
-DEFAULT_SHARD_BYTES = 8 << 20
+MIN_SHARD_BYTES = 1 << 20
+SHARDS_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class PartialCounts:
     error: tuple[str | None, str] | None = None
 
 
-def plan_shards(path: str | Path, shard_bytes: int = DEFAULT_SHARD_BYTES) -> list[Shard]:
+def plan_shards(path: str | Path, shard_bytes: int) -> list[Shard]:
     """Cut ``path`` into line-aligned byte ranges of about ``shard_bytes`` (one for gzip).
 
     One pass over the file counts newlines before each cut (``bytes.count``, about 1 GB/s), so
@@ -173,11 +174,20 @@ def sharded_set_counts(
     *,
     skip_empty: bool = False,
     stats: ExtractionStats | None = None,
-    shard_bytes: int = DEFAULT_SHARD_BYTES,
+    shard_bytes: int | None = None,
 ) -> tuple[list[str], Counter[tuple[int, ...]], int]:
-    """Map :func:`count_shard` over the shards of ``source`` on ``executor``, then reduce."""
+    """Map :func:`count_shard` over the shards of ``source`` on ``executor``, then reduce.
+
+    By default a file is cut into ``SHARDS_PER_WORKER`` shards per worker of the executor (so a
+    slow shard does not hold the others up), none under ``MIN_SHARD_BYTES`` (a smaller file is
+    read in this process: starting a worker costs more than reading 1 MiB).
+    """
     stats = stats if stats is not None else ExtractionStats()
     ExtractorChooser(extractor, options)  # a bad name or option fails here, before any worker
+    if shard_bytes is None:
+        workers = int(getattr(executor, "workers", 1))
+        size = os.path.getsize(source)
+        shard_bytes = max(MIN_SHARD_BYTES, -(-size // (SHARDS_PER_WORKER * workers)))
     shards = plan_shards(source, shard_bytes)
     tasks = [ShardTask(s, extractor, options, skip_empty) for s in shards]
     merged = merge_partials(executor.map(count_shard, tasks), stats)
@@ -187,7 +197,7 @@ def sharded_set_counts(
 
 
 __all__ = [
-    "DEFAULT_SHARD_BYTES",
+    "MIN_SHARD_BYTES",
     "PartialCounts",
     "Shard",
     "count_shard",

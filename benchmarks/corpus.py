@@ -1,0 +1,141 @@
+"""Benchmark: reading and counting a tagged corpus sequentially, on local processes and on Ray.
+
+    python benchmarks/corpus.py                          # 10^5 and 10^6 records
+    python benchmarks/corpus.py --sizes 100000 --modes sequential,local
+
+For each size a seeded corpus of tagged records (``{"skills": [...]}``, 2,000 skills drawn
+Zipf-like, 1-5 per record) is written once under ``--dir``. Each mode then runs in its own
+process, one after the other in the same run, and prints records per second, the peak resident
+memory of the driver process and of its largest child (the pool workers of ``local``), the CPU
+seconds of the process and its children (on a machine shared with other jobs the fair figure),
+the distinct skill sets (counting memory is O(distinct sets + pairs), not O(records)), and the
+time from corpus to taxonomy (counting + graph + ``build_taxonomy`` at height 3):
+
+- ``sequential``: ``count_corpus`` in one process (the reader before issue 15);
+- ``local``: ``--executor local``, a spawn pool of every core, 4 shards per worker;
+- ``ray``: ``--executor ray``, a local Ray (``num_cpus`` = cores), same shards; Ray's start-up
+  (about 7 s here) is timed separately; its workers' memory is not the driver's and is not shown.
+
+Every mode must give the same graph fingerprint (checked). Target (issue 15): peak memory grows
+by less than 2x from 10^5 to 10^6 records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+MODES = ("sequential", "local", "ray")
+
+
+def write_corpus(path: Path, n: int, seed: int = 0, n_skills: int = 2000) -> None:
+    """``n`` JSON lines ``{"skills": [...]}``; skill i drawn with probability ~ 1/(i+1)^1.1."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, n_skills + 1) ** 1.1
+    p /= p.sum()
+    names = np.array([json.dumps(f"skill {i:04d}") for i in range(n_skills)])
+    with open(path, "w", encoding="utf-8") as f:
+        for lo in range(0, n, 100_000):
+            m = min(100_000, n - lo)
+            k = rng.integers(1, 6, size=m)
+            draws = names[rng.choice(n_skills, size=(m, 5), p=p)]
+            f.writelines(
+                '{"skills": [' + ", ".join(dict.fromkeys(row[:kk])) + "]}\n"
+                for row, kk in zip(draws.tolist(), k.tolist(), strict=True)
+            )
+
+
+def run_one(mode: str, corpus: str) -> dict[str, object]:
+    """One mode in this process: count, build the graph and the taxonomy; figures as a dict."""
+    from steps_agents.corpus.cooccurrence import build_skill_graph, count_corpus
+    from steps_agents.runtime.parallel import get_executor
+    from steps_agents.taxonomy.builder import build_taxonomy
+
+    t0 = time.perf_counter()
+    executor = None if mode == "sequential" else get_executor(mode)
+    t_start = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    counts = count_corpus(corpus, executor=executor)
+    t_count = time.perf_counter() - t0
+    graph = build_skill_graph(counts, source=corpus)
+    taxonomy = build_taxonomy(graph, height=3, seed=0)
+    t_total = time.perf_counter() - t0
+    kib = 1024
+    me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return {
+        "records": counts.n_records,
+        "distinct_sets": len(counts.sets),
+        "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+        "startup_s": t_start,
+        "count_s": t_count,
+        "to_taxonomy_s": t_total,
+        "rss_mib": me.ru_maxrss * kib / 2**20,
+        "child_rss_mib": kids.ru_maxrss * kib / 2**20,
+        "fingerprint": graph.fingerprint(),
+        "h_t": taxonomy.structural_entropy,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "steps_corpus_bench")
+    ap.add_argument("--one", nargs=2, metavar=("MODE", "CORPUS"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(*args.one)))
+        return 0
+    args.dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "STEPS_AGENTS_NO_PROGRESS": "1"}
+    print(f"{os.cpu_count()} cores")
+    print(
+        f"{'records':>9} {'mode':>10} {'rec/s':>9} {'count s':>8} {'start s':>8} "
+        f"{'->taxonomy s':>12} {'cpu s':>7} {'RSS MiB':>8} {'child MiB':>9} {'sets':>8}  H^T"
+    )
+    peaks: dict[str, list[float]] = {}
+    for size in [int(s) for s in args.sizes.split(",")]:
+        corpus = args.dir / f"tagged_{size}.jsonl"
+        if not corpus.exists():
+            write_corpus(corpus, size)
+        fingerprints = set()
+        for mode in args.modes.split(","):
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", mode, str(corpus)],
+                capture_output=True, text=True, env=env, check=False,
+            )
+            if out.returncode != 0:
+                print(f"{size:>9} {mode:>10} failed: {out.stderr.strip().splitlines()[-1:]}")
+                continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            fingerprints.add(r["fingerprint"])
+            peak = max(float(r["rss_mib"]), float(r["child_rss_mib"]))
+            peaks.setdefault(mode, []).append(peak)
+            print(
+                f"{size:>9} {mode:>10} {size / r['count_s']:>9.0f} {r['count_s']:>8.2f} "
+                f"{r['startup_s']:>8.2f} {r['to_taxonomy_s']:>12.2f} {r['cpu_s']:>7.1f} "
+                f"{r['rss_mib']:>8.0f} {r['child_rss_mib']:>9.0f} {r['distinct_sets']:>8}"
+                f"  {r['h_t']:.4f}",
+                flush=True,
+            )
+        same = "same graph on every mode" if len(fingerprints) == 1 else "GRAPHS DIFFER"
+        print(f"{size:>9} {same} ({len(fingerprints)} fingerprint(s))")
+    for mode, values in peaks.items():
+        if len(values) >= 2:
+            print(f"peak memory growth {mode}: x{values[-1] / values[0]:.2f} (target < 2)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

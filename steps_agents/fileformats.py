@@ -17,6 +17,9 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import math
+import os
+import re
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -123,6 +126,122 @@ def stamped_json(marker: str, body: str) -> str:
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+# -- input limits (docs/reliability.md lists them) ---------------------------------------------
+
+
+def _env_limit(name: str, default: int) -> int:
+    """``default``, or the positive integer in the environment variable ``name``."""
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+
+MAX_LINE_BYTES = _env_limit("STEPS_AGENTS_MAX_LINE_BYTES", 64 * 1024 * 1024)
+"""Longest line a JSONL, CSV or text reader accepts (also after gunzip): 64 MiB. A longer line
+is refused at its ``file:line`` before it is held whole in memory (a 2.6 MB gzip can hold one
+2.5 GB line)."""
+
+MAX_JSON_DEPTH = _env_limit("STEPS_AGENTS_MAX_JSON_DEPTH", 64)
+"""Deepest nesting of arrays and objects in any JSON value read (a record, a task, a taxonomy):
+far above what any writer here produces (a taxonomy is 3 levels, a task about 6), far below the
+interpreter's recursion limit that later recursive code (pydantic, copies) would hit."""
+
+MAX_INT_DIGITS = 4300
+"""Python's own limit on converting a decimal string to ``int`` (``sys.get_int_max_str_digits``)."""
+
+MAX_TOML_DEPTH = MAX_JSON_DEPTH
+"""Deepest nesting of tables and arrays in ``steps.toml`` and other TOML inputs."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a finite number; JSON input must not hold NaN or Infinity")
+
+
+# A float literal that may overflow to inf: an exponent of 3+ digits or 309+ digits in a row.
+_MAYBE_HUGE = re.compile(r"[eE][+-]?\d{3}|\d{309}")
+
+
+def check_value(value: Any, *, max_depth: int = MAX_JSON_DEPTH, what: str = "JSON") -> None:
+    """Raise ``ValueError`` if ``value`` nests deeper than ``max_depth`` or holds a float that is
+    not finite. Iterative (an explicit stack), so a deep value cannot overflow the C stack."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= max_depth:
+                raise ValueError(f"{what} nested deeper than {max_depth} levels")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"number {item} is not finite (too large for a float)")
+
+
+def parse_json(text: str, *, location: str | Path, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` with the input limits: :data:`MAX_JSON_DEPTH`, integers of at most
+    :data:`MAX_INT_DIGITS` digits, finite numbers only (no ``NaN``, ``Infinity`` or ``1e400``).
+
+    A broken limit is one :class:`InputError` at ``location``; a syntax error stays a
+    ``json.JSONDecodeError`` for the caller to word (:func:`loads_json` words it for you). The
+    depth and finiteness walk runs only when the text could break a limit (more brackets than
+    ``max_depth``, or a huge exponent), so an ordinary line pays two ``str.count`` calls and one
+    regex scan.
+    """
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise InputError(f"JSON nested deeper than {max_depth} levels", location=location) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # an integer of more than 4300 digits, NaN / Infinity
+        detail = str(exc)
+        if "integer string conversion" in detail:
+            detail = f"an integer has more than {MAX_INT_DIGITS} digits"
+        raise InputError(detail, location=location) from None
+    if text.count("[") + text.count("{") > max_depth or _MAYBE_HUGE.search(text):
+        try:
+            check_value(value, max_depth=max_depth)
+        except ValueError as exc:
+            raise InputError(str(exc), location=location) from None
+    return value
+
+
+def loads_json(text: str, *, location: str | Path, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """:func:`parse_json`, with a syntax error as :class:`InputError` ``malformed JSON: ...``."""
+    try:
+        return parse_json(text, location=location, max_depth=max_depth)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"malformed JSON: {exc.msg} (line {exc.lineno} column {exc.colno})", location=location
+        ) from None
+
+
+def loads_toml(text: str, *, location: str | Path) -> dict[str, Any]:
+    """``tomllib.loads`` with :data:`MAX_TOML_DEPTH` and finite numbers; a violation is one
+    :class:`InputError` at ``location``. ``tomllib.TOMLDecodeError`` passes through for the
+    caller's own message."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+        check_value(data, max_depth=MAX_TOML_DEPTH, what="TOML")
+    except RecursionError:
+        raise InputError(f"TOML nested deeper than {MAX_TOML_DEPTH} levels", location=location) from None
+    except tomllib.TOMLDecodeError:
+        raise
+    except ValueError as exc:
+        raise InputError(str(exc), location=location) from None
+    return data
+
+
+def _bounded_lines(stream: Any, limit: int) -> Iterator[bytes]:
+    """The lines of a binary stream, each read with ``readline(limit + 1)``: a line longer than
+    ``limit`` bytes is never held whole; :func:`iter_text_lines` refuses it."""
+    while True:
+        data = stream.readline(limit + 1)
+        if not data:
+            return
+        yield data
+
+
 def iter_text_lines(
     path: str | Path, byte_range: tuple[int, int, int] | None = None
 ) -> Iterator[tuple[int, str]]:
@@ -143,8 +262,15 @@ def iter_text_lines(
             stream: Any = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == GZIP_MAGIC else raw
             if byte_range is not None:
                 raw.seek(start)
-                stream = _until(raw, end - start)
-            for lineno, data in enumerate(stream, start=first):  # noqa: B007 - used after the loop
+                lines = _until(raw, end - start)
+            else:
+                lines = _bounded_lines(stream, MAX_LINE_BYTES)
+            for lineno, data in enumerate(lines, start=first):  # noqa: B007 - used after the loop
+                if len(data) > MAX_LINE_BYTES:
+                    raise InputError(
+                        f"line longer than {MAX_LINE_BYTES} bytes (STEPS_AGENTS_MAX_LINE_BYTES)",
+                        location=f"{path}:{lineno}",
+                    )
                 try:
                     text = data.decode("utf-8")
                 except UnicodeDecodeError as exc:
@@ -162,7 +288,7 @@ def iter_text_lines(
 def _until(raw: Any, size: int) -> Iterator[bytes]:
     """The lines of ``raw`` that start within the next ``size`` bytes."""
     while size > 0:
-        data = raw.readline()
+        data = raw.readline(MAX_LINE_BYTES + 1)
         if not data:
             return
         size -= len(data)
@@ -172,16 +298,13 @@ def _until(raw: Any, size: int) -> Iterator[bytes]:
 def iter_json_lines(path: str | Path) -> Iterator[tuple[str, Any]]:
     """``("file:line", parsed value)`` for every non-blank line of a JSON Lines file, lazily.
 
-    Lines come from :func:`iter_text_lines` (plain or gzip, bad bytes named by line); a line
-    that is not JSON raises :class:`InputError` ``malformed JSON: ...`` at its ``file:line``.
+    Lines come from :func:`iter_text_lines` (plain or gzip, bad bytes and over-long lines named
+    by line) and are parsed by :func:`loads_json` (malformed JSON, the depth limit, huge
+    integers and non-finite numbers are one :class:`InputError` at ``file:line``).
     What the value must be (an object, a given record) is the caller's check, with the location.
     """
     for lineno, line in iter_text_lines(path):
         if not line.strip():
             continue
         location = f"{path}:{lineno}"
-        try:
-            data = json.loads(line)
-        except ValueError as exc:
-            raise InputError(f"malformed JSON: {exc}", location=location) from None
-        yield location, data
+        yield location, loads_json(line, location=location)

@@ -206,7 +206,7 @@ def test_argument_conflicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     err = run_error(capsys, ["taxonomy", "build", "--graph", csv_path, "--weight", "count"])
     assert "--weight applies to a corpus" in err
     err = run_error(capsys, ["taxonomy", "build", EXAMPLE, "--lexicon", LEXICON, "--height", "0"])
-    assert "--height must be at least 1" in err
+    assert "--height must be between 1 and 32" in err
     err = run_error(capsys, ["taxonomy", "build", EXAMPLE, "--extractor", "lexicon", "-o", out])
     assert "--lexicon FILE" in err
 

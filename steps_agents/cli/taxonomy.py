@@ -140,13 +140,18 @@ def _options(args: argparse.Namespace) -> ExtractorOptions:
 # ---------------------------------------------------------------------------------------------
 
 
+MAX_HEIGHT = 32
+"""Most community levels of ``taxonomy build --height``: each level is a pass over the graph, so
+the work grows with the height; 32 levels is beyond any useful tree (docs/reliability.md)."""
+
+
 def run_build(args: argparse.Namespace) -> int:
     from steps_agents.taxonomy.builder import build_taxonomy
 
     if (args.corpus is None) == (args.graph is None):
         raise InputError("give either a CORPUS or --graph FILE (exactly one)")
-    if args.height < 1:
-        raise InputError(f"--height must be at least 1, got {args.height}")
+    if not 1 <= args.height <= MAX_HEIGHT:
+        raise InputError(f"--height must be between 1 and {MAX_HEIGHT}, got {args.height}")
     if args.min_count < 1:
         raise InputError(f"--min-count must be at least 1, got {args.min_count}")
     params: dict[str, Any] = {"min_count": args.min_count}

@@ -52,6 +52,12 @@ AUTO = "auto"
 DEFAULT_AUTO_PRIORITY = 100
 
 
+MAX_SKILLS_PER_RECORD = 1000
+"""Most distinct skills one record may carry (``ExtractorOptions.max_skills_per_record``): a
+record's pairs grow as ``k (k - 1) / 2``, so one record of 10^4 skills would add 5 * 10^7 pairs
+and exhaust memory; a longer record is refused at its ``file:line`` (docs/reliability.md)."""
+
+
 class ExtractorOptions(BaseModel):
     """What every extractor factory receives. ``extra`` carries plugin-specific settings."""
 
@@ -61,6 +67,7 @@ class ExtractorOptions(BaseModel):
     model: str | None = None
     batch_size: int = Field(default=32, ge=1)
     cache_path: Path | None = None
+    max_skills_per_record: int = Field(default=MAX_SKILLS_PER_RECORD, ge=2)
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -295,9 +302,17 @@ class ExtractorChooser:
                 raise StepsError(
                     f"extractor {key!r} returned {len(results)} results for {len(records)} records"
                 )
+            cap = self.options.max_skills_per_record
             for i, skills in zip(indices, results, strict=True):
                 found[i] = normalise_skills(skills, self.casefold)
                 chosen[i] = key
+                if len(found[i]) > cap:
+                    raise InputError(
+                        f"{len(found[i])} skills in one record, more than the limit of {cap}"
+                        " (its pairs grow with the square); split the record or raise"
+                        " max_skills_per_record",
+                        location=batch[i][0],
+                    )
         return [(loc, rec, chosen[i], found[i]) for i, (loc, rec) in enumerate(batch)]
 
 

@@ -24,7 +24,7 @@ from typing import IO, Any
 import pluggy
 
 from steps_agents.errors import InputError
-from steps_agents.fileformats import iter_text_lines
+from steps_agents.fileformats import iter_text_lines, parse_json
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Suffixes the built-in reader claims outright; other existing files are claimed if they look
@@ -92,7 +92,7 @@ def _iter_jsonl(
             continue
         location = f"{name}:{lineno}"
         try:
-            record = json.loads(line)
+            record = parse_json(line, location=location)
         except json.JSONDecodeError as exc:
             hint = ""
             if lineno == 1 and line.lstrip().startswith("["):

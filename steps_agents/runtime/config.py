@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from steps_agents.errors import InputError
+from steps_agents.fileformats import loads_toml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -50,7 +51,7 @@ def read_config_table(path: str | Path, table: str) -> dict[str, Any]:
     """
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = loads_toml(path.read_text(encoding="utf-8"), location=path)
     except FileNotFoundError:
         raise InputError("no such config file", location=path) from None
     except IsADirectoryError:

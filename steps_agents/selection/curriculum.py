@@ -27,6 +27,11 @@ SPEC_SCHEDULE: tuple[tuple[float, ...], ...] = (
 )
 
 
+MAX_EPOCHS = 1000
+"""Most curriculum epochs: the schedule is an ``epochs x 6`` table and every combination gets an
+epoch, so a mistyped ``--epochs 1000000000`` would allocate gigabytes (docs/reliability.md)."""
+
+
 def curriculum_schedule(epochs: int = 3) -> list[dict[int, float]]:
     """Per epoch, the share of each k in ``2..7``; each row sums to 1.
 
@@ -36,6 +41,8 @@ def curriculum_schedule(epochs: int = 3) -> list[dict[int, float]]:
     """
     if epochs < 1:
         raise InputError("the curriculum needs at least one epoch", location="--epochs")
+    if epochs > MAX_EPOCHS:
+        raise InputError(f"at most {MAX_EPOCHS} epochs, got {epochs}", location="--epochs")
     table = np.asarray(SPEC_SCHEDULE)
     if epochs == 1:
         rows = table.mean(axis=0, keepdims=True)

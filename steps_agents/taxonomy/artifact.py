@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from steps_agents.errors import InputError, OutputError
+from steps_agents.fileformats import parse_json
 
 SCHEMA = "steps-agents/taxonomy@1"
 
@@ -258,32 +259,81 @@ class Taxonomy:
         raw_nodes = data.get("nodes")
         if not isinstance(raw_nodes, list) or not raw_nodes:
             raise InputError("field 'nodes' must be a non-empty list", location=location)
-        nodes = []
-        for i, row in enumerate(raw_nodes):
-            try:
-                if row["id"] != i:
-                    raise InputError(f"nodes[{i}].id is {row['id']!r}, expected {i}", location=location)
-                nodes.append(
-                    TaxonomyNode(
-                        id=int(row["id"]),
-                        parent=None if row["parent"] is None else int(row["parent"]),
-                        volume=float(row["volume"]),
-                        cut=float(row["cut"]),
-                        skill=row.get("skill"),
-                        count=row.get("count"),
-                        label=row.get("label"),
-                    )
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                if isinstance(exc, InputError):
-                    raise
-                what = f"lacks field {exc.args[0]!r}" if isinstance(exc, KeyError) else f"{exc}"
-                raise InputError(f"nodes[{i}] is malformed: {what}", location=location) from None
+        nodes = [_node(i, row, location) for i, row in enumerate(raw_nodes)]
+        height = data.get("height")
+        if height is not None and (not _is_int(height) or height < 0):
+            raise InputError(f"'height' must be a non-negative integer, got {height!r}", location=location)
         meta = {k: v for k, v in data.items() if k not in {"schema", "nodes"}}
         try:
-            return cls(nodes, meta)
+            taxonomy = cls(nodes, meta)
         except InputError as exc:
             raise InputError(exc.detail, location=location) from None
+        _check_root_volume(nodes, location)
+        return taxonomy
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(row: dict[str, Any], key: str, where: str) -> float:
+    """A finite, non-negative JSON number (never a string or a bool), as the writer produces."""
+    value = row.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{where}.{key} must be a number, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"{where}.{key} must be finite and >= 0, got {value!r}")
+    return float(value)
+
+
+def _node(i: int, row: Any, location: str) -> TaxonomyNode:
+    """``nodes[i]`` checked field by field against what :meth:`Taxonomy.to_dict` writes: an
+    integer ``id`` equal to ``i``, an integer ``parent`` (``null`` only for the root), finite
+    non-negative ``volume`` and ``cut``, strings for ``skill`` and ``label``, a non-negative
+    integer ``count``. Anything else is one :class:`InputError` naming the node and field."""
+    where = f"nodes[{i}]"
+    try:
+        if not isinstance(row, dict):
+            raise InputError(f"{where} must be an object, got {type(row).__name__}")
+        for key in ("id", "parent", "volume", "cut"):
+            if key not in row:
+                raise InputError(f"{where} is malformed: lacks field {key!r}")
+        if not _is_int(row["id"]) or row["id"] != i:
+            raise InputError(f"{where}.id is {row['id']!r}, expected {i}")
+        parent = row["parent"]
+        if parent is not None and not _is_int(parent):
+            raise InputError(f"{where}.parent must be an integer node id, got {parent!r}")
+        skill, label, count = row.get("skill"), row.get("label"), row.get("count")
+        for key, value in (("skill", skill), ("label", label)):
+            if value is not None and not isinstance(value, str):
+                raise InputError(f"{where}.{key} must be a string, got {value!r}")
+        if count is not None and (not _is_int(count) or count < 0):
+            raise InputError(f"{where}.count must be a non-negative integer, got {count!r}")
+        return TaxonomyNode(
+            id=i,
+            parent=parent,
+            volume=_number(row, "volume", where),
+            cut=_number(row, "cut", where),
+            skill=skill,
+            count=count,
+            label=label,
+        )
+    except InputError as exc:
+        raise InputError(exc.detail, location=location) from None
+
+
+def _check_root_volume(nodes: list[TaxonomyNode], location: str) -> None:
+    """The root's volume must be vol(G), the sum of the leaves' volumes (every vertex is one
+    leaf), to a relative 1e-6: a root volume the writer would not produce changes every term."""
+    has_child = {n.parent for n in nodes if n.parent is not None}
+    leaves = math.fsum(n.volume for n in nodes if n.id not in has_child)
+    root = nodes[0].volume
+    if len(nodes) > 1 and not math.isclose(root, leaves, rel_tol=1e-6, abs_tol=1e-9):
+        raise InputError(
+            f"root volume is {root} but the leaves' volumes sum to {leaves}; the root's volume"
+            " must be vol(G)",
+            location=location,
+        )
 
 
 def load_taxonomy(path: str | Path) -> Taxonomy:
@@ -299,7 +349,7 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1  # only on this error path
         raise InputError(f"not valid UTF-8 at line {line}", location=path) from None
     try:
-        data = json.loads(text)
+        data = parse_json(text, location=path)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno}: {exc.msg}", location=path) from None
     return Taxonomy.from_dict(data, location=str(path))

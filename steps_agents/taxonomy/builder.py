@@ -343,6 +343,11 @@ def _bfs_ids(parent: np.ndarray, vol: np.ndarray, n: int) -> np.ndarray:
     return new
 
 
+MAX_GRAPH_VOLUME = 1e150
+"""Largest vol(G) the builder accepts: products of two volumes in the merge and refine steps
+must stay finite floats (docs/reliability.md)."""
+
+
 def build_taxonomy(
     graph: SkillGraph,
     *,
@@ -358,6 +363,16 @@ def build_taxonomy(
     the build parameters, the input's fingerprint and the versions.
     """
     n = graph.n_skills
+    with np.errstate(over="ignore"):
+        total = graph.volume()
+    if not np.isfinite(total) or total > MAX_GRAPH_VOLUME:
+        # Each weight may be finite while vol(G) = 2 sum(w) overflows to inf and every entropy
+        # term turns NaN (a taxonomy that is not valid JSON): refuse such weights instead.
+        raise InputError(
+            f"edge weights too large: vol(G) = {total}, more than {MAX_GRAPH_VOLUME:.0e};"
+            " rescale the weights",
+            location=graph.source or "graph",
+        )
     with Progress("taxonomy", total=height, unit="level", enabled=progress) as bar:
         assign, perm = _build_levels(graph, height, seed, bar)
     assign = [assign[0][perm]] + assign[1:]

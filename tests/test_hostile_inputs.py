@@ -1,0 +1,158 @@
+"""Hostile inputs (issue 12): files nested too deep, lines too long, numbers that are not
+numbers, taxonomies their writer would not produce, flags that ask for too much, outputs that
+would replace an input. Each is one ``error:`` line naming the file (and line or field), exit 2,
+no traceback, and nothing written or overwritten. Limits: ``docs/reliability.md``."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from test_cli_errors import one_error_line, run_cli
+
+from steps_agents import fileformats
+from steps_agents.selection.synthetic import random_taxonomy
+
+GOOD = [json.dumps({"skills": [f"s{i % 9}", f"s{(i * 7) % 11 + 9}"]}) for i in range(40)]
+
+
+def _corpus(d: Path, name: str, bad_line: str) -> None:
+    """A good corpus whose second line is ``bad_line``."""
+    (d / name).write_text(GOOD[0] + "\n" + bad_line + "\n" + "\n".join(GOOD[1:]) + "\n")
+
+
+def _taxonomy(d: Path, name: str, *, node: int | None = None, **changes: object) -> None:
+    """The saved random taxonomy with ``changes`` applied to ``nodes[node]`` (or the top)."""
+    body = json.loads((d / "tax.json").read_text())
+    if node is None:
+        body.update(changes)
+    else:
+        body["nodes"][node].update(changes)
+    (d / name).write_text(json.dumps(body))
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("hostile")
+    (d / "good.jsonl").write_text("\n".join(GOOD) + "\n")
+    deep = "[" * 100_000 + "]" * 100_000
+    _corpus(d, "deep.jsonl", '{"skills": ["a", "b"], "x": ' + deep + "}")
+    _corpus(d, "deep65.jsonl", '{"skills": ["a", "b"], "x": ' + "[" * 65 + "]" * 65 + "}")
+    _corpus(d, "bigint.jsonl", '{"skills": ["a", "b"], "n": ' + "9" * 5000 + "}")
+    _corpus(d, "nan.jsonl", '{"skills": ["a", "b"], "n": NaN}')
+    _corpus(d, "inf.jsonl", '{"skills": ["a", "b"], "n": 1e400}')
+    _corpus(d, "wide.jsonl", json.dumps({"skills": [f"k{i}" for i in range(1001)]}))
+    (d / "huge.csv").write_text("source,target,weight\na,b,1e308\nb,c,1e308\nc,a,1\n")
+    tax = random_taxonomy(24, height=2, seed=2)
+    tax.save(d / "tax.json")
+    _taxonomy(d, "tax_deep.json", stats=json.loads("[" * 100 + "]" * 100))
+    (d / "tax_deepraw.json").write_text(
+        (d / "tax.json").read_text().replace('"schema"', '"x": ' + deep + ', "schema"', 1)
+    )
+    (d / "tax_nan.json").write_text(
+        (d / "tax.json").read_text().replace('"cut": ', '"cut": NaN, "c0": ', 2)
+    )
+    _taxonomy(d, "tax_negvol.json", node=3, volume=-1.0)
+    _taxonomy(d, "tax_negcut.json", node=3, cut=-0.5)
+    _taxonomy(d, "tax_strvol.json", node=3, volume="7")
+    _taxonomy(d, "tax_parentstr.json", node=3, parent="0")
+    _taxonomy(d, "tax_parentfloat.json", node=3, parent=0.5)
+    _taxonomy(d, "tax_parentbool.json", node=3, parent=True)
+    _taxonomy(d, "tax_height.json", height="tall")
+    _taxonomy(d, "tax_count.json", node=len(tax.nodes) - 1, count=-3)
+    _taxonomy(d, "tax_skill.json", node=len(tax.nodes) - 1, skill=["x"])
+    _taxonomy(d, "tax_rootvol.json", node=0, volume=tax.nodes[0].volume * 2)
+    (d / "tax_rootinf.json").write_text(
+        (d / "tax.json").read_text().replace('"volume": ', '"volume": 1e999, "v0": ', 1)
+    )
+    (d / "tax_bigint.json").write_text(
+        (d / "tax.json").read_text().replace('"count": ', '"count": ' + "1" * 5000 + ', "c": ', 1)
+    )
+    (d / "deep.toml").write_text("[synth]\nx = " + "[" * 5000 + "]" * 5000 + "\n")
+    (d / "deeptables.toml").write_text("[" + ".".join(["a"] * 5000) + "]\nx = 1\n")
+    (d / "nan.toml").write_text("[synth]\nn = nan\n")
+    return d
+
+
+SEL = "select --taxonomy {d}/tax.json -o {d}/c.jsonl"
+TB = "taxonomy build"
+CASES = [
+    ("corpus-deep", f"{TB} {{d}}/deep.jsonl -o {{d}}/t.json", ["deep.jsonl:2", "deeper than"]),
+    ("corpus-65", f"{TB} {{d}}/deep65.jsonl -o {{d}}/t.json", ["deep65.jsonl:2", "64 levels"]),
+    ("corpus-int", f"{TB} {{d}}/bigint.jsonl -o {{d}}/t.json", ["bigint.jsonl:2", "4300 digits"]),
+    ("corpus-nan", f"{TB} {{d}}/nan.jsonl -o {{d}}/t.json", ["nan.jsonl:2", "NaN"]),
+    ("corpus-inf", f"{TB} {{d}}/inf.jsonl -o {{d}}/t.json", ["inf.jsonl:2", "not finite"]),
+    ("corpus-wide", f"{TB} {{d}}/wide.jsonl -o {{d}}/t.json", ["wide.jsonl:2", "1001 skills"]),
+    ("graph-huge", f"{TB} --graph {{d}}/huge.csv -o {{d}}/t.json", ["huge.csv", "too large"]),
+    ("height", f"{TB} {{d}}/good.jsonl --height 100000 -o {{d}}/t.json", ["--height", "32"]),
+    ("epochs", f"{SEL} -n 5 --curriculum --epochs 1000000000", ["--epochs", "at most 1000"]),
+    ("tax-deep", "select --taxonomy {d}/tax_deep.json -n 2", ["tax_deep.json", "deeper"]),
+    ("tax-deepraw", "select --taxonomy {d}/tax_deepraw.json -n 2", ["tax_deepraw.json", "deeper"]),
+    ("tax-nan", "select --taxonomy {d}/tax_nan.json -n 2", ["tax_nan.json", "NaN"]),
+    ("tax-negvol", "select --taxonomy {d}/tax_negvol.json -n 2", ["nodes[3].volume", ">= 0"]),
+    ("tax-negcut", "select --taxonomy {d}/tax_negcut.json -n 2", ["nodes[3].cut", ">= 0"]),
+    ("tax-strvol", "select --taxonomy {d}/tax_strvol.json -n 2", ["nodes[3].volume", "'7'"]),
+    ("tax-par-str", "select --taxonomy {d}/tax_parentstr.json -n 2", ["nodes[3].parent", "'0'"]),
+    ("tax-par-flt", "select --taxonomy {d}/tax_parentfloat.json -n 2", ["nodes[3].parent"]),
+    ("tax-par-bool", "select --taxonomy {d}/tax_parentbool.json -n 2", ["nodes[3].parent"]),
+    ("tax-height", "select --taxonomy {d}/tax_height.json -n 2", ["'height'", "'tall'"]),
+    ("tax-count", "select --taxonomy {d}/tax_count.json -n 2", [".count", "-3"]),
+    ("tax-skill", "select --taxonomy {d}/tax_skill.json -n 2", [".skill", "string"]),
+    ("tax-rootvol", "select --taxonomy {d}/tax_rootvol.json -n 2", ["root volume", "vol(G)"]),
+    ("tax-rootinf", "select --taxonomy {d}/tax_rootinf.json -n 2", ["tax_rootinf", "not finite"]),
+    ("tax-int", "select --taxonomy {d}/tax_bigint.json -n 2", ["tax_bigint.json", "4300"]),
+    ("toml-deep", "synth --config {d}/deep.toml", ["deep.toml", "deeper than"]),
+    ("toml-tables", "synth --config {d}/deeptables.toml", ["deeptables.toml", "deeper than"]),
+    ("toml-nan", "synth --config {d}/nan.toml", ["nan.toml", "not finite"]),
+]
+
+
+@pytest.mark.parametrize(("name", "argv", "fragments"), CASES, ids=[c[0] for c in CASES])
+def test_hostile_input_is_one_line_exit_2_nothing_written(
+    d: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    argv: str,
+    fragments: list[str],
+) -> None:
+    monkeypatch.chdir(d)
+    before = {p.name: p.stat().st_mtime_ns for p in d.iterdir()}
+    code, err = run_cli([part.format(d=d) for part in argv.split()], capsys)
+    line = one_error_line(err)
+    assert code == 2, line
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    assert {p.name: p.stat().st_mtime_ns for p in d.iterdir()} == before
+
+
+def test_a_long_line_inside_gzip_is_refused_without_reading_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small gzip can hold one enormous line: the reader stops at the limit, naming the line."""
+    monkeypatch.setattr(fileformats, "MAX_LINE_BYTES", 10_000)
+    path = tmp_path / "c.jsonl.gz"
+    line = json.dumps({"skills": ["a", "b"], "pad": "x" * 2_000_000})
+    path.write_bytes(gzip.compress(f"{GOOD[0]}\n{line}\n".encode()))
+    assert path.stat().st_size < 20_000
+    lines = fileformats.iter_text_lines(path)
+    assert next(lines)[0] == 1
+    with pytest.raises(fileformats.InputError, match=r"c\.jsonl\.gz:2: line longer than 10000"):
+        next(lines)
+
+
+def test_a_long_line_in_a_shard_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fileformats, "MAX_LINE_BYTES", 1000)
+    path = tmp_path / "c.jsonl"
+    path.write_text(GOOD[0] + "\n" + "x" * 5000 + "\n")
+    with pytest.raises(fileformats.InputError, match=r"c\.jsonl:2: line longer than 1000"):
+        list(fileformats.iter_text_lines(path, (0, path.stat().st_size, 1)))
+
+
+def test_ordinary_deep_enough_json_still_reads() -> None:
+    """64 levels is the limit: 63 nested arrays inside an object read back unchanged."""
+    text = '{"x": ' + "[" * 63 + "]" * 63 + ', "big": 1e300, "n": ' + "9" * 4300 + "}"
+    value = fileformats.loads_json(text, location="t")
+    assert value["big"] == 1e300 and len(str(value["n"])) == 4300

@@ -16,6 +16,11 @@ The pieces, and who uses them:
   :func:`run_oracle` ``(world, task) -> (answer, final_state, trace)``.
 - :func:`load_tasks` / :func:`write_tasks` (JSONL, one-line errors naming ``file:line``) and
   :func:`to_skillbench` (the paper's SkillBench record).
+- :mod:`~steps_agents.worlds.compose` builds a task for k tools;
+  :mod:`~steps_agents.worlds.plan_check` names what makes a plan meaningless (a step that
+  echoes its input, ignores it, is needless or unused, a value fed where its meaning does not
+  fit, a by-product as the answer); :mod:`~steps_agents.worlds.goals` writes the goal
+  instruction (what the user wants, no tool names, no step numbers, no intermediate values).
 
 Example::
 

@@ -6,6 +6,9 @@ configuration (see :mod:`steps_agents.registry`), so behaviour never depends on 
 
 ``firstresult`` hooks answer "who can handle this input?": the first plugin that returns
 something other than ``None`` wins; built-in fallbacks are ``trylast`` so a user's plugin wins.
+
+``docs/plugins.md`` is the reference: each hook's contract, every field of the records it
+receives, a world author's guide and a working example of every hook.
 """
 
 from __future__ import annotations

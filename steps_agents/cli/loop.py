@@ -121,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(synth_args)
     config.mode_options = {**config.mode_options, "world": world}
     synthesis = run_synthesis(config, pm=pm, progress=False)
-    get_synthesis_mode("agentic", pm).export_tasks(samples, tasks, seed=args.seed, pm=pm)
+    get_synthesis_mode("agentic", pm).export_tasks(
+        samples, tasks, seed=args.seed, world=world, pm=pm
+    )
 
     focus = load_focus(report)
     combos = [

@@ -2,8 +2,10 @@
 
 Writes ``NAME/pyproject.toml`` (the ``steps_agents`` entry point), ``NAME/src/MODULE/__init__.py``
 with one small working implementation per chosen hook, ``NAME/tests/test_MODULE.py`` (a test
-per hook, through :mod:`steps_agents.testing`, so it passes before you change anything) and a
-README pointing at ``docs/plugins.md``. ``MODULE`` is ``NAME`` with ``-`` turned into ``_``;
+per hook, through :mod:`steps_agents.testing`, so it passes before you change anything, and one
+through the ``steps_cli`` fixture), ``NAME/tests/conftest.py`` (the fixtures of
+:mod:`steps_agents.testing.fixtures` with this plugin) and a README pointing at
+``docs/plugins.md``. ``MODULE`` is ``NAME`` with ``-`` turned into ``_``;
 components are registered as ``MODULE_...`` so they never clash with the built-ins.
 """
 
@@ -399,6 +401,27 @@ import MODULE
 from steps_agents import testing
 '''
 
+_CONFTEST = '''"""steps_agents.testing's fixtures, with MODULE as the plugin under test."""
+
+import pytest
+
+pytest_plugins = ["steps_agents.testing.fixtures"]
+
+
+@pytest.fixture
+def steps_plugins():
+    import MODULE
+
+    return [MODULE]
+'''
+
+_CLI_TEST = """
+
+def test_steps_lists_the_plugin(steps_cli, capsys) -> None:
+    assert steps_cli("plugins") == 0
+    assert "MODULE" in capsys.readouterr().out
+"""
+
 _PYPROJECT = """[build-system]
 requires = ["setuptools>=77"]
 build-backend = "setuptools.build_meta"
@@ -486,7 +509,8 @@ def write_plugin_package(
         root / "pyproject.toml": fill(_PYPROJECT),
         root / "README.md": fill(_README),
         root / "src" / module / "__init__.py": fill(_HEADER) + body,
-        root / "tests" / f"test_{module}.py": fill(_TEST_HEADER) + tests,
+        root / "tests" / f"test_{module}.py": fill(_TEST_HEADER) + tests + fill(_CLI_TEST),
+        root / "tests" / "conftest.py": fill(_CONFTEST),
     }
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -105,6 +105,24 @@ def test_echo_a_step_hands_on_a_value_the_request_states() -> None:
     assert [d.step for d in found] == ["s2"] and "already stated" in found[0].detail
 
 
+def test_echo_an_answer_the_request_already_holds() -> None:
+    state = WORLD.new_state(3)
+    name = next(
+        n
+        for n, c in sorted(state["contacts"].items())
+        if sum(1 for other in state["contacts"].values() if other["company"] == c["company"]) == 1
+    )
+    task = hand_made(
+        [
+            ("contacts_find", {"name": name}),
+            ("contacts_at_company", {"company": {"$ref": "s1.company"}}),
+        ],
+        ["s2"],
+    )
+    found = [d for d in plan_defects(WORLD, task) if d.rule == "echo"]
+    assert any("is in the request" in d.detail for d in found)
+
+
 def _sku() -> str:
     state = WORLD.new_state(3)
     return next(sku for sku, item in sorted(state["inventory"].items()) if item["stock"] >= 5)

@@ -375,6 +375,11 @@ def plan_defects(
         if step.id in answered:
             parts = [p for p in task.checker.answer if p.step == step.id]
             for part in parts:
+                given = part.value if isinstance(part.value, list) else [part.value]
+                if given and all(isinstance(v, str) and v in stated for v in given):
+                    out.append(
+                        PlanDefect("echo", step.id, f"the answer {part.key!r} is in the request")
+                    )
                 typ = ref_type(".".join([step.id, *map(str, part.path)]), specs, tool_of)
                 if typ in byproducts or misfed:
                     what = (

@@ -308,3 +308,45 @@ def iter_json_lines(path: str | Path) -> Iterator[tuple[str, Any]]:
             continue
         location = f"{path}:{lineno}"
         yield location, loads_json(line, location=location)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Same file: one resolved path (symlinks and ``..`` followed), or one inode (hard links)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return False
+
+
+def refuse_overwriting(
+    outputs: dict[str, str | Path | None], inputs: dict[str, str | Path | None]
+) -> None:
+    """Raise :class:`InputError` when an output names the same file as an input or as another
+    output (``eval t.jsonl -o t.jsonl``, ``--markdown`` equal to ``-o``): writing it would
+    replace the input with the output. Keys are the flags named in the message; ``None``, ``-``
+    (stdout) and values with a URI scheme (``otel:spans.json`` is not a path) are skipped."""
+
+    def paths(named: dict[str, str | Path | None]) -> list[tuple[str, Path]]:
+        return [
+            (flag, Path(value))
+            for flag, value in named.items()
+            if value is not None and str(value) not in ("", "-") and not _has_scheme(str(value))
+        ]
+
+    outs, ins = paths(outputs), paths(inputs)
+    for i, (flag, out) in enumerate(outs):
+        for other, path in ins + outs[:i]:
+            if _same_file(out, path):
+                raise InputError(
+                    f"{out} is also the {other} file; writing it would replace that file:"
+                    " choose another output path",
+                    location=flag,
+                )
+
+
+def _has_scheme(value: str) -> bool:
+    """``s3://b/k``, ``otel:spans.json``: a plugin source, not a local path (``C:\\x`` is one)."""
+    head, sep, _ = value.partition(":")
+    return bool(sep) and len(head) > 1 and head.replace("+", "").replace("-", "").isalnum()

@@ -90,7 +90,7 @@ CASES: list[tuple[str, str, int, list[str]]] = [
     ("tb-gzip", f"{TB} {{d}}/trunc.jsonl.gz -o {{d}}/o.json", 2, ["trunc.jsonl.gz:", "ended"]),
     ("tb-extractor", f"{TB} {{d}}/good.jsonl --extractor nope", 2, ["'nope'", "tags"]),
     ("tb-weight", f"{TB} {{d}}/good.jsonl --weight nope", 2, ["'nope'", "ppmi"]),
-    ("tb-height", f"{TB} {{d}}/good.jsonl --height 0", 2, ["--height", "at least 1"]),
+    ("tb-height", f"{TB} {{d}}/good.jsonl --height 0", 2, ["--height", "between 1 and 32"]),
     ("tb-mincount", f"{TB} {{d}}/good.jsonl --min-count -1", 2, ["--min-count"]),
     ("tb-extopt", f"{TB} {{d}}/good.jsonl --extractor-opt foo", 2, ["--extractor-opt"]),
     ("tb-llm", f"{TB} {{d}}/good.jsonl --extractor llm", 2, ["--model"]),

@@ -156,3 +156,72 @@ def test_ordinary_deep_enough_json_still_reads() -> None:
     text = '{"x": ' + "[" * 63 + "]" * 63 + ', "big": 1e300, "n": ' + "9" * 4300 + "}"
     value = fileformats.loads_json(text, location="t")
     assert value["big"] == 1e300 and len(str(value["n"])) == 4300
+
+
+# ---- outputs: never one of the inputs, never outside their directory ------------------------
+
+
+@pytest.fixture
+def tasks(tmp_path: Path) -> Path:
+    from helpers_evaluation import toolworld_tasks, write_tasks_file
+
+    return write_tasks_file(tmp_path / "t.jsonl", toolworld_tasks({1: 1, 2: 1}))
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        ("eval {t} --agent oracle -o {t}", ["-o:", "TASKS"]),
+        ("eval {t} --agent oracle -o {d}/./t.jsonl", ["-o:", "TASKS"]),
+        ("eval {t} --agent oracle -o {d}/link.jsonl", ["-o:", "TASKS"]),
+        ("eval {t} --agent oracle -o {d}/r.json --markdown {d}/r.json", ["--markdown:", "-o"]),
+        ("eval {t} --agent oracle -o {d}/r.json --taxonomy {d}/r.json", ["-o:", "--taxonomy"]),
+        ("select --taxonomy {d}/tax.json -n 2 -o {d}/tax.json", ["-o:", "--taxonomy"]),
+        ("taxonomy build {d}/c.jsonl -o {d}/c.jsonl", ["-o:", "CORPUS"]),
+        ("taxonomy build --graph {d}/g.csv -o {d}/g.csv", ["-o:", "--graph"]),
+        ("eval {t} --agent oracle -o {d}/r.json --run-id ../../x", ["--run-id", "'../../x'"]),
+        ("eval {t} --agent oracle -o {d}/r.json --run-id {d}/x", ["--run-id", "state directory"]),
+        ("eval {t} --agent oracle -o {d}/r.json --run-id .hidden", ["--run-id", "'.hidden'"]),
+    ],
+)
+def test_an_output_that_is_an_input_or_escapes_is_refused(
+    tasks: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: str,
+    fragments: list[str],
+) -> None:
+    d = tasks.parent
+    random_taxonomy(24, height=2, seed=2).save(d / "tax.json")
+    (d / "c.jsonl").write_text("\n".join(GOOD) + "\n")
+    (d / "g.csv").write_text("source,target,weight\na,b,1\nb,c,2\n")
+    (d / "link.jsonl").symlink_to(tasks)
+    state = d / "deep" / "er" / "state"
+    state.mkdir(parents=True)
+    monkeypatch.chdir(state)
+    before = {p: p.read_bytes() for p in d.iterdir() if p.is_file()}
+    words = [part.format(t=tasks, d=d) for part in argv.split()]
+    code, err = run_cli([*words, "--state-dir", str(state)] if words[0] == "eval" else words, capsys)
+    line = one_error_line(err)
+    assert code == 2, line
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    assert {p: p.read_bytes() for p in d.iterdir() if p.is_file()} == before
+    assert not list(state.iterdir()) and not (d / "x.episodes.jsonl").exists()
+
+
+def test_synth_overwrite_that_fails_before_writing_keeps_the_old_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tax = tmp_path / "tax.json"
+    random_taxonomy(24, height=2, seed=2).save(tax)
+    out = tmp_path / "s.jsonl"
+    out.write_text('{"id": "old", "metadata": {"run_id": "earlier"}}\n')
+    old = out.read_bytes()
+    argv = ["synth", "--taxonomy", str(tax), "-o", str(out), "-n", "4", "--k", "2-2"]
+    argv += ["--model", "helpers_cli_errors:down", "--judges", "format", "--overwrite"]
+    argv += ["--max-retries", "1", "--timeout", "30", "--max-revisions", "0"]
+    code, err = run_cli(argv, capsys)
+    assert code == 1 and "HTTP 500" in one_error_line(err)
+    assert out.read_bytes() == old
+    assert not [p.name for p in tmp_path.iterdir() if "overwrite-tmp" in p.name]

@@ -85,9 +85,18 @@ def test_another_runs_output_is_refused_unless_overwritten(tmp_path: Path) -> No
         w.write(sample(1, run_id="first"))
     with pytest.raises(InputError, match=r"o.jsonl:1: holds samples of run 'first'; resume it"):
         open_writer(tmp_path, run_id="second")
+    old = (tmp_path / "o.jsonl").read_text()
     with open_writer(tmp_path, run_id="second", overwrite=True) as w:
         assert w.accepted == 0
-    assert (tmp_path / "o.jsonl").read_text() == ""
+    # Nothing written: the overwrite never happened, the old samples are still there.
+    assert (tmp_path / "o.jsonl").read_text() == old
+    assert sorted(p.name for p in tmp_path.iterdir() if "overwrite-tmp" in p.name) == []
+    with open_writer(tmp_path, run_id="second", overwrite=True) as w:
+        w.write(sample(2, run_id="second"))
+        assert '"id2"' in (tmp_path / "o.jsonl").read_text()  # replaced at the first write
+        w.write(sample(3, run_id="second"))
+    lines = (tmp_path / "o.jsonl").read_text().splitlines()
+    assert ['"second"' in line for line in lines] == [True, True]
 
 
 def test_a_corrupt_line_names_file_and_line(tmp_path: Path) -> None:

@@ -166,11 +166,16 @@ def run(args: argparse.Namespace) -> int:
     from steps_agents.evaluation.report import k_table, to_markdown, write_report
     from steps_agents.evaluation.store import file_fingerprint, run_id_for, state_paths
     from steps_agents.evaluation.texttasks import TextTask, load_eval_tasks
+    from steps_agents.fileformats import refuse_overwriting
     from steps_agents.graphs.evaluation import evaluate
     from steps_agents.plugin_manager import default_plugin_manager
 
     config = config_from_args(args)
     assert config.tasks is not None and config.agent is not None  # checked by config_from_args
+    refuse_overwriting(
+        {"-o": args.output, "--markdown": args.markdown},
+        {"TASKS": config.tasks, "--taxonomy": config.taxonomy, "--config": args.config},
+    )
     pm = default_plugin_manager()
     tasks = load_eval_tasks(config.tasks, pm)
     taxonomy = None

@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.errors import InputError, OutputError
-from steps_agents.fileformats import COMBINATION_SCHEMA, SCHEMA_KEY, iter_text_lines
+from steps_agents.fileformats import (
+    COMBINATION_SCHEMA,
+    SCHEMA_KEY,
+    iter_text_lines,
+    refuse_overwriting,
+)
 from steps_agents.records import Combination
 from steps_agents.selection import (
     DEFAULT_K,
@@ -194,6 +199,15 @@ def _write(path: str, combos: list[Combination]) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.n < 1:  # zero combinations is never what the user meant
         raise InputError(f"must be at least 1, got {args.n}", location="-n")
+    refuse_overwriting(
+        {"-o": args.output},
+        {
+            "--taxonomy": args.taxonomy,
+            "--corpus": args.corpus,
+            "--exclude": args.exclude,
+            "--focus": args.focus,
+        },
+    )
     taxonomy = load_taxonomy(args.taxonomy)
     ks = parse_k(args.k)
     weights = parse_k_weights(args.k_weights, ks) if args.k_weights else None

@@ -24,6 +24,7 @@ from steps_agents.corpus.cooccurrence import (
 )
 from steps_agents.corpus.extract import AUTO, ExtractionStats, ExtractorChooser, ExtractorOptions
 from steps_agents.errors import InputError
+from steps_agents.fileformats import refuse_overwriting
 from steps_agents.runtime.executor import Executor
 from steps_agents.taxonomy.artifact import Taxonomy, load_taxonomy
 
@@ -150,6 +151,9 @@ def run_build(args: argparse.Namespace) -> int:
 
     if (args.corpus is None) == (args.graph is None):
         raise InputError("give either a CORPUS or --graph FILE (exactly one)")
+    refuse_overwriting(
+        {"-o": args.output}, {"CORPUS": args.corpus, "--graph": args.graph, "--lexicon": args.lexicon}
+    )
     if not 1 <= args.height <= MAX_HEIGHT:
         raise InputError(f"--height must be between 1 and {MAX_HEIGHT}, got {args.height}")
     if args.min_count < 1:

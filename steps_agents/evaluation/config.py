@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from steps_agents.evaluation.store import check_run_id
 from steps_agents.models.options import ModelOptions
 from steps_agents.runtime.config import flag_for, load_config
 
@@ -48,6 +49,11 @@ class EvalConfig(BaseModel):
     run_id: str | None = None
     state_dir: Path = Path(".steps/eval")
     model: ModelOptions = Field(default_factory=ModelOptions)
+
+    @field_validator("run_id")
+    @classmethod
+    def _plain_run_id(cls, value: str | None) -> str | None:
+        return None if value is None else check_run_id(value)
 
     @model_validator(mode="before")
     @classmethod

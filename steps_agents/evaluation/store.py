@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -122,7 +123,27 @@ def file_fingerprint(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def check_run_id(run_id: str) -> str:
+    """``run_id`` if it is a plain file-name stem (letters, digits, ``.``, ``_``, ``-``; at most
+    128 characters; not starting with a dot), else ``ValueError``: a run id becomes part of a
+    path under the state directory, so ``../../x`` or ``/tmp/x`` must not name a place outside."""
+    if not _RUN_ID.fullmatch(run_id):
+        raise ValueError(
+            f"run id {run_id!r} must be letters, digits, '.', '_' or '-' (at most 128, not"
+            " starting with '.' or '-'): it names files inside the state directory"
+        )
+    return run_id
+
+
 def state_paths(state_dir: str | Path, run_id: str) -> tuple[Path, Path]:
-    """``(episodes JSONL, checkpoint SQLite)`` of a run."""
+    """``(episodes JSONL, checkpoint SQLite)`` of a run; both inside ``state_dir`` (the run id
+    is checked by :func:`check_run_id`)."""
+    try:
+        check_run_id(run_id)
+    except ValueError as exc:
+        raise InputError(str(exc), location="--run-id") from None
     base = Path(state_dir)
     return base / f"{run_id}.episodes.jsonl", base / f"{run_id}.checkpoints.sqlite"

@@ -90,7 +90,8 @@ class SampleWriter:
     """Idempotent appender for one run's accepted and rejected samples.
 
     ``run_id`` guards against mixing runs: an output file holding records of another run is
-    refused unless ``overwrite=True`` (which truncates both files).
+    refused unless ``overwrite=True``, which replaces both files, but only once the run writes
+    its first sample: a run that fails before leaves the old files as they were.
     """
 
     def __init__(
@@ -111,20 +112,29 @@ class SampleWriter:
         self.accepted_texts: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self.output.parent.mkdir(parents=True, exist_ok=True)
+        # With overwrite the old files stay until this run has something to write: samples go
+        # to fresh temporary files, renamed over the old ones right after the first write (the
+        # open descriptors follow the rename), so a run that fails first leaves them intact.
+        self._pending: dict[Path, Path] = {}
         if overwrite:
-            for path in (self.output, self.rejects, self.uncomposable):
-                if path is not None:
-                    path.write_bytes(b"")
-        self._load(self.output, "accepted")
-        self._load(self.rejects, "rejected")
+            for path in (self.output, self.rejects):
+                tmp = path.with_name(path.name + ".overwrite-tmp")
+                tmp.write_bytes(b"")
+                self._pending[tmp] = path
+        self._truncate_log = overwrite
+        if not overwrite:  # an overwrite starts from nothing: the old samples are not its own
+            self._load(self.output, "accepted")
+            self._load(self.rejects, "rejected")
         self._accepted = self.count("accepted")
         self.accepted_by_k: dict[int, int] = {}
         for d in self.decided.values():
             if d.status == "accepted":
                 self.accepted_by_k[d.k] = self.accepted_by_k.get(d.k, 0) + 1
+        target = {dest: tmp for tmp, dest in self._pending.items()}
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
         self._fds = {
-            "accepted": os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
-            "rejected": os.open(self.rejects, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
+            "accepted": os.open(target.get(self.output, self.output), flags, 0o644),
+            "rejected": os.open(target.get(self.rejects, self.rejects), flags, 0o644),
         }
         self.written = {"accepted": 0, "rejected": 0}
         self._log_fd: int | None = None
@@ -204,6 +214,7 @@ class SampleWriter:
             os.write(fd, line)
             if self.fsync:
                 os.fsync(fd)
+            self._commit_overwrite()
             prov = sample.provenance
             self.decided[sample.id] = Decided(
                 sample.status, prov.k, prov.skills, sample.reason, sample.reason_tag
@@ -234,13 +245,25 @@ class SampleWriter:
         with self._lock:
             if self._log_fd is None:
                 flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                flags |= os.O_TRUNC if self._truncate_log else 0
                 self._log_fd = os.open(self.uncomposable, flags, 0o644)
             os.write(self._log_fd, line)
 
+    def _commit_overwrite(self) -> None:
+        """Rename the overwrite's temporary files over the old outputs (once, at the first
+        write; the caller holds the lock)."""
+        while self._pending:
+            tmp, dest = self._pending.popitem()
+            tmp.replace(dest)
+
     def close(self) -> None:
+        """Close the files; an overwrite that never wrote a sample leaves the old files as they
+        were and removes its temporary files."""
         for fd in self._fds.values():
             os.close(fd)
         self._fds = {}
+        while self._pending:
+            self._pending.popitem()[0].unlink(missing_ok=True)
         if self._log_fd is not None:
             os.close(self._log_fd)
             self._log_fd = None

@@ -40,7 +40,7 @@ from steps_agents.corpus.shards import shardable, sharded_set_counts
 from steps_agents.errors import InputError, UnknownComponentError
 from steps_agents.runtime.executor import Executor
 from steps_agents.runtime.progress import Progress
-from steps_agents.taxonomy.skillgraph import SkillGraph
+from steps_agents.taxonomy.skillgraph import SkillGraph, sum_by_key
 
 _SHIFT = 1 << 32  # pair (a, b), a < b, is stored as the single int a * 2^32 + b
 
@@ -96,7 +96,10 @@ class CooccurrenceCounts:
         self.index = {s: i for i, s in enumerate(self.skills)}
         single = [0] * len(self.skills)
         # Pair occurrences go into two flat int64 arrays (8 bytes each) rather than a dict
-        # (~100 bytes per entry); numpy then sums the multiplicities per distinct pair.
+        # (~100 bytes per entry), reduced to distinct pairs every _PAIR_CHUNK occurrences: the
+        # transient arrays stay bounded, so memory is O(distinct sets + distinct pairs). (All at
+        # once, 10^6 records' 3 x 10^6 pair occurrences took 170 MB; benchmarks/corpus.py.)
+        keys = values = np.zeros(0, dtype=np.int64)
         codes: array[int] = array("q")
         mult: array[int] = array("q")
         for key, count in self.sets.items():
@@ -106,13 +109,11 @@ class CooccurrenceCounts:
             if k > 1:
                 codes.extend(a * _SHIFT + b for a, b in combinations(key, 2))
                 mult.extend(repeat(count, k * (k - 1) // 2))
+                if len(codes) >= _PAIR_CHUNK:
+                    keys, values = _sum_by_key(keys, values, codes, mult)
+                    codes, mult = array("q"), array("q")
         self.single = np.asarray(single, dtype=np.int64)
-        code_arr = np.frombuffer(codes, dtype=np.int64) if codes else np.zeros(0, np.int64)
-        mult_arr = np.frombuffer(mult, dtype=np.int64) if mult else np.zeros(0, np.int64)
-        keys, inverse = np.unique(code_arr, return_inverse=True)
-        values = np.zeros(keys.shape[0], dtype=np.int64)
-        np.add.at(values, inverse, mult_arr)
-        self.pair_keys, self.pair_values = keys, values
+        self.pair_keys, self.pair_values = _sum_by_key(keys, values, codes, mult)
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -158,6 +159,19 @@ class CooccurrenceCounts:
         """Exact whole-set counts keyed by skill names (built on each access; cache it)."""
         names = self.skills
         return Counter({frozenset(names[i] for i in key): c for key, c in self.sets.items()})
+
+
+_PAIR_CHUNK = 1 << 18
+
+
+def _sum_by_key(
+    keys: np.ndarray, values: np.ndarray, codes: array[int], mult: array[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (sorted) and summed values of ``keys``/``values`` plus ``codes``/``mult``."""
+    if codes:
+        keys = np.concatenate([keys, np.frombuffer(codes, dtype=np.int64)])
+        values = np.concatenate([values, np.frombuffer(mult, dtype=np.int64)])
+    return sum_by_key(keys, values)
 
 
 class NoSkillsError(InputError):

@@ -106,7 +106,9 @@ class SkillCheck(BaseModel):
 
 
 class CoverageAnswer(BaseModel):
-    skills: list[SkillCheck] = Field(default_factory=list)
+    # Required, no default: a reply without it (``{"unexpected": 1}``) is a wrong-schema answer
+    # to retry, not a verdict that no skill was exercised.
+    skills: list[SkillCheck]
 
 
 COVERAGE_PROMPT = """\

@@ -93,9 +93,13 @@ class ModelCallError(StepsError, RuntimeError):
         spec: str = "",
         attempts: int = 1,
         status_code: int | None = None,
+        kind: str = "",
     ) -> None:
+        """``kind``: what failed, in words (``"empty reply"``, ``"authentication"``, ...; see
+        :func:`steps_agents.models.retry.classify`)."""
         super().__init__(message)
         self.spec, self.attempts, self.status_code = spec, attempts, status_code
+        self.kind = kind
 
     @property
     def item_specific(self) -> bool:

@@ -13,10 +13,53 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
-class OpenAIStubServer:
+def send_json(
+    handler: BaseHTTPRequestHandler, status: int, payload: Any, headers: dict[str, str]
+) -> None:
+    """Send ``payload`` (JSON-encoded unless already ``bytes``) with ``status`` and ``headers``."""
+    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(data)))
+    for key, value in headers.items():
+        handler.send_header(key, value)
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+class LocalServer:
+    """A threaded HTTP server on an ephemeral 127.0.0.1 port that stops after ``lifetime`` s.
+
+    Subclasses call ``LocalServer.__init__(self, handler_class, lifetime)`` once their handler
+    class is built; used as a context manager, it serves on a daemon thread.
+    """
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], lifetime: float) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._timer = threading.Timer(lifetime, self.httpd.shutdown)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)
+
+
+class OpenAIStubServer(LocalServer):
     def __init__(
         self, script: list[Any], *, max_requests: int = 100, lifetime: float = 60.0
     ) -> None:
@@ -33,24 +76,9 @@ class OpenAIStubServer:
             def do_POST(self) -> None:  # noqa: N802 - the http.server naming
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                status, payload, headers = stub._next(self.path, body, dict(self.headers))
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, *stub._next(self.path, body, dict(self.headers)))
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._timer = threading.Timer(lifetime, self.httpd.shutdown)
-        self._timer.daemon = True
+        LocalServer.__init__(self, Handler, lifetime)
 
     def _next(
         self, path: str, body: dict[str, Any], headers: dict[str, str]
@@ -88,14 +116,3 @@ class OpenAIStubServer:
             },
             {},
         )
-
-    def __enter__(self) -> OpenAIStubServer:
-        self._thread.start()
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)

@@ -7,16 +7,20 @@ It wraps one LangChain chat model and adds, around each call:
    (a semaphore belongs to the loop it is first awaited on, so one per loop), and sync callers
    share one private background loop, hence one limit;
 3. a timeout per attempt (``asyncio.timeout``) and retries with exponential backoff and jitter
-   on rate limits, server errors, timeouts and malformed structured answers (:mod:`.retry`);
+   on every error :func:`.retry.classify` calls retryable: rate limits, server errors, network
+   errors, timeouts, and malformed, truncated (``max_tokens`` doubled where the call has one),
+   wrong-schema or empty replies; a :class:`.breaker.CircuitBreaker` stops the run when recent
+   attempts are mostly one failure;
 4. structured answers as pydantic objects (:mod:`.structured`);
 5. call and token accounting in :attr:`ModelClient.usage` (:mod:`.usage`).
 
 Errors end as one-line :mod:`steps_agents.errors` exceptions the CLI prints without a traceback:
-a retryable error that survives ``max_retries`` retries, or a provider's refusal (any error that
-carries an HTTP status, e.g. 401 bad key, 404 unknown model), raises
-:class:`~steps_agents.errors.ModelCallError` (the provider's exception is its ``__cause__``); a
-structured answer still malformed after the retries raises
-:class:`~steps_agents.errors.ModelOutputError`. Other exceptions (bugs) propagate unchanged.
+a retryable error that survives ``max_retries`` retries, a tripped breaker, or a provider's
+refusal (401 bad key, 404 unknown model, 400 bad request) raises
+:class:`~steps_agents.errors.ModelCallError` with the failure's ``kind`` and advice for that kind
+(the provider's exception is its ``__cause__``); a structured answer still wrong-schema,
+truncated or malformed after the retries raises :class:`~steps_agents.errors.ModelOutputError`
+(the caller rejects that item). Other exceptions (bugs) propagate unchanged.
 """
 
 from __future__ import annotations
@@ -42,9 +46,23 @@ from langchain_core.messages import (
 from pydantic import BaseModel, ValidationError
 
 from steps_agents.errors import ModelCallError, ModelOutputError
+from steps_agents.models.breaker import CircuitBreaker
 from steps_agents.models.cache import CachedResponse, ResponseCache, cache_key
 from steps_agents.models.options import ModelOptions
-from steps_agents.models.retry import backoff_delay, is_retryable, status_of
+from steps_agents.models.retry import (
+    AUTH,
+    EMPTY,
+    FATAL,
+    MALFORMED,
+    TRUNCATED,
+    UNKNOWN_MODEL,
+    WRONG_SCHEMA,
+    Failure,
+    ReplyProblem,
+    backoff_delay,
+    classify,
+    status_of,
+)
 from steps_agents.models.structured import (
     StructuredOutputInvalid,
     correction_messages,
@@ -72,6 +90,41 @@ def _one_line(problem: object) -> str:
         return f"{where}: {first.get('msg', 'invalid')}"
     text = str(problem).strip()
     return (text.splitlines()[0] if text else type(problem).__name__)[:300]
+
+
+def _check_reply(reply: Any) -> None:
+    """Raise :class:`ReplyProblem` for a reply cut at the token limit (``finish_reason`` /
+    ``stop_reason`` ``length``/``max_tokens``) or one with no text and no tool call."""
+    if not isinstance(reply, BaseMessage):
+        return
+    meta = reply.response_metadata or {}
+    finish = meta.get("finish_reason") or meta.get("stop_reason")
+    if finish in ("length", "max_tokens"):
+        raise ReplyProblem(
+            TRUNCATED, f"the reply was cut at the token limit (finish_reason {finish!r})"
+        )
+    if not message_text(reply).strip() and not getattr(reply, "tool_calls", None):
+        raise ReplyProblem(EMPTY, "the model answered with no text and no tool call")
+
+
+def _advice(kind: str, retryable: bool) -> str:
+    """What the user should do about a failure of ``kind`` (the end of the stop line)."""
+    if kind == AUTH:
+        return "check the API key: the variable --api-key-env names must hold a key this server accepts"
+    if kind == UNKNOWN_MODEL:
+        return "check the model name (and --base-url: the server may not serve that model)"
+    if kind == EMPTY:
+        return (
+            "the model answered nothing: check the model name and server, and that the prompt"
+            " fits its context window"
+        )
+    if retryable:
+        return (
+            "the service is overloaded, down or unreachable: check it (or --base-url), raise"
+            " --max-retries or --timeout, then rerun with the same --run-id to resume (answers"
+            " already received are cached)"
+        )
+    return "check the model name, the API key (--api-key-env) and the call's parameters"
 
 
 class _BackgroundLoop:
@@ -130,6 +183,7 @@ class ModelClient:
         self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._semaphores = weakref.WeakKeyDictionary()
         self._background = _BackgroundLoop(f"model-client-{spec}")
+        self.breaker = CircuitBreaker()
         self._is_view = False
 
     @classmethod
@@ -273,54 +327,77 @@ class ModelClient:
         while True:
             self.usage.add(self.spec, calls=1)
             try:
-                return await self._attempt(attempt_messages, schema, native, params)
-            except StructuredOutputInvalid as bad:
-                error: BaseException = bad
-                if bad.reply:  # show the model its own mistake on the next attempt
-                    attempt_messages = prompt + correction_messages(bad.reply, bad.problem)
+                result = await self._attempt(attempt_messages, schema, native, params)
+                self.breaker.record(None)
+                return result
             except Exception as exc:
-                if not is_retryable(exc):
+                error: BaseException = exc
+                failure = classify(exc)
+                if failure is None:  # not the provider's answer: a bug, keep it
                     self.usage.add(self.spec, failures=1)
-                    if status_of(exc) is None:  # not the provider's answer: a bug, keep it
-                        raise
-                    raise self._call_error(exc, attempt + 1) from exc
-                error = exc
+                    raise
+            tripped = self.breaker.record(failure.kind)
+            if not failure.retryable or tripped is not None:
+                self.usage.add(self.spec, failures=1)
+                raise self._call_error(error, failure, attempt + 1, tripped) from error
             if attempt >= self.options.max_retries:
                 self.usage.add(self.spec, failures=1)
-                if isinstance(error, StructuredOutputInvalid):
-                    assert schema is not None
+                if schema is not None and failure.kind in (WRONG_SCHEMA, TRUNCATED, MALFORMED):
+                    problem = getattr(error, "problem", None) or _one_line(error)
                     raise ModelOutputError(
                         f"model {self.spec!r} gave no valid {schema.__name__} after"
-                        f" {attempt + 1} attempts: {error.problem}"
+                        f" {attempt + 1} attempts ({failure.kind}): {problem}"
                     ) from error
-                raise self._call_error(error, attempt + 1) from error
+                raise self._call_error(error, failure, attempt + 1) from error
+            if isinstance(error, StructuredOutputInvalid) and error.reply:
+                # show the model its own mistake on the next attempt
+                attempt_messages = prompt + correction_messages(error.reply, error.problem)
+            if failure.kind == TRUNCATED:
+                params = self._more_tokens(params)
             attempt += 1
             self.usage.add(self.spec, retries=1)
             await asyncio.sleep(backoff_delay(attempt, backoff=self.options.backoff, error=error))
 
-    def _call_error(self, error: BaseException, attempts: int) -> ModelCallError:
-        """One line naming the model, the provider's error class and status, and what to do."""
+    def _more_tokens(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with ``max_tokens`` doubled, when the call or the model sets one (a reply
+        cut at the limit is retried with room to finish); unchanged otherwise."""
+        current = params.get("max_tokens", getattr(self.model, "max_tokens", None))
+        if isinstance(current, int) and not isinstance(current, bool) and current > 0:
+            return {**params, "max_tokens": current * 2}
+        return params
+
+    def _call_error(
+        self,
+        error: BaseException,
+        failure: Failure,
+        attempts: int,
+        tripped: tuple[str, int, int] | None = None,
+    ) -> ModelCallError:
+        """One line naming the model, the failure's kind, the provider's error and what to do."""
         status = status_of(error)
-        what = type(error).__name__ + (f" (HTTP {status})" if status is not None else "")
+        what = "" if isinstance(error, ReplyProblem) else type(error).__name__
+        if status is not None and status >= 300:
+            what += f" (HTTP {status})"
         detail = _one_line(error)[:200]
         if detail and detail != type(error).__name__:
-            what += f": {detail}"
-        if is_retryable(error):
-            tries = "attempt" if attempts == 1 else "attempts"
-            return ModelCallError(
-                f"model {self.spec!r} failed after {attempts} {tries}: {what}; the service is"
-                " overloaded, down or unreachable: check it (or --base-url), raise --max-retries"
-                " or --timeout, and rerun the same command (answers already received are cached)",
-                spec=self.spec,
-                attempts=attempts,
-                status_code=status,
+            what += f": {detail}" if what else detail
+        if tripped is not None:
+            kind, count, seen = tripped
+            head = (
+                f"model {self.spec!r}: {count} of the last {seen} attempts failed ({kind}),"
+                f" the last with {what}; stopping early"
             )
+        elif failure.verdict == FATAL or not failure.retryable:
+            head = f"model {self.spec!r} refused the call: {what}"
+        else:
+            tries = "attempt" if attempts == 1 else "attempts"
+            head = f"model {self.spec!r} failed after {attempts} {tries}: {what}"
         return ModelCallError(
-            f"model {self.spec!r} refused the call: {what}; check the model name, the API key"
-            " (--api-key-env) and the call's parameters",
+            f"{head}; {failure.kind}: {_advice(failure.kind, failure.retryable)}",
             spec=self.spec,
             attempts=attempts,
-            status_code=status,
+            status_code=status if status is not None and status >= 300 else None,
+            kind=failure.kind,
         )
 
     async def _attempt(
@@ -350,6 +427,7 @@ class ModelClient:
                 tokens = _tokens(output["raw"])
                 self.usage.add(self.spec, input_tokens=tokens[0], output_tokens=tokens[1])
                 if output.get("parsing_error") is not None or output.get("parsed") is None:
+                    _check_reply(output["raw"])
                     problem = output.get("parsing_error") or "no structured answer"
                     raise StructuredOutputInvalid(_one_line(problem), message_text(output["raw"]))
                 output = output["parsed"]
@@ -361,6 +439,7 @@ class ModelClient:
             reply = await self.model.ainvoke(messages, **params)
         tokens = _tokens(reply)
         self.usage.add(self.spec, input_tokens=tokens[0], output_tokens=tokens[1])
+        _check_reply(reply)
         if schema is not None:
             parsed = parse_reply(schema, message_text(reply))
             return parsed, parsed.model_dump_json(), tokens

@@ -1,16 +1,28 @@
-"""Which model errors are worth retrying, and how long to wait before the next attempt.
+"""One classification of model errors for every call site, and the wait before a retry.
 
-Classification is generic, so it works for any provider SDK without importing it:
+:func:`classify` sorts an exception into a :class:`Failure` with a ``kind`` (a short name for the
+one line a user sees) and a ``verdict``:
 
-- an HTTP status on the exception (``status_code``, ``status``, ``code`` or
-  ``response.status_code``): 408, 409, 425, 429 and every 5xx are retryable, other 4xx are not;
-- otherwise the class names in the exception's MRO: ``RateLimit``, ``Timeout``,
-  ``APIConnection``, ``Connection``, ``InternalServer``, ``ServiceUnavailable``, ``Overloaded``,
-  ``ServerError``, ``TooManyRequests`` mark retryable errors (openai, anthropic, httpx, ...);
-- ``asyncio.TimeoutError``/``TimeoutError``, ``ConnectionError`` and (when httpx is installed)
-  ``httpx.TransportError`` (connect, read, write, pool and protocol errors) are retryable.
+- ``RETRY`` (retried with backoff, then the run stops and keeps its decided work): rate limits
+  (429), server errors (408, 409, 425, 5xx), network errors and timeouts, and replies that came
+  back with HTTP 200 but are unusable -- malformed (a body or answer that is not JSON),
+  truncated (``finish_reason: "length"``; the client doubles ``max_tokens`` where the API takes
+  it), wrong schema (the answer does not validate) and empty (no text, no tool call);
+- ``ITEM`` (only this request was refused: HTTP 400, 413, 422): the caller rejects the item with
+  the reason and goes on;
+- ``FATAL`` (authentication 401/403, unknown model 404, any other 4xx): retrying or going on
+  would fail every other item too, so the run stops at once in one line with the advice for it;
+- ``None``: not a model error at all (a bug): it propagates unchanged.
 
-Everything else (bad request, authentication, a bug) propagates at once.
+Why status 200 needs care: langchain-openai attaches the HTTP response to errors it raises while
+*parsing* a reply (``LengthFinishReasonError``, ``JSONDecodeError``), so such an error carries
+status 200. A 2xx status is therefore never read as a refusal: the error is classified by what it
+is (a malformed or truncated reply, both retryable).
+
+The HTTP status is read from the exception (``status_code``, ``status``, ``code`` or
+``response.status_code``); without one, the class names in the exception's MRO (``RateLimit``,
+``Timeout``, ``APIConnection``, ``InternalServer``, ...) and ``httpx.TransportError`` mark
+retryable errors, so this works for any provider SDK without importing it.
 
 Backoff before attempt ``n`` (``n = 1`` is the first retry): ``backoff * 2**(n-1)`` seconds, capped
 at ``max_delay``, with "equal jitter" (uniform in ``[d/2, d]``) so many concurrent callers that hit
@@ -21,8 +33,10 @@ longer, wins.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
 RETRYABLE_NAME_PARTS = (
@@ -58,16 +72,94 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return (httpx.TransportError,)
 
 
-def is_retryable(error: BaseException) -> bool:
-    if isinstance(error, asyncio.TimeoutError | TimeoutError | ConnectionError):
-        return True
-    if isinstance(error, _transport_errors()):
-        return True
+Verdict = Literal["retry", "item", "fatal"]
+RETRY: Verdict = "retry"
+ITEM: Verdict = "item"
+FATAL: Verdict = "fatal"
+
+# Kinds of failure (the words a user reads in the stop line and the circuit breaker's key).
+RATE_LIMIT, SERVER, NETWORK, TIMEOUT = "rate limit", "server error", "network error", "timeout"
+MALFORMED, TRUNCATED = "malformed reply", "truncated reply"
+WRONG_SCHEMA, EMPTY = "wrong-schema reply", "empty reply"
+AUTH, UNKNOWN_MODEL, REFUSED = "authentication", "unknown model", "refused request"
+
+ITEM_STATUSES = frozenset({400, 413, 422})
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong with one model call: its ``kind`` and what to do (``verdict``)."""
+
+    kind: str
+    verdict: Verdict
+
+    @property
+    def retryable(self) -> bool:
+        return self.verdict == RETRY
+
+
+class ReplyProblem(ValueError):
+    """A reply that arrived (HTTP 200) but cannot be used: ``kind`` is :data:`EMPTY`,
+    :data:`TRUNCATED`, :data:`MALFORMED` or :data:`WRONG_SCHEMA` (all retryable)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _names(error: BaseException) -> list[str]:
+    return [cls.__name__ for cls in type(error).__mro__]
+
+
+def _from_status(status: int) -> Failure:
+    if status == 429:
+        return Failure(RATE_LIMIT, RETRY)
+    if status in RETRYABLE_STATUS or status >= 500:
+        return Failure(SERVER, RETRY)
+    if status in (401, 403):
+        return Failure(AUTH, FATAL)
+    if status == 404:
+        return Failure(UNKNOWN_MODEL, FATAL)
+    if status in ITEM_STATUSES:
+        return Failure(REFUSED, ITEM)
+    return Failure(REFUSED, FATAL)
+
+
+def classify(error: BaseException) -> Failure | None:
+    """The :class:`Failure` of ``error`` (see the module docstring); ``None`` for a bug."""
+    # Issue 17 (structured-output negotiation) hooks in here: a request refused because of one
+    # parameter the server does not take (``refused_parameter(error)``) is classified before the
+    # generic status rules below.
+    if isinstance(error, ReplyProblem):
+        return Failure(error.kind, RETRY)
+    names = _names(error)
+    if "StructuredOutputInvalid" in names:
+        return Failure(WRONG_SCHEMA, RETRY)
+    if "LengthFinishReasonError" in names:
+        return Failure(TRUNCATED, RETRY)
+    if isinstance(error, asyncio.TimeoutError | TimeoutError) or any("Timeout" in n for n in names):
+        return Failure(TIMEOUT, RETRY)
+    if isinstance(error, (ConnectionError, *_transport_errors())):
+        return Failure(NETWORK, RETRY)
     status = status_of(error)
-    if status is not None:
-        return status in RETRYABLE_STATUS or status >= 500
-    names = [cls.__name__ for cls in type(error).__mro__]
-    return any(part in name for name in names for part in RETRYABLE_NAME_PARTS)
+    if status is not None and status >= 300:  # a 2xx rode along on a parsing error: see above
+        return _from_status(status)
+    if isinstance(error, json.JSONDecodeError) or "ContentFilterFinishReasonError" in names:
+        return Failure(MALFORMED, RETRY)
+    if any(part in name for name in names for part in RETRYABLE_NAME_PARTS):
+        kind = RATE_LIMIT if any("RateLimit" in n or "TooMany" in n for n in names) else NETWORK
+        if any(p in n for n in names for p in ("InternalServer", "ServiceUnavailable", "Server")):
+            kind = SERVER
+        return Failure(kind, RETRY)
+    if status is not None:  # a 2xx on some other parsing error: the reply was unusable
+        return Failure(MALFORMED, RETRY)
+    return None
+
+
+def is_retryable(error: BaseException) -> bool:
+    """True when :func:`classify` says the call is worth another attempt."""
+    failure = classify(error)
+    return failure is not None and failure.retryable
 
 
 def retry_after(error: BaseException) -> float | None:

@@ -98,11 +98,16 @@ def first_json_object(text: str) -> Any:
 
     Scans each ``{`` with :meth:`json.JSONDecoder.raw_decode`, so braces inside strings and
     trailing prose are handled by the JSON parser itself rather than by brace counting.
+    Only a ``{`` outside every earlier unclosed ``{`` is tried: a reply cut off mid-object
+    (``{"skills": [{"name": "a"}, {"na``) must fail, not parse as its inner ``{"name": "a"}``.
     """
     candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     decoder = json.JSONDecoder()
     for candidate in candidates:
         for match in re.finditer(r"\{", candidate):
+            prefix = candidate[: match.start()]
+            if prefix.count("{") > prefix.count("}"):
+                continue  # inside an outer object that did not parse
             try:
                 value, _ = decoder.raw_decode(candidate, match.start())
             except json.JSONDecodeError:

@@ -350,3 +350,17 @@ def _has_scheme(value: str) -> bool:
     """``s3://b/k``, ``otel:spans.json``: a plugin source, not a local path (``C:\\x`` is one)."""
     head, sep, _ = value.partition(":")
     return bool(sep) and len(head) > 1 and head.replace("+", "").replace("-", "").isalnum()
+
+
+# Characters that change what a terminal shows without being seen: C0/C1 controls and DEL
+# (ANSI escapes start with ESC), zero-width characters, bidirectional overrides and isolates.
+INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def display_text(text: str) -> str:
+    """``text`` safe to print: every control, zero-width or bidi-override character shown as
+    its escape (``\\x1b``, ``\\u202e``), so a skill name cannot clear the screen or reorder a
+    line; everything else, accents and scripts included, is left as it is."""
+    return INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

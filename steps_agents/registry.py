@@ -13,7 +13,7 @@ from typing import Any
 
 import pluggy
 
-from steps_agents.errors import DuplicateComponentError, UnknownComponentError
+from steps_agents.errors import DuplicateComponentError, StepsError, UnknownComponentError
 from steps_agents.plugin_manager import default_plugin_manager
 
 # kind -> name of the registration hook that fills it
@@ -26,6 +26,54 @@ REGISTRATION_HOOKS: dict[str, str] = {
     "skill world": "register_skill_worlds",
     "agent": "register_agents",
 }
+
+
+class PluginError(StepsError):
+    """A plugin's hook implementation raised something other than a steps-agents error: a bug
+    in the plugin, named so the user knows which package to fix or uninstall (exit 2)."""
+
+    exit_code = 2
+
+    def __init__(self, plugin: str, hook: str, error: BaseException) -> None:
+        self.plugin, self.hook = plugin, hook
+        detail = " ".join(str(error).split())[:300] or "(no message)"
+        super().__init__(
+            f"plugin {plugin!r} failed in hook {hook}: {type(error).__name__}: {detail}"
+        )
+
+
+def _call_impl(pm: pluggy.PluginManager, impl: Any, hook: str, kwargs: dict[str, Any]) -> Any:
+    """One hook implementation, with only the arguments it takes (pluggy allows fewer than the
+    spec offers); anything but a steps-agents error becomes a :class:`PluginError`."""
+    try:
+        return impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
+    except StepsError:
+        raise  # a plugin's own InputError is a message for the user, already worded
+    except Exception as exc:
+        raise PluginError(_plugin_name(pm, impl.plugin), hook, exc) from exc
+
+
+def call_first(pm: pluggy.PluginManager, hook: str, **kwargs: Any) -> Any:
+    """A ``firstresult`` hook called plugin by plugin, in pluggy's order: the first answer that
+    is not ``None``. A plugin that raises is skipped, so one broken plugin cannot take a spec
+    another plugin handles (``fake:echo``); when no plugin answers, the first failure is raised
+    as a :class:`PluginError` naming the plugin and hook (else ``None``)."""
+    caller = getattr(pm.hook, hook)
+    impls = caller.get_hookimpls()
+    if any(impl.hookwrapper or impl.wrapper for impl in impls):
+        return caller(**kwargs)  # wrappers need pluggy's own call loop
+    failures: list[PluginError] = []
+    for impl in reversed(impls):  # pluggy stores them last-called-first
+        try:
+            result = _call_impl(pm, impl, hook, kwargs)
+        except PluginError as exc:
+            failures.append(exc)
+            continue
+        if result is not None:
+            return result
+    if failures:
+        raise failures[0]
+    return None
 
 
 @dataclass(frozen=True)
@@ -47,8 +95,16 @@ def _plugin_name(pm: pluggy.PluginManager, plugin: object) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def collect(kind: str, pm: pluggy.PluginManager | None = None) -> dict[str, Registration]:
-    """All components of ``kind`` by name, in registration order."""
+def collect(
+    kind: str,
+    pm: pluggy.PluginManager | None = None,
+    failures: list[PluginError] | None = None,
+) -> dict[str, Registration]:
+    """All components of ``kind`` by name, in registration order.
+
+    A plugin whose registration hook raises is a :class:`PluginError` naming it; with a
+    ``failures`` list the error is appended there instead, the plugin's partial registrations
+    are dropped and the other plugins' components are still returned."""
     pm = pm or default_plugin_manager()
     hook_name = REGISTRATION_HOOKS[kind]
     found: dict[str, Registration] = {}
@@ -68,21 +124,47 @@ def collect(kind: str, pm: pluggy.PluginManager | None = None) -> dict[str, Regi
                 )
             found[key] = Registration(key, obj, _owner)
 
-        # A hook implementation may take fewer arguments than the spec offers (pluggy allows it).
-        impl.function(**({"register": register} if "register" in impl.argnames else {}))
+        before = set(found)
+        try:
+            _call_impl(pm, impl, hook_name, {"register": register})
+        except PluginError as exc:
+            if failures is None:
+                raise
+            failures.append(exc)
+            for key in set(found) - before:
+                del found[key]
     return found
 
 
+def build(reg: Registration, kind: str, *args: Any) -> Any:
+    """Call a registered factory ``reg.obj(*args)``; anything it raises but a steps-agents error
+    is a :class:`PluginError` naming the plugin that registered it."""
+    try:
+        return reg.obj(*args)
+    except StepsError:
+        raise
+    except Exception as exc:
+        where = f"{REGISTRATION_HOOKS[kind]} ({kind} {reg.name!r})"
+        raise PluginError(reg.plugin_name, where, exc) from exc
+
+
 def get_component(kind: str, name: str, pm: pluggy.PluginManager | None = None) -> Any:
-    """The component of ``kind`` registered as ``name``; raise listing the available ones."""
-    registry = collect(kind, pm)
+    """The component of ``kind`` registered as ``name``; raise listing the available ones.
+
+    A broken plugin does not hide the others' components: its :class:`PluginError` is raised
+    only when ``name`` is found nowhere else (the broken plugin may be the one providing it)."""
+    failures: list[PluginError] = []
+    registry = collect(kind, pm, failures)
     if name not in registry:
+        if failures:
+            raise failures[0]
         raise UnknownComponentError(kind, name, list(registry))
     return registry[name].obj
 
 
 def available(kind: str, pm: pluggy.PluginManager | None = None) -> list[str]:
-    return list(collect(kind, pm))
+    """The names of ``kind`` that working plugins register (a broken plugin's are left out)."""
+    return list(collect(kind, pm, []))
 
 
 def get_extractor(name: str, pm: pluggy.PluginManager | None = None) -> Any:

@@ -8,11 +8,15 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_cli_errors import one_error_line, run_cli
 
-from steps_agents import fileformats
+from steps_agents import fileformats, plugin_manager
+from steps_agents.cli import main
+from steps_agents.hookspecs import hookimpl
+from steps_agents.registry import PluginError
 from steps_agents.selection.synthetic import random_taxonomy
 
 GOOD = [json.dumps({"skills": [f"s{i % 9}", f"s{(i * 7) % 11 + 9}"]}) for i in range(40)]
@@ -201,7 +205,9 @@ def test_an_output_that_is_an_input_or_escapes_is_refused(
     monkeypatch.chdir(state)
     before = {p: p.read_bytes() for p in d.iterdir() if p.is_file()}
     words = [part.format(t=tasks, d=d) for part in argv.split()]
-    code, err = run_cli([*words, "--state-dir", str(state)] if words[0] == "eval" else words, capsys)
+    code, err = run_cli(
+        [*words, "--state-dir", str(state)] if words[0] == "eval" else words, capsys
+    )
     line = one_error_line(err)
     assert code == 2, line
     for fragment in fragments:
@@ -225,3 +231,103 @@ def test_synth_overwrite_that_fails_before_writing_keeps_the_old_output(
     assert code == 1 and "HTTP 500" in one_error_line(err)
     assert out.read_bytes() == old
     assert not [p.name for p in tmp_path.iterdir() if "overwrite-tmp" in p.name]
+
+
+# ---- plugins: a broken one is named and does not take the others down ----------------------
+
+
+class Broken:
+    """A plugin whose every hook raises a plain exception (a bug, not a steps-agents error)."""
+
+    @hookimpl
+    def register_selectors(self, register: object) -> None:
+        raise RuntimeError("selectors exploded")
+
+    @hookimpl
+    def register_agents(self, register: Any) -> None:
+        def factory(options: object) -> object:
+            raise ZeroDivisionError("agent factory exploded")
+
+        register(factory, name="boom")
+
+    @hookimpl
+    def open_corpus_source(self, source: str, options: object) -> None:
+        raise OSError("source exploded")
+
+    @hookimpl
+    def resolve_chat_model(self, spec: str, options: object) -> None:
+        raise KeyError("resolver exploded")
+
+
+@pytest.fixture
+def broken_pm(monkeypatch: pytest.MonkeyPatch) -> None:
+    pm = plugin_manager.get_plugin_manager(load_entrypoints=False)
+    pm.register(Broken(), name="broken")
+    monkeypatch.setattr(plugin_manager, "_DEFAULT", pm)
+
+
+def test_steps_plugins_lists_the_others_and_names_the_broken_one(
+    broken_pm: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plugins"]) == 0
+    out = capsys.readouterr().out
+    assert "steps_agents.plugins.selectors" in out or "selector:" in out
+    assert (
+        "error: plugin 'broken' failed in hook register_selectors: RuntimeError: selectors"
+        " exploded" in out
+    )
+
+
+def test_a_raising_resolver_does_not_break_fake_echo(broken_pm: None) -> None:
+    from steps_agents.models.resolve import resolve_chat_model
+
+    assert resolve_chat_model("fake:echo") is not None
+    with pytest.raises(PluginError, match=r"^plugin 'broken' failed in hook resolve_chat_model"):
+        resolve_chat_model("nobody:knows")
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (
+            "select --taxonomy {d}/tax.json -n 2 --selector nope",
+            "plugin 'broken' failed in hook register_selectors: RuntimeError",
+        ),
+        (
+            "taxonomy build weird:source -o {d}/o.json",
+            "plugin 'broken' failed in hook open_corpus_source: OSError: source exploded",
+        ),
+        (
+            "eval {t} --agent boom -o {d}/r.json --state-dir {d}/st",
+            "plugin 'broken' failed in hook register_agents (agent 'boom'): ZeroDivisionError",
+        ),
+    ],
+)
+def test_a_plugin_failure_is_one_line_naming_plugin_and_hook(
+    broken_pm: None,
+    tasks: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: str,
+    fragment: str,
+) -> None:
+    d = tasks.parent
+    random_taxonomy(24, height=2, seed=2).save(d / "tax.json")
+    code, err = run_cli([part.format(d=d, t=tasks) for part in argv.split()], capsys)
+    line = one_error_line(err)
+    assert code == 2 and fragment in line, line
+
+
+def test_selection_still_works_beside_a_broken_selector_plugin(
+    broken_pm: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    random_taxonomy(24, height=2, seed=2).save(tmp_path / "tax.json")
+    out = tmp_path / "c.jsonl"
+    code, _ = run_cli(
+        ["select", "--taxonomy", str(tmp_path / "tax.json"), "-n", "2", "-o", str(out)], capsys
+    )
+    assert code == 0 and len(out.read_text().splitlines()) == 2
+
+
+def test_control_and_bidi_characters_are_escaped_for_display() -> None:
+    shown = fileformats.display_text("a\x1b[2Jb\u202ec\u200bd\x7f é 中")
+    assert shown == "a\\x1b[2Jb\\u202ec\\u200bd\\x7f é 中"

@@ -6,8 +6,9 @@ import argparse
 import json
 from typing import Any
 
+from steps_agents.fileformats import display_text
 from steps_agents.plugin_manager import default_plugin_manager, plugin_version
-from steps_agents.registry import REGISTRATION_HOOKS, collect
+from steps_agents.registry import REGISTRATION_HOOKS, PluginError, collect
 
 
 def add_parser(subparsers: Any) -> None:
@@ -35,9 +36,13 @@ def add_parser(subparsers: Any) -> None:
 def describe_plugins() -> list[dict[str, Any]]:
     pm = default_plugin_manager()
     provided: dict[str, dict[str, list[str]]] = {}
+    failures: list[PluginError] = []  # a broken plugin is listed with its error, not fatal
     for kind in REGISTRATION_HOOKS:
-        for reg in collect(kind, pm).values():
+        for reg in collect(kind, pm, failures).values():
             provided.setdefault(reg.plugin_name, {}).setdefault(kind, []).append(reg.name)
+    errors: dict[str, list[str]] = {}
+    for failure in failures:
+        errors.setdefault(failure.plugin, []).append(str(failure))
     rows = []
     for name, plugin in pm.list_name_plugin():
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
@@ -47,6 +52,7 @@ def describe_plugins() -> list[dict[str, Any]]:
                 "version": plugin_version(pm, plugin),
                 "hooks": hooks,
                 "provides": provided.get(name, {}),
+                "errors": errors.get(name, []),
             }
         )
     return rows
@@ -62,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  hooks: {', '.join(row['hooks']) or '-'}")
         for kind, names in row["provides"].items():
             print(f"  {kind}: {', '.join(names)}")
+        for error in row["errors"]:
+            print(f"  error: {display_text(error)}")
     return 0
 
 

@@ -130,8 +130,10 @@ def open_corpus(
 
     pm = pm or default_plugin_manager()
     text = os.fspath(source)
-    opened: Iterable[Any] | None = pm.hook.open_corpus_source(
-        source=text, options=dict(options or {})
+    from steps_agents.registry import call_first
+
+    opened: Iterable[Any] | None = call_first(
+        pm, "open_corpus_source", source=text, options=dict(options or {})
     )
     if opened is None:
         if not is_uri(text) and not Path(text).exists():

@@ -313,16 +313,19 @@ def resolve_agent(spec: str, options: AgentOptions | None = None) -> Agent:
     """
     options = options or AgentOptions()
     from steps_agents.plugin_manager import default_plugin_manager
-    from steps_agents.registry import collect
+    from steps_agents.registry import PluginError, build, call_first, collect
 
     pm = options.pm or default_plugin_manager()
-    registered = collect("agent", pm)
+    failures: list[PluginError] = []
+    registered = collect("agent", pm, failures)
     if spec in registered:
         factory = registered[spec].obj
-        agent = factory if hasattr(factory, "arun") else factory(options)
+        agent = factory if hasattr(factory, "arun") else build(registered[spec], "agent", options)
     else:
-        agent = pm.hook.resolve_agent(spec=spec, options=options)
+        agent = call_first(pm, "resolve_agent", spec=spec, options=options)
         if agent is None:
+            if failures:  # the broken plugin may be the one that registers this agent
+                raise failures[0]
             raise UnknownComponentError("agent", spec, list(registered), forms=BUILTIN_AGENT_FORMS)
     if not hasattr(agent, "arun"):
         raise StepsError(f"agent {spec!r} resolved to {type(agent).__name__}, not an agent")

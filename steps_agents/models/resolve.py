@@ -194,7 +194,9 @@ def resolve_chat_model(spec: str, *, pm: Any = None, **options: Any) -> Any:
         from steps_agents.plugin_manager import default_plugin_manager
 
         pm = default_plugin_manager()
-    model = pm.hook.resolve_chat_model(spec=spec.strip(), options=clean_options(options))
+    from steps_agents.registry import call_first
+
+    model = call_first(pm, "resolve_chat_model", spec=spec.strip(), options=clean_options(options))
     if model is None:
         raise UnknownComponentError("model spec", spec, ACCEPTED_FORMS)
     return model

@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 import steps_agents
 from steps_agents.records import Verdict
+from steps_agents.runtime.config import validate_or_raise
 from steps_agents.synthesis.dedup import MinHashIndex
 from steps_agents.synthesis.judge_protocol import JudgeContext, JudgeInput
 from steps_agents.synthesis.language import detect_language
@@ -34,12 +35,75 @@ from steps_agents.synthesis.language import detect_language
 ROLES = {"system", "user", "assistant", "tool"}
 
 
+class JudgeOptions(BaseModel):
+    """Base of every judge's ``[synth.judge_options.NAME]`` model: unknown keys are refused
+    (``docs/formats.md``), numbers must be finite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def judge_options(name: str, cls: type[JudgeOptions], options: Mapping[str, Any] | None) -> Any:
+    """``options`` validated by ``cls``; a bad key or value is one :class:`InputError` line at
+    ``judge_options.NAME.FIELD``."""
+    return validate_or_raise(cls, options or {}, lambda field: f"judge_options.{name}.{field}")
+
+
+class FormatOptions(JudgeOptions):
+    max_chars: int = Field(default=40_000, ge=1)
+    min_turns: int = Field(default=2, ge=1)
+
+
+class LanguageOptions(JudgeOptions):
+    language: str | None = None
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class CoverageOptions(JudgeOptions):
+    """``extractor`` and, beside it, that extractor's options (``lexicon``, ...)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
+    min_coverage: float = Field(default=1.0, ge=0.0, le=1.0)
+    method: str = Field(default="auto", pattern="^(auto|model|extractor)$")
+    extractor: str | None = None
+
+    @model_validator(mode="after")
+    def _known_extractor_options(self) -> CoverageOptions:
+        from steps_agents.corpus.extract import ExtractorOptions
+
+        unknown = sorted(set(self.model_extra or {}) - set(ExtractorOptions.model_fields))
+        if unknown:
+            raise ValueError(f"unknown option {unknown[0]!r}")
+        return self
+
+
+class DedupOptions(JudgeOptions):
+    threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+    corpus: bool = True
+    max_corpus_records: int = Field(default=200_000, ge=0)
+    num_perm: int = Field(default=64, ge=1, le=4096)
+    bands: int = Field(default=16, ge=1)
+    shingle: int = Field(default=3, ge=1, le=64)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _bands_divide_num_perm(self) -> DedupOptions:
+        if self.num_perm % self.bands:
+            raise ValueError(
+                f"num_perm ({self.num_perm}) must be a multiple of bands ({self.bands})"
+            )
+        return self
+
+
+class RubricOptions(JudgeOptions):
+    min_score: float = Field(default=6, ge=1, le=10)
+
+
 class FormatJudge:
     name = "format"
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        self.max_chars = int((options or {}).get("max_chars", 40_000))
-        self.min_turns = int((options or {}).get("min_turns", 2))
+        opts = judge_options(self.name, FormatOptions, options)
+        self.max_chars, self.min_turns = opts.max_chars, opts.min_turns
 
     async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
         schema = getattr(ctx.mode, "draft_schema", None)
@@ -80,8 +144,8 @@ class LanguageJudge:
     name = "language"
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        self.language = (options or {}).get("language")
-        self.min_confidence = float((options or {}).get("min_confidence", 0.5))
+        opts = judge_options(self.name, LanguageOptions, options)
+        self.language, self.min_confidence = opts.language, opts.min_confidence
 
     async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
         target = self.language or ctx.language
@@ -132,11 +196,10 @@ class CoverageJudge:
     name = "coverage"
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        options = dict(options or {})
-        self.min_coverage = float(options.pop("min_coverage", 1.0))
-        self.method = str(options.pop("method", "auto"))
-        self.extractor_name = options.pop("extractor", None)
-        self.extractor_options = options
+        opts = judge_options(self.name, CoverageOptions, options)
+        self.min_coverage, self.method = opts.min_coverage, opts.method
+        self.extractor_name = opts.extractor
+        self.extractor_options = dict(opts.model_extra or {})
         self._extractor: Any = None
 
     def _extract(self, sample: JudgeInput, ctx: JudgeContext) -> set[str]:
@@ -191,15 +254,11 @@ class DedupJudge:
     name = "dedup"
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        options = dict(options or {})
-        self.threshold = float(options.get("threshold", 0.8))
-        self.use_corpus = bool(options.get("corpus", True))
-        self.max_corpus_records = int(options.get("max_corpus_records", 200_000))
+        opts = judge_options(self.name, DedupOptions, options)
+        self.threshold, self.use_corpus = opts.threshold, opts.corpus
+        self.max_corpus_records = opts.max_corpus_records
         self.index = MinHashIndex(
-            num_perm=int(options.get("num_perm", 64)),
-            bands=int(options.get("bands", 16)),
-            shingle=int(options.get("shingle", 3)),
-            seed=int(options.get("seed", 0)),
+            num_perm=opts.num_perm, bands=opts.bands, shingle=opts.shingle, seed=opts.seed
         )
         self._ready = False
 
@@ -279,7 +338,7 @@ class RubricJudge:
     name = "rubric"
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        self.min_score = float((options or {}).get("min_score", 6))
+        self.min_score = judge_options(self.name, RubricOptions, options).min_score
 
     async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
         if ctx.model is None:

@@ -331,3 +331,37 @@ def test_selection_still_works_beside_a_broken_selector_plugin(
 def test_control_and_bidi_characters_are_escaped_for_display() -> None:
     shown = fileformats.display_text("a\x1b[2Jb\u202ec\u200bd\x7f é 中")
     assert shown == "a\\x1b[2Jb\\u202ec\\u200bd\\x7f é 中"
+
+
+# ---- judge options: validated by each judge's own model ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("opt", "fragments"),
+    [
+        ("format.max_chars=x", ["judge_options.format.max_chars", "integer"]),
+        ("format.max_chars=0", ["judge_options.format.max_chars", "greater than or equal to 1"]),
+        ("format.colour=1", ["judge_options.format.colour", "Extra inputs"]),
+        ("dedup.bands=0", ["judge_options.dedup.bands"]),
+        ("dedup.num_perm=7", ["judge_options.dedup", "multiple of bands"]),
+        ("dedup.threshold=NaN", ["judge_options.dedup.threshold"]),
+        ("coverage.lexcon=x.toml", ["judge_options.coverage", "unknown option 'lexcon'"]),
+        ("coverage.method=guess", ["judge_options.coverage.method"]),
+        ("rubric.min_score=11", ["judge_options.rubric.min_score"]),
+        ("nosuchjudge.x=1", ["judge_options.nosuchjudge", "no judge 'nosuchjudge'"]),
+    ],
+)
+def test_bad_judge_options_are_one_line_naming_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], opt: str, fragments: list[str]
+) -> None:
+    tax = tmp_path / "tax.json"
+    random_taxonomy(24, height=2, seed=2).save(tax)
+    out = tmp_path / "out" / "s.jsonl"
+    argv = ["synth", "--taxonomy", str(tax), "-o", str(out), "--model", "fake:echo", "-n", "2"]
+    argv += ["--judges", "format,dedup,coverage,rubric", "--judge-opt", opt]
+    code, err = run_cli(argv, capsys)
+    line = one_error_line(err)
+    assert code == 2, line
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    assert not out.exists()

@@ -21,7 +21,7 @@ import pluggy
 from steps_agents.errors import InputError
 from steps_agents.fileformats import software_versions
 from steps_agents.plugin_manager import default_plugin_manager
-from steps_agents.registry import get_judge, get_output_format, get_synthesis_mode
+from steps_agents.registry import available, get_judge, get_output_format, get_synthesis_mode
 from steps_agents.runtime.progress import Progress
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import Budget, Monitor, SynthesisContext
@@ -99,6 +99,15 @@ def open_run(
     mode = get_synthesis_mode(config.mode, pm)
     render = get_output_format(config.format, pm)
     judge_factories = [(name, get_judge(name, pm)) for name in config.judges]
+    known = available("judge", pm)
+    for name in config.judge_options:  # options for a judge nobody registered: a typo
+        if name not in known:
+            raise InputError(
+                f"no judge {name!r}; available: {', '.join(sorted(known))}",
+                location=f"judge_options.{name}",
+            )
+    # Built before any file is opened: a bad option is one line and nothing is written.
+    judges = [factory(config.judge_options.get(name, {})) for name, factory in judge_factories]
     if taxonomy is None:
         if config.taxonomy is None:
             raise InputError(
@@ -179,7 +188,6 @@ def open_run(
             extractor=config.extractor,
             accepted_texts=list(writer.accepted_texts),
         )
-        judges = [factory(config.judge_options.get(name, {})) for name, factory in judge_factories]
         for judge in judges:
             setup = getattr(judge, "setup", None)
             if setup is not None:

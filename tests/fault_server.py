@@ -17,7 +17,8 @@ judges), and injects faults on a seeded script:
 Fault kinds (:data:`KINDS`): ``429`` (with ``Retry-After: 0``), ``500``, ``503``, ``drop`` (the
 connection is closed with no response), ``slow`` (a correct answer after ``slow_delay`` seconds),
 ``malformed`` (HTTP 200 with a body that is not JSON), ``truncated`` (half the answer with
-``finish_reason: "length"``), ``wrong_schema`` (``{"unexpected": 1}`` as the answer), ``empty``
+``finish_reason: "length"``), ``wrong_schema`` (``{"unexpected": 1}`` as the answer of a
+structured request; a plain request drawn for it is answered normally), ``empty``
 (empty content, no tool call) and ``401`` (bad key).
 
 Every request is logged in :attr:`FaultServer.log` (``n``, ``key`` = hash of the messages,
@@ -148,6 +149,8 @@ class FaultServer(LocalServer):
             occurrence = self._seen[key]
             self._seen[key] += 1
             fault = self._fault_for(key, occurrence) if path.endswith("/chat/completions") else None
+            if fault == "wrong_schema" and self._schema(body, messages)[0] is None:
+                fault = None  # a plain request has no schema to get wrong: any text is an answer
             entry = {
                 "n": len(self.log) + 1,
                 "key": key,

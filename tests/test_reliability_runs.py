@@ -1,0 +1,92 @@
+"""Whole runs through the real langchain-openai client against a server faulting 20% of requests.
+
+The fault server answers like ``fake:echo`` and faults requests on a seeded script (every kind
+but 401: rate limits, 500, 503, dropped connections, slow, malformed, truncated, wrong schema,
+empty). A synthesis run of 200 items must end with exactly 200 accepted unique samples and exit
+0; an evaluation of 140 tasks with a model agent must finish every episode with the same outcome
+as against a fault-free server (no fault is scored as the agent's failure).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fault_server import FaultServer
+from helpers_evaluation import toolworld_tasks, write_tasks_file
+from helpers_synthesis import read_jsonl
+
+from steps_agents.cli import main
+from steps_agents.selection.synthetic import random_taxonomy
+
+pytest.importorskip("langchain_openai")
+
+
+@pytest.fixture(autouse=True)
+def _local(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("STEPS_AGENTS_NO_PROGRESS", "1")
+
+
+def _synth(tmp_path: Path, server: FaultServer, structured: str) -> tuple[int, list[Any]]:
+    tax = tmp_path / "tax.json"
+    random_taxonomy(40, height=2, seed=3).save(tax)
+    out = tmp_path / f"{structured}.jsonl"
+    code = main(
+        [
+            "synth",
+            *("--taxonomy", str(tax), "-o", str(out), "-n", "200", "--k", "2-3"),
+            *("--model", "stub", "--base-url", server.base_url, "--structured", structured),
+            *("--judges", "format,language,dedup", "--run-id", f"faults-{structured}"),
+        ]
+    )
+    return code, read_jsonl(out)
+
+
+@pytest.mark.parametrize("structured", ["native", pytest.param("json", marks=pytest.mark.slow)])
+def test_synthesis_of_200_with_20_percent_faults_accepts_exactly_200(
+    tmp_path: Path, structured: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FaultServer(rate=0.2, seed=1) as server:
+        code, rows = _synth(tmp_path, server, structured)
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert len(rows) == 200 and len({row["id"] for row in rows}) == 200
+    faults = server.faults()
+    # every transient kind was injected, and nothing was lost to them
+    assert set(faults) >= {"429", "500", "503", "drop", "malformed", "truncated", "empty"}, faults
+    assert sum(faults.values()) >= 0.1 * len(server.log)
+    assert "run faults-" in out.out and "200/200 accepted" in out.out
+
+
+def _episodes(state: Path) -> dict[str, tuple[Any, ...]]:
+    rows = [json.loads(line) for p in state.glob("*.episodes.jsonl") for line in p.open()]
+    return {r["task_id"]: (r["passed"], r["failure"], r["answer"], r["steps"]) for r in rows}
+
+
+def test_evaluation_of_140_tasks_with_20_percent_faults_matches_the_fault_free_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = write_tasks_file(tmp_path / "t.jsonl", toolworld_tasks({2: 70, 3: 70}))
+    results = {}
+    for rate in (0.0, 0.2):
+        with FaultServer(rate=rate, seed=1) as server:
+            state = tmp_path / f"state-{rate}"
+            code = main(
+                [
+                    *("eval", str(tasks), "--agent", "model:stub", "--base-url", server.base_url),
+                    *("-o", str(tmp_path / f"r{rate}.json"), "--state-dir", str(state)),
+                ]
+            )
+        assert code == 0, capsys.readouterr().err
+        results[rate] = (_episodes(state), server.faults())
+    clean, (faulted, faults) = results[0.0][0], results[0.2]
+    assert len(clean) == len(faulted) == 140
+    assert sum(faults.values()) >= 20, faults
+    assert faulted == clean  # same answers, same scores: no fault reached the agent's record
+    assert not any(failure == "agent_error" for _, failure, _, _ in faulted.values())

@@ -357,10 +357,13 @@ def _has_scheme(value: str) -> bool:
 INVISIBLE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
+_INVISIBLE_INLINE = re.compile(INVISIBLE.pattern.replace("\x00-\x1f", "\x00-\x08\x0b-\x1f"))
 
 
-def display_text(text: str) -> str:
+def display_text(text: str, *, multiline: bool = False) -> str:
     """``text`` safe to print: every control, zero-width or bidi-override character shown as
     its escape (``\\x1b``, ``\\u202e``), so a skill name cannot clear the screen or reorder a
-    line; everything else, accents and scripts included, is left as it is."""
-    return INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    line; everything else, accents and scripts included, is left as it is. ``multiline`` keeps
+    newlines and tabs (a whole report); otherwise they are escaped too (one name, one line)."""
+    pattern = _INVISIBLE_INLINE if multiline else INVISIBLE
+    return pattern.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

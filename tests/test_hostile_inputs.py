@@ -365,3 +365,25 @@ def test_bad_judge_options_are_one_line_naming_the_option(
     for fragment in fragments:
         assert fragment in line, (fragment, line)
     assert not out.exists()
+
+
+# ---- display: invisible characters never reach the terminal or make distinct skills ---------
+
+
+def test_invisible_characters_are_removed_at_extraction(tmp_path: Path) -> None:
+    from steps_agents.corpus.extract import normalise_skills
+
+    names = ["sql", "s\u200bql", "sq\u202el", "\ufeffsql", "\x1b[2Jsql", "SQL", "fillFuelTank"]
+    assert normalise_skills(names) == ["sql", "[2Jsql", "SQL", "fillFuelTank"]
+
+
+def test_taxonomy_show_escapes_control_characters_in_skill_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    graph = tmp_path / "g.csv"
+    graph.write_text("source,target,weight\nclear\x1b[2J,b\u202eidi,1\nb\u202eidi,c,2\nc,d,1\n")
+    assert main(["taxonomy", "build", "--graph", str(graph), "-o", str(tmp_path / "t.json")]) == 0
+    assert main(["taxonomy", "show", str(tmp_path / "t.json")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "clear\\x1b[2J" in out and "b\\u202eidi" in out

@@ -22,6 +22,7 @@ from steps_agents.errors import InputError, OutputError
 from steps_agents.fileformats import (
     COMBINATION_SCHEMA,
     SCHEMA_KEY,
+    display_text,
     iter_text_lines,
     refuse_overwriting,
 )
@@ -251,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"output": args.output, **report}), file=out)
     elif args.report:
-        print(format_report(report), file=out)
+        print(display_text(format_report(report), multiline=True), file=out)
     else:
         name = combos[0].selector if combos else args.selector
         print(f"wrote {len(combos)} combinations ({name}) to {args.output}", file=sys.stderr)

@@ -24,7 +24,7 @@ from steps_agents.corpus.cooccurrence import (
 )
 from steps_agents.corpus.extract import AUTO, ExtractionStats, ExtractorChooser, ExtractorOptions
 from steps_agents.errors import InputError
-from steps_agents.fileformats import refuse_overwriting
+from steps_agents.fileformats import display_text, refuse_overwriting
 from steps_agents.runtime.executor import Executor
 from steps_agents.taxonomy.artifact import Taxonomy, load_taxonomy
 
@@ -196,7 +196,7 @@ def run_build(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(format_summary(summary))
+        print(display_text(format_summary(summary), multiline=True))
     return 0
 
 
@@ -269,9 +269,9 @@ def run_show(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(taxonomy_json(t, args.depth), indent=1))
     elif args.format == "mermaid":
-        print(to_mermaid(t, args.depth))
+        print(display_text(to_mermaid(t, args.depth), multiline=True))
     else:
-        print(to_text(t, args.depth))
+        print(display_text(to_text(t, args.depth), multiline=True))
     return 0
 
 
@@ -352,7 +352,7 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=1))
     else:
-        print(format_stats(report))
+        print(display_text(format_stats(report), multiline=True))
     return 0
 
 

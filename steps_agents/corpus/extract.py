@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from steps_agents.corpus.sources import open_corpus
 from steps_agents.errors import InputError, StepsError, UnknownComponentError
+from steps_agents.fileformats import INVISIBLE
 from steps_agents.runtime.executor import default_executor
 from steps_agents.runtime.progress import Progress
 
@@ -105,8 +106,12 @@ def normalise_skill(name: str, casefold: bool = False) -> str:
     name is an identifier, and ``fillFuelTank`` / ``fillfueltank`` are kept apart). With
     ``casefold=True``, ``" Code  Generation"`` and ``"code generation"`` are one skill. NFKC
     changes no ASCII identifier; it maps compatibility forms (full-width ``ＳＱＬ`` -> ``SQL``).
+    Control, zero-width and bidirectional-override characters (``fileformats.INVISIBLE``) are
+    removed, so ``"sq\u200bl"`` or an ANSI escape cannot make an invisible distinct skill or
+    rewrite the terminal: ``"s\u202eql"`` is ``"sql"`` (``docs/reliability.md``).
     """
-    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", name)).strip()
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", name))
+    text = INVISIBLE.sub("", text).strip()
     return text.casefold() if casefold else text
 
 

@@ -56,6 +56,16 @@ KINDS = (
 TRANSIENT = tuple(k for k in KINDS if k != "401")  # everything a retry can get past
 
 
+def use_local_server(monkeypatch: Any) -> None:
+    """Environment for a client that talks to this server: no proxy for 127.0.0.1, a dummy
+    OpenAI key, no progress bars (``monkeypatch``: pytest's fixture)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("STEPS_AGENTS_NO_PROGRESS", "1")
+
+
 def _text(content: Any) -> str:
     if isinstance(content, str):
         return content

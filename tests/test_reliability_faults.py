@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from fault_server import TRANSIENT, FaultServer
+from fault_server import TRANSIENT, FaultServer, use_local_server
 from pydantic import BaseModel
 
 from steps_agents.errors import ModelCallError, ModelOutputError
@@ -29,10 +29,7 @@ class Skills(BaseModel):
 
 @pytest.fixture(autouse=True)
 def _local(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    use_local_server(monkeypatch)
 
 
 def _open(server: FaultServer, structured: str, **extra: object) -> ModelClient:

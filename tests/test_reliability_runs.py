@@ -10,11 +10,14 @@ as against a fault-free server (no fault is scored as the agent's failure).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_server import FaultServer
+from fault_server import FaultServer, use_local_server
 from helpers_evaluation import toolworld_tasks, write_tasks_file
 from helpers_synthesis import read_jsonl
 
@@ -26,11 +29,7 @@ pytest.importorskip("langchain_openai")
 
 @pytest.fixture(autouse=True)
 def _local(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("STEPS_AGENTS_NO_PROGRESS", "1")
+    use_local_server(monkeypatch)
 
 
 def _synth(tmp_path: Path, server: FaultServer, structured: str) -> tuple[int, list[Any]]:
@@ -90,3 +89,31 @@ def test_evaluation_of_140_tasks_with_20_percent_faults_matches_the_fault_free_r
     assert sum(faults.values()) >= 20, faults
     assert faulted == clean  # same answers, same scores: no fault reached the agent's record
     assert not any(failure == "agent_error" for _, failure, _, _ in faulted.values())
+
+
+@pytest.mark.parametrize("kind", ["401", "malformed", "no server"])
+def test_a_run_stopped_by_the_model_says_why_in_one_line_with_no_unawaited_coroutine(
+    tmp_path: Path, kind: str
+) -> None:
+    random_taxonomy(24, height=2, seed=3).save(tmp_path / "tax.json")
+    kinds = () if kind == "no server" else (kind,)
+    with FaultServer(rate=1.0, kinds=kinds, max_faults_per_body=99) as server:
+        url = "http://127.0.0.1:9/v1" if kind == "no server" else server.base_url
+        done = subprocess.run(
+            [
+                *(sys.executable, "-W", "always", "-m", "steps_agents", "synth"),
+                *("--taxonomy", str(tmp_path / "tax.json"), "-o", str(tmp_path / "s.jsonl")),
+                *("-n", "20", "--model", "stub", "--base-url", url, "--max-retries", "1"),
+                *("--judges", "format", "--structured", "json", "--run-id", "stopped"),
+            ],
+            env={**os.environ, "STEPS_AGENTS_DISABLE_PLUGIN_AUTOLOAD": "1"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert "never awaited" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, done.stderr
+    expected = {"401": "--api-key-env", "malformed": "--base-url", "no server": "network error"}
+    assert expected[kind] in errors[0]

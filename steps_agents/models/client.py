@@ -118,6 +118,11 @@ def _advice(kind: str, retryable: bool) -> str:
             "the model answered nothing: check the model name and server, and that the prompt"
             " fits its context window"
         )
+    if kind == MALFORMED:
+        return (
+            "the server's replies are not valid chat-completion JSON: check that --base-url"
+            " points at an OpenAI-compatible API and that the server is healthy"
+        )
     if retryable:
         return (
             "the service is overloaded, down or unreachable: check it (or --base-url), raise"

@@ -1,7 +1,7 @@
 """The plugin author's kit: ``steps plugins new`` packages work as written, a package filled in
 from docs/plugins.md alone installs and runs the whole pipeline, and ``steps world check``.
 
-The filled-in package is installed for real (``pip install --no-deps --target``, about 1.5 s
+The filled-in package is installed for real (``pip install --no-deps --target``, about 1.3 s
 here) and every command runs as a subprocess that finds the plugin only through its
 ``steps_agents`` entry point."""
 

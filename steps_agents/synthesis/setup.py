@@ -29,6 +29,7 @@ from steps_agents.synthesis.gate import Outage, gate_models
 from steps_agents.synthesis.judge_protocol import JudgeContext
 from steps_agents.synthesis.modes import ModeContext
 from steps_agents.synthesis.records import RunReport
+from steps_agents.synthesis.runlock import RunLock
 from steps_agents.synthesis.store import SampleWriter
 
 REPORTED_BY_K = ("accepted", "rejected", "surplus", "uncomposable")
@@ -126,7 +127,7 @@ def open_run(
             location="--model",
         )
     run_id = config.run_id or new_run_id()
-    owned: list[Any] = []  # what this call opened, and so closes
+    owned: list[Any] = [RunLock(state_dir, run_id)]  # what this call opened, and so closes
     try:
         if model is None and config.model:
             model = _open_model(config, config.model, cache_path, pm)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_docs_plugins import DOC, plugin_source, python_blocks
@@ -189,12 +190,9 @@ def test_synth_announces_a_run_only_once_its_names_resolve(
 def test_quickstart_runs_a_plugin_world_on_its_corpus_with_its_extractor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import types
-
     from steps_agents import testing
 
-    toybank = types.ModuleType("toybank")
-    exec(compile(plugin_source(DOC.read_text()), "toybank", "exec"), toybank.__dict__)
+    toybank = _docs_plugin()
     monkeypatch.setitem(sys.modules, "toybank", toybank)
     log = tmp_path / "sessions.txt"
     lines = ["s1: bank_find_account bank_deposit", "s2:", "s3: bank_get_balance bank_interest"]
@@ -208,3 +206,55 @@ def test_quickstart_runs_a_plugin_world_on_its_corpus_with_its_extractor(
         assert main([*argv, "--skip-empty"]) == 0
     tasks = (tmp_path / "q" / "tasks.jsonl").read_text().splitlines()
     assert len(tasks) == 2 and all(json.loads(t)["world"] == "bank" for t in tasks)
+
+
+def _docs_plugin() -> Any:
+    import types
+
+    module = types.ModuleType("toybank")
+    exec(compile(plugin_source(DOC.read_text()), "toybank", "exec"), module.__dict__)
+    return module
+
+
+def test_world_check_finds_bad_phrases_and_oracle_failures() -> None:
+    from steps_agents.worlds.audit import audit_world, phrase_problems
+
+    toybank = _docs_plugin()
+
+    class Sloppy(toybank.BankWorld):  # type: ignore[name-defined,misc]
+        def noun(self, tool: str) -> str:
+            if tool == "bank_find_account":
+                return "the the account of {customer}"  # a doubled word, a wrong placeholder
+            return str(super().noun(tool))
+
+        def compose(self, skills: Any, seed: int) -> Any:
+            task = super().compose(skills, seed)
+            if "bank_interest" not in skills:
+                return task
+            part = task.checker.answer[0]  # a checker that expects one cent too much
+            wrong = part.model_copy(update={"value": part.value + 0.01, "tolerance": 0.0})
+            checker = task.checker.model_copy(update={"answer": [wrong]})
+            return task.model_copy(update={"checker": checker})
+
+    audit = audit_world(Sloppy(), k_max=1)
+    problems = {(bad["where"], bad["problem"]) for bad in audit.bad_phrases}
+    assert ("bank_find_account.noun", "placeholder {customer} is not a parameter") in problems
+    assert any("doubled word 'the the'" in problem for _, problem in problems)
+    assert [f["skills"] for f in audit.oracle_failures] == [["bank_interest"]]
+    assert "bank_interest" in audit.unused_tools  # its only task failed
+    assert not audit.ok
+    assert phrase_problems("Deposit 20 into the account of None.") == ["empty value 'None'"]
+    assert phrase_problems("find {owner} now", ["owner"]) == []
+
+
+def test_testing_plugin_manager_with_named_builtins_and_the_offline_model() -> None:
+    from steps_agents import testing
+    from steps_agents.registry import available
+
+    toybank = _docs_plugin()
+    pm = testing.plugin_manager(toybank, builtins=["agentic_mode"])
+    assert available("skill world", pm) == ["bank"]  # toolworld's plugin is not loaded
+    assert set(available("synthesis mode", pm)) == {"bank_faq", "agentic"}
+    with pytest.raises(StepsError, match="no built-in plugin 'steps_agents.plugins.nope'"):
+        testing.plugin_manager(builtins=["nope"])
+    assert testing.offline_model().invoke("same words back").content == "same words back"

@@ -22,7 +22,8 @@ structured request; a plain request drawn for it is answered normally), ``empty`
 (empty content, no tool call) and ``401`` (bad key).
 
 Every request is logged in :attr:`FaultServer.log` (``n``, ``key`` = hash of the messages,
-``fault``, ``status``, ``t`` = seconds since start, ``prompt`` = last user message). It binds an
+``fault``, ``status``, ``t`` = seconds since start, ``prompt`` = last user message,
+``authorization`` = the header as sent). It binds an
 ephemeral port on 127.0.0.1 only and shuts itself down after ``lifetime`` seconds.
 """
 
@@ -124,7 +125,9 @@ class FaultServer(LocalServer):
             def do_POST(self) -> None:  # noqa: N802 - the http.server naming
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
-                fault, status, payload, headers = server._reply(self.path, body)
+                fault, status, payload, headers = server._reply(
+                    self.path, body, self.headers.get("authorization", "")
+                )
                 if fault == "drop":
                     self.close_connection = True
                     return  # the client sees the connection closed with no response
@@ -144,7 +147,7 @@ class FaultServer(LocalServer):
         return self.kinds[int(_unit(self.seed, key, occurrence, "kind") * len(self.kinds))]
 
     def _reply(
-        self, path: str, body: dict[str, Any]
+        self, path: str, body: dict[str, Any], authorization: str = ""
     ) -> tuple[str | None, int, Any, dict[str, str]]:
         messages = list(body.get("messages") or [])
         key = hashlib.sha256(
@@ -168,6 +171,7 @@ class FaultServer(LocalServer):
                 "fault": fault,
                 "t": round(time.monotonic() - self._start, 3),
                 "prompt": prompt,
+                "authorization": authorization,
             }
             self.log.append(entry)
         if not path.endswith("/chat/completions"):

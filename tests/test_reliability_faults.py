@@ -138,3 +138,25 @@ def test_wrong_schema_and_truncated_json_do_not_validate() -> None:
     with pytest.raises(StructuredOutputInvalid):
         first_json_object('{"skills": [{"skill": "a", "exercised": true}, {"sk')
     assert first_json_object('Use {name} here: {"a": 1}') == {"a": 1}
+
+
+def test_the_llm_extractor_sends_the_key_named_by_its_api_key_env_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from steps_agents.cli import main
+
+    monkeypatch.setenv("MY_EXTRACTOR_KEY", "sk-mine")
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(f'{{"instruction": "write sql query {i}"}}\n' for i in range(3)))
+    with FaultServer() as server:
+        code = main(
+            [
+                *("taxonomy", "build", str(corpus), "-o", str(tmp_path / "t.json")),
+                *("--extractor", "llm", "--model", "stub"),
+                *("--extractor-opt", f"base_url={server.base_url}"),
+                *("--extractor-opt", "api_key_env=MY_EXTRACTOR_KEY"),
+            ]
+        )
+    capsys.readouterr()
+    assert code == 0 and len(server.log) == 3
+    assert {entry["authorization"] for entry in server.log} == {"Bearer sk-mine"}

@@ -112,6 +112,10 @@ async def run_agent(
 ) -> AgentRun:
     """Stage 2: run the agent under the timeout; map whatever goes wrong to a failure reason."""
     start = time.perf_counter()
+    if env.session is not None and timeout is not None:
+        # Tool calls run in a worker thread waited on until this deadline: a tool that blocks
+        # cannot hold the episode (asyncio.wait_for alone cannot interrupt a synchronous call).
+        env.session.deadline = time.monotonic() + timeout
     try:
         out = await asyncio.wait_for(agent.arun(inp), timeout)
         if not isinstance(out, AgentOutput):  # a plain answer is accepted too
@@ -133,6 +137,9 @@ async def run_agent(
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         what = f"agent raised {type(exc).__name__}" + (f": {text}" if text else "")
         run = AgentRun(None, "agent_error", what[:500])
+    if env.session is not None and env.session.timed_out and run.failure is None:
+        # A tool ran past the deadline; the agent may have caught the error and answered.
+        run = AgentRun(None, "timeout", "timed out: a tool call ran past the episode deadline")
     if env.limit_hit and run.failure is None:
         # The agent swallowed the StepLimitExceeded (e.g. a ToolNode that catches everything).
         run = AgentRun(None, "step_limit", f"step limit exceeded: {env.step_limit} tool calls")

@@ -15,12 +15,18 @@ undone by the tool re-importing the original function. Audit hooks cannot be rem
 context-variable gate. This is a guard against accidents and casual misuse by tool code, not a
 security boundary against hostile native code.
 
+A thread started inside the sandbox (``threading.Thread``, a ``ThreadPoolExecutor``, or
+``_thread.start_new_thread``) starts sandboxed too: :func:`_install` wraps the interpreter's
+thread-start function so the new thread enters the sandbox before it runs the tool's code
+(a context variable alone is not inherited by new threads).
+
 Consequence for world authors: import every module a tool needs at module import time; a lazy
 import inside a tool reads a file and is refused.
 """
 
 from __future__ import annotations
 
+import _thread
 import contextvars
 import sys
 import threading
@@ -102,11 +108,31 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         raise error
 
 
+def _inheriting(start: Any) -> Any:
+    """``start_new_thread`` that runs a thread started inside the sandbox inside it too."""
+
+    def start_new_thread(function: Any, args: Any, kwargs: Any = None) -> Any:
+        if _ACTIVE.get():
+            inner = function
+
+            def function(*a: Any, **k: Any) -> Any:
+                _ACTIVE.set(True)  # this new thread's own context; never reset
+                return inner(*a, **k)
+
+        return start(function, args, kwargs or {})
+
+    return start_new_thread
+
+
 def _install() -> None:
     global _INSTALLED
     with _LOCK:
         if not _INSTALLED:
             sys.addaudithook(_hook)
+            # threading.Thread.start calls threading._start_new_thread (an alias of
+            # _thread.start_new_thread taken at import), so both names are wrapped.
+            threading._start_new_thread = _inheriting(threading._start_new_thread)  # type: ignore[attr-defined]
+            _thread.start_new_thread = _inheriting(_thread.start_new_thread)
             _INSTALLED = True
 
 

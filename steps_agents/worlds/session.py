@@ -4,38 +4,158 @@ A :class:`TaskSession` is what an evaluator hands an agent: a private deep copy 
 initial state, a ``call(tool, args)`` that only allows the task's tools, validates the arguments
 against the tool's schema, runs the tool in the sandbox and appends every call (including
 failed ones) to :attr:`TaskSession.trace`.
+
+Task files are untrusted, so every call is bounded (``docs/reliability.md``): arguments of at
+most :data:`MAX_VALUE_BYTES` and :data:`~steps_agents.fileformats.MAX_JSON_DEPTH` levels, a
+result of at most :data:`MAX_VALUE_BYTES`, a state of at most :data:`MAX_STATE_BYTES` after the
+call, and a wall time of at most :data:`MAX_TOOL_SECONDS` (less when the episode's deadline is
+nearer). The tool runs on a worker thread the caller stops waiting for at the deadline, so a
+tool that blocks (a quadratic regex on 300 KB) cannot hold the episode past its timeout, and
+Ctrl-C still reaches the main thread. A thread cannot be killed: the abandoned worker runs on
+in the background until its call returns, and its result is discarded.
 """
 
 from __future__ import annotations
 
+import contextvars
 import copy
+import queue
+import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from steps_agents.errors import InputError
+from steps_agents.fileformats import MAX_JSON_DEPTH, check_value
 from steps_agents.worlds.checking import check
 from steps_agents.worlds.protocol import SkillWorld
 from steps_agents.worlds.records import CheckOutcome, Task, TraceEntry, resolve_path, resolve_refs
 from steps_agents.worlds.sandbox import sandboxed
 from steps_agents.worlds.spec import ToolError, validate_args
 
-__all__ = ["TaskSession", "execute_tool", "oracle_answer", "run_oracle"]
+__all__ = ["EpisodeDeadline", "TaskSession", "execute_tool", "oracle_answer", "run_oracle"]
+
+MAX_VALUE_BYTES = 1 << 20
+"""Largest tool argument or result, as :func:`value_size` counts it: 1 MiB."""
+
+MAX_STATE_BYTES = 16 << 20
+"""Largest task state after a tool call: 16 MiB."""
+
+MAX_TOOL_SECONDS = 30.0
+"""Longest one tool call may run when the episode has no nearer deadline."""
+
+
+class EpisodeDeadline(ToolError):
+    """A tool call ran past the episode's deadline: the episode is over (a timeout)."""
+
+
+def value_size(value: Any, limit: int) -> int:
+    """Approximate bytes of a JSON-like value (string and bytes lengths, 8 per other item),
+    counted with an explicit stack and stopped as soon as it passes ``limit``: a
+    gigabyte-sized value costs no more to reject than ``limit`` bytes of it."""
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str | bytes):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += 8 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | set):
+            total += 8 * len(item)
+            stack.extend(item)
+        else:
+            total += 8
+    return total
+
+
+def _bounded(what: str, value: Any, limit: int) -> None:
+    """Raise :class:`ToolError` if ``value`` is larger than ``limit`` or nested too deep."""
+    try:
+        check_value(value, max_depth=MAX_JSON_DEPTH, what=what)
+    except ValueError as exc:
+        raise ToolError(str(exc)) from None
+    if value_size(value, limit) > limit:
+        raise ToolError(f"{what} larger than {limit} bytes")
+
+
+def _trace_args(args: Any) -> Any:
+    """A copy of ``args`` for the trace, or a note when they are too large or deep to keep."""
+    try:
+        _bounded("arguments", args, MAX_VALUE_BYTES)
+    except ToolError as exc:
+        return {"_omitted": str(exc)}
+    return copy.deepcopy(args)
+
+
+class _Worker:
+    """A daemon thread that runs tool calls handed to it, one at a time. Kept per calling
+    thread and reused (a thread start per call costs about 13x an inline call), replaced when a
+    call overruns its deadline (the stuck thread is abandoned, never reused)."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name="steps-tool-worker", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            fn, ctx, box, done = self.jobs.get()
+            try:
+                box["result"] = ctx.run(fn)
+            except BaseException as exc:  # handed to the waiting thread
+                box["error"] = exc
+            done.set()
+
+
+_WORKERS = threading.local()
+
+
+def _run_with_deadline(fn: Any, seconds: float, tool: str) -> Any:
+    """``fn()`` on this thread's worker (in a copy of the caller's context); waiting stops
+    after ``seconds`` with :class:`EpisodeDeadline`. The wait is interruptible (Ctrl-C)."""
+    worker = getattr(_WORKERS, "worker", None)
+    if worker is None:
+        worker = _WORKERS.worker = _Worker()
+    box: dict[str, Any] = {}
+    done = threading.Event()
+    worker.jobs.put((fn, contextvars.copy_context(), box, done))
+    if not done.wait(max(seconds, 0.0)):
+        _WORKERS.worker = None  # stuck on this call: the next call gets a fresh worker
+        raise EpisodeDeadline(f"{tool}: still running after {seconds:.3g} s; episode deadline")
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
 
 
 def execute_tool(
-    world: SkillWorld, state: dict[str, Any], tool: str, args: Mapping[str, Any]
+    world: SkillWorld,
+    state: dict[str, Any],
+    tool: str,
+    args: Mapping[str, Any],
+    *,
+    seconds: float | None = None,
 ) -> Any:
     """``world.execute`` inside the sandbox; any failure comes out as :class:`ToolError`.
 
-    The result is deep-copied so a caller that mutates it cannot reach into the state.
+    With ``seconds`` the tool runs in a worker thread and the caller waits at most that long
+    (:class:`EpisodeDeadline` after). The result must stay within :data:`MAX_VALUE_BYTES` and
+    the state within :data:`MAX_STATE_BYTES`; the result is deep-copied so a caller that
+    mutates it cannot reach into the state.
     """
-    try:
+
+    def run() -> Any:
         with sandboxed():
-            result = world.execute(state, tool, args)
+            return world.execute(state, tool, args)
+
+    try:
+        result = run() if seconds is None else _run_with_deadline(run, seconds, tool)
     except ToolError:
         raise
-    except Exception as exc:  # a tool bug or bad input surfaced as a Python error
-        raise ToolError(f"{tool}: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # a tool bug or bad input surfaced as a Python error (MemoryError too)
+        raise ToolError(f"{tool}: {type(exc).__name__}: {exc}"[:500]) from exc
+    _bounded(f"{tool}: result", result, MAX_VALUE_BYTES)
+    _bounded(f"{tool}: state", state, MAX_STATE_BYTES)
     return copy.deepcopy(result)
 
 
@@ -50,6 +170,14 @@ class TaskSession:
         self.state: dict[str, Any] = copy.deepcopy(task.initial_state)
         self.trace: list[TraceEntry] = []
         self._specs = {spec.name: spec for spec in task.tools}
+        self.deadline: float | None = None  # time.monotonic() by which the episode must end
+        self.timed_out = False
+
+    def _seconds(self) -> float:
+        """How long the next call may run: :data:`MAX_TOOL_SECONDS`, or less by the deadline."""
+        if self.deadline is None:
+            return MAX_TOOL_SECONDS
+        return min(MAX_TOOL_SECONDS, self.deadline - time.monotonic())
 
     @property
     def calls(self) -> int:
@@ -63,13 +191,13 @@ class TaskSession:
             if spec is None:
                 offered = ", ".join(self._specs)
                 raise ToolError(f"unknown tool {tool!r}; this task offers: {offered}")
+            _bounded(f"{tool}: arguments", args, MAX_VALUE_BYTES)
             validate_args(spec, args)
-            result = execute_tool(self.world, self.state, tool, args)
+            result = execute_tool(self.world, self.state, tool, args, seconds=self._seconds())
         except ToolError as exc:
+            self.timed_out = self.timed_out or isinstance(exc, EpisodeDeadline)
             self.trace.append(
-                TraceEntry(
-                    index=index, tool=tool, args=copy.deepcopy(args), error=str(exc), step=step
-                )
+                TraceEntry(index=index, tool=tool, args=_trace_args(args), error=str(exc), step=step)
             )
             raise
         self.trace.append(

@@ -24,6 +24,9 @@ def test_a_held_lock_refuses_a_second_holder_and_is_free_after_close(tmp_path: P
     with pytest.raises(RunLockedError, match=rf"'r1' is already running in process {os.getpid()}"):
         RunLock(tmp_path, "r1")
     RunLock(tmp_path, "other").close()  # another run id is another lock
+    odd = RunLock(tmp_path / "state", "../escape")  # never a path outside the state directory
+    assert odd.path.parent == tmp_path / "state"
+    odd.close()
     first.close()
     first.close()  # idempotent
     RunLock(tmp_path, "r1").close()

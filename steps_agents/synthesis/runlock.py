@@ -2,7 +2,8 @@
 
 Two ``steps synth`` processes with the same run id would both resume from the same checkpoint and
 append to the same output file (duplicates, interleaved lines). :class:`RunLock` takes an
-exclusive ``fcntl.flock`` on ``<state dir>/<run id>.lock`` and writes its pid into it. A second
+exclusive ``fcntl.flock`` on ``<state dir>/<run id>.lock`` (a hash for a run id that is not a
+plain file name) and writes its pid into it. A second
 process finds the lock held and stops in one line naming the pid that holds it.
 
 Stale locks take care of themselves: the kernel releases a ``flock`` when its process dies, even
@@ -13,7 +14,9 @@ running is a stale lock and is taken over.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 from typing import IO
 
@@ -31,6 +34,17 @@ class RunLockedError(StepsError):
     exit_code = 2
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def _file_stem(run_id: str) -> str:
+    """``run_id`` when it is a plain file name; else a hash of it, so a run id such as
+    ``../x`` or ``a/b`` cannot name a lock file outside the state directory."""
+    if _PLAIN.fullmatch(run_id):
+        return run_id
+    return "run-" + hashlib.sha256(run_id.encode()).hexdigest()[:16]
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -45,7 +59,7 @@ class RunLock:
     """The lock of run ``run_id`` in ``state_dir``; :meth:`close` releases it."""
 
     def __init__(self, state_dir: Path, run_id: str) -> None:
-        self.path = state_dir / f"{run_id}.lock"
+        self.path = state_dir / f"{_file_stem(run_id)}.lock"
         self.run_id = run_id
         self._file: IO[str] | None = None
         self._acquire()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,10 @@ def test_synth_json_report_and_curriculum_export(
 
 
 def test_missing_model_unknown_spec_and_missing_extra_are_one_line_errors(
-    tmp_path: Path, taxonomy_file: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    taxonomy_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     args = ["synth", "--taxonomy", str(taxonomy_file), "-o", str(tmp_path / "o.jsonl"), "-n", "2"]
     assert main(args) == 2
@@ -93,6 +97,10 @@ def test_missing_model_unknown_spec_and_missing_extra_are_one_line_errors(
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("error: ") and "no_such_module_xyz" in err
     (tmp_path / "s.jsonl").write_text("")
+    # pyarrow is a dev dependency (the edge-list reader's fast path): hide it, as a user
+    # without the parquet extra has it.
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     assert (
         main(["synth", "export", str(tmp_path / "s.jsonl"), "-o", str(tmp_path / "s.parquet")]) == 2
     )

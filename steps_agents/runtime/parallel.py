@@ -52,13 +52,16 @@ class ProcessExecutor:
             return
         workers = min(self.workers, len(work))
         with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-            futures: list[Future[R]] = [pool.submit(fn, item) for item in work]
+            futures: list[Future[R] | None] = [pool.submit(fn, item) for item in work]
             try:
-                for future in futures:
+                for i, future in enumerate(futures):
+                    assert future is not None
+                    futures[i] = None  # a result is held only until the caller has taken it
                     yield future.result()
             finally:
-                for future in futures:
-                    future.cancel()
+                for pending in futures:
+                    if pending is not None:
+                        pending.cancel()
 
     def amap(
         self, fn: Callable[[T], Awaitable[R]], items: Iterable[T], *, concurrency: int

@@ -54,6 +54,7 @@ from steps_agents.evaluation.report import EvalReport, build_report
 from steps_agents.evaluation.state import EpisodeOutput, EpisodeState, EvalState
 from steps_agents.evaluation.store import EpisodeStore, state_paths
 from steps_agents.evaluation.texttasks import TextTask
+from steps_agents.evaluation.validity import preflight
 from steps_agents.registry import get_skill_world
 from steps_agents.runtime.progress import Progress
 from steps_agents.worlds import Task
@@ -155,6 +156,15 @@ async def aevaluate(
         name: get_skill_world(name, pm)
         for name in sorted({t.world for t in tasks if isinstance(t, Task)})
     }
+    # Tasks whose own oracle fails are left out and counted, not fatal (evaluation/validity.py).
+    oracle_cache: dict[str, Any] = {}
+    tasks, invalid = preflight(tasks, worlds, timeout=config.timeout, oracle_cache=oracle_cache)
+    if not tasks:
+        first = invalid[0]
+        raise InputError(
+            f"no valid task: every task's oracle fails (task {first.id!r}, #{first.position}:"
+            f" {first.reason})"
+        )
     episodes_path, checkpoint_path = state_paths(config.state_dir, run_id)
     store = EpisodeStore(episodes_path, run_id)
     ctx = EvalContext(
@@ -171,6 +181,7 @@ async def aevaluate(
         seed=config.seed,
         judge=judge,
     )
+    ctx.oracle_cache.update(oracle_cache)
     already = sum(1 for e in ctx.episodes if e.key in store)
     bar = Progress("eval", total=len(ctx.episodes), unit="episodes", enabled=progress)
     bar.count = already
@@ -197,6 +208,8 @@ async def aevaluate(
             "resumed_episodes": already,
             "episodes_file": str(episodes_path),
             "worlds": {name: str(getattr(w, "version", "")) for name, w in worlds.items()},
+            "valid_tasks": len(tasks),
+            "invalid_tasks": [t.to_dict() for t in invalid],
             **dict(meta or {}),
         },
     )

@@ -9,6 +9,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,3 +115,89 @@ def test_huge_or_deep_arguments_are_refused_before_the_tool_runs() -> None:
     with pytest.raises(ToolError, match="nested deeper than 64"):
         s.call("concat", {"a": deep, "b": ""})
     assert "_omitted" in s.trace[-1].args
+
+
+# ---- invalid tasks: left out, counted, the rest evaluated -----------------------------------
+
+
+def hostile_tasks() -> list[Any]:
+    """95 good calc tasks and 5 hostile ones: a failing oracle (a missing key), an oracle its own
+    checker rejects, a memory blow-up (concat doubling past the result cap), arguments nested
+    100 deep and a plan of an unknown tool."""
+    from helpers_evaluation import calc_tasks, ref
+
+    good = calc_tasks()
+    tasks = [t.model_copy(update={"id": f"{t.id}-{i}"}) for i in range(19) for t in good]
+    blow = [("concat", {"a": "a" * 400_000, "b": "a" * 400_000})]
+    blow += [("concat", {"a": ref(f"s{i}"), "b": ref(f"s{i}")}) for i in range(1, 4)]
+    deep: Any = "x"
+    for _ in range(100):
+        deep = [deep]
+    bad = [
+        make_task("missing-key", [("get", {"key": "nope"})], 1, instruction="read nope"),
+        make_task(
+            "wrong-answer", [("add", {"a": 1, "b": 2})], 99, instruction="add", answer_step="s1"
+        ),
+        make_task("blow-up", blow, 1, instruction="concat"),
+        make_task("deep", [("concat", {"a": deep, "b": "y"})], 1, instruction="concat"),
+    ]
+    unknown = bad[1].model_copy(update={"id": "unknown-tool"}, deep=True)
+    unknown.oracle[0] = unknown.oracle[0].model_copy(update={"tool": "nosuchtool"})
+    bad.append(unknown)
+    return tasks[:10] + bad + tasks[10:]
+
+
+def test_a_task_file_with_5_hostile_tasks_of_100_scores_95_and_counts_5_invalid(
+    tmp_path: Path,
+) -> None:
+    import resource
+
+    from helpers_evaluation import plugin_manager
+    from steps_agents.graphs.evaluation import evaluate
+
+    from steps_agents.evaluation import AgentOptions, EvalConfig, resolve_agent
+
+    pm = plugin_manager()
+    tasks = hostile_tasks()
+    assert len(tasks) == 100
+    oracle = resolve_agent("oracle", AgentOptions(pm=pm))
+    config = EvalConfig(run_id="H", state_dir=tmp_path, timeout=5.0)
+    start = time.monotonic()
+    report, episodes = evaluate(config, tasks, {"oracle": oracle}, pm=pm, progress=False)
+    assert time.monotonic() - start < 60
+    invalid = {t["id"]: t for t in report.meta["invalid_tasks"]}
+    assert set(invalid) == {"missing-key", "wrong-answer", "blow-up", "deep", "unknown-tool"}
+    assert (
+        invalid["missing-key"]["position"] == 11
+        and "no key 'nope'" in invalid["missing-key"]["reason"]
+    )
+    assert "larger than 1048576 bytes" in invalid["blow-up"]["reason"]
+    assert "nested deeper" in invalid["deep"]["reason"]
+    assert report.meta["valid_tasks"] == 95 and len(episodes) == 95
+    assert all(e.passed for e in episodes)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1024 * 1024  # KiB: < 1 GiB
+
+
+def test_steps_eval_names_invalid_tasks_and_writes_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from helpers_evaluation import plugin_manager, write_tasks_file
+
+    from steps_agents import plugin_manager as pm_module
+    from steps_agents.cli import main
+
+    monkeypatch.setattr(pm_module, "_DEFAULT", plugin_manager())
+    # The reader itself refuses a line nested too deep or naming an unknown tool (file:line),
+    # so the file holds the three hostile tasks only a run of their oracle can find.
+    chosen = [t for t in hostile_tasks()[5:20] if t.id not in {"deep", "unknown-tool"}]
+    tasks = write_tasks_file(tmp_path / "t.jsonl", chosen)
+    out = tmp_path / "r.json"
+    argv = ["eval", str(tasks), "--agent", "oracle", "-o", str(out), "--state-dir", str(tmp_path)]
+    assert main([*argv, "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "invalid task 'missing-key' (#6): oracle failed: ToolError: no key 'nope'" in err
+    assert "3 invalid tasks left out" in err and "Traceback" not in err
+    meta = json.loads(out.read_text())["meta"]
+    assert meta["valid_tasks"] == 10 and len(meta["invalid_tasks"]) == 3

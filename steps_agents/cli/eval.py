@@ -239,6 +239,15 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     write_report(report, output)
+    invalid = report.meta.get("invalid_tasks") or []
+    for item in invalid[:10]:  # on stderr, so --json output stays one JSON document
+        print(f"invalid task {item['id']!r} (#{item['position']}): {item['reason']}", file=sys.stderr)
+    if invalid:
+        print(
+            f"{len(invalid)} invalid tasks left out (their own oracle fails);"
+            f" {report.meta.get('valid_tasks')} evaluated; listed in the report's meta.invalid_tasks",
+            file=sys.stderr,
+        )
     if args.markdown:
         Path(args.markdown).write_text(to_markdown(report), encoding="utf-8")
     if args.json:

@@ -226,12 +226,16 @@ def oracle_answer(task: Task, results: Mapping[str, Any]) -> Any:
     return values
 
 
-def run_oracle(world: SkillWorld, task: Task) -> tuple[Any, dict[str, Any], list[TraceEntry]]:
+def run_oracle(
+    world: SkillWorld, task: Task, *, deadline: float | None = None
+) -> tuple[Any, dict[str, Any], list[TraceEntry]]:
     """Execute the oracle plan on a fresh state: ``(answer, final_state, trace)``.
 
-    Raises :class:`ToolError` when a step fails (the task is broken for this world version).
+    Raises :class:`ToolError` when a step fails (the task is broken for this world version),
+    :class:`EpisodeDeadline` when a call runs past ``deadline`` (``time.monotonic()``).
     """
     session = TaskSession(world, task)
+    session.deadline = deadline
     results: dict[str, Any] = {}
     for step in task.oracle:
         args = resolve_refs(step.args, results)

@@ -18,6 +18,7 @@ generator: recorded on the context, the item skipped, raised by the runner at th
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.types import Command, Send
@@ -69,6 +70,26 @@ def _confirm(judges: list[Judge], sample: JudgeInput, verdicts: list[Verdict]) -
     if not late:
         return verdicts
     return [v for v in verdicts if v.judge not in late] + list(late.values())
+
+
+def replay_accepted(ctx: SynthesisContext, records: Iterable[Mapping[str, Any]]) -> int:
+    """At resume, let judges with ``observe`` record the accepted drafts that the checkpoint
+    holds but the output file does not yet (decided in the interrupted superstep, or waiting
+    for the writer). The judges' state (the dedup index) is otherwise rebuilt from the files
+    only, so a later draft that the uninterrupted run compared with these ones would be judged
+    against less, and the resumed run would end with other samples. Returns how many."""
+    replayed = 0
+    for record in records:
+        if record.get("decision") != "accepted" or "item" not in record:
+            continue
+        item = ctx.work_item(record["item"])
+        if ctx.writer.get(item.id) is not None:  # written: the files already gave it to them
+            continue
+        draft = record.get("draft") or {}
+        sample = JudgeInput(item=item, draft=draft, messages=ctx.mode.to_messages(item, draft))
+        _confirm(ctx.judges, sample, [])
+        replayed += 1
+    return replayed
 
 
 def feedback_from(verdicts: list[Verdict]) -> list[str]:

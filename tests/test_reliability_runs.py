@@ -117,3 +117,23 @@ def test_a_run_stopped_by_the_model_says_why_in_one_line_with_no_unawaited_corou
     assert len(errors) == 1, done.stderr
     expected = {"401": "--api-key-env", "malformed": "--base-url", "no server": "network error"}
     assert expected[kind] in errors[0]
+
+
+def test_an_evaluation_whose_model_answers_nothing_stops_saying_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = write_tasks_file(tmp_path / "t.jsonl", toolworld_tasks({2: 10}))
+    with FaultServer(rate=1.0, kinds=("empty",), max_faults_per_body=999) as server:
+        code = main(
+            [
+                *("eval", str(tasks), "--agent", "model:stub", "--base-url", server.base_url),
+                *("-o", str(tmp_path / "r.json"), "--state-dir", str(tmp_path / "st"), "--json"),
+            ]
+        )
+    err = capsys.readouterr().err.splitlines()
+    errors = [line for line in err if line.startswith("error: ")]
+    # before: exit 0 and 10 episodes failed "got ''", nothing saying the model answered nothing
+    assert code == 1 and len(errors) == 1, err
+    assert "empty reply" in errors[0] and "answered nothing" in errors[0]
+    assert any(line.startswith("run id ") for line in err)  # --json still names the run
+    assert len(server.log) <= 12  # the breaker stopped it, not 10 episodes x 5 attempts

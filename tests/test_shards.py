@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,3 +125,20 @@ def test_ray_executor_counts_equal_the_sequential_read(tmp_path: Path) -> None:
         check_executor(tmp_path, RayExecutor(num_cpus=2))
     finally:
         ray.shutdown()
+
+
+def test_workers_are_forked_only_from_a_single_threaded_driver_without_ray(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+    import types
+    from multiprocessing import get_all_start_methods
+
+    from steps_agents.runtime.parallel import _context
+
+    if "fork" not in get_all_start_methods() or threading.active_count() != 1:
+        pytest.skip("fork is not available here, or other threads run in this test process")
+    monkeypatch.setitem(sys.modules, "ray", types.SimpleNamespace(is_initialized=lambda: False))
+    assert _context().get_start_method() == "fork"
+    monkeypatch.setitem(sys.modules, "ray", types.SimpleNamespace(is_initialized=lambda: True))
+    assert _context().get_start_method() == "spawn"

@@ -22,6 +22,7 @@ graphs' business). ``fn`` and the items must pickle: a module-level function and
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -70,8 +71,14 @@ class ProcessExecutor:
 
 
 def _context() -> BaseContext:
-    """``fork`` for a single-threaded parent where it exists, else ``spawn`` (module docstring)."""
-    if "fork" in get_all_start_methods() and threading.active_count() == 1:
+    """``fork`` for a single-threaded parent where it exists, else ``spawn`` (module docstring).
+
+    A driver connected to Ray runs Ray's own C++ threads, which ``threading`` does not see: spawn
+    there too. (The BLAS thread pool numpy may start registers fork handlers; it does not count.)
+    """
+    ray = sys.modules.get("ray")
+    in_ray = ray is not None and getattr(ray, "is_initialized", lambda: False)()
+    if "fork" in get_all_start_methods() and threading.active_count() == 1 and not in_ray:
         return get_context("fork")
     return get_context("spawn")
 

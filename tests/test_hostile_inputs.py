@@ -387,3 +387,16 @@ def test_taxonomy_show_escapes_control_characters_in_skill_names(
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\u202e" not in out
     assert "clear\\x1b[2J" in out and "b\\u202eidi" in out
+
+
+def test_an_episode_log_that_is_a_device_is_refused_not_read(
+    tasks: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tasks.parent / "st"
+    state.mkdir()
+    (state / "R.episodes.jsonl").symlink_to("/dev/zero")
+    argv = ["eval", str(tasks), "--agent", "oracle", "-o", str(tasks.parent / "r.json")]
+    code, err = run_cli([*argv, "--run-id", "R", "--state-dir", str(state)], capsys)
+    line = one_error_line(err)
+    assert code == 2 and "R.episodes.jsonl: not a regular file" in line
+    assert not (tasks.parent / "r.json").exists()

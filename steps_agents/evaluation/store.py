@@ -24,7 +24,16 @@ from pydantic import ValidationError
 
 from steps_agents.errors import InputError
 from steps_agents.evaluation.records import EpisodeResult
-from steps_agents.fileformats import EPISODE_SCHEMA, SCHEMA_KEY, check_schema, stamped_json
+from steps_agents.fileformats import (
+    EPISODE_SCHEMA,
+    SCHEMA_KEY,
+    check_schema,
+    parse_json,
+    stamped_json,
+)
+
+MAX_EPISODES_BYTES = 4 << 30
+"""Largest episode log a resume reads (it is read whole): 4 GiB (``docs/reliability.md``)."""
 
 
 class EpisodeStore:
@@ -40,6 +49,17 @@ class EpisodeStore:
     def _load(self) -> None:
         if not self.path.exists():
             return
+        if not self.path.is_file():  # a symlink to /dev/zero or /dev/full would never end
+            raise InputError(
+                "not a regular file (a device, a pipe or a directory); delete it or use another"
+                " --run-id",
+                location=self.path,
+            )
+        if self.path.stat().st_size > MAX_EPISODES_BYTES:
+            raise InputError(
+                f"episode log larger than {MAX_EPISODES_BYTES >> 30} GiB; use another --run-id",
+                location=self.path,
+            )
         data = self.path.read_bytes()
         good_end = data.rfind(b"\n") + 1
         if good_end < len(data):
@@ -51,7 +71,7 @@ class EpisodeStore:
                 continue
             location = f"{self.path}:{lineno}"
             try:
-                data = json.loads(raw)
+                data = parse_json(raw.decode("utf-8", "replace"), location=location)
             except ValueError:
                 raise InputError(
                     "not an episode record (invalid JSON); delete the file or use another --run-id",

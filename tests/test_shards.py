@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,14 +119,26 @@ def test_executor_flags_are_checked() -> None:
 
 
 def test_ray_executor_counts_equal_the_sequential_read(tmp_path: Path) -> None:
-    ray = pytest.importorskip("ray", reason="Ray executor tests need the ray extra (pip install 'steps-agents[ray]')")
-    from steps_agents.runtime.parallel import RayExecutor
-
-    try:
-        check_executor(tmp_path, RayExecutor(num_cpus=2))
-    finally:
-        ray.shutdown()
-
+    pytest.importorskip(
+        "ray", reason="Ray executor tests need the ray extra (pip install 'steps-agents[ray]')"
+    )
+    # Ray's driver runs in a child process: Ray installs signal handlers and C++ threads in its
+    # driver and may end it on a fault, which must not take the test process (or a later test
+    # that forks) with it.
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+        "import ray; from test_shards import check_executor;"
+        "from steps_agents.runtime.parallel import RayExecutor;"
+        "check_executor(Path(sys.argv[2]), RayExecutor(num_cpus=2)); ray.shutdown(); print('same')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(Path(__file__).parent), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip().endswith("same"), done.stderr[-2000:]
 
 def test_workers_are_forked_only_from_a_single_threaded_driver_without_ray(
     monkeypatch: pytest.MonkeyPatch,

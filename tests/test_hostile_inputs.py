@@ -77,6 +77,7 @@ def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "deep.toml").write_text("[synth]\nx = " + "[" * 5000 + "]" * 5000 + "\n")
     (d / "deeptables.toml").write_text("[" + ".".join(["a"] * 5000) + "]\nx = 1\n")
     (d / "nan.toml").write_text("[synth]\nn = nan\n")
+    (d / "redos.toml").write_text('"a" = ["re:(a+)+$"]\n')
     return d
 
 
@@ -110,6 +111,11 @@ CASES = [
     ("toml-deep", "synth --config {d}/deep.toml", ["deep.toml", "deeper than"]),
     ("toml-tables", "synth --config {d}/deeptables.toml", ["deeptables.toml", "deeper than"]),
     ("toml-nan", "synth --config {d}/nan.toml", ["nan.toml", "not finite"]),
+    (
+        "lexicon-redos",
+        f"{TB} {{d}}/good.jsonl --extractor lexicon --lexicon {{d}}/redos.toml -o {{d}}/t.json",
+        ["redos.toml", "(a+)+", "repeats a repeated group"],
+    ),
 ]
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.errors import InputError
+from steps_agents.fileformats import loads_toml, parse_json
 
 REGEX_PREFIX = "re:"
 
@@ -40,6 +41,9 @@ def _keyword_regex(keyword: str) -> str:
 
 
 _WORD = re.compile(r"\w+")
+# A group whose body repeats (+, *, {n,}) itself repeated: the shape of catastrophic
+# backtracking, (a+)+$ or (\w*)*x. A heuristic: it refuses the common forms, not every one.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,\d*\})\)(?:[+*]|\{\d*,\d*\})")
 
 
 def _first_word(keyword: str) -> str | None:
@@ -103,6 +107,13 @@ class Lexicon:
                             f"skill {raw_name!r}: invalid regex {regex!r} ({exc})",
                             location=location,
                         ) from None
+                    if _NESTED_QUANTIFIER.search(regex):
+                        raise InputError(
+                            f"skill {raw_name!r}: regex {regex!r} repeats a repeated group"
+                            " (like (a+)+), which can take exponential time on a record;"
+                            " write it without the nested repetition",
+                            location=location,
+                        )
                     alternatives.append(f"(?:{regex})")
                     firsts.add(None)
                 elif pattern.strip():
@@ -137,9 +148,9 @@ class Lexicon:
             raise InputError(f"cannot read lexicon ({exc.strerror})", location=path) from None
         try:
             if path.suffix.lower() == ".toml":
-                data: Any = tomllib.loads(raw.decode("utf-8"))
+                data: Any = loads_toml(raw.decode("utf-8"), location=path)
             else:
-                data = json.loads(raw)
+                data = parse_json(raw.decode("utf-8"), location=path)
         except UnicodeDecodeError:
             raise InputError("lexicon is not valid UTF-8", location=path) from None
         except tomllib.TOMLDecodeError as exc:

@@ -48,6 +48,13 @@ from pydantic import BaseModel, ValidationError
 from steps_agents.errors import ModelCallError, ModelOutputError
 from steps_agents.models.breaker import CircuitBreaker
 from steps_agents.models.cache import CachedResponse, ResponseCache, cache_key
+from steps_agents.models.negotiate import (
+    FORMS_FILE,
+    Form,
+    Negotiator,
+    json_object_format,
+    refused_parameter,
+)
 from steps_agents.models.options import ModelOptions
 from steps_agents.models.retry import (
     AUTH,
@@ -189,6 +196,7 @@ class ModelClient:
         self._semaphores = weakref.WeakKeyDictionary()
         self._background = _BackgroundLoop(f"model-client-{spec}")
         self.breaker = CircuitBreaker()
+        self.negotiator = Negotiator()  # structured-output form per server (issue 17)
         self._is_view = False
 
     @classmethod
@@ -206,7 +214,10 @@ class ModelClient:
         options = options or ModelOptions()
         use_cache = cache_path is not None and options.cache
         cache = ResponseCache(cache_path) if use_cache and cache_path is not None else None
-        return cls(model, spec=spec, options=options, cache=cache, key_params=key_params)
+        client = cls(model, spec=spec, options=options, cache=cache, key_params=key_params)
+        if cache_path is not None:  # the negotiated form survives a resume, like the cache
+            client.negotiator = Negotiator(Path(cache_path).with_name(FORMS_FILE))
+        return client
 
     # ---- public calls ------------------------------------------------------------------------
 
@@ -308,10 +319,18 @@ class ModelClient:
             semaphore = self._semaphores[loop] = asyncio.Semaphore(self.options.concurrency)
         return semaphore
 
-    def _use_native(self, schema: type[BaseModel] | None) -> bool:
+    def _form(self, schema: type[BaseModel] | None) -> Form:
+        """The structured-output form: forced by ``--structured``, else negotiated per server."""
         if schema is None or self.options.structured == "json":
-            return False
-        return self.options.structured == "native" or supports_native(self.model)
+            return "prompt"
+        if self.options.structured == "native":
+            return "json_schema"
+        if not supports_native(self.model):
+            return "prompt"
+        return self.negotiator.form(self._server_key())
+
+    def _server_key(self) -> str:
+        return Negotiator.key(self.key_params.get("base_url"), self.spec)
 
     def _decode(self, hit: CachedResponse, schema: type[BaseModel] | None) -> Any | None:
         """A cached body back as an object; ``None`` (treated as a miss) if it no longer parses."""
@@ -325,18 +344,30 @@ class ModelClient:
     async def _call_with_retries(
         self, convo: list[BaseMessage], schema: type[BaseModel] | None, params: dict[str, Any]
     ) -> tuple[Any, str, tuple[int, int]]:
-        native = self._use_native(schema)
-        prompt = with_format_instruction(convo, schema) if schema and not native else convo
+        form = self._form(schema)
+        prompted = schema is not None and form in ("json_object", "prompt")
+        prompt = with_format_instruction(convo, schema) if schema and prompted else convo
         attempt_messages = prompt
         attempt = 0
         while True:
             self.usage.add(self.spec, calls=1)
             try:
-                result = await self._attempt(attempt_messages, schema, native, params)
+                result = await self._attempt(attempt_messages, schema, form, params)
                 self.breaker.record(None)
                 return result
             except Exception as exc:
                 error: BaseException = exc
+                parameter = refused_parameter(exc) if self.options.structured == "auto" else None
+                lower = self.negotiator.step_down(self._server_key(), form, parameter) if (
+                    schema is not None and parameter is not None
+                ) else None
+                if lower is not None:  # a capability answer: ask again in the next form
+                    form, prompted = lower, lower in ("json_object", "prompt")
+                    prompt = (
+                        with_format_instruction(convo, schema) if prompted and schema else convo
+                    )
+                    attempt_messages = prompt
+                    continue
                 failure = classify(exc)
                 if failure is None:  # not the provider's answer: a bug, keep it
                     self.usage.add(self.spec, failures=1)
@@ -409,18 +440,19 @@ class ModelClient:
         self,
         messages: list[BaseMessage],
         schema: type[BaseModel] | None,
-        native: bool,
+        form: Form,
         params: dict[str, Any],
     ) -> tuple[Any, str, tuple[int, int]]:
-        """One request: ``(result, cache body, (input_tokens, output_tokens))``."""
-        if native:
+        """One request in ``form``: ``(result, cache body, (input_tokens, output_tokens))``."""
+        if schema is not None and form in ("json_schema", "tool"):
             assert schema is not None
             model = self.model
             if params:  # per-call settings (max_tokens, ...) as fields of a copy of the model
                 if not hasattr(model, "model_copy"):
                     raise TypeError(f"{type(model).__name__} takes no per-call parameters")
                 model = model.model_copy(update=params)
-            runnable = model.with_structured_output(schema, include_raw=True)
+            how = {"method": "function_calling"} if form == "tool" else {}
+            runnable = model.with_structured_output(schema, include_raw=True, **how)
             try:
                 async with asyncio.timeout(self.options.timeout):  # no extra task, unlike wait_for
                     output = await runnable.ainvoke(messages)
@@ -440,8 +472,11 @@ class ModelClient:
                 tokens = (0, 0)
             parsed = validate(schema, output)
             return parsed, parsed.model_dump_json(), tokens
+        chat = self.model
+        if schema is not None and form == "json_object":  # JSON mode constrained by the schema
+            chat = chat.bind(response_format=json_object_format(schema_json(schema)))
         async with asyncio.timeout(self.options.timeout):
-            reply = await self.model.ainvoke(messages, **params)
+            reply = await chat.ainvoke(messages, **params)
         tokens = _tokens(reply)
         self.usage.add(self.spec, input_tokens=tokens[0], output_tokens=tokens[1])
         _check_reply(reply)

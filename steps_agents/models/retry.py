@@ -130,6 +130,10 @@ def classify(error: BaseException) -> Failure | None:
     # Issue 17 (structured-output negotiation) hooks in here: a request refused because of one
     # parameter the server does not take (``refused_parameter(error)``) is classified before the
     # generic status rules below.
+    from steps_agents.models.negotiate import refused_parameter  # negotiate imports status_of
+
+    if refused_parameter(error) is not None:  # a capability answer, never an outage
+        return Failure(REFUSED, ITEM)
     if isinstance(error, ReplyProblem):
         return Failure(error.kind, RETRY)
     names = _names(error)

@@ -111,3 +111,11 @@ def test_refused_parameter_reads_400_422_and_the_llama_cpp_500() -> None:
     )
     assert refused_parameter(_Refusal(500, {"error": "out of memory"})) is None
     assert refused_parameter(_Refusal(429, {"error": "response_format busy"})) is None
+
+
+def test_synth_corpus_accepts_a_world_name_for_its_bundled_corpus(tmp_path: Path) -> None:
+    from steps_agents.cli.synth import world_corpus
+
+    bundled = world_corpus("toolworld")
+    assert bundled is not None and bundled != "toolworld" and Path(bundled).is_file()
+    assert world_corpus(str(tmp_path / "missing.jsonl")) == str(tmp_path / "missing.jsonl")

@@ -147,10 +147,28 @@ def add_parser(subparsers: Any) -> None:
     export.set_defaults(handler=run_export)
 
 
+def world_corpus(source: str | None) -> str | None:
+    """``source``, or the bundled corpus of the skill world named ``source`` when no such file
+    exists (``--corpus toolworld``, as the quickstart reads it)."""
+    if not source or Path(source).exists():
+        return source
+    from steps_agents.plugin_manager import default_plugin_manager
+
+    pm = default_plugin_manager()
+    try:
+        from steps_agents.registry import get_skill_world
+
+        bundled = getattr(get_skill_world(source, pm), "corpus", None)
+    except (InputError, KeyError, LookupError):
+        return source
+    return str(bundled) if bundled else source
+
+
 def config_from_args(args: argparse.Namespace) -> Any:
     from steps_agents.synthesis.config import build_config
 
     overrides = {name: getattr(args, name, None) for name in _OVERRIDES}
+    overrides["corpus"] = world_corpus(overrides["corpus"])
     overrides["curriculum"] = args.curriculum
     overrides["overwrite"] = args.overwrite
     focus = focus_options(args)

@@ -255,7 +255,11 @@ class AgenticMode:
             judge="oracle",
             passed=outcome.passed,
             reason="the oracle passes the checker" if outcome.passed else outcome.reason,
-            details={"calls": len(trace)} if outcome.passed else {"revisable": False},
+            # The task's difficulty rides on the passing verdict, so the durable samples file
+            # alone rebuilds the run report's per-k difficulty (resume stays exact).
+            details={"calls": len(trace), "difficulty": task.provenance.get("difficulty", {})}
+            if outcome.passed
+            else {"revisable": False},
         )
 
 

@@ -189,6 +189,15 @@ def test_synthesis_graph_yields_verified_agentic_tasks_without_a_model(
         answer, state, _ = run_oracle(world, task)
         assert check(task, answer, state).passed
         assert missing_required_values(task) == []
+    # The report's per-k difficulty is the mean over the tasks behind the accepted samples.
+    depths: dict[str, list[int]] = {}
+    for task in tasks:
+        depths.setdefault(str(task.k), []).append(task.provenance["difficulty"]["depth"])
+    assert report.difficulty_by_k is not None
+    assert {k: means["depth"] for k, means in report.difficulty_by_k.items()} == {
+        k: round(sum(v) / len(v), 2) for k, v in depths.items()
+    }
+    assert "difficulty (mean): " in report.text()
     with pytest.raises(Exception, match="cannot be rebuilt with seed 6"):
         export_tasks(tmp_path / "out.jsonl", tmp_path / "t2.jsonl", seed=6, pm=PM)
 

@@ -87,6 +87,7 @@ class RunReport(BaseModel):
     output: str
     rejects: str
     resumed: bool = False
+    difficulty_by_k: dict[str, dict[str, float]] | None = None
 
     def to_json(self, indent: int | None = 1) -> str:
         """The versioned JSON document (``schema`` first)."""
@@ -105,6 +106,9 @@ class RunReport(BaseModel):
             lines.append(
                 f"  k={k}: {counts.get('accepted', 0)} accepted, {counts.get('rejected', 0)} rejected"
             )
+        for k, means in sorted((self.difficulty_by_k or {}).items(), key=lambda kv: int(kv[0])):
+            shown = ", ".join(f"{name} {value:g}" for name, value in sorted(means.items()))
+            lines.append(f"  k={k} difficulty (mean): {shown}")
         if self.rejection_reasons:
             reasons = ", ".join(
                 f"{tag} {n}"

@@ -282,4 +282,38 @@ def run_report(
         output=str(config.output),
         rejects=str(config.rejects_path),
         resumed=resumed,
+        difficulty_by_k=difficulty_by_k(config.output) or None,
     )
+
+
+def difficulty_by_k(samples: str | Path) -> dict[str, dict[str, float]]:
+    """Mean of each numeric task difficulty field (depth, fan-in, state changes, ...) per k
+    over the accepted samples in ``samples``, rounded to 2 places; ``{}`` when none carry one.
+
+    The difficulty is read from the oracle verdict's details in each sample's metadata (the
+    agentic mode puts it there), so the figure comes from the durable file and a resumed run
+    reports the same numbers as an uninterrupted one.
+    """
+    from steps_agents.synthesis.export import read_samples
+
+    try:
+        records = read_samples(samples) if Path(samples).exists() else []
+    except InputError:  # an output format without per-sample metadata
+        return {}
+    sums: dict[str, dict[str, list[float]]] = {}
+    for record in records:
+        meta = record.get("metadata") or record.get("provenance") or {}
+        if record.get("status", "accepted") != "accepted":
+            continue
+        for verdict in meta.get("verdicts") or ():
+            found = (verdict.get("details") or {}).get("difficulty")
+            if verdict.get("judge") != "oracle" or not isinstance(found, dict):
+                continue
+            per_k = sums.setdefault(str(meta.get("k", len(meta.get("skills") or ()))), {})
+            for name, value in found.items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    per_k.setdefault(str(name), []).append(float(value))
+    return {
+        k: {name: round(sum(v) / len(v), 2) for name, v in fields.items()}
+        for k, fields in sums.items()
+    }

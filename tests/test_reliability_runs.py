@@ -136,4 +136,6 @@ def test_an_evaluation_whose_model_answers_nothing_stops_saying_so(
     assert code == 1 and len(errors) == 1, err
     assert "empty reply" in errors[0] and "answered nothing" in errors[0]
     assert any(line.startswith("run id ") for line in err)  # --json still names the run
-    assert len(server.log) <= 12  # the breaker stopped it, not 10 episodes x 5 attempts
+    # The breaker trips at its 10th attempt; calls already in flight (up to the eval's 8 episodes
+    # at a time) still reach the server, so the bound is 10 + 7, against 10 episodes x 5 attempts.
+    assert len(server.log) <= 17

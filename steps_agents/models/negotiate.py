@@ -26,6 +26,8 @@ import threading
 from pathlib import Path
 from typing import Any, Literal
 
+from steps_agents.models.status import status_of
+
 Form = Literal["json_schema", "json_object", "tool", "prompt"]
 FORMS: tuple[Form, ...] = ("json_schema", "json_object", "tool", "prompt")
 FORMS_FILE = "structured-forms.json"
@@ -58,8 +60,6 @@ FORM_PARAMETERS: dict[Form, frozenset[str]] = {
 
 
 def _status(error: BaseException) -> int | None:
-    from steps_agents.models.retry import status_of  # retry imports this module lazily too
-
     return status_of(error)
 
 

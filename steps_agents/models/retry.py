@@ -38,6 +38,9 @@ import random
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from steps_agents.models.negotiate import refused_parameter
+from steps_agents.models.status import status_of
+
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
 RETRYABLE_NAME_PARTS = (
     "RateLimit",
@@ -50,18 +53,6 @@ RETRYABLE_NAME_PARTS = (
     "ServerError",
     "TooManyRequests",
 )
-
-
-def status_of(error: BaseException) -> int | None:
-    """The HTTP status an SDK exception carries, if any."""
-    for holder in (error, getattr(error, "response", None)):
-        if holder is None:
-            continue
-        for attribute in ("status_code", "status", "code"):
-            value = getattr(holder, attribute, None)
-            if isinstance(value, int) and 100 <= value <= 599:
-                return value
-    return None
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
@@ -127,11 +118,8 @@ def _from_status(status: int) -> Failure:
 
 def classify(error: BaseException) -> Failure | None:
     """The :class:`Failure` of ``error`` (see the module docstring); ``None`` for a bug."""
-    # Issue 17 (structured-output negotiation) hooks in here: a request refused because of one
-    # parameter the server does not take (``refused_parameter(error)``) is classified before the
-    # generic status rules below.
-    from steps_agents.models.negotiate import refused_parameter  # negotiate imports status_of
-
+    # A request refused because of one parameter the server does not take is a capability
+    # answer (structured-output negotiation steps down a form), classified before the status rules.
     if refused_parameter(error) is not None:  # a capability answer, never an outage
         return Failure(REFUSED, ITEM)
     if isinstance(error, ReplyProblem):

@@ -27,20 +27,35 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError
 
 import steps_agents
 from steps_agents.records import Combination, Verdict
-from steps_agents.synthesis.modes import ModeContext, Uncomposable, WorkItem, item_id
+from steps_agents.synthesis.modes import (
+    ModeContext,
+    ModeOptions,
+    Uncomposable,
+    WorkItem,
+    item_id,
+)
 from steps_agents.worlds import Task, ToolError, check, run_oracle, to_skillbench, try_compose
 from steps_agents.worlds.compose import instruction_for
 from steps_agents.worlds.goals import goal_leaks
 from steps_agents.worlds.instructions import missing_required_values, task_trajectory
 
 DEFAULT_WORLD = "toolworld"
-STYLES = ("goal", "recipe", "model", "template")
+Style = Literal["goal", "recipe", "model", "template"]
+STYLES = get_args(Style)
+
+
+class AgenticOptions(ModeOptions):
+    """``[synth.mode_options]`` of the agentic mode (``docs/formats.md``)."""
+
+    world: str = Field(default=DEFAULT_WORLD, min_length=1)
+    instructions: Style | None = None
+    plan_judge: bool = True
 
 
 def instruction_style(options: Mapping[str, Any], has_model: bool) -> str:
@@ -115,6 +130,7 @@ class AgenticMode:
     name = "agentic"
     needs_model = False
     draft_schema = AgenticDraft
+    options_model = AgenticOptions
 
     # -- SynthesisMode ----------------------------------------------------------------------
     def compose(self, combination: Combination, ctx: ModeContext) -> WorkItem | Uncomposable:

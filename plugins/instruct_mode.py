@@ -16,7 +16,14 @@ from pydantic import BaseModel, Field, ValidationError
 
 import steps_agents
 from steps_agents.records import Combination, Verdict
-from steps_agents.synthesis.modes import ModeContext, SeedRef, Uncomposable, WorkItem, item_id
+from steps_agents.synthesis.modes import (
+    ModeContext,
+    ModeOptions,
+    SeedRef,
+    Uncomposable,
+    WorkItem,
+    item_id,
+)
 
 SEED_CHARS = 1200  # a seed example is an illustration, not the task: keep prompts bounded
 PREVIOUS_CHARS = 8000  # the rejected version shown on a revision
@@ -111,6 +118,7 @@ class InstructMode:
     name = "instruct"
     needs_model = True
     draft_schema = InstructDraft
+    options_model = ModeOptions  # no options: any [synth.mode_options] key is refused
 
     def compose(self, combination: Combination, ctx: ModeContext) -> WorkItem | Uncomposable:
         """Attach one seed example per skill (``ctx.seeds.pick``); uncomposable if one is missing.

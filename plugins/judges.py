@@ -27,25 +27,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 import steps_agents
 from steps_agents.records import Verdict
-from steps_agents.runtime.config import validate_or_raise
 from steps_agents.synthesis.dedup import MinHashIndex
 from steps_agents.synthesis.judge_protocol import JudgeContext, JudgeInput
 from steps_agents.synthesis.language import detect_language
+from steps_agents.synthesis.plugin_options import PluginOptions, plugin_options
 
 ROLES = {"system", "user", "assistant", "tool"}
 
 
-class JudgeOptions(BaseModel):
+class JudgeOptions(PluginOptions):
     """Base of every judge's ``[synth.judge_options.NAME]`` model: unknown keys are refused
     (``docs/formats.md``), numbers must be finite."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def judge_options(name: str, cls: type[JudgeOptions], options: Mapping[str, Any] | None) -> Any:
     """``options`` validated by ``cls``; a bad key or value is one :class:`InputError` line at
     ``judge_options.NAME.FIELD``."""
-    return validate_or_raise(cls, options or {}, lambda field: f"judge_options.{name}.{field}")
+    return plugin_options(cls, options, f"judge_options.{name}", f"judge {name!r}")
 
 
 class FormatOptions(JudgeOptions):

@@ -342,12 +342,27 @@ def test_control_and_bidi_characters_are_escaped_for_display() -> None:
 # ---- judge options: validated by each judge's own model ------------------------------------
 
 
+def refused_in_one_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str], fragments: list[str], out: Path
+) -> None:
+    """``argv`` exits 2 with one error line holding every fragment, and ``out`` is not written."""
+    code, err = run_cli(argv, capsys)
+    line = one_error_line(err)
+    assert code == 2, line
+    for fragment in fragments:
+        assert fragment in line, (fragment, line)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("opt", "fragments"),
     [
         ("format.max_chars=x", ["judge_options.format.max_chars", "integer"]),
         ("format.max_chars=0", ["judge_options.format.max_chars", "greater than or equal to 1"]),
-        ("format.colour=1", ["judge_options.format.colour", "Extra inputs"]),
+        (
+            "format.colour=1",
+            ["judge_options.format.colour", "unknown option (judge 'format' takes"],
+        ),
         ("dedup.bands=0", ["judge_options.dedup.bands"]),
         ("dedup.num_perm=7", ["judge_options.dedup", "multiple of bands"]),
         ("dedup.threshold=NaN", ["judge_options.dedup.threshold"]),
@@ -365,12 +380,89 @@ def test_bad_judge_options_are_one_line_naming_the_option(
     out = tmp_path / "out" / "s.jsonl"
     argv = ["synth", "--taxonomy", str(tax), "-o", str(out), "--model", "fake:echo", "-n", "2"]
     argv += ["--judges", "format,dedup,coverage,rubric", "--judge-opt", opt]
-    code, err = run_cli(argv, capsys)
-    line = one_error_line(err)
-    assert code == 2, line
-    for fragment in fragments:
-        assert fragment in line, (fragment, line)
-    assert not out.exists()
+    refused_in_one_line(argv, capsys, fragments, out)
+
+
+# ---- mode options: validated by each mode's own model ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world_tax(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A taxonomy of toolworld's tools (the agentic mode composes them without a warning)."""
+    path = tmp_path_factory.mktemp("modes") / "tax.json"
+    graph = path.with_name("g.csv")
+    graph.write_text(
+        "source,target,weight\norders_get,orders_total,3\norders_total,orders_list,2\n"
+    )
+    assert main(["taxonomy", "build", "--graph", str(graph), "-o", str(path)]) == 0
+    return path
+
+
+MODE_CASES = [
+    # (mode, how the option is given, option, value, fragments of the error line)
+    ("agentic", "flag", "plan_judge", "maybe", ["mode_options.plan_judge", "boolean", "'agentic'"]),
+    ("agentic", "toml", "plan_judge", '"maybe"', ["mode_options.plan_judge", "'agentic'"]),
+    ("agentic", "flag", "instructions", "poem", ["mode_options.instructions", "'recipe'"]),
+    ("agentic", "toml", "instructions", "3", ["mode_options.instructions", "'agentic'"]),
+    ("agentic", "toml", "world", "[1]", ["mode_options.world", "string", "'agentic'"]),
+    ("agentic", "flag", "colour", "1", ["mode_options.colour", "unknown option", "world"]),
+    ("agentic", "toml", "plan_judge_", "true", ["mode_options.plan_judge_", "unknown option"]),
+    ("instruct", "flag", "world", "toolworld", ["mode_options.world", "mode 'instruct' takes no"]),
+    ("instruct", "toml", "instructions", '"goal"', ["mode_options.instructions", "'instruct'"]),
+    ("nosuchmode", "flag", "world", "toolworld", ["unknown synthesis mode 'nosuchmode'"]),
+    ("nosuchmode", "toml", "world", '"toolworld"', ["unknown synthesis mode 'nosuchmode'"]),
+]
+
+
+@pytest.mark.parametrize(("mode", "given", "key", "value", "fragments"), MODE_CASES)
+def test_bad_mode_options_are_one_line_naming_the_option_and_the_mode(
+    world_tax: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    mode: str,
+    given: str,
+    key: str,
+    value: str,
+    fragments: list[str],
+) -> None:
+    out = tmp_path / "out" / "s.jsonl"
+    argv = [
+        "synth",
+        "--taxonomy",
+        str(world_tax),
+        "-o",
+        str(out),
+        "-n",
+        "2",
+        "--model",
+        "fake:echo",
+    ]
+    if given == "flag":
+        argv += ["--mode", mode, "--mode-opt", f"{key}={value}"]
+    else:
+        config = tmp_path / "steps.toml"
+        config.write_text(f'[synth]\nmode = "{mode}"\n[synth.mode_options]\n{key} = {value}\n')
+        argv += ["--config", str(config)]
+    refused_in_one_line(argv, capsys, fragments, out)
+
+
+def test_good_mode_options_reach_the_mode_with_defaults(world_tax: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.jsonl"
+    argv = ["synth", "--taxonomy", str(world_tax), "-o", str(out), "-n", "1", "--mode", "agentic"]
+    argv += ["--mode-opt", "plan_judge=false", "--mode-opt", "instructions=recipe", "--k", "2"]
+    assert main(argv) in (0, 1)
+    from steps_agents.plugin_manager import default_plugin_manager
+    from steps_agents.registry import get_synthesis_mode
+    from steps_agents.synthesis.modes import mode_options
+
+    agentic = get_synthesis_mode("agentic", default_plugin_manager())
+    assert mode_options(agentic, {"plan_judge": False}) == {
+        "world": "toolworld",
+        "instructions": None,
+        "plan_judge": False,
+    }
+    first = json.loads(out.read_text().splitlines()[0])
+    assert "\n1. " in first["messages"][0]["content"]  # the recipe style
 
 
 # ---- display: invisible characters never reach the terminal or make distinct skills ---------

@@ -259,9 +259,11 @@ def _preflight(config: Any, *, quiet: bool, tasks: str | None = None) -> None:
         get_skill_world,
         get_synthesis_mode,
     )
+    from steps_agents.synthesis.modes import mode_options
 
     pm = default_plugin_manager()
     mode = get_synthesis_mode(config.mode, pm)
+    options = mode_options(mode, config.mode_settings)  # a bad option: one line, nothing run
     get_output_format(config.format, pm)
     for name in config.judges:
         get_judge(name, pm)
@@ -274,7 +276,7 @@ def _preflight(config: Any, *, quiet: bool, tasks: str | None = None) -> None:
         if tasks:
             raise InputError(f"synthesis mode {config.mode!r} writes no tasks", location="--tasks")
         return
-    world = get_skill_world(str(config.mode_options.get("world", DEFAULT_WORLD)), pm)
+    world = get_skill_world(str(options.get("world", DEFAULT_WORLD)), pm)
     from steps_agents.taxonomy.artifact import load_taxonomy
 
     skills = load_taxonomy(config.taxonomy).skills

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from steps_agents.records import Combination, Verdict
+from steps_agents.synthesis.plugin_options import PluginOptions, plugin_options
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     import pluggy
@@ -36,11 +37,13 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
 
 __all__ = [
     "ModeContext",
+    "ModeOptions",
     "SeedRef",
     "SynthesisMode",
     "Uncomposable",
     "WorkItem",
     "item_id",
+    "mode_options",
 ]
 
 
@@ -129,6 +132,24 @@ class ModeContext:
         return random.Random(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big"))
 
 
+class ModeOptions(PluginOptions):
+    """Base of a mode's ``[synth.mode_options]`` model (its ``options_model`` attribute):
+    unknown keys are refused, numbers must be finite. A mode without options declares this
+    class itself, so any key given is refused."""
+
+
+def mode_options(mode: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``[synth.mode_options]`` checked by ``mode.options_model`` (a :class:`ModeOptions`), with
+    the model's defaults filled in; a wrong key or value is one :class:`InputError` line naming
+    the option and the mode. A mode that declares no ``options_model`` gets ``options`` as
+    given (it checks them itself)."""
+    cls = getattr(mode, "options_model", None)
+    if cls is None:
+        return dict(options or {})
+    name = getattr(mode, "name", type(mode).__name__)
+    return plugin_options(cls, options, "mode_options", f"mode {name!r}").model_dump()
+
+
 @runtime_checkable
 class SynthesisMode(Protocol):
     """What a synthesis mode implements. Register an instance with ``register_synthesis_modes``.
@@ -136,6 +157,10 @@ class SynthesisMode(Protocol):
     Attributes:
         name: the name users pass to ``--mode``.
         needs_model: ``True`` if :meth:`generate` cannot work without ``ctx.model``.
+
+    Optionally ``options_model``, a :class:`ModeOptions` subclass: ``[synth.mode_options]`` is
+    validated by it before the run opens anything (:func:`mode_options`) and ``ctx.options``
+    holds the validated values with their defaults.
     """
 
     name: str

@@ -27,7 +27,7 @@ from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import Budget, Monitor, SynthesisContext
 from steps_agents.synthesis.gate import Outage, gate_models
 from steps_agents.synthesis.judge_protocol import JudgeContext
-from steps_agents.synthesis.modes import ModeContext
+from steps_agents.synthesis.modes import ModeContext, mode_options
 from steps_agents.synthesis.records import RunReport
 from steps_agents.synthesis.runlock import RunLock
 from steps_agents.synthesis.store import SampleWriter
@@ -108,6 +108,7 @@ def open_run(
                 location=f"judge_options.{name}",
             )
     # Built before any file is opened: a bad option is one line and nothing is written.
+    mode_settings = mode_options(mode, config.mode_settings)
     judges = [factory(config.judge_options.get(name, {})) for name, factory in judge_factories]
     if taxonomy is None:
         if config.taxonomy is None:
@@ -172,7 +173,7 @@ def open_run(
             taxonomy=taxonomy,
             seeds=seeds,
             pm=pm,
-            options=config.mode_settings,
+            options=mode_settings,
             language=config.language,
             seed=config.seed,
         )
@@ -181,7 +182,7 @@ def open_run(
             taxonomy=taxonomy,
             seeds=seeds,
             pm=pm,
-            options=config.mode_settings,
+            options=mode_settings,
             language=config.language,
             seed=config.seed,
             mode=mode,

@@ -37,18 +37,13 @@ from steps_agents.graphs.evaluation import evaluate
 
 from steps_agents.evaluation import AgentOptions, resolve_agent
 from steps_agents.evaluation.config import EvalConfig
-from steps_agents.evaluation.episode import (
-    agent_input,
-    build_env,
-    check_answer,
-    oracle_reference,
-    run_agent,
-    score_episode,
-)
+from steps_agents.evaluation.episode import oracle_reference, play, score_episode
 from steps_agents.evaluation.texttasks import load_eval_tasks
+from steps_agents.evaluation.validity import preflight
 from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.registry import get_skill_world
 from steps_agents.worlds import Task, resolve_refs, run_oracle, try_compose
+from steps_agents.worlds.taskio import write_tasks
 
 K_WEIGHTS = {1: 0.3, 2: 0.3, 3: 0.2, 4: 0.12, 5: 0.08}
 
@@ -93,35 +88,97 @@ def session_tools(world: Any, tasks: list[Task]) -> float:
     return time.perf_counter() - start
 
 
-def episodes_without_graph(world: Any, tasks: list[Task], agent: Any) -> tuple[float, int]:
+def episodes_without_graph(world: Any, tasks: list[Task], agent: Any) -> tuple[float, float, int]:
+    """``(wall seconds, CPU seconds, passed)`` of the episode functions in a plain loop."""
+
     async def go() -> int:
         passed = 0
         for task in tasks:
-            env = build_env(task, world, 50)
-            run = await run_agent(agent, agent_input(env, seed=0, repeat=0, world=world), env, 300)
+            played = await play(agent, task, world, seed=0, repeat=0, step_limit=50, timeout=300)
+            assert played.checked is not None
             result = score_episode(
                 run_id="b",
                 agent="oracle",
                 repeat=0,
-                env=env,
-                run=run,
-                checked=check_answer(env, run),
+                task=task,
+                played=played,
+                checked=played.checked,
                 oracle=oracle_reference(world, task),
             )
             passed += bool(result.passed)
         return passed
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     passed = asyncio.run(go())
-    return time.perf_counter() - start, passed
+    return time.perf_counter() - start, time.process_time() - cpu, passed
+
+
+def preflight_only(world: Any, tasks: list[Task]) -> tuple[float, float]:
+    """``(wall, CPU)`` of the evaluator's preflight alone: each task's oracle once, checked."""
+    start, cpu = time.perf_counter(), time.process_time()
+    valid, _ = preflight(tasks, {world.name: world}, timeout=300, oracle_cache={})
+    assert len(valid) == len(tasks)
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+AREAS = (
+    ("langgraph", ("langgraph/", "langchain_core/")),
+    ("checkpoints (sqlite)", ("aiosqlite", "sqlite3", "checkpoint/")),
+    ("episode log (JSONL)", ("evaluation/store.py", "pydantic")),
+    ("worlds (session, tools, copies)", ("steps_agents/worlds/", "toolworld", "copy.py")),
+    ("evaluation (episode, scoring)", ("steps_agents/evaluation/", "graphs/", "plugins/")),
+    ("asyncio", ("asyncio/",)),
+    ("threads (tool worker handoff)", ("threading.py", "_thread", "_queue")),
+)
+
+
+def profile_summary(run: Any, n: int, top: int = 12) -> str:
+    """cProfile of ``run()``: own time per area and the top functions, in ms per task."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(run)
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    areas: dict[str, float] = {}
+    rows = []
+    for (filename, line, func), (_, _, tottime, _, _) in stats.items():
+        where = f"{filename}:{line}({func})"
+        area = next((a for a, keys in AREAS if any(k in where for k in keys)), "other")
+        areas[area] = areas.get(area, 0.0) + tottime
+        rows.append((tottime, where))
+    total = sum(areas.values())
+    lines = [f"cProfile of the evaluator (own time, {1000 * total / n:.3f} ms/task profiled):"]
+    for area, seconds in sorted(areas.items(), key=lambda kv: -kv[1]):
+        lines.append(
+            f"  {area:34s} {1000 * seconds / n:7.3f} ms/task  {100 * seconds / total:4.1f}%"
+        )
+    lines.append("  top functions by own time:")
+    for seconds, where in sorted(rows, reverse=True)[:top]:
+        short = where.split("site-packages/")[-1].split("/work/main/")[-1]
+        lines.append(f"    {1000 * seconds / n:7.3f} ms/task  {short[-90:]}")
+    return "\n".join(lines)
+
+
+def run_evaluator(tasks: list[Task], oracle: Any, pm: Any, wave: int) -> tuple[Any, list[Any]]:
+    with tempfile.TemporaryDirectory() as state_dir:
+        return evaluate(
+            EvalConfig(run_id="bench", state_dir=state_dir, wave_size=wave),
+            tasks,
+            {"oracle": oracle},
+            pm=pm,
+            progress=False,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=1000, help="tasks to compose (1000)")
     parser.add_argument("--task-file", help="evaluate this task file instead of composing")
-    parser.add_argument("--wave", type=int, default=64, help="episodes per Send wave (64)")
+    parser.add_argument("--write-tasks", metavar="FILE", help="save the composed tasks (JSONL)")
+    parser.add_argument("--wave", type=int, default=EvalConfig().wave_size, help="wave size")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile summary")
     args = parser.parse_args(argv)
 
     pm = get_plugin_manager(load_entrypoints=False)
@@ -131,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         tasks = [t for t in load_eval_tasks(args.task_file, pm) if isinstance(t, Task)]
     else:
         tasks = compose_tasks(world, args.tasks, args.seed)
+        if args.write_tasks:
+            write_tasks(args.write_tasks, tasks)
     compose_s = time.perf_counter() - t0
     n = len(tasks)
     by_k: dict[int, int] = {}
@@ -145,17 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     oracle = resolve_agent("oracle", AgentOptions(pm=pm))
     bare, copying = bare_tools(world, tasks)
     session = session_tools(world, tasks)
-    direct, direct_passed = episodes_without_graph(world, tasks, oracle)
-    with tempfile.TemporaryDirectory() as state_dir:
-        start, cpu_start = time.perf_counter(), time.process_time()
-        report, episodes = evaluate(
-            EvalConfig(run_id="bench", state_dir=state_dir, wave_size=args.wave),
-            tasks,
-            {"oracle": oracle},
-            pm=pm,
-            progress=False,
-        )
-        full, full_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    direct, direct_cpu, direct_passed = episodes_without_graph(world, tasks, oracle)
+    check, check_cpu = preflight_only(world, tasks)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    report, episodes = run_evaluator(tasks, oracle, pm, args.wave)
+    full, full_cpu = time.perf_counter() - start, time.process_time() - cpu_start
     passed = sum(bool(e.passed) for e in episodes)
     in_eval_tools = sum(e.tool_seconds for e in episodes)
 
@@ -168,23 +221,31 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"2. tools via TaskSession             {ms(session)}   total {session:6.2f} s")
     print(
-        f"3. episodes, no graph                {ms(direct)}   total {direct:6.2f} s"
+        f"3. episodes, no graph                {ms(direct)}   CPU {ms(direct_cpu)}"
         f"   passed {direct_passed}/{n}"
     )
+    print(f"   preflight alone (validity.py)     {ms(check)}   CPU {ms(check_cpu)}")
     print(
-        f"4. evaluator (graph+SQLite+JSONL)    {ms(full)}   total {full:6.2f} s"
+        f"4. evaluator (graph+SQLite+JSONL)    {ms(full)}   CPU {ms(full_cpu)}"
         f"   passed {passed}/{n}"
     )
-    print(f"   evaluator CPU time (all threads)  {ms(full_cpu)}")
     print(f"   tool time inside the evaluator    {ms(in_eval_tools)}")
-    overhead = full - bare
+    over, over_cpu = full - direct, full_cpu - direct_cpu
     print(
-        f"evaluator overhead per task: {1000 * overhead / n:.3f} ms"
-        f" = {overhead / bare:.1f} x the bare tool time ({full / bare:.1f} x in total);"
-        f" of it LangGraph + checkpoints + JSONL: {1000 * (full - direct) / n:.3f} ms/task,"
-        f" episode bookkeeping (session, check, score): {1000 * (direct - bare) / n:.3f} ms/task"
+        f"evaluator overhead above the episodes without the graph: {1000 * over / n:.3f} ms/task"
+        f" wall, {1000 * over_cpu / n:.3f} ms/task CPU (target <= 2); of it the preflight"
+        f" {1000 * check / n:.3f} ms/task wall, {1000 * check_cpu / n:.3f} CPU;"
+        f" the rest (LangGraph, checkpoint, episode log):"
+        f" {1000 * (over - check) / n:.3f} ms/task wall, {1000 * (over_cpu - check_cpu) / n:.3f} CPU"
+    )
+    print(
+        f"episode bookkeeping (session, check, score) above the bare tools:"
+        f" {1000 * (direct - bare) / n:.3f} ms/task; evaluator {full / max(bare, 1e-9):.1f} x the"
+        f" bare tool time"
     )
     print(f"pass rate {report.agents[0].overall.pass_rate:.3f}")
+    if not args.no_profile:
+        print(profile_summary(lambda: run_evaluator(tasks, oracle, pm, args.wave), n))
     return 0 if passed == n else 1
 
 

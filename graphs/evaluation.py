@@ -39,50 +39,22 @@ from steps_agents.errors import InputError
 from steps_agents.evaluation.agents import Agent
 from steps_agents.evaluation.config import EvalConfig
 from steps_agents.evaluation.context import EvalContext
-from steps_agents.evaluation.nodes import (
-    build_state,
-    check,
-    plan,
-    route_built,
-    route_wave,
-    run_agent_node,
-    score,
-    summarize,
-)
+from steps_agents.evaluation.nodes import episode, plan, route_wave, summarize
 from steps_agents.evaluation.records import EpisodeResult
 from steps_agents.evaluation.report import EvalReport, build_report
-from steps_agents.evaluation.state import EpisodeOutput, EpisodeState, EvalState
+from steps_agents.evaluation.state import EvalState
 from steps_agents.evaluation.store import EpisodeStore, state_paths
 from steps_agents.evaluation.texttasks import TextTask
-from steps_agents.evaluation.validity import preflight
+from steps_agents.evaluation.validity import TaskFile, preflight
 from steps_agents.registry import get_skill_world
 from steps_agents.runtime.progress import Progress
 from steps_agents.worlds import Task
 
 
-def build_episode_graph() -> StateGraph[EpisodeState, EvalContext, EpisodeState, EpisodeOutput]:
-    g = StateGraph(EpisodeState, context_schema=EvalContext, output_schema=EpisodeOutput)
-    g.add_node("build_state", build_state)
-    g.add_node("run_agent", run_agent_node)
-    g.add_node("check", check)
-    g.add_node("score", score)
-    g.add_edge(START, "build_state")
-    g.add_conditional_edges("build_state", route_built, ["run_agent", END])
-    g.add_edge("run_agent", "check")
-    g.add_edge("check", "score")
-    g.add_edge("score", END)
-    return g
-
-
-def build_graph(
-    *, episode_checkpointer: bool | None = False
-) -> StateGraph[EvalState, EvalContext, EvalState, EvalState]:
-    """The run graph. The episode subgraph runs without a checkpointer (``False``): its state
-    holds live objects and its durable result is the JSONL line. LangGraph does not treat such a
-    node as a subgraph when drawing, so :func:`mermaid` builds it with ``None`` just to draw."""
+def build_graph() -> StateGraph[EvalState, EvalContext, EvalState, EvalState]:
     g = StateGraph(EvalState, context_schema=EvalContext)
     g.add_node("plan", plan)
-    g.add_node("episode", build_episode_graph().compile(checkpointer=episode_checkpointer))
+    g.add_node("episode", episode)
     g.add_node("summarize", summarize)
     g.add_edge(START, "plan")
     g.add_conditional_edges("plan", route_wave, ["episode", "summarize"])
@@ -92,9 +64,8 @@ def build_graph(
 
 
 def mermaid() -> str:
-    """The committed drawing (``graphs/evaluation.mmd``), subgraph included."""
-    graph = build_graph(episode_checkpointer=None).compile()
-    return graph.get_graph(xray=True).draw_mermaid()
+    """The committed drawing (``graphs/evaluation.mmd``)."""
+    return build_graph().compile().get_graph().draw_mermaid()
 
 
 async def arun_evaluation(ctx: EvalContext, checkpoint_path: str | Path) -> dict[str, Any]:
@@ -125,7 +96,11 @@ async def arun_evaluation(ctx: EvalContext, checkpoint_path: str | Path) -> dict
         snapshot = await graph.aget_state(config)
         resume = bool(snapshot.next) and "summarize" not in snapshot.next
         inputs: EvalState | None = None if resume else {"wave": 0}
-        final = await graph.ainvoke(inputs, config, context=ctx)
+        # durability="exit": one checkpoint when the run ends or stops, none per superstep and
+        # no pending writes per episode. The episode log is the durable record (a killed run
+        # loses the episodes in flight, a resumed one skips the logged ones); per-step
+        # checkpoints only added work, and writes left unawaited when a run stopped early.
+        final = await graph.ainvoke(inputs, config, context=ctx, durability="exit")
     ctx.store.sync()
     return dict(final)
 
@@ -140,6 +115,7 @@ async def aevaluate(
     pm: Any = None,
     progress: bool = True,
     meta: Mapping[str, Any] | None = None,
+    task_file: TaskFile | None = None,
 ) -> tuple[EvalReport, list[EpisodeResult]]:
     """Evaluate every agent on every task ``config.repeats`` times; see :func:`evaluate`.
 
@@ -147,7 +123,9 @@ async def aevaluate(
     timeout, wave size, concurrency, seed; ``compare`` names the second agent of a pairwise
     comparison). The live objects come beside it: the tasks, the agents by name, the judge
     client (SkillBench text tasks), the taxonomy (per-community marginals) and the plugin
-    manager. Nothing passed in is closed here: whoever opened it closes it.
+    manager. Nothing passed in is closed here: whoever opened it closes it. ``task_file``
+    (:func:`~steps_agents.evaluation.validity.read_eval_tasks`) names tasks by ``file:line`` and
+    adds its lines that are not tasks to the invalid ones the report counts.
     """
     if not config.run_id:
         raise InputError("the run needs an id: set run_id", location="run_id")
@@ -158,13 +136,17 @@ async def aevaluate(
     }
     # Tasks whose own oracle fails are left out and counted, not fatal (evaluation/validity.py).
     oracle_cache: dict[str, Any] = {}
-    tasks, invalid = preflight(tasks, worlds, timeout=config.timeout, oracle_cache=oracle_cache)
+    locations = task_file.locations if task_file else None
+    tasks, invalid = preflight(
+        tasks, worlds, timeout=config.timeout, oracle_cache=oracle_cache, locations=locations
+    )
     if not tasks:
         first = invalid[0]
         raise InputError(
-            f"no valid task: every task's oracle fails (task {first.id!r}, #{first.position}:"
-            f" {first.reason})"
+            f"no valid task: every task's oracle fails (task {first.id!r}: {first.reason})",
+            location=first.location,
         )
+    invalid = [*(task_file.invalid if task_file else ()), *invalid]
     episodes_path, checkpoint_path = state_paths(config.state_dir, run_id)
     store = EpisodeStore(episodes_path, run_id)
     ctx = EvalContext(

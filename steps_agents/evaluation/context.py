@@ -1,7 +1,7 @@
 """The evaluator's runtime context: the run's live objects, never checkpointed.
 
-Tasks, worlds, agents, the episode store, the judge client and the progress line belong to a
-run, not to a checkpoint; LangGraph hands this object to every node as ``runtime.context``.
+Tasks, worlds, agents, the episode runner (this process or Ray), the episode store, the judge
+client and the progress line belong to a run, not to a checkpoint; LangGraph hands this object to every node as ``runtime.context``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from steps_agents.evaluation.agents import Agent
 from steps_agents.evaluation.records import ToolCallRecord, episode_key
+from steps_agents.evaluation.runner import EpisodeRunner, LocalRunner
 from steps_agents.evaluation.store import EpisodeStore
 from steps_agents.evaluation.texttasks import TextTask
 from steps_agents.runtime.progress import Progress
@@ -48,8 +49,13 @@ class EvalContext:
     progress: Progress | None = None
     oracle_cache: dict[str, list[ToolCallRecord] | None] = field(default_factory=dict)
     episodes: list[EpisodeSpec] = field(default_factory=list)
+    runner: EpisodeRunner | None = None  # where episodes are played; None: this process
 
     def __post_init__(self) -> None:
+        if self.runner is None:
+            self.runner = LocalRunner(
+                self.agents, self.worlds, step_limit=self.step_limit, timeout=self.timeout
+            )
         if not self.episodes:
             # Agents outermost so a comparison's first agent finishes first; then repeats, so an
             # interrupted run has whole repeats rather than a few tasks repeated R times.
@@ -60,12 +66,24 @@ class EvalContext:
                 for task_id in self.tasks
             ]
         self._by_key = {e.key: e for e in self.episodes}
+        self._cursor = 0
 
     def spec(self, key: str) -> EpisodeSpec:
         return self._by_key[key]
 
-    def remaining(self) -> list[str]:
-        return [e.key for e in self.episodes if e.key not in self.store]
+    def next_wave(self) -> list[str]:
+        """The next ``wave_size`` episodes in schedule order that the store does not hold.
+
+        A cursor, not a scan of every episode per wave: a wave ends only when each of its
+        episodes is recorded (or the run stops), so nothing before the cursor is left to run.
+        """
+        wave: list[str] = []
+        while self._cursor < len(self.episodes) and len(wave) < self.wave_size:
+            key = self.episodes[self._cursor].key
+            self._cursor += 1
+            if key not in self.store:
+                wave.append(key)
+        return wave
 
     def episode_seed(self, spec: EpisodeSpec) -> int:
         """Distinct, reproducible per (run seed, task, repeat); the same for every agent."""

@@ -1,11 +1,12 @@
 """One episode: build the task's state, run the agent with its tools, check, score.
 
 Stages: :func:`build_env` -> :func:`run_agent` -> :func:`check_answer` (executable task) or
-:func:`judge_answer_of` (SkillBench text task) -> :func:`score_episode`.
+:func:`judge_answer_of` (SkillBench text task) -> :func:`score_episode`. :func:`play` runs the
+first three (the judge excepted) and returns plain data (:class:`Played`), so the evaluator can
+play an episode in this process or in a Ray worker and score and record it in the driver.
 
-The four stages are plain functions so that the evaluator graph (``graphs/evaluation.py``) can
-make each one a node and tests can call them directly. Whatever the agent does -- raise, hang,
-run past the step limit -- ends as an :class:`EpisodeResult` with the reason; only
+The stages are plain functions so that tests can call them directly. Whatever the agent does --
+raise, hang, run past the step limit -- ends as an :class:`EpisodeResult` with the reason; only
 ``BaseException`` s that are not ``Exception`` (KeyboardInterrupt, cancellation) stop the run,
 and a :class:`~steps_agents.errors.ModelCallError` that is not about this one request (the
 model's service is down, the key or the model name is wrong): recording it as the agent's
@@ -197,9 +198,8 @@ def check_answer(env: EpisodeEnv, run: AgentRun) -> Checked:
     )
 
 
-async def judge_answer_of(env: EpisodeEnv, run: AgentRun, judge: Any) -> Checked:
+async def judge_answer_of(task: Task | TextTask, run: AgentRun, judge: Any) -> Checked:
     """Stage 3 for a SkillBench text task: the judge model's 1-10 score (never raises)."""
-    task = env.task
     if run.failure is not None or run.output is None:
         return Checked(None, run.failure or "agent_error", run.reason)
     if not isinstance(task, TextTask):
@@ -224,32 +224,66 @@ async def judge_answer_of(env: EpisodeEnv, run: AgentRun, judge: Any) -> Checked
     return Checked(None, None, reason, judge_score=score, judge_reason=reason)
 
 
+def trace_of(env: EpisodeEnv) -> list[ToolCallRecord]:
+    """The agent's tool calls of this episode, with the seconds each took."""
+    if env.session is None:
+        return []
+    return [
+        ToolCallRecord(
+            tool=t.tool,
+            args=t.args if isinstance(t.args, dict) else {"_": t.args},
+            ok=t.ok,
+            result=t.result,
+            error=t.error,
+            seconds=env.seconds[i] if i < len(env.seconds) else 0.0,
+        )
+        for i, t in enumerate(env.session.trace)
+    ]
+
+
+@dataclass
+class Played:
+    """What playing one episode leaves once its world session is gone: the agent's run, the
+    checker's verdict (``None`` for a text task: the judge sees it next) and the trace. Plain
+    data, so an episode played in a Ray worker comes back to the driver (``.runner``)."""
+
+    run: AgentRun
+    checked: Checked | None
+    trace: list[ToolCallRecord]
+    tool_seconds: float
+
+
+async def play(
+    agent: Agent,
+    task: Task | TextTask,
+    world: Any,
+    *,
+    seed: int,
+    repeat: int,
+    step_limit: int,
+    timeout: float | None,
+) -> Played:
+    """Stages 1-3 of an executable task (build, run, check) and 1-2 of a text task."""
+    env = build_env(task, world, step_limit)
+    inp = agent_input(env, seed=seed, repeat=repeat, world=world)
+    run = await run_agent(agent, inp, env, timeout)
+    checked = None if isinstance(task, TextTask) else check_answer(env, run)
+    return Played(run, checked, trace_of(env), env.tool_seconds)
+
+
 def score_episode(
     *,
     run_id: str,
     agent: str,
     repeat: int,
-    env: EpisodeEnv,
-    run: AgentRun,
+    task: Task | TextTask,
+    played: Played,
     checked: Checked,
     oracle: list[ToolCallRecord] | None,
 ) -> EpisodeResult:
     """Stage 4: the episode record -- trace, coverage, failure attribution, steps vs oracle."""
-    task = env.task
+    run, trace = played.run, played.trace
     answer = run.output.answer if run.output is not None else None
-    trace: list[ToolCallRecord] = []
-    if env.session is not None:
-        trace = [
-            ToolCallRecord(
-                tool=t.tool,
-                args=t.args if isinstance(t.args, dict) else {"_": t.args},
-                ok=t.ok,
-                result=t.result,
-                error=t.error,
-                seconds=env.seconds[i] if i < len(env.seconds) else 0.0,
-            )
-            for i, t in enumerate(env.session.trace)
-        ]
     common: dict[str, Any] = {
         "run_id": run_id,
         "agent": agent,
@@ -265,7 +299,7 @@ def score_episode(
         "trace": trace,
         "steps": len(trace),
         "seconds": run.seconds,
-        "tool_seconds": env.tool_seconds,
+        "tool_seconds": played.tool_seconds,
     }
     if isinstance(task, TextTask):
         return EpisodeResult(

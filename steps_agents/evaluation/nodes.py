@@ -1,98 +1,64 @@
-"""The evaluator's nodes: one episode is build_state -> run_agent -> check -> score; the run
-plans waves of episodes and summarizes. ``graphs/evaluation.py`` wires them.
+"""The evaluator's nodes: ``plan`` picks the next wave, ``episode`` plays, scores and records one
+episode, ``summarize`` counts passes. ``graphs/evaluation.py`` wires them.
 
+One node per episode (not a subgraph of four): LangGraph's cost is per task it schedules, and
+an episode of a fast world is a fraction of a millisecond of work (benchmarks/evaluation.py).
 Every node and router is a coroutine: in an async graph LangGraph runs a sync node in a worker
-thread, and those thread hops cost more than the nodes' own work (benchmarks/evaluation.py).
+thread, and those thread hops cost more than the nodes' own work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from steps_agents.evaluation.context import EvalContext
-from steps_agents.evaluation.episode import (
-    agent_input,
-    build_env,
-    check_answer,
-    judge_answer_of,
-    oracle_reference,
-    run_agent,
-    score_episode,
-)
-from steps_agents.evaluation.records import EpisodeResult
+from steps_agents.evaluation.episode import judge_answer_of, oracle_reference, score_episode
+from steps_agents.evaluation.records import ToolCallRecord
 from steps_agents.evaluation.state import EpisodeState, EvalState
-from steps_agents.evaluation.texttasks import TextTask
 from steps_agents.worlds import Task
 
-# ---------------------------------------------------------------------------------------------
-# One episode
-# ---------------------------------------------------------------------------------------------
+
+def _oracle(ctx: EvalContext, task: Any) -> list[ToolCallRecord] | None:
+    if not isinstance(task, Task):
+        return None
+    if task.id not in ctx.oracle_cache:  # the preflight fills it; a test may skip the preflight
+        ctx.oracle_cache[task.id] = oracle_reference(ctx.worlds[task.world], task)
+    return ctx.oracle_cache[task.id]
 
 
-async def build_state(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
+async def episode(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
+    """Play one episode (here or in a Ray worker: ``ctx.runner``), judge a text task's answer,
+    score it, and append the record to the episode log at once."""
     ctx = runtime.context
     key = state["key"]
     if key in ctx.store:  # a replayed superstep after a kill: already recorded
-        return {"skip": True}
-    task = ctx.tasks[ctx.spec(key).task_id]
-    world = ctx.worlds.get(task.world) if isinstance(task, Task) else None
-    return {"skip": False, "env": build_env(task, world, ctx.step_limit)}
-
-
-async def route_built(state: EpisodeState) -> Literal["run_agent", "__end__"]:
-    return "__end__" if state.get("skip") else "run_agent"
-
-
-async def run_agent_node(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
-    ctx = runtime.context
-    spec = ctx.spec(state["key"])
-    env = state["env"]
-    world = ctx.worlds.get(env.task.world) if isinstance(env.task, Task) else None
-    inp = agent_input(env, seed=ctx.episode_seed(spec), repeat=spec.repeat, world=world)
-    run = await run_agent(ctx.agents[spec.agent], inp, env, ctx.timeout)
-    return {"run": run}
-
-
-async def check(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
-    """The deterministic checker for executable tasks; the judge model for text tasks."""
-    env, run = state["env"], state["run"]
-    if isinstance(env.task, TextTask):
-        return {"checked": await judge_answer_of(env, run, runtime.context.judge)}
-    return {"checked": check_answer(env, run)}
-
-
-async def score(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[str, Any]:
-    """Coverage, attribution and steps vs the oracle; the record goes to the JSONL at once."""
-    ctx = runtime.context
-    spec = ctx.spec(state["key"])
-    env = state["env"]
-    oracle = None
-    if isinstance(env.task, Task):
-        if env.task.id not in ctx.oracle_cache:
-            ctx.oracle_cache[env.task.id] = oracle_reference(ctx.worlds[env.task.world], env.task)
-        oracle = ctx.oracle_cache[env.task.id]
-    result: EpisodeResult = score_episode(
+        return {}
+    spec = ctx.spec(key)
+    task = ctx.tasks[spec.task_id]
+    assert ctx.runner is not None  # set by EvalContext
+    played = await ctx.runner.play(
+        spec.agent, task, seed=ctx.episode_seed(spec), repeat=spec.repeat
+    )
+    checked = played.checked
+    if checked is None:  # a text task: the judge model, in the driver
+        checked = await judge_answer_of(task, played.run, ctx.judge)
+    result = score_episode(
         run_id=ctx.run_id,
         agent=spec.agent,
         repeat=spec.repeat,
-        env=env,
-        run=state["run"],
-        checked=state["checked"],
-        oracle=oracle,
+        task=task,
+        played=played,
+        checked=checked,
+        oracle=_oracle(ctx, task),
     )
     ctx.store.append(result)
     if ctx.progress is not None:
         ctx.progress.update(1)
-    return {"finished": 1}
-
-
-# ---------------------------------------------------------------------------------------------
-# The run: waves of episodes
-# ---------------------------------------------------------------------------------------------
+    return {}
 
 
 async def plan(state: EvalState) -> dict[str, Any]:
@@ -102,7 +68,7 @@ async def plan(state: EvalState) -> dict[str, Any]:
 async def route_wave(state: EvalState, runtime: Runtime[EvalContext]) -> Sequence[Send] | str:
     """The next wave as ``Send`` s, or ``summarize`` when every episode is recorded."""
     ctx = runtime.context
-    wave = ctx.remaining()[: ctx.wave_size]
+    wave = ctx.next_wave()
     if not wave:
         return "summarize"
     return [Send("episode", {"key": key}) for key in wave]

@@ -21,6 +21,7 @@ graphs' business). ``fn`` and the items must pickle: a module-level function and
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import threading
@@ -102,6 +103,7 @@ class RayExecutor:
                 options.update(num_cpus=num_cpus, include_dashboard=False)
             ray.init(**options)
         self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._remotes: dict[Any, Any] = {}  # acall's remote functions, exported once each
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         ray = self._ray
@@ -122,6 +124,29 @@ class RayExecutor:
         self, fn: Callable[[T], Awaitable[R]], items: Iterable[T], *, concurrency: int
     ) -> AsyncIterator[tuple[int, R]]:
         return LocalExecutor().amap(fn, items, concurrency=concurrency)
+
+    def put(self, value: Any) -> Any:
+        """``value`` in the object store, once: pass the reference to :meth:`acall` instead of
+        pickling it again per call. Raises whatever Ray's serializer raises for it."""
+        return self._ray.put(value)
+
+    async def acall(self, fn: Callable[..., R], *args: Any) -> R:
+        """``fn(*args)`` as one Ray task (one CPU), awaited on the caller's event loop; the
+        worker's own exception is raised here. Cancelling the await cancels the task."""
+        ray = self._ray
+        remote = self._remotes.get(fn)
+        if remote is None:
+            remote = self._remotes[fn] = ray.remote(num_cpus=1)(fn)
+        ref = remote.remote(*args)
+        try:
+            result: R = await ref
+        except ray.exceptions.RayTaskError as exc:
+            cause = getattr(exc, "cause", None)
+            raise (cause if isinstance(cause, Exception) else exc) from None
+        except asyncio.CancelledError:
+            ray.cancel(ref)
+            raise
+        return result
 
 
 def get_executor(

@@ -224,7 +224,9 @@ def loads_toml(text: str, *, location: str | Path) -> dict[str, Any]:
         data = tomllib.loads(text)
         check_value(data, max_depth=MAX_TOML_DEPTH, what="TOML")
     except RecursionError:
-        raise InputError(f"TOML nested deeper than {MAX_TOML_DEPTH} levels", location=location) from None
+        raise InputError(
+            f"TOML nested deeper than {MAX_TOML_DEPTH} levels", location=location
+        ) from None
     except tomllib.TOMLDecodeError:
         raise
     except ValueError as exc:
@@ -232,13 +234,18 @@ def loads_toml(text: str, *, location: str | Path) -> dict[str, Any]:
     return data
 
 
-def _bounded_lines(stream: Any, limit: int) -> Iterator[bytes]:
+def _bounded_lines(stream: Any, limit: int, *, skip_long: bool = False) -> Iterator[bytes]:
     """The lines of a binary stream, each read with ``readline(limit + 1)``: a line longer than
-    ``limit`` bytes is never held whole; :func:`iter_text_lines` refuses it."""
+    ``limit`` bytes is never held whole; :func:`iter_text_lines` refuses it. With ``skip_long``
+    the rest of such a line is read past in ``limit``-sized pieces (memory stays bounded), so
+    the next line read is the next line of the file and keeps its number."""
     while True:
         data = stream.readline(limit + 1)
         if not data:
             return
+        if skip_long and len(data) > limit and not data.endswith(b"\n"):
+            while (rest := stream.readline(limit + 1)) and not rest.endswith(b"\n"):
+                pass
         yield data
 
 
@@ -254,6 +261,18 @@ def iter_text_lines(
     ``[start, end)`` (``start`` at a line start, numbered from ``first_line``): one shard of a
     file read in parallel (:mod:`steps_agents.corpus.shards`).
     """
+    for lineno, text in _text_lines(path, byte_range):
+        if isinstance(text, InputError):
+            raise text
+        yield lineno, text
+
+
+def _text_lines(
+    path: str | Path, byte_range: tuple[int, int, int] | None = None, *, skip_bad: bool = False
+) -> Iterator[tuple[int, str | InputError]]:
+    """:func:`iter_text_lines`, with a line that is too long or not UTF-8 given as its
+    :class:`InputError` instead of raised; ``skip_bad`` reads on past such a line (a too-long
+    line is skipped whole). A file that cannot be read (a directory, a truncated gzip) raises."""
     path = Path(path)
     start, end, first = byte_range if byte_range is not None else (0, -1, 1)
     lineno = first - 1
@@ -264,20 +283,28 @@ def iter_text_lines(
                 raw.seek(start)
                 lines = _until(raw, end - start)
             else:
-                lines = _bounded_lines(stream, MAX_LINE_BYTES)
+                lines = _bounded_lines(stream, MAX_LINE_BYTES, skip_long=skip_bad)
             for lineno, data in enumerate(lines, start=first):  # noqa: B007 - used after the loop
                 if len(data) > MAX_LINE_BYTES:
-                    raise InputError(
-                        f"line longer than {MAX_LINE_BYTES} bytes (STEPS_AGENTS_MAX_LINE_BYTES)",
-                        location=f"{path}:{lineno}",
+                    yield (
+                        lineno,
+                        InputError(
+                            f"line longer than {MAX_LINE_BYTES} bytes (STEPS_AGENTS_MAX_LINE_BYTES)",
+                            location=f"{path}:{lineno}",
+                        ),
                     )
+                    continue
                 try:
                     text = data.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    raise InputError(
-                        f"not valid UTF-8 (byte {data[exc.start]:#04x} at byte offset {exc.start})",
-                        location=f"{path}:{lineno}",
-                    ) from None
+                    yield (
+                        lineno,
+                        InputError(
+                            f"not valid UTF-8 (byte {data[exc.start]:#04x} at byte offset {exc.start})",
+                            location=f"{path}:{lineno}",
+                        ),
+                    )
+                    continue
                 yield lineno, text.lstrip("\ufeff") if lineno == 1 and start == 0 else text
     except (EOFError, OSError) as exc:  # gzip.BadGzipFile is an OSError
         detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
@@ -308,6 +335,24 @@ def iter_json_lines(path: str | Path) -> Iterator[tuple[str, Any]]:
             continue
         location = f"{path}:{lineno}"
         yield location, loads_json(line, location=location)
+
+
+def iter_json_lines_lenient(path: str | Path) -> Iterator[tuple[str, Any | InputError]]:
+    """:func:`iter_json_lines` that reads on past a bad line: its :class:`InputError` (too long,
+    not UTF-8, malformed JSON, over a limit) comes in place of its value. A file that cannot be
+    read at all (missing, a directory, a truncated gzip) still raises. For untrusted files whose
+    lines are independent records (``steps eval`` task files)."""
+    for lineno, line in _text_lines(path, skip_bad=True):
+        location = f"{path}:{lineno}"
+        if isinstance(line, InputError):
+            yield location, line
+            continue
+        if not line.strip():
+            continue
+        try:
+            yield location, loads_json(line, location=location)
+        except InputError as error:
+            yield location, error
 
 
 def _same_file(a: Path, b: Path) -> bool:

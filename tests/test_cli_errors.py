@@ -61,13 +61,13 @@ def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tasks = toolworld_tasks({1: 1, 2: 1})
     good = write_tasks_file(d / "tasks.jsonl", tasks).read_text().splitlines()
     second = json.loads(good[1])
-    (d / "tasks_badjson.jsonl").write_text(good[0] + "\n" + good[1][:50] + "\n")
-    (d / "tasks_world.jsonl").write_text(
-        good[0] + "\n" + json.dumps({**second, "world": "nowhere"})
-    )
+    # Task files with no valid task (line 1 blank): a one-line error naming the bad line 2. A
+    # bad line among good ones is an invalid task instead (tests/test_hostile_tools.py).
+    (d / "tasks_badjson.jsonl").write_text("\n" + good[1][:50] + "\n")
+    (d / "tasks_world.jsonl").write_text("\n" + json.dumps({**second, "world": "nowhere"}))
     oracle = [{**second["oracle"][0], "tool": "no_such_tool"}, *second["oracle"][1:]]
-    (d / "tasks_tool.jsonl").write_text(good[0] + "\n" + json.dumps({**second, "oracle": oracle}))
-    (d / "tasks_utf8.jsonl").write_bytes((good[0] + "\n").encode() + b'{"id": "\xff"}\n')
+    (d / "tasks_tool.jsonl").write_text("\n" + json.dumps({**second, "oracle": oracle}))
+    (d / "tasks_utf8.jsonl").write_bytes(b'\n{"id": "\xff"}\n')
     zipped = gzip.compress(("\n".join(good * 50) + "\n").encode())
     (d / "tasks_trunc.jsonl.gz").write_bytes(zipped[: len(zipped) // 2])
     return d

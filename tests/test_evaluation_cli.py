@@ -89,15 +89,18 @@ def _bad_file(tmp_path: Path, bad_line: str) -> Path:
         (lambda rec: json.dumps({**rec, "id": "t1"}), "appears twice"),
     ],
 )
-def test_bad_task_file_is_a_one_line_error_naming_the_line(
+def test_a_bad_task_line_is_an_invalid_task_naming_the_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], mutate: object, message: str
 ) -> None:
+    """The line is left out and named by file:line; the two good tasks are evaluated."""
     record = json.loads(calc_tasks()[2].model_dump_json())
     tasks = _bad_file(tmp_path, mutate(record))  # type: ignore[operator]
-    assert main(_args(tmp_path, tasks, "--agent", "oracle")) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and err.startswith("error: ")
-    assert f"{tasks}:3" in err and message in err
+    assert main(_args(tmp_path, tasks, "--agent", "oracle")) == 0
+    err = capsys.readouterr().err
+    named = [line for line in err.splitlines() if line.startswith("invalid task")]
+    assert len(named) == 1 and f" at {tasks}:3: " in named[0] and message in named[0]
+    meta = json.loads((tmp_path / "report.json").read_text())["meta"]
+    assert meta["valid_tasks"] == 2 and meta["invalid_tasks"][0]["location"] == f"{tasks}:3"
 
 
 def test_flag_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

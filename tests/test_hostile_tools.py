@@ -168,7 +168,7 @@ def test_a_task_file_with_5_hostile_tasks_of_100_scores_95_and_counts_5_invalid(
     invalid = {t["id"]: t for t in report.meta["invalid_tasks"]}
     assert set(invalid) == {"missing-key", "wrong-answer", "blow-up", "deep", "unknown-tool"}
     assert (
-        invalid["missing-key"]["position"] == 11
+        invalid["missing-key"]["location"] == "#11"  # not read from a file: its position
         and "no key 'nope'" in invalid["missing-key"]["reason"]
     )
     assert "larger than 1048576 bytes" in invalid["blow-up"]["reason"]
@@ -181,23 +181,79 @@ def test_a_task_file_with_5_hostile_tasks_of_100_scores_95_and_counts_5_invalid(
 def test_steps_eval_names_invalid_tasks_and_writes_the_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """All five hostile tasks in a file, with lines that are no task at all: the ones the reader
+    refuses (too deep, an unknown tool, not JSON, not a task, a repeated id, a line over the
+    length limit) and the ones only a run of their oracle finds are each named by file:line;
+    the other 10 are evaluated and the report counts both kinds."""
     import json
 
     from helpers_evaluation import plugin_manager, write_tasks_file
+
+    from steps_agents import fileformats
+    from steps_agents import plugin_manager as pm_module
+    from steps_agents.cli import main
+
+    monkeypatch.setattr(pm_module, "_DEFAULT", plugin_manager())
+    monkeypatch.setattr(fileformats, "MAX_LINE_BYTES", 4096)
+    chosen = hostile_tasks()[5:20]
+    tasks = write_tasks_file(tmp_path / "t.jsonl", chosen)
+    lines = tasks.read_text().splitlines()
+    lines[2:2] = [
+        "{not json",
+        '{"id": "half", "world": "calc"}',
+        lines[0],
+        "[" + "0," * 3000 + "0]",
+    ]
+    tasks.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "r.json"
+    argv = ["eval", str(tasks), "--agent", "oracle", "-o", str(out), "--state-dir", str(tmp_path)]
+    assert main([*argv, "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    at = {line.split(" at ")[1].split(": ")[0]: line for line in err.splitlines() if " at " in line}
+    assert "malformed JSON" in at[f"{tasks}:3"]
+    assert "invalid task 'half'" in at[f"{tasks}:4"] and "invalid task record" in at[f"{tasks}:4"]
+    assert f"appears twice (first at {tasks}:1)" in at[f"{tasks}:5"]
+    assert "line longer than 4096 bytes" in at[f"{tasks}:6"]
+    number = {t.id: n for n, t in enumerate(chosen, start=1)}
+    where = {name: f"{tasks}:{number[name] + (4 if number[name] > 2 else 0)}" for name in number}
+    assert "oracle failed: ToolError: no key 'nope'" in at[where["missing-key"]]
+    assert "JSON nested deeper than 64 levels" in at[where["deep"]]  # its id is not read
+    assert "calls 'nosuchtool', not among the tools" in at[where["unknown-tool"]]
+    assert "9 invalid tasks left out" in err and "Traceback" not in err
+    meta = json.loads(out.read_text())["meta"]
+    assert meta["valid_tasks"] == 10 and len(meta["invalid_tasks"]) == 9
+    assert {t["location"] for t in meta["invalid_tasks"]} == set(at)
+
+
+def test_a_file_with_no_valid_task_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every line bad, or not a task file at all (a corpus, a binary file): one line, exit 2."""
+    import gzip
+
+    from helpers_evaluation import plugin_manager
+    from test_cli_errors import one_error_line
 
     from steps_agents import plugin_manager as pm_module
     from steps_agents.cli import main
 
     monkeypatch.setattr(pm_module, "_DEFAULT", plugin_manager())
-    # The reader itself refuses a line nested too deep or naming an unknown tool (file:line),
-    # so the file holds the three hostile tasks only a run of their oracle can find.
-    chosen = [t for t in hostile_tasks()[5:20] if t.id not in {"deep", "unknown-tool"}]
-    tasks = write_tasks_file(tmp_path / "t.jsonl", chosen)
-    out = tmp_path / "r.json"
-    argv = ["eval", str(tasks), "--agent", "oracle", "-o", str(out), "--state-dir", str(tmp_path)]
-    assert main([*argv, "--no-progress"]) == 0
-    err = capsys.readouterr().err
-    assert "invalid task 'missing-key' (#6): oracle failed: ToolError: no key 'nope'" in err
-    assert "3 invalid tasks left out" in err and "Traceback" not in err
-    meta = json.loads(out.read_text())["meta"]
-    assert meta["valid_tasks"] == 10 and len(meta["invalid_tasks"]) == 3
+    cases = {
+        "bad.jsonl": (
+            b"{not json\n[1]\n",
+            "t.jsonl:1: no line is a valid task (2 bad; the first: malformed JSON",
+        ),
+        "corpus.jsonl": (b'{"skills": ["a", "b"]}\n' * 3, "no line is a valid task (3 bad"),
+        "binary.jsonl": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "not valid UTF-8"),
+        "empty.jsonl": (b"\n\n", "holds no tasks"),
+        "truncated.jsonl.gz": (gzip.compress(b'{"id": 1}\n' * 999)[:60], "cannot read"),
+    }
+    for name, (body, fragment) in cases.items():
+        tasks = tmp_path / name
+        tasks.write_bytes(body)
+        out = tmp_path / "r.json"
+        argv = ["eval", str(tasks), "--agent", "oracle", "-o", str(out), "--no-progress"]
+        assert main([*argv, "--state-dir", str(tmp_path)]) == 2, name
+        line = one_error_line(capsys.readouterr().err.strip().splitlines())
+        assert fragment.replace("t.jsonl", name) in line, (name, line)
+        assert not out.exists()

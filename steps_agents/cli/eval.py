@@ -165,7 +165,8 @@ def _open_agents(config: EvalConfig, pm: Any, opened: list[Any]) -> dict[str, An
 def run(args: argparse.Namespace) -> int:
     from steps_agents.evaluation.report import k_table, to_markdown, write_report
     from steps_agents.evaluation.store import file_fingerprint, run_id_for, state_paths
-    from steps_agents.evaluation.texttasks import TextTask, load_eval_tasks
+    from steps_agents.evaluation.texttasks import TextTask
+    from steps_agents.evaluation.validity import InvalidTask, read_eval_tasks
     from steps_agents.fileformats import refuse_overwriting
     from steps_agents.graphs.evaluation import evaluate
     from steps_agents.plugin_manager import default_plugin_manager
@@ -177,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
         {"TASKS": config.tasks, "--taxonomy": config.taxonomy, "--config": args.config},
     )
     pm = default_plugin_manager()
-    tasks = load_eval_tasks(config.tasks, pm)
+    task_file = read_eval_tasks(config.tasks, pm)  # a bad line is an invalid task, not fatal
+    tasks = task_file.tasks
     taxonomy = None
     if config.taxonomy:
         from steps_agents.taxonomy.artifact import load_taxonomy
@@ -223,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
             pm=pm,
             progress=not args.no_progress,
             meta={"tasks_file": str(config.tasks), "agents": specs, "judge": config.judge},
+            task_file=task_file,
         )
         usage = {
             spec: a.client.usage.as_dict()
@@ -241,10 +244,10 @@ def run(args: argparse.Namespace) -> int:
     write_report(report, output)
     invalid = report.meta.get("invalid_tasks") or []
     for item in invalid[:10]:  # on stderr, so --json output stays one JSON document
-        print(f"invalid task {item['id']!r} (#{item['position']}): {item['reason']}", file=sys.stderr)
+        print(InvalidTask(**item).line(), file=sys.stderr)
     if invalid:
         print(
-            f"{len(invalid)} invalid tasks left out (their own oracle fails);"
+            f"{len(invalid)} invalid tasks left out (not a valid task, or their own oracle fails);"
             f" {report.meta.get('valid_tasks')} evaluated; listed in the report's meta.invalid_tasks",
             file=sys.stderr,
         )

@@ -92,6 +92,12 @@ def is_skillbench_record(data: Any) -> bool:
     return isinstance(data, dict) and "label" in data and "content" in data and "world" not in data
 
 
+def is_skillbench_file(path: Path) -> bool:
+    """Whether the file's first record is a SkillBench record (the file is read as one)."""
+    first = _first_record(path)
+    return first is not None and is_skillbench_record(first)
+
+
 def load_text_tasks(path: Path) -> list[TextTask]:
     out: list[TextTask] = []
     for location, data in iter_json_lines(path):
@@ -130,12 +136,9 @@ def load_eval_tasks(path: str | Path, pm: Any = None) -> list[Task | TextTask]:
         raise InputError(f"task file {path} does not exist")
     if not path.is_file():
         raise InputError("is not a file, expected a task file (JSONL)", location=path)
-    first = _first_record(path)
-    tasks: list[Task | TextTask]
-    if first is not None and is_skillbench_record(first):
-        tasks = list(load_text_tasks(path))
-    else:
-        tasks = list(load_tasks(path, pm))
+    tasks: list[Task | TextTask] = (
+        list(load_text_tasks(path)) if is_skillbench_file(path) else list(load_tasks(path, pm))
+    )
     seen: set[str] = set()
     for task in tasks:
         if task.id in seen:

@@ -5,7 +5,8 @@ One task per line (:class:`~steps_agents.worlds.records.Task` as JSON) with the 
 without one, as written before the marker existed, reads as version 1). Reading checks every
 line: malformed JSON, another schema version, an invalid record, an unknown world or a tool the
 world does not have each stop the load with a one-line
-:class:`~steps_agents.errors.InputError` naming ``file:line``.
+:class:`~steps_agents.errors.InputError` naming ``file:line``. :func:`iter_task_lines` reads an
+untrusted file on past such a line instead (``steps eval`` counts it as an invalid task).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -26,6 +27,7 @@ from steps_agents.fileformats import (
     TASK_SCHEMA,
     check_schema,
     iter_json_lines,
+    iter_json_lines_lenient,
     stamped_json,
 )
 from steps_agents.worlds.records import Task
@@ -33,7 +35,16 @@ from steps_agents.worlds.records import Task
 if TYPE_CHECKING:  # pragma: no cover
     import pluggy
 
-__all__ = ["iter_tasks", "load_tasks", "skillbench_answer_text", "to_skillbench", "write_tasks"]
+__all__ = [
+    "TaskLine",
+    "check_task_file",
+    "iter_task_lines",
+    "iter_tasks",
+    "load_tasks",
+    "skillbench_answer_text",
+    "to_skillbench",
+    "write_tasks",
+]
 
 
 def _open_text(path: Path, mode: str) -> IO[str]:
@@ -49,44 +60,98 @@ def _validation_message(exc: ValidationError) -> str:
     return f"invalid task record: {where}: {first.get('msg', 'invalid')}{more}"
 
 
-def iter_tasks(path: str | Path, pm: pluggy.PluginManager | None = None) -> Iterator[Task]:
-    """Tasks from a JSONL file, checked against their registered worlds, one line at a time."""
-    from steps_agents.registry import available, get_skill_world
+class _Worlds:
+    """The tool names of each world the tasks name, looked up once per world."""
 
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"task file {path} does not exist")
-    if path.is_dir():
-        raise InputError("is a directory, expected a task file (JSONL)", location=path)
-    worlds: dict[str, dict[str, Any]] = {}
-    # Line by line (iter_json_lines): a non-UTF-8 byte, a truncated gzip or bad JSON names its line.
-    for location, data in iter_json_lines(path):
-        if not isinstance(data, dict):
-            raise InputError("a task record must be a JSON object", location=location)
-        check_schema(data.pop(SCHEMA_KEY, None), TASK_SCHEMA, location=location, missing_ok=True)
-        try:
-            task = Task.model_validate(data)
-        except ValidationError as exc:
-            raise InputError(_validation_message(exc), location=location) from None
-        if task.world not in worlds:
+    def __init__(self, pm: pluggy.PluginManager | None) -> None:
+        self.pm = pm
+        self.tools: dict[str, dict[str, Any]] = {}
+
+    def of(self, task: Task, location: str) -> dict[str, Any]:
+        from steps_agents.registry import available, get_skill_world
+
+        if task.world not in self.tools:
             try:
-                world = get_skill_world(task.world, pm)
+                world = get_skill_world(task.world, self.pm)
             except UnknownComponentError:
-                names = ", ".join(sorted(available("skill world", pm))) or "none registered"
+                names = ", ".join(sorted(available("skill world", self.pm))) or "none registered"
                 raise InputError(
                     f"unknown world {task.world!r} in task {task.id}; available: {names}",
                     location=location,
                 ) from None
-            worlds[task.world] = {spec.name: spec for spec in world.tool_specs()}
-        known = worlds[task.world]
-        for name in [t.name for t in task.tools] + [s.tool for s in task.oracle]:
-            if name not in known:
-                raise InputError(
-                    f"unknown tool {name!r} in task {task.id}: world {task.world!r} has no"
-                    " such tool (was the task made with another world version?)",
-                    location=location,
-                )
-        yield task
+            self.tools[task.world] = {spec.name: spec for spec in world.tool_specs()}
+        return self.tools[task.world]
+
+
+def _task(location: str, data: Any, worlds: _Worlds) -> Task:
+    """One line's value as a task of a registered world, or :class:`InputError` at ``location``."""
+    if not isinstance(data, dict):
+        raise InputError("a task record must be a JSON object", location=location)
+    check_schema(data.pop(SCHEMA_KEY, None), TASK_SCHEMA, location=location, missing_ok=True)
+    try:
+        task = Task.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(_validation_message(exc), location=location) from None
+    known = worlds.of(task, location)
+    for name in [t.name for t in task.tools] + [s.tool for s in task.oracle]:
+        if name not in known:
+            raise InputError(
+                f"unknown tool {name!r} in task {task.id}: world {task.world!r} has no"
+                " such tool (was the task made with another world version?)",
+                location=location,
+            )
+    return task
+
+
+def check_task_file(path: str | Path) -> Path:
+    """``path`` as a :class:`Path`, or :class:`InputError` if it is missing or is not a regular
+    file (a directory, or a device such as ``/dev/zero`` that would be read forever)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"task file {path} does not exist")
+    if path.is_dir():
+        raise InputError("is a directory, not a file: expected a task file (JSONL)", location=path)
+    if not path.is_file():
+        raise InputError("is not a regular file, expected a task file (JSONL)", location=path)
+    return path
+
+
+def iter_tasks(path: str | Path, pm: pluggy.PluginManager | None = None) -> Iterator[Task]:
+    """Tasks from a JSONL file, checked against their registered worlds, one line at a time."""
+    path = check_task_file(path)
+    worlds = _Worlds(pm)
+    # Line by line (iter_json_lines): a non-UTF-8 byte, a truncated gzip or bad JSON names its line.
+    for location, data in iter_json_lines(path):
+        yield _task(location, data, worlds)
+
+
+class TaskLine(NamedTuple):
+    """One non-blank line of a task file read by :func:`iter_task_lines`: its ``file:line``,
+    and either the task or why the line is not one (``error``; ``id`` is the line's ``"id"``
+    when it has a readable one, else ``""``)."""
+
+    location: str
+    task: Task | None
+    error: InputError | None = None
+    id: str = ""
+
+
+def iter_task_lines(path: str | Path, pm: pluggy.PluginManager | None = None) -> Iterator[TaskLine]:
+    """:func:`iter_tasks` that reads on past a bad line (malformed JSON, over a limit, an
+    invalid record, an unknown world or tool): the line comes back with its error and the rest
+    of the file is read. A file that cannot be read at all still raises :class:`InputError`."""
+    path = check_task_file(path)
+    worlds = _Worlds(pm)
+    for location, data in iter_json_lines_lenient(path):
+        if isinstance(data, InputError):
+            yield TaskLine(location, None, data)
+            continue
+        raw_id = data.get("id") if isinstance(data, dict) else None
+        try:
+            yield TaskLine(location, _task(location, data, worlds))
+        except InputError as error:
+            shown = raw_id if isinstance(raw_id, str) else ""
+            yield TaskLine(location, None, error, shown)
 
 
 def load_tasks(path: str | Path, pm: pluggy.PluginManager | None = None) -> list[Task]:

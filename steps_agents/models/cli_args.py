@@ -37,11 +37,13 @@ FLAGS: dict[str, str] = {
 _DESTS = "_model_option_flags"  # where a parser records which flag holds which option
 
 _HELP = {
-    "base_url": "OpenAI-compatible server (vLLM, Ollama, LM Studio); needs steps-agents[openai]",
+    "base_url": "OpenAI-compatible server (vLLM, Ollama, LM Studio); needs steps-agents[openai];"
+    " repeat for several servers (calls go to the least loaded), URL#N caps one at N calls",
     "api_key_env": "environment variable holding the API key (keys are never taken on the"
     " command line)",
     "temperature": "sampling temperature, 0 to 2 (default: the model's own)",
-    "concurrency": "model calls in flight at once (default 8)",
+    "concurrency": "model calls in flight at once over all servers (default 8, or the sum of"
+    " the URL#N caps when every --base-url has one); each server's share adapts to 429s",
     "max_retries": "retries on rate limits, server errors, timeouts, malformed output (default 4)",
     "timeout": "seconds per model call (default 120)",
     "structured": "structured output: the model's own (native), JSON in text (json), or auto"
@@ -93,6 +95,10 @@ def add_model_arguments(
         if field == "cache":
             group.add_argument(
                 flag, dest=dest, action="store_false", default=None, help=_HELP[field]
+            )
+        elif field == "base_url":
+            group.add_argument(
+                flag, dest=dest, action="append", metavar="URL[#N]", help=_HELP[field]
             )
         elif field == "structured":
             group.add_argument(

@@ -3,14 +3,17 @@
 It wraps one LangChain chat model and adds, around each call:
 
 1. the response cache (:mod:`.cache`): a hit returns at once and costs no model call;
-2. a concurrency limit: an ``asyncio.Semaphore`` of size ``concurrency`` per event loop
-   (a semaphore belongs to the loop it is first awaited on, so one per loop), and sync callers
-   share one private background loop, hence one limit;
+2. a concurrency limit over one or several servers: each attempt takes a slot of the
+   least-loaded server of a :class:`.servers.ServerPool` (at most ``concurrency`` in flight in
+   all, at most ``N`` at a server written ``URL#N``; a server's limit adapts to 429s and
+   timeouts; a failing server leaves the rotation and its calls go to the others). One pool per
+   event loop (its waits belong to that loop); sync callers share one private background loop,
+   hence one pool;
 3. a timeout per attempt (``asyncio.timeout``) and retries with exponential backoff and jitter
    on every error :func:`.retry.classify` calls retryable: rate limits, server errors, network
    errors, timeouts, and malformed, truncated (``max_tokens`` doubled where the call has one),
-   wrong-schema or empty replies; a :class:`.breaker.CircuitBreaker` stops the run when recent
-   attempts are mostly one failure;
+   wrong-schema or empty replies; a :class:`.breaker.CircuitBreaker` per server stops the run
+   when recent attempts are mostly one failure (with several servers: on every server);
 4. structured answers as pydantic objects (:mod:`.structured`);
 5. call and token accounting in :attr:`ModelClient.usage` (:mod:`.usage`).
 
@@ -29,6 +32,7 @@ import asyncio
 import copy
 import json
 import threading
+import time
 import weakref
 from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import Future
@@ -46,7 +50,6 @@ from langchain_core.messages import (
 from pydantic import BaseModel, ValidationError
 
 from steps_agents.errors import ModelCallError, ModelOutputError
-from steps_agents.models.breaker import CircuitBreaker
 from steps_agents.models.cache import CachedResponse, ResponseCache, cache_key
 from steps_agents.models.negotiate import (
     FORMS_FILE,
@@ -61,6 +64,7 @@ from steps_agents.models.retry import (
     EMPTY,
     FATAL,
     MALFORMED,
+    RETRY,
     TRUNCATED,
     UNKNOWN_MODEL,
     WRONG_SCHEMA,
@@ -70,6 +74,7 @@ from steps_agents.models.retry import (
     classify,
     status_of,
 )
+from steps_agents.models.servers import AllServersDown, Endpoint, ServerPool, ServerState
 from steps_agents.models.structured import (
     StructuredOutputInvalid,
     correction_messages,
@@ -139,6 +144,18 @@ def _advice(kind: str, retryable: bool) -> str:
     return "check the model name, the API key (--api-key-env) and the call's parameters"
 
 
+def _rebind(derived: Any, base: Any, other: Any) -> Any:
+    """``derived`` (``base`` bound to arguments) bound the same way over ``other``."""
+    if derived is base:
+        return other
+    if getattr(derived, "bound", None) is base and hasattr(derived, "model_copy"):
+        return derived.model_copy(update={"bound": other})
+    raise ValueError(
+        "a view of a client with several servers needs client.model bound to arguments"
+        " (bind / bind_tools)"
+    )
+
+
 class _BackgroundLoop:
     """An event loop on a daemon thread, started on first use, for sync callers."""
 
@@ -179,10 +196,12 @@ class ModelClient:
         options: ModelOptions | None = None,
         cache: ResponseCache | None = None,
         key_params: Mapping[str, Any] | None = None,
+        endpoints: Sequence[Endpoint] | None = None,
     ) -> None:
         """``options`` gives the concurrency, retries, timeout, backoff and structured mode (its
         ``cache`` flag and connection settings matter only to :func:`open_model` and
-        :meth:`from_model`, which open the cache and the model)."""
+        :meth:`from_model`, which open the cache and the model). ``endpoints``: one model object
+        per server (several ``base_url``); default: ``model`` alone."""
         self.model, self.spec, self.cache = model, spec, cache
         self.options = options or ModelOptions()
         # What identifies the model's behaviour beyond its spec (temperature, base URL): part of
@@ -192,10 +211,17 @@ class ModelClient:
             key["temperature"] = model.temperature
         self.key_params = key
         self.usage = Usage()
-        self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
-        self._semaphores = weakref.WeakKeyDictionary()
+        if endpoints:
+            self.endpoints = list(endpoints)
+            self.model = self.endpoints[0].model
+        else:
+            servers = self.options.servers()
+            url = servers[0].url if len(servers) == 1 else key.get("base_url")
+            limit = servers[0].concurrency if len(servers) == 1 else None
+            self.endpoints = [Endpoint(url if isinstance(url, str) else None, model, limit)]
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ServerPool]
+        self._pools = weakref.WeakKeyDictionary()
         self._background = _BackgroundLoop(f"model-client-{spec}")
-        self.breaker = CircuitBreaker()
         self.negotiator = Negotiator()  # structured-output form per server (issue 17)
         self._is_view = False
 
@@ -208,13 +234,21 @@ class ModelClient:
         options: ModelOptions | None = None,
         cache_path: Path | None = None,
         key_params: Mapping[str, Any] | None = None,
+        endpoints: Sequence[Endpoint] | None = None,
     ) -> ModelClient:
-        """Wrap ``model``; no response cache when ``cache_path`` is ``None`` or
-        ``options.cache`` is false."""
+        """Wrap ``model`` (or one model per server, ``endpoints``); no response cache when
+        ``cache_path`` is ``None`` or ``options.cache`` is false."""
         options = options or ModelOptions()
         use_cache = cache_path is not None and options.cache
         cache = ResponseCache(cache_path) if use_cache and cache_path is not None else None
-        client = cls(model, spec=spec, options=options, cache=cache, key_params=key_params)
+        client = cls(
+            model,
+            spec=spec,
+            options=options,
+            cache=cache,
+            key_params=key_params,
+            endpoints=endpoints,
+        )
         if cache_path is not None:  # the negotiated form survives a resume, like the cache
             client.negotiator = Negotiator(Path(cache_path).with_name(FORMS_FILE))
         return client
@@ -249,8 +283,7 @@ class ModelClient:
             if decoded is not None:
                 self.usage.add(self.spec, cache_hits=1)
                 return decoded
-        async with self._semaphore():
-            result, body, tokens = await self._call_with_retries(convo, schema, params)
+        result, body, tokens = await self.request(convo, schema, params)
         if self.cache is not None:
             self.cache.put(key, self.spec, CachedResponse(body, *tokens))
         return result
@@ -282,16 +315,44 @@ class ModelClient:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coro, loop)
         return future.result()
 
+    async def request(
+        self, convo: list[BaseMessage], schema: type[BaseModel] | None, params: dict[str, Any]
+    ) -> tuple[Any, str, tuple[int, int]]:
+        """The call without the cache: ``(result, cache body, (input, output tokens))``, each
+        attempt on a slot of the least-loaded server, with the retries. For a caller that keeps
+        its own cache (a driver sending calls to remote workers)."""
+        return await self._call_with_retries(convo, schema, params)
+
+    def servers_report(self) -> list[dict[str, Any]]:
+        """Per server (in the order given): answers, failures, limit now, peak in flight, down;
+        summed over the event loops the client was used on."""
+        rows: list[dict[str, Any]] = []
+        for pool in list(self._pools.values()):
+            for i, row in enumerate(pool.report()):
+                if i >= len(rows):
+                    rows.append(dict(row))
+                    continue
+                for name in ("answered", "failed"):
+                    rows[i][name] += row[name]
+                rows[i]["peak_in_flight"] = max(rows[i]["peak_in_flight"], row["peak_in_flight"])
+        return rows
+
     def view(self, model: Any) -> ModelClient:
         """A client for another model object that shares everything else with this one.
 
         For a derived model such as ``client.model.bind_tools(tools)``: same spec, cache, usage
-        counters, concurrency slots (per loop) and background loop, so the run's limits and
+        counters, server slots (per loop) and background loop, so the run's limits and
         accounting stay whole. Put what distinguishes the derived model (the tool schemas) in
-        ``cache_key_extra``. ``view.close()`` does nothing; close the parent.
+        ``cache_key_extra``. With several servers, ``model`` must be ``client.model`` bound to
+        arguments (``bind``/``bind_tools``): each server's model is bound the same way.
+        ``view.close()`` does nothing; close the parent.
         """
         other = copy.copy(self)
         other.model = model
+        other.endpoints = [
+            Endpoint(e.url, _rebind(model, self.model, e.model) if i else model, e.concurrency)
+            for i, e in enumerate(self.endpoints)
+        ]
         other._is_view = True
         return other
 
@@ -312,25 +373,25 @@ class ModelClient:
 
     # ---- internals ---------------------------------------------------------------------------
 
-    def _semaphore(self) -> asyncio.Semaphore:
+    def _pool(self) -> ServerPool:
         loop = asyncio.get_running_loop()
-        semaphore = self._semaphores.get(loop)
-        if semaphore is None:
-            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.options.concurrency)
-        return semaphore
+        pool = self._pools.get(loop)
+        if pool is None:
+            pool = self._pools[loop] = ServerPool(self.endpoints, self.options.concurrency)
+        return pool
 
-    def _form(self, schema: type[BaseModel] | None) -> Form:
+    def _form(self, schema: type[BaseModel] | None, endpoint: Endpoint) -> Form:
         """The structured-output form: forced by ``--structured``, else negotiated per server."""
         if schema is None or self.options.structured == "json":
             return "prompt"
         if self.options.structured == "native":
             return "json_schema"
-        if not supports_native(self.model):
+        if not supports_native(endpoint.model):
             return "prompt"
-        return self.negotiator.form(self._server_key())
+        return self.negotiator.form(self._server_key(endpoint))
 
-    def _server_key(self) -> str:
-        return Negotiator.key(self.key_params.get("base_url"), self.spec)
+    def _server_key(self, endpoint: Endpoint) -> str:
+        return Negotiator.key(endpoint.url, self.spec)
 
     def _decode(self, hit: CachedResponse, schema: type[BaseModel] | None) -> Any | None:
         """A cached body back as an object; ``None`` (treated as a miss) if it no longer parses."""
@@ -344,35 +405,21 @@ class ModelClient:
     async def _call_with_retries(
         self, convo: list[BaseMessage], schema: type[BaseModel] | None, params: dict[str, Any]
     ) -> tuple[Any, str, tuple[int, int]]:
-        form = self._form(schema)
-        prompted = schema is not None and form in ("json_object", "prompt")
-        prompt = with_format_instruction(convo, schema) if schema and prompted else convo
-        attempt_messages = prompt
+        correction: list[BaseMessage] = []  # the model's last wrong answer and what was wrong
         attempt = 0
         while True:
-            self.usage.add(self.spec, calls=1)
             try:
-                result = await self._attempt(attempt_messages, schema, form, params)
-                self.breaker.record(None)
-                return result
-            except Exception as exc:
-                error: BaseException = exc
-                parameter = refused_parameter(exc) if self.options.structured == "auto" else None
-                lower = self.negotiator.step_down(self._server_key(), form, parameter) if (
-                    schema is not None and parameter is not None
-                ) else None
-                if lower is not None:  # a capability answer: ask again in the next form
-                    form, prompted = lower, lower in ("json_object", "prompt")
-                    prompt = (
-                        with_format_instruction(convo, schema) if prompted and schema else convo
-                    )
-                    attempt_messages = prompt
-                    continue
-                failure = classify(exc)
-                if failure is None:  # not the provider's answer: a bug, keep it
-                    self.usage.add(self.spec, failures=1)
-                    raise
-            tripped = self.breaker.record(failure.kind)
+                answer, error, failure, tripped = await self._try_once(
+                    convo, schema, params, correction
+                )
+            except AllServersDown as down:
+                self.usage.add(self.spec, failures=1)
+                cause = down.__cause__ or down
+                failure = classify(cause) or Failure(down.tripped[0], RETRY)
+                raise self._call_error(cause, failure, attempt + 1, down.tripped) from cause
+            if answer is not None:
+                return answer
+            assert error is not None and failure is not None
             if not failure.retryable or tripped is not None:
                 self.usage.add(self.spec, failures=1)
                 raise self._call_error(error, failure, attempt + 1, tripped) from error
@@ -387,12 +434,74 @@ class ModelClient:
                 raise self._call_error(error, failure, attempt + 1) from error
             if isinstance(error, StructuredOutputInvalid) and error.reply:
                 # show the model its own mistake on the next attempt
-                attempt_messages = prompt + correction_messages(error.reply, error.problem)
+                correction = correction_messages(error.reply, error.problem)
             if failure.kind == TRUNCATED:
                 params = self._more_tokens(params)
             attempt += 1
             self.usage.add(self.spec, retries=1)
             await asyncio.sleep(backoff_delay(attempt, backoff=self.options.backoff, error=error))
+
+    async def _try_once(
+        self,
+        convo: list[BaseMessage],
+        schema: type[BaseModel] | None,
+        params: dict[str, Any],
+        correction: list[BaseMessage],
+    ) -> tuple[
+        tuple[Any, str, tuple[int, int]] | None,
+        BaseException | None,
+        Failure | None,
+        tuple[str, int, int] | None,
+    ]:
+        """One attempt on a slot of the least-loaded server (and, when that server refuses a
+        structured form, the next forms there): ``(answer, None, None, None)`` or
+        ``(None, error, failure, breaker trip)``. Raises :class:`AllServersDown` (its cause the
+        last error) when the failure leaves no server in the rotation."""
+        pool = self._pool()
+        server = await pool.acquire()
+        endpoint = self.endpoints[server.index]
+        started = time.monotonic()
+        form = self._form(schema, endpoint)
+        held: ServerState | None = server  # until released with the attempt's outcome
+        try:
+            while True:
+                prompted = schema is not None and form in ("json_object", "prompt")
+                prompt = with_format_instruction(convo, schema) if schema and prompted else convo
+                self.usage.add(self.spec, calls=1)
+                try:
+                    answer = await self._attempt(
+                        prompt + correction, schema, form, params, endpoint
+                    )
+                except Exception as exc:
+                    parameter = (
+                        refused_parameter(exc) if self.options.structured == "auto" else None
+                    )
+                    lower = (
+                        self.negotiator.step_down(self._server_key(endpoint), form, parameter)
+                        if schema is not None and parameter is not None
+                        else None
+                    )
+                    if lower is not None:  # a capability answer: ask again in the next form
+                        form = lower
+                        continue
+                    failure = classify(exc)
+                    if failure is None:  # not the provider's answer: a bug, keep it
+                        self.usage.add(self.spec, failures=1)
+                        raise
+                    error: BaseException = exc
+                    break
+                else:
+                    held = None
+                    return answer, None, None, pool.release(server, started, None)
+            held = None
+            try:
+                tripped = pool.release(server, started, failure.kind, error)
+            except AllServersDown as down:
+                raise down from error
+            return None, error, failure, tripped
+        finally:
+            if held is not None:  # cancelled, or a bug: the slot goes back without a verdict
+                pool.abandon(held)
 
     def _more_tokens(self, params: dict[str, Any]) -> dict[str, Any]:
         """``params`` with ``max_tokens`` doubled, when the call or the model sets one (a reply
@@ -442,11 +551,12 @@ class ModelClient:
         schema: type[BaseModel] | None,
         form: Form,
         params: dict[str, Any],
+        endpoint: Endpoint,
     ) -> tuple[Any, str, tuple[int, int]]:
         """One request in ``form``: ``(result, cache body, (input_tokens, output_tokens))``."""
         if schema is not None and form in ("json_schema", "tool"):
             assert schema is not None
-            model = self.model
+            model = endpoint.model
             if params:  # per-call settings (max_tokens, ...) as fields of a copy of the model
                 if not hasattr(model, "model_copy"):
                     raise TypeError(f"{type(model).__name__} takes no per-call parameters")
@@ -472,7 +582,7 @@ class ModelClient:
                 tokens = (0, 0)
             parsed = validate(schema, output)
             return parsed, parsed.model_dump_json(), tokens
-        chat = self.model
+        chat = endpoint.model
         if schema is not None and form == "json_object":  # JSON mode constrained by the schema
             chat = chat.bind(response_format=json_object_format(schema_json(schema)))
         async with asyncio.timeout(self.options.timeout):

@@ -18,9 +18,10 @@ import os
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from steps_agents.errors import InputError
+from steps_agents.models.servers import ServerSpec, parse_server
 
 StructuredMethod = Literal["auto", "native", "json"]
 
@@ -34,19 +35,63 @@ class ModelOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    base_url: str | None = Field(
-        default=None, description="OpenAI-compatible server (vLLM, Ollama, LM Studio)"
+    base_url: str | tuple[str, ...] | None = Field(
+        default=None,
+        description="OpenAI-compatible server (vLLM, Ollama, LM Studio), or several;"
+        " each URL or URL#N (at most N calls in flight there)",
     )
     api_key_env: str | None = Field(
         default=None, description="environment variable holding the API key"
     )
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
-    concurrency: int = Field(default=8, ge=1, description="model calls in flight at once")
+    concurrency: int = Field(
+        default=8,
+        ge=1,
+        description="model calls in flight at once, over all servers (default 8, or the sum"
+        " of the URL#N limits when every server has one)",
+    )
     max_retries: int = Field(default=4, ge=0, description="retries per model call")
     timeout: float | None = Field(default=120.0, gt=0, description="seconds per attempt")
     backoff: float = Field(default=0.5, ge=0, description="first retry delay in seconds")
     structured: StructuredMethod = "auto"
     cache: bool = Field(default=True, description="read and write the response cache")
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _servers(cls, value: Any) -> Any:
+        """One URL stays a string; a list is checked (``URL`` or ``URL#N``, no URL twice) and
+        becomes a tuple; a list of one is that one URL."""
+        if value is None or isinstance(value, str):
+            if isinstance(value, str) and value.strip():
+                parse_server(value)
+            return value or None
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError("expects a URL or a list of URLs")
+        specs = [parse_server(v) for v in value]
+        seen = [s.url for s in specs]
+        twice = next((url for url in seen if seen.count(url) > 1), None)
+        if twice is not None:
+            raise ValueError(f"server {twice} is listed twice")
+        if not specs:
+            return None
+        return value[0] if len(value) == 1 else tuple(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _total_from_servers(cls, data: Any) -> Any:
+        # Every server has its own limit and no total was given: the total is their sum.
+        if not isinstance(data, dict) or data.get("concurrency") is not None:
+            return data
+        urls = data.get("base_url")
+        urls = [urls] if isinstance(urls, str) else urls
+        if isinstance(urls, list | tuple) and urls and all(isinstance(u, str) for u in urls):
+            try:
+                limits = [parse_server(u).concurrency for u in urls]
+            except ValueError:
+                return data  # the field validator names the problem
+            if all(limits):
+                return {**data, "concurrency": sum(int(n or 0) for n in limits)}
+        return data
 
     @field_validator("api_key_env")
     @classmethod
@@ -68,14 +113,25 @@ class ModelOptions(BaseModel):
             )
         return value
 
+    def servers(self) -> list[ServerSpec]:
+        """The servers named by ``base_url``, in the order given (``[]`` without one)."""
+        if not self.base_url:
+            return []
+        urls = [self.base_url] if isinstance(self.base_url, str) else list(self.base_url)
+        return [parse_server(url) for url in urls]
+
     def cache_key_params(self) -> dict[str, Any]:
         """What joins every cache key besides the spec: the temperature and the base URL (never
-        the key), so answers from one server or temperature are never served for another."""
+        the key), so answers from one server or temperature are never served for another.
+
+        Several servers are taken as replicas of one deployment: the key holds their sorted
+        URLs (without ``#N``), so an answer does not depend on which replica gave it."""
         params: dict[str, Any] = {}
         if self.temperature is not None:
             params["temperature"] = self.temperature
-        if self.base_url:
-            params["base_url"] = self.base_url
+        urls = sorted(server.url for server in self.servers())
+        if urls:
+            params["base_url"] = urls[0] if len(urls) == 1 else urls
         return params
 
     def model_options(self) -> ModelOptions:

@@ -58,7 +58,7 @@ from steps_agents.synthesis.checkpoint import open_checkpointer
 from steps_agents.synthesis.composer import composer
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import SynthesisContext
-from steps_agents.synthesis.critic import critic, replay_accepted
+from steps_agents.synthesis.critic import critic
 from steps_agents.synthesis.generator import generator
 from steps_agents.synthesis.planner import pending_by_k, pending_items, planner
 from steps_agents.synthesis.records import RunReport
@@ -157,13 +157,6 @@ async def arun_synthesis(
             }
             snapshot = await graph.aget_state(thread)
             resumed = bool(snapshot.values)
-            if snapshot.tasks:  # accepted in the checkpoint, not yet written: judges record them
-                pending = list(snapshot.values.get("decided") or [])
-                for task in snapshot.tasks:
-                    result = getattr(task, "result", None)
-                    if isinstance(result, dict):
-                        pending.extend(result.get("decided") or [])
-                replay_accepted(ctx, pending)
             ctx.budget.base = int(snapshot.values.get("calls", 0)) if resumed else 0
             # ``snapshot.tasks``, not ``snapshot.next``: with Send branches pending, langgraph
             # 1.2 can report an empty ``next`` for a checkpoint that still has tasks to run.

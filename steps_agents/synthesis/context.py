@@ -98,10 +98,6 @@ class SynthesisContext:
     # Parsed work items by id, so the branch's nodes do not re-validate the same JSON three or
     # more times; filled by the composer, emptied by the writer (a resumed branch re-parses).
     items: dict[str, WorkItem] = field(default_factory=dict)
-    # The per-k quotas (``{str(k): count}``) the planner last published; the writer reads the
-    # checkpointed copy in state and refreshes this one, which the generator consults to skip
-    # drafts of a k that is already full.
-    quotas: dict[str, int] = field(default_factory=dict)
     # The first model failure that is not about one item (outage, bad key, unknown model),
     # shared with the gated model clients (steps_agents.synthesis.gate): the planner stops, no
     # new call or draft starts, and the runner raises it once the graph has finished and every

@@ -13,12 +13,17 @@ model answer is malformed, or whose model refused this one request (an item-spec
 :class:`~steps_agents.errors.ModelCallError`: HTTP 400, 413, 422), abstains rather than failing
 the draft. Any other model failure (outage, bad key, unknown model) stops the run as in the
 generator: recorded on the context, the item skipped, raised by the runner at the end.
+
+Judges see the samples written before this superstep and those the writer of this superstep
+writes (the critic yields once before judging, and the writer writes without yielding); drafts
+judged in the same superstep do not see one another. A judge's ``observe`` (the near-duplicate
+index) is the writer's: it runs there, one record at a time in a fixed order, so what is
+accepted never depends on which draft finished first.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.types import Command, Send
@@ -52,46 +57,6 @@ async def _run_judge(
         return Verdict(judge=judge.name, passed=None, reason=reason)
 
 
-def _confirm(judges: list[Judge], sample: JudgeInput, verdicts: list[Verdict]) -> list[Verdict]:
-    """Let judges with ``observe`` confirm and record an accepted draft.
-
-    Drafts of one superstep are judged concurrently, so two near-duplicates can both pass their
-    checks. ``observe`` runs here with no ``await`` in between, hence one at a time: it may
-    return a failed verdict (the draft became a duplicate of one accepted meanwhile), which
-    replaces that judge's earlier verdict; otherwise it records the draft.
-    """
-    late: dict[str, Verdict] = {}
-    for judge in judges:
-        observe = getattr(judge, "observe", None)
-        result = observe(sample) if observe is not None else None
-        if isinstance(result, Verdict) and result.passed is False:
-            late[result.judge] = result
-            break  # rejected: the judges after this one must not record it
-    if not late:
-        return verdicts
-    return [v for v in verdicts if v.judge not in late] + list(late.values())
-
-
-def replay_accepted(ctx: SynthesisContext, records: Iterable[Mapping[str, Any]]) -> int:
-    """At resume, let judges with ``observe`` record the accepted drafts that the checkpoint
-    holds but the output file does not yet (decided in the interrupted superstep, or waiting
-    for the writer). The judges' state (the dedup index) is otherwise rebuilt from the files
-    only, so a later draft that the uninterrupted run compared with these ones would be judged
-    against less, and the resumed run would end with other samples. Returns how many."""
-    replayed = 0
-    for record in records:
-        if record.get("decision") != "accepted" or "item" not in record:
-            continue
-        item = ctx.work_item(record["item"])
-        if ctx.writer.get(item.id) is not None:  # written: the files already gave it to them
-            continue
-        draft = record.get("draft") or {}
-        sample = JudgeInput(item=item, draft=draft, messages=ctx.mode.to_messages(item, draft))
-        _confirm(ctx.judges, sample, [])
-        replayed += 1
-    return replayed
-
-
 def feedback_from(verdicts: list[Verdict]) -> list[str]:
     """What the generator is told on a revision: one line per failed verdict."""
     return [f"{v.judge}: {v.reason}" for v in failed(verdicts)]
@@ -101,6 +66,7 @@ async def critic(
     branch: ItemState, runtime: Runtime[SynthesisContext]
 ) -> Command[Literal["generator", "writer"]]:
     """Judge one draft; send it back for revision or on to the writer."""
+    await asyncio.sleep(0)  # the writer of this superstep writes first (see module doc)
     ctx = runtime.context
     item = ctx.work_item(branch["item"])
     draft = branch.get("draft") or {}
@@ -111,8 +77,6 @@ async def critic(
     if down is not None:
         return model_call_failed(ctx, branch, down)
     verdicts.extend(v for v in results if isinstance(v, Verdict))
-    if not failed(verdicts):
-        verdicts = _confirm(ctx.judges, sample, verdicts)
     dumped = [v.model_dump(mode="json") for v in verdicts]
     bad = failed(verdicts)
     revision = int(branch.get("revision", 0))

@@ -78,12 +78,14 @@ async def _write_draft(
 def _skip_reason(ctx: SynthesisContext, item: WorkItem, *, started: bool = False) -> str | None:
     """Why not to write a draft now, if any. The budget and a model failure are checked before
     a draft starts: one started ahead (``started``) was allowed then, its calls count already,
-    and its answer, if it comes, is judged and written."""
+    and its answer, if it comes, is judged and written.
+
+    The target is read from the files, which the generator reads after the writer of its
+    superstep has written (it yields once first): the same count an uninterrupted run and a
+    resumed one see. A full k is not a reason: its quota is the writer's (checkpointed), and a
+    draft of that k ends as surplus there, whatever the timing."""
     if ctx.writer.accepted >= ctx.config.n:  # the pipeline overshot: spend nothing more
         return "target reached"
-    quota = ctx.quotas.get(str(item.k))
-    if quota is not None and ctx.writer.accepted_by_k.get(item.k, 0) >= quota:
-        return f"quota of k={item.k} reached"
     if not started and ctx.failure is not None:
         return MODEL_DOWN
     if not started and ctx.budget.exhausted():
@@ -142,6 +144,7 @@ async def generator(
 ) -> Command[Literal["critic", "writer"]]:
     """Write the draft of one item (or collect the one started ahead) and send it to the
     critic (or, if there is nothing to do, to the writer)."""
+    await asyncio.sleep(0)  # the writer of this superstep writes first (see _skip_reason)
     ctx = runtime.context
     item = ctx.work_item(branch["item"])
     ahead = ctx.prefetch.pop((item.id, int(branch.get("revision", 0))), None)

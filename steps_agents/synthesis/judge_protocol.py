@@ -8,10 +8,13 @@ A judge's :meth:`Judge.judge` returns a :class:`~steps_agents.records.Verdict` o
 abstain (``passed=None`` also abstains). Optional methods, called when present:
 
 - ``setup(ctx)``: once before the first draft (build an index over the corpus, ...);
-- ``observe(sample) -> Verdict | None``: when every verdict passed, just before the draft is
-  accepted; called one draft at a time (no ``await`` in between), so it can re-check against
-  drafts accepted concurrently and either record the draft (return ``None``) or fail it
-  (return a failed verdict, which replaces the judge's earlier one).
+- ``observe(sample) -> Verdict | None``: by the writer, just before an accepted draft is
+  written (not for a surplus one), one draft at a time in a fixed order (the item order of the
+  superstep's writes, never the order drafts finished in), so it can re-check against drafts
+  written since it judged this one and either record the draft (return ``None``) or fail it
+  (return a failed verdict, which replaces the judge's earlier one; the draft is then written
+  as a reject, without a revision). What a judge records this way is rebuilt on resume from the
+  samples file (``JudgeContext.accepted_texts``), so it must be what the file holds.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ one is judged and the one before it written. The planner runs again right after 
 (so it can plan the next wave at once) and whenever a writer has written, and, from the
 counters in ``stats`` (``planned``, ``dropped``, ``finished``, ``accepted``, ``rejected``),
 decides to plan another wave (:func:`plan_wave`), to wait, or to stop: when ``n`` samples are
-accepted (on disk), the model-call budget is spent, a model failed for every request (see
+accepted (counted by the writer), the model-call budget is spent, a model failed for every request (see
 :meth:`SynthesisContext.fail`), or the composer found nothing new for two waves in a row. At
 most :data:`PIPELINE_WAVES` waves of ``wave_size`` items are in flight, which
 bounds what one superstep holds (a SIGKILL replays at most that much work, mostly from cache).
@@ -230,16 +230,12 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     """
     ctx = runtime.context
     cfg = ctx.config
+    # The checkpointed counters only, never the files: the files can be ahead of the
+    # checkpoint after a kill (the writer of the replayed superstep had written), and a plan
+    # must be the same in the resumed run as in an uninterrupted one. The replayed writer
+    # counts what it finds on disk, so the counters catch up.
     stats = dict(state.get("stats") or {})
-    # The writer's files are the durable truth; the checkpointed counters can lag them after
-    # a kill (async checkpoints), and planning from a lagging count would overshoot forever.
-    accepted = max(int(stats.get("accepted", 0)), ctx.writer.accepted)
-    stats["accepted"] = accepted
-    by_k = {key: dict(counts) for key, counts in (stats.get("by_k") or {}).items()}
-    for k, on_disk in ctx.writer.accepted_by_k.items():
-        counts = by_k.setdefault(str(k), {})
-        counts["accepted"] = max(int(counts.get("accepted", 0)), on_disk)
-    stats["by_k"] = by_k
+    accepted = int(stats.get("accepted", 0))
     pending = pending_items(stats)
     update: dict[str, Any] = {"calls": ctx.budget.spent(), "action": "stop"}
     if accepted >= cfg.n:
@@ -258,7 +254,6 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
             "stop_reason": f"nothing accepted in {rejected} decisions; see the rejects file"
         }
     quotas = {str(k): q for k, q in k_quotas(cfg.n, cfg.ks, cfg.k_weights, stats).items()}
-    ctx.quotas = quotas
     wait = {"action": "wait", "quotas": quotas}
     wave_size = cfg.effective_wave_size
     room = PIPELINE_WAVES * wave_size - pending

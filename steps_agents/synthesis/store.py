@@ -184,6 +184,12 @@ class SampleWriter:
             total = merge_stats(total, outcome_stats(d.status, d.k, d.reason_tag, 0))
         return total
 
+    def is_surplus(self, k: int, *, max_accepted: int | None, quota: int | None) -> bool:
+        """Whether one more accepted sample of ``k`` would exceed ``max_accepted`` or ``quota``."""
+        return (max_accepted is not None and self._accepted >= max_accepted) or (
+            quota is not None and self.accepted_by_k.get(k, 0) >= quota
+        )
+
     # -- writing -----------------------------------------------------------------------------
 
     def write(
@@ -205,9 +211,8 @@ class SampleWriter:
         with self._lock:
             if sample.id in self.decided:
                 return "duplicate"
-            if sample.status == "accepted" and (
-                (max_accepted is not None and self._accepted >= max_accepted)
-                or (quota is not None and self.accepted_by_k.get(sample.provenance.k, 0) >= quota)
+            if sample.status == "accepted" and self.is_surplus(
+                sample.provenance.k, max_accepted=max_accepted, quota=quota
             ):
                 return "surplus"
             fd = self._fds[sample.status]

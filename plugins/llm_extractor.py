@@ -18,12 +18,19 @@ extractors keep names exactly as found unless ``casefold=true``).
 
 ``options.extra`` may carry any :class:`~steps_agents.models.ModelOptions` field (``base_url``,
 ``api_key_env``, ``temperature`` (default 0 here), ``concurrency``, ``max_retries``, ``timeout``,
-``backoff``, ``structured``), ``max_skills`` (default 8) and ``max_chars`` (the text is cut to
-this many characters, default 6000); other keys are left to other extractors.
+``backoff``, ``structured``), ``max_skills`` (default 8), ``max_chars`` (the text is cut to
+this many characters, default 6000) and ``max_skill_chars`` (default 80); other keys are left to
+other extractors.
+
+Long names: a "skill" longer than ``max_skill_chars`` characters (after normalising) is a
+sentence the model wrote in the wrong field, not a skill; it is dropped (truncating it would
+invent a name), counted in :attr:`LLMExtractor.dropped_long`, and each batch that dropped any
+prints one ``warning:`` line on stderr with that batch's count and the running total.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -73,6 +80,9 @@ class LLMExtractor:
         extra = dict(options.extra)
         self.max_skills = int(extra.pop("max_skills", 8))
         self.max_chars = int(extra.pop("max_chars", 6000))
+        self.max_skill_chars = int(extra.pop("max_skill_chars", 80))
+        self.dropped_long = 0  # names over max_skill_chars, over the whole run
+        self._long_in_batch: list[str] = []
         self.casefold = flag_option(options, "casefold", True)
         self.vocabulary: tuple[str, ...] | None = None
         if options.lexicon is not None:
@@ -117,6 +127,9 @@ class LLMExtractor:
                 name = normalise_skill(raw, self.casefold)
             else:
                 name = allowed.get(normalise_skill(raw, True), "")
+            if len(name) > self.max_skill_chars:
+                self._long_in_batch.append(name)
+                continue
             if name:
                 out.setdefault(name, None)
         return list(out)[: self.max_skills]
@@ -157,7 +170,25 @@ class LLMExtractor:
                     i, "record has no free text ('instruction', 'prompt' or user 'messages')"
                 )
             texts.append(text)
-        return self.client.run(self._extract(texts))
+        self._long_in_batch = []
+        skills = self.client.run(self._extract(texts))
+        self._warn_long()
+        return skills
+
+    def _warn_long(self) -> None:
+        """One line for the names of this batch dropped as too long (see the module doc)."""
+        long = self._long_in_batch
+        if not long:
+            return
+        self.dropped_long += len(long)
+        example = long[0][:60] + ("..." if len(long[0]) > 60 else "")
+        print(
+            f"warning: llm extractor: dropped {len(long)} skill name(s) over"
+            f" {self.max_skill_chars} characters in this batch ({self.dropped_long} in all),"
+            f" e.g. {example!r}; raise --extractor-opt max_skill_chars=N to keep them",
+            file=sys.stderr,
+        )
+        self._long_in_batch = []
 
     def close(self) -> None:
         self.client.close()

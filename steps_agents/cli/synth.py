@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from steps_agents.cli import debugging
 from steps_agents.cli.select import add_focus_arguments, focus_options
-from steps_agents.errors import InputError
+from steps_agents.errors import InputError, StepsError
 from steps_agents.models import add_model_arguments
 from steps_agents.models.cli_args import model_overrides
 
@@ -45,6 +46,9 @@ _OVERRIDES = [
     "language",
     "extractor",
     "per_skill",
+    "executor",
+    "ray_address",
+    "workers",
 ]
 
 
@@ -122,6 +126,14 @@ def add_parser(subparsers: Any) -> None:
         "--overwrite", action="store_true", default=None, help="truncate an existing output"
     )
     parser.add_argument("--json", action="store_true", help="print the run report as JSON")
+    parser.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        help="where model calls are sent from: this process (default) or Ray workers, each with"
+        " its share of --concurrency and --budget (extra ray); same samples either way",
+    )
+    parser.add_argument("--ray-address", help="Ray cluster address (auto, ray://HOST:10001)")
+    parser.add_argument("--workers", type=int, help="Ray workers (default: the CPUs of Ray)")
     add_model_arguments(parser)  # its flags default to None: a config file value gets through
     parser.set_defaults(handler=run)
     commands = parser.add_subparsers(dest="synth_command", metavar="[export]")
@@ -217,6 +229,7 @@ def run(args: argparse.Namespace) -> int:
 
         weights = dict(zip(DEFAULT_K, curriculum_k_weights(), strict=True))
         config.k_weights = {k: w for k, w in weights.items() if k in config.ks}
+    named = config.run_id is not None  # by --run-id or [synth] run_id
     if config.run_id is None:
         from steps_agents.synthesis.setup import new_run_id
 
@@ -225,10 +238,24 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(
             f"run {config.run_id}: {config.n} {config.mode} samples -> {config.output}"
-            f" (if interrupted, rerun with --run-id {config.run_id})",
+            f" (if interrupted, {_resume_hint(config.run_id, named)})",
             file=sys.stderr,
         )
-    report = run_synthesis(config)
+    try:
+        report = run_synthesis(config)
+    except KeyboardInterrupt:
+        print(f"interrupted; {_resume_hint(config.run_id, named)}", file=sys.stderr)
+        return 130
+    except StepsError as exc:
+        if debugging() or exc.exit_code != 1:
+            raise  # bad input (exit 2): the run never started, there is nothing to resume
+        # The run started: name its id (also with --json, where no header was printed).
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"run {config.run_id} stopped; {_resume_hint(config.run_id, named)}", file=sys.stderr)
+        if args.json:
+            failed = {"run_id": config.run_id, "error": str(exc), "exit_code": exc.exit_code}
+            print(json.dumps(failed))
+        return exc.exit_code
     if getattr(args, "tasks", None):
         _write_tasks(config, args.tasks, quiet=args.json)
     if args.json:
@@ -238,6 +265,13 @@ def run(args: argparse.Namespace) -> int:
         if report.stop_reason != "target reached":
             print(f"resume or extend with: --run-id {report.run_id}", file=sys.stderr)
     return 0 if report.stop_reason == "target reached" else 1
+
+
+def _resume_hint(run_id: str, named: bool) -> str:
+    """How to resume: the same command when the run id was given, else the id to add."""
+    if named:
+        return f"rerun the same command (--run-id {run_id}) to resume"
+    return f"rerun with --run-id {run_id} to resume"
 
 
 # The agentic mode's world when none is named (plugins/agentic_mode.py's DEFAULT_WORLD; the
@@ -261,6 +295,8 @@ def _preflight(config: Any, *, quiet: bool, tasks: str | None = None) -> None:
     )
     from steps_agents.synthesis.modes import mode_options
 
+    if config.model or config.judge_model:
+        config.model_options().api_key()  # the key variable named but unset: one line, no header
     pm = default_plugin_manager()
     mode = get_synthesis_mode(config.mode, pm)
     options = mode_options(mode, config.mode_settings)  # a bad option: one line, nothing run

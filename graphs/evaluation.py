@@ -1,28 +1,30 @@
-"""The evaluator graph: every (agent, task, repeat) episode through build -> run -> check -> score.
+"""The evaluator graph: every (agent, task, repeat) episode played, scored and recorded.
 
 ::
 
-    plan --Send x wave--> episode[build_state -> run_agent -> check -> score] --> plan ... --> summarize
+    plan --Send x wave--> episode --> plan ... --> summarize
 
 ``plan`` picks the next *wave* of at most ``wave_size`` episodes not yet recorded and fans them
-out with ``Send``; each episode is a small subgraph (compiled without a checkpointer: its state
-holds live objects such as the world session); ``score`` appends the finished episode to the
-run's JSONL file (:class:`~steps_agents.evaluation.store.EpisodeStore`) at once. When nothing is
-left, ``summarize`` counts passes per agent.
+out with ``Send`` (at most ``concurrency`` of them play at once: ``EvalContext.slots``). ``episode`` is one node: it plays the
+episode through the run's runner -- in this process, or in a Ray worker with
+``--executor ray`` (:mod:`steps_agents.evaluation.runner`) -- then, in the driver, judges a
+text task's answer, scores, and appends the record to the run's JSONL episode log
+(:class:`~steps_agents.evaluation.store.EpisodeStore`) at once. When nothing is left,
+``summarize`` counts passes per agent. One node per episode rather than a subgraph of four:
+LangGraph's cost is per task it schedules (``benchmarks/evaluation.py`` prints a profile).
 
-The parent graph runs with a SQLite checkpointer, ``thread_id`` = the run id. Durability of the
-work itself comes from the JSONL file: a killed run loses at most the episodes in flight, and a
-resumed run (same run id) skips every recorded episode, both in ``plan`` and -- for a superstep
-LangGraph replays -- in ``build_state``. Bounding the wave bounds how much one superstep holds.
+Durability comes from the episode log, not from checkpoints: a killed run loses at most the
+episodes in flight, and a resumed run (same run id) skips every recorded episode, both in
+``plan`` and in ``episode`` (for a superstep LangGraph replays). So the SQLite checkpointer
+(``thread_id`` = the run id) writes once, when the run ends or stops (``durability="exit"``),
+not after every superstep.
 
 Every node and router is a coroutine: in an async graph LangGraph runs a sync node in a worker
-thread, and those thread hops cost more than the nodes' own work (benchmarks/evaluation.py).
+thread, and those thread hops cost more than the nodes' own work.
 
-Fan-out is LangGraph's ``Send`` (bounded by ``wave_size`` per superstep and ``concurrency`` in
-flight), not :mod:`steps_agents.runtime.executor`: the episodes are the graph's own branches.
-
-Everything that belongs to the run and not to a checkpoint -- tasks, worlds, agents, the store,
-the judge client, the progress line -- is in the runtime context (:class:`EvalContext`).
+Everything that belongs to the run and not to a checkpoint -- tasks, worlds, agents, the
+runner, the store, the judge client, the progress line -- is in the runtime context
+(:class:`EvalContext`).
 """
 
 from __future__ import annotations
@@ -42,11 +44,14 @@ from steps_agents.evaluation.context import EvalContext
 from steps_agents.evaluation.nodes import episode, plan, route_wave, summarize
 from steps_agents.evaluation.records import EpisodeResult
 from steps_agents.evaluation.report import EvalReport, build_report
+from steps_agents.evaluation.runner import RayRunner
 from steps_agents.evaluation.state import EvalState
 from steps_agents.evaluation.store import EpisodeStore, state_paths
 from steps_agents.evaluation.texttasks import TextTask
 from steps_agents.evaluation.validity import TaskFile, preflight
 from steps_agents.registry import get_skill_world
+from steps_agents.runtime.executor import Executor
+from steps_agents.runtime.parallel import RayExecutor
 from steps_agents.runtime.progress import Progress
 from steps_agents.worlds import Task
 
@@ -83,7 +88,6 @@ async def arun_evaluation(ctx: EvalContext, checkpoint_path: str | Path) -> dict
     config: RunnableConfig = {
         "configurable": {"thread_id": ctx.run_id},
         "recursion_limit": 2 * waves + 10,
-        "max_concurrency": max(1, ctx.concurrency),
     }
     async with aiosqlite.connect(str(checkpoint_path)) as conn:
         # WAL with synchronous=NORMAL: a commit survives the process being killed (what resume
@@ -116,6 +120,7 @@ async def aevaluate(
     progress: bool = True,
     meta: Mapping[str, Any] | None = None,
     task_file: TaskFile | None = None,
+    executor: Executor | None = None,
 ) -> tuple[EvalReport, list[EpisodeResult]]:
     """Evaluate every agent on every task ``config.repeats`` times; see :func:`evaluate`.
 
@@ -126,6 +131,10 @@ async def aevaluate(
     manager. Nothing passed in is closed here: whoever opened it closes it. ``task_file``
     (:func:`~steps_agents.evaluation.validity.read_eval_tasks`) names tasks by ``file:line`` and
     adds its lines that are not tasks to the invalid ones the report counts.
+
+    ``executor``: a :class:`~steps_agents.runtime.parallel.RayExecutor` plays the episodes in
+    Ray workers (:mod:`steps_agents.evaluation.runner`); anything else, or ``None``, in this
+    process. Judging, scoring and the episode log stay in this process either way.
     """
     if not config.run_id:
         raise InputError("the run needs an id: set run_id", location="run_id")
@@ -147,6 +156,11 @@ async def aevaluate(
             location=first.location,
         )
     invalid = [*(task_file.invalid if task_file else ()), *invalid]
+    runner = None
+    if isinstance(executor, RayExecutor):
+        runner = RayRunner(
+            executor, agents, worlds, step_limit=config.step_limit, timeout=config.timeout
+        )
     episodes_path, checkpoint_path = state_paths(config.state_dir, run_id)
     store = EpisodeStore(episodes_path, run_id)
     ctx = EvalContext(
@@ -162,6 +176,7 @@ async def aevaluate(
         concurrency=config.concurrency,
         seed=config.seed,
         judge=judge,
+        runner=runner,
     )
     ctx.oracle_cache.update(oracle_cache)
     already = sum(1 for e in ctx.episodes if e.key in store)
@@ -187,6 +202,7 @@ async def aevaluate(
             "step_limit": config.step_limit,
             "timeout": config.timeout,
             "seed": config.seed,
+            "executor": runner.name if runner is not None else "local",
             "resumed_episodes": already,
             "episodes_file": str(episodes_path),
             "worlds": {name: str(getattr(w, "version", "")) for name, w in worlds.items()},

@@ -190,3 +190,20 @@ def test_plugin_agent_and_taxonomy_marginals(
     assert summary["attribution"]["add"] == 3  # first skill of t2, t3, t5 (t1 passed)
     assert report["meta"]["worlds"] == {"calc": "1"}
     assert main([*argv, "--agent-opt", "novalue"]) == 2
+
+
+def test_the_final_progress_line_is_printed_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: the last line drawn already showed 10/10 and closing drew it again."""
+    from steps_agents.runtime.progress import Progress
+
+    monkeypatch.delenv("STEPS_AGENTS_NO_PROGRESS", raising=False)
+    monkeypatch.setattr(Progress, "LOG_INTERVAL", 0.0)  # a line per episode, as a long run's log
+    tasks = write_tasks_file(tmp_path / "tasks.jsonl", calc_tasks())
+    argv = _args(tmp_path, tasks, "--agent", "oracle", "--repeat", "2")
+    assert main([a for a in argv if a != "--no-progress"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("eval: ")]
+    assert [line.split(",")[0] for line in lines] == [
+        f"eval: {i}/10 ({10 * i}%)" for i in range(1, 11)
+    ]

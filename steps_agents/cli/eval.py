@@ -67,6 +67,15 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--concurrency", type=int, help="episodes in flight at once (default 8)")
     p.add_argument("--seed", type=int, help="seed of the random agent and episodes (default 0)")
     p.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="where episodes are played: this process, or Ray workers (extra ray; the agent must"
+        " pickle); scoring and the episode log stay here, and the scores are the same",
+    )
+    p.add_argument("--ray-address", help="Ray cluster address (auto, ray://HOST:10001)")
+    p.add_argument("--workers", type=int, help="CPUs of a local Ray (default: every core)")
+    p.add_argument(
         "--agent-opt",
         action="append",
         default=[],
@@ -162,6 +171,14 @@ def _open_agents(config: EvalConfig, pm: Any, opened: list[Any]) -> dict[str, An
     return agents
 
 
+def _resume_hint(run_id: str, named: bool, fresh: bool) -> str:
+    """How to resume: the same command resumes a named run; a derived id is only the same while
+    the task file and settings are, and --fresh would discard the run again."""
+    if named and not fresh:
+        return "rerun the same command to resume"
+    return f"to resume, rerun with --run-id {run_id}" + (" and without --fresh" if fresh else "")
+
+
 def run(args: argparse.Namespace) -> int:
     from steps_agents.evaluation.report import k_table, to_markdown, write_report
     from steps_agents.evaluation.store import file_fingerprint, run_id_for, state_paths
@@ -173,6 +190,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     assert config.tasks is not None and config.agent is not None  # checked by config_from_args
+    if args.ray_address and args.executor != "ray":
+        raise InputError("--ray-address needs --executor ray", location="--ray-address")
     refuse_overwriting(
         {"-o": args.output, "--markdown": args.markdown},
         {"TASKS": config.tasks, "--taxonomy": config.taxonomy, "--config": args.config},
@@ -186,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
 
         taxonomy = load_taxonomy(config.taxonomy)
     specs = config.agent_specs
+    named = config.run_id is not None  # by --run-id or [eval] run_id
     if config.run_id is None:
         config.run_id = run_id_for(
             file_fingerprint(config.tasks),
@@ -215,7 +235,15 @@ def run(args: argparse.Namespace) -> int:
             for path in (episodes_path, checkpoint_path):
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
-        print(f"run id {config.run_id} (rerun the same command to resume)", file=sys.stderr)
+        executor = None
+        if args.executor == "ray":
+            from steps_agents.runtime.parallel import get_executor
+
+            executor = get_executor("ray", address=args.ray_address, workers=args.workers)
+        print(
+            f"run id {config.run_id} ({_resume_hint(config.run_id, named, args.fresh)})",
+            file=sys.stderr,
+        )
         report, _ = evaluate(
             config,
             tasks,
@@ -226,6 +254,7 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             meta={"tasks_file": str(config.tasks), "agents": specs, "judge": config.judge},
             task_file=task_file,
+            executor=executor,
         )
         usage = {
             spec: a.client.usage.as_dict()

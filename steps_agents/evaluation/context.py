@@ -6,6 +6,7 @@ client and the progress line belong to a run, not to a checkpoint; LangGraph han
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,10 @@ class EvalContext:
             ]
         self._by_key = {e.key: e for e in self.episodes}
         self._cursor = 0
+        # Episodes in flight. Not LangGraph's max_concurrency: its gate wraps each node's
+        # coroutine, and a run stopped while branches wait at the gate left those coroutines
+        # never awaited (a RuntimeWarning per waiting episode). A node waiting here is running.
+        self.slots = asyncio.Semaphore(max(1, self.concurrency))
 
     def spec(self, key: str) -> EpisodeSpec:
         return self._by_key[key]

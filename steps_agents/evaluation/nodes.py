@@ -40,12 +40,13 @@ async def episode(state: EpisodeState, runtime: Runtime[EvalContext]) -> dict[st
     spec = ctx.spec(key)
     task = ctx.tasks[spec.task_id]
     assert ctx.runner is not None  # set by EvalContext
-    played = await ctx.runner.play(
-        spec.agent, task, seed=ctx.episode_seed(spec), repeat=spec.repeat
-    )
-    checked = played.checked
-    if checked is None:  # a text task: the judge model, in the driver
-        checked = await judge_answer_of(task, played.run, ctx.judge)
+    async with ctx.slots:  # at most ``concurrency`` episodes play at once
+        played = await ctx.runner.play(
+            spec.agent, task, seed=ctx.episode_seed(spec), repeat=spec.repeat
+        )
+        checked = played.checked
+        if checked is None:  # a text task: the judge model, in the driver
+            checked = await judge_answer_of(task, played.run, ctx.judge)
     result = score_episode(
         run_id=ctx.run_id,
         agent=spec.agent,

@@ -14,6 +14,11 @@ from typing import TextIO
 
 
 class Progress:
+    TTY_INTERVAL = 0.2
+    """Seconds between redraws on a terminal."""
+    LOG_INTERVAL = 5.0
+    """Seconds between lines in a log (stderr not a terminal)."""
+
     def __init__(
         self,
         desc: str,
@@ -30,10 +35,12 @@ class Progress:
         self.count = 0
         self.fields: dict[str, object] = {}
         self.start = time.monotonic()
-        self._interval = 0.2 if self.tty else 5.0
+        self._interval = self.TTY_INTERVAL if self.tty else self.LOG_INTERVAL
         # First line only after one interval: short work stays silent.
         self._last_draw = self.start
         self._drawn = False
+        self._drawn_count: int | None = None  # the count the last line showed
+        self._closed = False
 
     def update(self, n: int = 1, **fields: object) -> None:
         self.count += n
@@ -61,6 +68,7 @@ class Progress:
         return ", ".join(parts)
 
     def _draw(self, *, final: bool) -> None:
+        self._drawn_count = self.count
         text = self.line()
         if self.tty:
             self.stream.write("\r\x1b[2K" + text + ("\n" if final else ""))
@@ -69,9 +77,20 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
+        """The final line, once: not when the last line drawn already shows the final count
+        (a log then held the same line twice; a terminal only needs its line ended)."""
+        if self._closed:
+            return
+        self._closed = True
         # Only say something at the end if the work took long enough to have shown a line.
-        if self.enabled and (self._drawn or time.monotonic() - self.start > 1.0):
-            self._draw(final=True)
+        if not self.enabled or not (self._drawn or time.monotonic() - self.start > 1.0):
+            return
+        if self._drawn_count == self.count:
+            if self.tty:
+                self.stream.write("\n")
+                self.stream.flush()
+            return
+        self._draw(final=True)
 
     def __enter__(self) -> Progress:
         return self

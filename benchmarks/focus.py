@@ -1,78 +1,202 @@
-"""The README table: how far ``steps synth --focus`` steers toward a failed skill pair.
+"""How far ``--focus`` steers toward a failed skill pair, over many pairs, and what it costs.
 
-    python benchmarks/focus.py
-    python benchmarks/focus.py --pairs fs_list_files+fs_read_file -n 140 --seed 0
+    python benchmarks/focus.py                          # selection level, 30 pairs (~3 min)
+    python benchmarks/focus.py --synth 5                # + full steps synth for the first 5 pairs
+    python benchmarks/focus.py --pairs fs_list_files+fs_read_file --synth 1
+    python benchmarks/focus.py --workdir /tmp/focus     # keep (and reuse) the plain run
 
-In toolworld (the quickstart's world and taxonomy): plain ``steps`` synthesises ``n`` tasks
-(k = 1..7); for each pair, a test agent that replays every task's oracle plan but answers
-wrongly whenever the task holds both skills (``tests/helpers_focus.py``) is evaluated on them,
-and ``steps synth --focus report.json`` runs with the same n and seed. Prints how many accepted
-combinations hold the pair and the mean gain per combination, both ways.
+In toolworld (the quickstart's world and taxonomy) plain ``steps`` synthesises ``n`` tasks
+(k = 1..7, ``--seed``). The pairs: the five of the README table, ``--random`` pairs drawn
+(seeded) from the pairs some task holds, and ``--cross`` more of them whose skills lie in
+different top-level communities. For each pair a test agent that fails exactly the tasks
+holding both skills (``tests/helpers_focus.py``) is evaluated on the tasks, and its report feeds
+the ``focus`` selector:
+
+* selection level (every pair, fast): the composer's first-wave requests (per k, the planned
+  count with seed ``seed + k``, each k excluding the sets already chosen), plain ``steps``
+  against ``focus``;
+* synth level (``--synth N``: the first N pairs): ``steps synth --focus report.json`` with the
+  same n and seed against the plain run, counted over accepted samples.
+
+A row meets the bar of issue 14 when the focused sets holding the pair are at least 5x plain's
+and the mean gain per combination is within 10% of plain's. Then it times plain and focused
+selection on the example corpus's taxonomy (n = 300, k = 2..7, beam 100) and prints the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
+import time
+from itertools import combinations
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
 
 from helpers_focus import (  # noqa: E402
     build_world_taxonomy,
     evaluate_failing,
     export_tasks,
+    first_wave,
     holding,
     mean_gain,
     synth_tasks,
 )
 
-PAIRS = (
+from steps_agents.cli import main as steps_main  # noqa: E402
+from steps_agents.fileformats import iter_json_lines  # noqa: E402
+from steps_agents.selection import select_combinations  # noqa: E402
+from steps_agents.selection.focus import FocusWeights  # noqa: E402
+from steps_agents.taxonomy.artifact import Taxonomy, load_taxonomy  # noqa: E402
+
+README_PAIRS = (
     "fs_list_files+fs_read_file",
     "table_column_values+table_sort",
     "inbox_archive+inbox_search",
     "calendar_get_event+calendar_reschedule",
     "calendar_reschedule+text_extract_dates",
 )
+MULTIPLE, GAIN_BAND = 5.0, 0.10
+Pair = tuple[str, str]
 
 
-def row(pair: tuple[str, str], plain: list[dict], focus: list[dict]) -> str:
+def task_pairs(tasks: Path) -> set[Pair]:
+    out: set[Pair] = set()
+    for _, row in iter_json_lines(tasks):
+        out.update(combinations(sorted(set(row["skills"])), 2))  # type: ignore[arg-type]
+    return out
+
+
+def pick_pairs(tax: Taxonomy, tasks: Path, random: int, cross: int, seed: int) -> list[Pair]:
+    """README pairs, then ``random`` pairs some task holds, then ``cross`` cross-community ones."""
+    held = sorted(task_pairs(tasks))
+    rng = np.random.default_rng(seed)
+    chosen: list[Pair] = [(p.split("+")[0], p.split("+")[1]) for p in README_PAIRS]
+    rest = [p for p in held if p not in chosen]
+    chosen += [rest[i] for i in sorted(rng.choice(len(rest), size=random, replace=False))]
+
+    def top(skill: str) -> int:
+        return tax.path(skill)[1]
+
+    far = [p for p in held if top(p[0]) != top(p[1]) and p not in chosen]
+    chosen += [
+        far[i] for i in sorted(rng.choice(len(far), size=min(cross, len(far)), replace=False))
+    ]
+    return chosen
+
+
+def measure(pair: Pair, plain: list[dict], focus: list[dict]) -> tuple[int, int, float, str]:
     a, b = holding(plain, pair), holding(focus, pair)
+    change = mean_gain(focus) / mean_gain(plain) - 1
+    ok = b >= MULTIPLE * a and abs(change) <= GAIN_BAND
     ratio = f"{b / a:.1f}x" if a else "new"
-    g0, g1 = mean_gain(plain), mean_gain(focus)
-    sizes = "" if len(plain) == len(focus) else f"; {len(focus)} of {len(plain)} accepted"
+    sizes = "" if len(plain) == len(focus) else f"; {len(focus)} of {len(plain)}"
+    cell = f"{a} -> {b} ({ratio}) | {100 * change:+.1f}%{sizes} | {'yes' if ok else 'NO'}"
+    return a, b, change, cell
+
+
+def summary(name: str, rows: list[tuple[int, int, float, str]]) -> str:
+    ratios = [b / a for a, b, _, _ in rows if a]
+    changes = [abs(c) for _, _, c, _ in rows]
+    met = sum(r[3].endswith("yes") for r in rows)
+    new = sum(1 for a, b, _, _ in rows if not a)
+    text = f"{name}: {met}/{len(rows)} pairs meet both bounds"
+    if ratios:
+        text += f"; multiple min {min(ratios):.1f}x, median {statistics.median(ratios):.1f}x"
+    text += f"; |gain change| median {100 * statistics.median(changes):.1f}%, max {100 * max(changes):.1f}%"
+    return text + (f"; {new} pairs plain never holds" if new else "")
+
+
+def speed(seed: int) -> str:
+    """Plain and focused selection on the example corpus's taxonomy, best of 3 each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.json"
+        corpus = REPO / "examples/data/example_corpus.jsonl.gz"
+        assert steps_main(["taxonomy", "build", str(corpus), "-o", str(path), "--seed", "0"]) == 0
+        tax = load_taxonomy(path)
+    rng = np.random.default_rng(seed)
+    skills = sorted(tax.skills)
+    picks = [skills[i] for i in rng.choice(len(skills), size=5, replace=False)]
+    weights = FocusWeights(
+        agent="bench",
+        pairs={frozenset(picks[0:2]): 0.9, frozenset(picks[2:4]): 0.4},
+        skills={picks[4]: 0.3},
+    )
+    kw = {"n": 300, "k": range(2, 8), "seed": seed, "beam": 100}
+
+    def best(**extra: object) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            select_combinations(tax, **kw, **extra)  # type: ignore[arg-type]
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    best()  # the tree index, built once per taxonomy, is not what is compared
+    plain = best()
+    focus = best(selector="focus", options={"focus": weights})
     return (
-        f"| `{pair[0]}` + `{pair[1]}` | {a} -> {b} ({ratio}) |"
-        f" {g0:.3f} -> {g1:.3f} ({100 * (g1 / g0 - 1):+.1f}%{sizes}) |"
+        f"speed, example taxonomy ({len(skills)} skills, n=300, k=2..7, beam 100): plain "
+        f"{plain:.3f} s, focus {focus:.3f} s, ratio {focus / plain:.2f}"
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--pairs", nargs="*", default=list(PAIRS), help="skill pairs a+b")
+    parser.add_argument("--pairs", nargs="*", help="only these pairs (a+b)")
+    parser.add_argument("--random", type=int, default=20, help="random pairs some task holds")
+    parser.add_argument("--cross", type=int, default=5, help="cross-community pairs")
+    parser.add_argument("--synth", type=int, default=0, help="full synth for the first N pairs")
     parser.add_argument("-n", type=int, default=140)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workdir", type=Path, help="keep files here; reuse its plain run")
+    parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args()
-    pairs = [tuple(text.split("+")) for text in args.pairs]
-    if any(len(p) != 2 for p in pairs):
-        parser.error("pairs are written a+b")
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        taxonomy = build_world_taxonomy(out)
-        plain = synth_tasks(out, taxonomy, "plain", args.n, args.seed)
+        out = args.workdir or Path(tmp)
+        out.mkdir(parents=True, exist_ok=True)
+        taxonomy = out / "taxonomy.json"
+        if not taxonomy.is_file():
+            build_world_taxonomy(out)
         tasks = out / "tasks.jsonl"
-        export_tasks(out / "plain.jsonl", tasks, seed=args.seed)
-        lines = ["| failed pair | sets holding the pair: `steps` -> `--focus` | mean gain (bits) |"]
-        lines.append("|---|---:|---:|")
+        plain_run = f"plain-{args.n}-{args.seed}"
+        if not tasks.is_file() or not (out / f"{plain_run}.jsonl").is_file():
+            synth_tasks(out, taxonomy, plain_run, args.n, args.seed)
+            export_tasks(out / f"{plain_run}.jsonl", tasks, seed=args.seed)
+        plain_synth = [row["metadata"] for _, row in iter_json_lines(out / f"{plain_run}.jsonl")]
+        tax = load_taxonomy(taxonomy)
+        if args.pairs:
+            pairs = [(p.split("+")[0], p.split("+")[-1]) for p in args.pairs]
+        else:
+            pairs = pick_pairs(tax, tasks, args.random, args.cross, args.seed)
+        plain_select = first_wave(tax, args.n, args.seed)
+        head = "| failed pair | sets holding it: `steps` -> `--focus` | mean gain change | meets |"
+        print(head, "\n|---|---:|---:|:---:|", sep="")
+        selected, synthesised = [], []
         for i, pair in enumerate(pairs):
-            report = out / f"report-{i}.json"
-            evaluate_failing(tasks, taxonomy, (pair[0], pair[1]), report)
-            focus = synth_tasks(
-                out, taxonomy, f"focus-{i}", args.n, args.seed, "--focus", str(report)
+            report = out / f"report-{pair[0]}+{pair[1]}.json"
+            if not report.is_file():
+                evaluate_failing(tasks, taxonomy, pair, report)
+            focus = first_wave(
+                tax, args.n, args.seed, selector="focus", options={"focus": str(report)}
             )
-            lines.append(row((pair[0], pair[1]), plain, focus))
-        print("\n".join(lines))
+            selected.append(measure(pair, plain_select, focus))
+            print(f"| `{pair[0]}` + `{pair[1]}` | {selected[-1][3]} |", flush=True)
+            if i < args.synth:
+                name = f"focus-{pair[0]}+{pair[1]}"
+                rows = synth_tasks(out, taxonomy, name, args.n, args.seed, "--focus", str(report))
+                synthesised.append(measure(pair, plain_synth, rows))
+                print(f"| ^ synth | {synthesised[-1][3]} |", flush=True)
+        print(summary("selection level", selected))
+        if synthesised:
+            print(summary(f"synth level (first {len(synthesised)})", synthesised))
+    if not args.no_speed:
+        print(speed(args.seed))
     return 0
 
 

@@ -4,6 +4,7 @@ focus experiment around it (shared by tests/test_focus_loop.py and benchmarks/fo
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,9 @@ from steps_agents import plugin_manager
 from steps_agents.cli import main
 from steps_agents.evaluation.agents import AgentInput, AgentOptions, AgentOutput
 from steps_agents.hookspecs import Register
+from steps_agents.selection import select_combinations
+from steps_agents.selection.curriculum import k_plan
+from steps_agents.taxonomy.artifact import Taxonomy
 from steps_agents.worlds import oracle_answer, resolve_refs
 
 
@@ -116,3 +120,14 @@ def holding(rows: list[dict], skills: tuple[str, str]) -> int:
 
 def mean_gain(rows: list[dict]) -> float:
     return sum(r["gain"] for r in rows) / len(rows)
+
+
+def first_wave(tax: Taxonomy, n: int, seed: int, **kw: object) -> list[dict]:
+    """The composer's first-wave requests (no rejections): per k its count, seed ``seed + k``."""
+    used: set[frozenset[str]] = set()
+    rows: list[dict] = []
+    for k, count in sorted(Counter(k_plan(n, list(range(1, 8)), None, seed=seed)).items()):
+        got = select_combinations(tax, n=count, k=(k,), seed=seed + k, exclude=used, **kw)  # type: ignore[arg-type]
+        used.update(c.key() for c in got)
+        rows += [{"skills": list(c.skills), "gain": c.gain} for c in got]
+    return rows

@@ -99,18 +99,21 @@ def load_config(
     """``cls`` from the file's ``[table]`` (if a file is given) merged with ``overrides``.
 
     ``None`` overrides are ignored (a flag left out); a mapping override is merged key by key
-    into the file's sub-table of that name. The keys in ``paths`` hold relative paths,
-    resolved against the file's directory. The file is validated on its own first, so a bad
-    value in it is named ``FILE: table.field``; a bad flag is named by ``flag(field)``.
+    into the file's sub-table of that name. The keys in ``paths`` (``a.b``: key ``b`` of the
+    sub-table ``a``) hold relative paths, resolved against the file's directory. The file is
+    validated on its own first, so a bad value in it is named ``FILE: table.field``; a bad flag
+    is named by ``flag(field)``.
     """
     values: dict[str, Any] = {}
     if file is not None:
         values = read_config_table(file, table)
         base = Path(file).parent
         for key in paths:
-            raw = values.get(key)
+            table_name, _, sub = key.rpartition(".")  # "selector_options.focus": a sub-table key
+            holder = values.get(table_name) if table_name else values
+            raw = holder.get(sub) if isinstance(holder, dict) else None
             if isinstance(raw, str) and raw and not Path(raw).is_absolute() and not has_scheme(raw):
-                values[key] = str(base / raw)
+                holder[sub] = str(base / raw)  # type: ignore[index]
         validate_or_raise(cls, values, lambda f: f"{file}: {table}.{f}" if f else str(file))
     for key, value in (overrides or {}).items():
         if value is None:

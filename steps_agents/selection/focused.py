@@ -1,47 +1,91 @@
-"""The ``focus`` selector: ``steps`` steered toward what an agent failed.
+"""The ``focus`` selector: plain ``steps``, with some of its sets swapped for sets that hold
+what an agent failed, at the same information per set.
 
 Options (``SelectionRequest.options``): ``focus`` (an evaluation report path, or
 :class:`~steps_agents.selection.focus.FocusWeights`), ``focus_strength`` (``lambda >= 0``,
-default 1) and ``focus_agent`` (the report's agent; default its first).
+default 1), ``focus_multiple`` (``m >= 1``, default 5), ``focus_gain_tolerance`` (``tol``,
+default 0.05) and ``focus_agent`` (the report's agent; default its first).
 
-* **Seeds.** Every skill of the seed order (:func:`~steps_agents.selection.api.seed_order`) gets
-  the weight ``1 + lambda * N * sigma_s / sum(sigma)`` (``N`` seeds, ``sigma`` the seed mass of
-  :mod:`~steps_agents.selection.focus`), so a share ``lambda / (1 + lambda)`` of the seeds follows
-  the failures and the rest stays uniform. Seeds are drawn by smooth weighted round robin
-  (deterministic: each draw adds every weight to a running credit, takes the largest credit,
-  first in the seed order on ties, and subtracts the total from it); with equal weights it is
-  exactly the plain round robin. With ``seed_sampling="rare"`` the uniform part is replaced by
-  the rare-skill weights ``1 / (count + 1)``, normalised to mean 1.
-* **Widening subtree.** The beam search keeps the coherent widening rule (STEPS spec, section 4:
-  step ``t`` chooses inside the subtree of the seed's ancestor at depth ``D - t``, the regions of
-  :func:`~steps_agents.selection.beam.regions`) and ranks a child ``S + v`` by
-  ``f(S) + gain(v | S) + lambda * unit * (w_v + sum_{u in S} w_uv)``, where ``unit`` is the mean
-  path entropy of a skill, so ``lambda = 1`` makes a fully failed pair worth one skill's
-  information. It is the direct search (:func:`~steps_agents.selection.beam.reference_beam`
-  with that bonus: every skill of the region scored for every beam state,
-  ``O(beam * region * depth)`` a step), since the bonus depends on the whole set.
-* ``lambda = 0`` (or a report with no failure to focus on) is plain ``steps``: the same code
-  path, so the same combinations in the same order.
+1. **Plain first.** The request is answered by plain ``steps`` (the same seeds, beam and
+   widening rule), giving ``n`` sets and their total gain ``G``.
+2. **Targets** are the report's weak pairs, skills and communities (weight ``w`` from
+   :mod:`~steps_agents.selection.focus`, the heaviest :data:`MAX_TARGETS`). A set *holds* a pair
+   or skill when it contains it, a community when it has one of its skills.
+3. **Candidates** of a target and k are the widening-rule sets that hold it, best gain first:
+   the beam search (:func:`~steps_agents.selection.beam.reference_beam`) grown from each skill
+   of the pair (or the skill) with a bonus that makes it add the other as soon as the widening
+   region reaches it (any set holding both can be reordered that way, so no set is lost), then
+   ranked by plain gain; for a community, the plain beam from each of its skills. They depend
+   on the taxonomy only, so they are computed once per taxonomy, target, k and beam.
+4. **Swaps.** Each target, heaviest first, should end up in ``want`` sets:
+   ``max(ceil(m_T * c_T), round(lambda / (1 + lambda) * e_T * w_T / sum(w)))``, where ``c_T`` is
+   how many plain sets hold it, ``m_T = 1 + (m - 1) * w_T / max(w)`` (the heaviest target gets
+   the full multiple) and ``e_T`` the slots whose k it can fill. Until it does, one plain set
+   that holds no target at least as heavy is replaced by an unused candidate of the same k:
+   the (slot, candidate) that keeps the running gain difference ``sum(new) - sum(replaced)``
+   closest to zero (ties: the higher gain), and only if it stays within ``tol * G``. So the
+   batch's mean gain is plain ``steps``'s within ``tol``, the k plan is unchanged, and every set
+   keeps the coherent widening rule of the seed it was grown from.
+
+``lambda = 0`` (or a report with no failure to focus on) is plain ``steps`` itself.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import weakref
+from bisect import bisect_left
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass, replace
+from itertools import islice
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from steps_agents.errors import InputError
 from steps_agents.records import Combination
-from steps_agents.selection.api import SelectionRequest, seed_order
+from steps_agents.selection.api import SelectionRequest, make_combination
 from steps_agents.selection.beam import beam_search, reference_beam
 from steps_agents.selection.focus import FocusWeights, load_focus
 from steps_agents.selection.index import TreeIndex, tree_index
-from steps_agents.selection.strategies import _run_seeded
+from steps_agents.selection.strategies import _run_seeded, random_under_rule
 from steps_agents.taxonomy.artifact import Taxonomy
 
+MAX_TARGETS = 16
+BEST = 32  # candidates per seed from the beam (the highest gains)
+DRAWS = 128  # candidates per target and k drawn at random under the widening rule
+_REQUIRED_BONUS = 1e6  # larger than any set's information: a required skill always ranks first
+
 _LOADED: dict[tuple[str, float, str | None], FocusWeights] = {}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A pair, skill or community to put into more sets (leaf ids of ``TreeIndex``)."""
+
+    label: str
+    weight: float
+    required: frozenset[int]  # pair or skill: every set holding the target contains these
+    members: frozenset[int]  # community: a set holding it has one of these
+    seeds: tuple[int, ...]  # the candidates are grown from these
+
+    def holds(self, leaves: frozenset[int]) -> bool:
+        if self.required:
+            return self.required <= leaves
+        return not self.members.isdisjoint(leaves)
+
+
+class Candidate(NamedTuple):
+    gain: float
+    leaves: tuple[int, ...]
+    seed: int
+
+
+# Per tree index (cached per taxonomy): (target label, k, beam) -> candidates.
+_CANDIDATES: weakref.WeakKeyDictionary[TreeIndex, dict[tuple[str, int, int], list[Candidate]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def focus_weights(options: Any) -> FocusWeights | None:
@@ -60,38 +104,171 @@ def focus_weights(options: Any) -> FocusWeights | None:
     return _LOADED[key]
 
 
-def focus_strength(options: Any) -> float:
-    value = float(options.get("focus_strength", 1.0))
-    if not value >= 0:
-        raise InputError(f"must be >= 0, got {value}", location="--focus-strength")
+def _number(options: Any, name: str, default: float, low: float) -> float:
+    value = float(options.get(name, default))
+    if not value >= low:
+        flag = "--" + name.replace("_", "-")
+        raise InputError(f"must be >= {low:g}, got {value}", location=flag)
     return value
 
 
-def weighted_round_robin(order: list[str], weights: np.ndarray) -> Iterator[str]:
-    """Smooth weighted round robin over ``order`` (module docstring); endless."""
-    credit = np.zeros(len(order))
-    total = float(weights.sum())
-    while True:
-        credit += weights
-        j = int(np.argmax(credit))
-        credit[j] -= total
-        yield order[j]
+def focus_strength(options: Any) -> float:
+    return _number(options, "focus_strength", 1.0, 0.0)
 
 
-def seed_weights(
-    taxonomy: Taxonomy, request: SelectionRequest, focus: FocusWeights, strength: float
-) -> tuple[list[str], np.ndarray]:
-    order = seed_order(taxonomy, request)
-    n = len(order)
-    if request.seed_sampling == "rare":
-        base = np.asarray([1.0 / ((taxonomy.skill_count(s) or 0) + 1.0) for s in order])
-        base *= n / base.sum()
-    else:
-        base = np.ones(n)
-    sigma = np.asarray(focus.seed_masses(order))
-    if sigma.sum() > 0:
-        base = base + strength * n * sigma / sigma.sum()
-    return order, base
+def focus_targets(ix: TreeIndex, focus: FocusWeights) -> list[Target]:
+    """The heaviest :data:`MAX_TARGETS` weighted pairs, skills and communities in the tree."""
+    leaf_of = ix.leaf_of
+    out: list[Target] = []
+    for pair, w in focus.pairs.items():
+        if w > 0 and len(pair) == 2 and pair <= leaf_of.keys():
+            a, b = sorted(pair)
+            leaves = (leaf_of[a], leaf_of[b])
+            out.append(Target(f"{a} + {b}", w, frozenset(leaves), frozenset(), leaves))
+    for skill, w in focus.skills.items():
+        if w > 0 and skill in leaf_of:
+            leaf = leaf_of[skill]
+            out.append(Target(skill, w, frozenset((leaf,)), frozenset(), (leaf,)))
+    for name, w in focus.communities.items():
+        members = sorted(leaf_of[s] for s in focus.community_skills.get(name, ()) if s in leaf_of)
+        if w > 0 and members:
+            out.append(
+                Target(f"community {name}", w, frozenset(), frozenset(members), tuple(members))
+            )
+    out.sort(key=lambda t: (-t.weight, t.label))
+    return out[:MAX_TARGETS]
+
+
+def set_gain(ix: TreeIndex, leaves: tuple[int, ...]) -> float:
+    """``f(S)``: the terms of every node on the sets' paths, each once (as ``make_combination``)."""
+    nodes = {a for v in leaves for a in ix.paths[v] if a > 0}
+    return float(sum(ix.term[a] for a in sorted(nodes)))
+
+
+def _grow(ix: TreeIndex, target: Target, k: int, beam: int) -> list[Candidate]:
+    """Step 3 of the module docstring: the best sets and :data:`DRAWS` random ones."""
+    found: dict[frozenset[int], Candidate] = {}
+    required = target.required
+
+    def bonus(order: tuple[int, ...], v: int) -> float:
+        return _REQUIRED_BONUS if v in required else 0.0
+
+    rng = np.random.default_rng([k, *sorted(target.seeds)])
+    draws = max(1, DRAWS // len(target.seeds))
+    for seed in target.seeds:
+        if required:
+            best = reference_beam(ix, seed, k, min(beam, BEST), widening=True, bonus=bonus)
+            grown = [leaves for _, leaves in best]
+        else:
+            grown = [
+                leaves for _, leaves in islice(beam_search(ix, seed, k, beam, widening=True), BEST)
+            ]
+        grown += [
+            x
+            for _ in range(draws)
+            if (x := random_under_rule(ix, seed, k, rng, required)) is not None
+        ]
+        for leaves in grown:
+            key = frozenset(leaves)
+            if key not in found and target.holds(key):
+                found[key] = Candidate(set_gain(ix, leaves), leaves, seed)
+    return sorted(found.values(), key=lambda c: (-c.gain, c.leaves))
+
+
+def _candidates(ix: TreeIndex, target: Target, k: int, beam: int) -> list[Candidate]:
+    """The target's widening-rule sets of size k, best gain first (cached; module docstring)."""
+    if k < len(target.required):
+        return []
+    cache = _CANDIDATES.setdefault(ix, {})
+    key = (target.label, k, beam)
+    got = cache.get(key)
+    if got is None:
+        got = cache[key] = _grow(ix, target, k, beam)
+    return got
+
+
+class _Swapper:
+    """Step 4 of the module docstring over one request's plain answer."""
+
+    def __init__(
+        self, ix: TreeIndex, plain: list[Combination], taken: set[frozenset[str]], band: float
+    ) -> None:
+        self.ix = ix
+        self.slots = [tuple(ix.leaf_of[s] for s in c.skills) for c in plain]
+        self.gains = [c.gain for c in plain]
+        self.seeds = [c.seed_skill for c in plain]
+        self.swapped = [False] * len(plain)
+        self.taken = taken
+        self.balance = 0.0  # sum of the gains put in minus those taken out
+        self.open_pools: list[dict[int, list[Candidate]]] = []
+        self.band = band
+
+    def holding(self, target: Target) -> int:
+        return sum(target.holds(frozenset(s)) for s in self.slots)
+
+    def pools(self, target: Target, beam: int) -> dict[int, list[Candidate]]:
+        """The target's unused candidates per k of the request, by gain ascending."""
+        pools = {
+            k: sorted(
+                c
+                for c in _candidates(self.ix, target, k, beam)
+                if self._names(c.leaves) not in self.taken
+            )
+            for k in {len(s) for s in self.slots}
+        }
+        self.open_pools.append(pools)
+        return pools
+
+    def swap_one(
+        self, target: Target, pools: dict[int, list[Candidate]], protected: list[Target]
+    ) -> bool:
+        """Swap one slot for one of the target's candidates (module docstring, step 4)."""
+        best: tuple[float, float, int, Candidate] | None = None
+        for i, leaves in enumerate(self.slots):
+            pool = pools[len(leaves)]
+            if not pool or self.swapped[i]:
+                continue
+            key = frozenset(leaves)
+            if target.holds(key) or any(t.holds(key) for t in protected):
+                continue
+            aim = self.gains[i] - self.balance  # the candidate gain that would zero it
+            j = bisect_left(pool, (aim,))
+            for c in pool[max(0, j - 1) : j + 1]:
+                gap = abs(self.balance + c.gain - self.gains[i])
+                if gap <= self.band and (best is None or (gap, -c.gain, i) < best[:3]):
+                    best = (gap, -c.gain, i, c)
+        if best is None:
+            return False
+        _, _, i, c = best
+        key = frozenset(c.leaves)
+        for other in self.open_pools:  # the same set may be another target's candidate too
+            other[len(key)] = [x for x in other[len(key)] if frozenset(x.leaves) != key]
+        self.taken.discard(self._names(self.slots[i]))
+        self.taken.add(self._names(c.leaves))
+        self.balance += c.gain - self.gains[i]
+        self.slots[i], self.gains[i] = c.leaves, c.gain
+        self.seeds[i] = self.ix.skill[c.seed]
+        self.swapped[i] = True
+        return True
+
+    def _names(self, leaves: tuple[int, ...]) -> frozenset[str]:
+        return frozenset(self.ix.skill[v] for v in leaves)
+
+
+def _ties(targets: list[Target]) -> list[list[Target]]:
+    """Targets (heaviest first) in groups of equal weight (within 1%): the report cannot tell
+    their causes apart (say, two pairs that always failed together), so they share the swaps."""
+    groups: list[list[Target]] = []
+    for t in targets:
+        if groups and t.weight >= 0.99 * groups[-1][0].weight:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    return groups
+
+
+def _eligible(ix: TreeIndex, target: Target, ks: list[int], beam: int) -> int:
+    return sum(bool(_candidates(ix, target, k, beam)) for k in ks)
 
 
 class FocusSelector:
@@ -105,35 +282,59 @@ class FocusSelector:
             raise InputError(
                 "the focus selector needs an evaluation report: pass --focus REPORT.json"
             )
-        strength = focus_strength(request.options)
+        options = request.options
+        strength = focus_strength(options)
+        multiple = _number(options, "focus_multiple", 5.0, 1.0)
+        tolerance = _number(options, "focus_gain_tolerance", 0.05, 0.0)
         beam = request.beam
-        if strength == 0 or focus.empty():
 
-            def plain(ix: TreeIndex, seed: int, k: int) -> Iterator[tuple[int, ...]]:
-                for _, leaves in beam_search(ix, seed, k, beam, widening=True):
-                    yield leaves
-
-            return _run_seeded(self.name, taxonomy, request, plain)
-        ix = tree_index(taxonomy)
-        leaf_of = ix.leaf_of
-        leaf_w = {leaf_of[s]: w for s, w in focus.skills.items() if s in leaf_of and w > 0}
-        pair_w: dict[int, dict[int, float]] = {}
-        for pair, w in focus.pairs.items():
-            a, b = sorted(pair)
-            if w > 0 and a in leaf_of and b in leaf_of:
-                pair_w.setdefault(leaf_of[a], {})[leaf_of[b]] = w
-                pair_w.setdefault(leaf_of[b], {})[leaf_of[a]] = w
-        scale = strength * float(np.mean([ix.pt[v] for v in ix.leaves]))
-
-        def bonus(order: tuple[int, ...], v: int) -> float:
-            pairs = pair_w.get(v)
-            together = sum(pairs.get(u, 0.0) for u in order) if pairs else 0.0
-            return scale * (leaf_w.get(v, 0.0) + together)
-
-        def propose(ix: TreeIndex, seed: int, k: int) -> Iterator[tuple[int, ...]]:
-            for _, leaves in reference_beam(ix, seed, k, beam, widening=True, bonus=bonus):
+        def plain_beam(ix: TreeIndex, seed: int, k: int) -> Iterator[tuple[int, ...]]:
+            for _, leaves in beam_search(ix, seed, k, beam, widening=True):
                 yield leaves
 
-        order, weights = seed_weights(taxonomy, request, focus, strength)
-        stream = weighted_round_robin(order, weights)
-        return _run_seeded(self.name, taxonomy, request, propose, stream=stream)
+        if strength == 0 or focus.empty():
+            return _run_seeded(self.name, taxonomy, request, plain_beam)
+        # Plain steps without the progress bar: the swaps below are what it counts.
+        plain = _run_seeded(self.name, taxonomy, replace(request, progress=None), plain_beam)
+        ix = tree_index(taxonomy)
+        targets = focus_targets(ix, focus)
+        taken = set(request.exclude) | {c.key() for c in plain}
+        swapper = _Swapper(ix, plain, taken, tolerance * sum(c.gain for c in plain))
+        share = strength / (1.0 + strength)
+        total = sum(t.weight for t in targets)
+        ks = [c.k for c in plain]
+        want: dict[str, int] = {}
+        for target in targets:
+            m = 1.0 + (multiple - 1.0) * target.weight / targets[0].weight
+            eligible = _eligible(ix, target, ks, beam)
+            quota = round(share * eligible * target.weight / total)
+            floor = math.ceil(m * swapper.holding(target) - 1e-9)
+            want[target.label] = min(eligible, max(floor, quota))
+        for group in _ties(targets):
+            protected = {
+                t.label: [u for u in targets if u.weight >= t.weight and u != t] for t in group
+            }
+            pools = {t.label: swapper.pools(t, beam) for t in group}
+            have = {t.label: swapper.holding(t) for t in group}
+            active = [t for t in group if have[t.label] < want[t.label]]
+            while active:  # equal weights take turns, the furthest from its want first
+                t = min(active, key=lambda t: have[t.label] / want[t.label])
+                swapped = swapper.swap_one(t, pools[t.label], protected[t.label])
+                have[t.label] += swapped
+                if not swapped or have[t.label] >= want[t.label]:
+                    active.remove(t)
+        out = []
+        for i, c in enumerate(plain):
+            if swapper.swapped[i]:
+                names = tuple(ix.skill[v] for v in swapper.slots[i])
+                c = make_combination(
+                    taxonomy,
+                    names,
+                    selector=self.name,
+                    seed_skill=swapper.seeds[i],
+                    corpus_counts=request.corpus_counts,
+                )
+            out.append(c)
+        if request.progress is not None:
+            request.progress.update(len(out))
+        return out

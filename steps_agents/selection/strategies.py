@@ -119,10 +119,15 @@ class BeamSelector:
 
 
 def random_under_rule(
-    ix: TreeIndex, seed: int, k: int, rng: np.random.Generator
+    ix: TreeIndex,
+    seed: int,
+    k: int,
+    rng: np.random.Generator,
+    required: frozenset[int] = frozenset(),
 ) -> tuple[int, ...] | None:
     """One set grown from ``seed`` under the widening-subtree rule, each step uniform over the
-    unused skills of the step's region (``None`` if the rule cannot reach k skills)."""
+    unused skills of the step's region (``None`` if the rule cannot reach k skills). A
+    ``required`` skill is taken (no draw) at the first step whose region holds it."""
     steps = regions(ix, seed, k, widening=True)
     if steps is None:
         return None
@@ -130,7 +135,8 @@ def random_under_rule(
     used = {seed}
     for r in steps:
         free = [v for v in ix.leaves_under(r) if v not in used]
-        v = free[int(rng.integers(len(free)))]
+        due = [v for v in free if v in required] if required else []
+        v = due[0] if due else free[int(rng.integers(len(free)))]
         chosen.append(v)
         used.add(v)
     return tuple(chosen)

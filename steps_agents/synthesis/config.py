@@ -93,6 +93,12 @@ class SynthConfig(ModelOptions):
     max_revisions: int = Field(default=2, ge=0)
     budget: int | None = Field(default=None, ge=1, description="model calls")
     wave_size: int | None = Field(default=None, ge=1)
+    defer_stragglers: float | None = Field(
+        default=None,
+        gt=1.0,
+        description="defer a draft still unanswered after this many times the median draft"
+        " time to a later superstep (off by default: see docs/reliability.md)",
+    )
     run_id: str | None = None
     state_dir: Path | None = None
     seed: int = 0
@@ -170,5 +176,9 @@ def build_config(
     Relative paths in the file are resolved against the file's directory.
     """
     return load_config(
-        SynthConfig, "synth", file, overrides, paths=("taxonomy", "output", "state_dir", "corpus")
+        SynthConfig,
+        "synth",
+        file,
+        overrides,
+        paths=("taxonomy", "output", "state_dir", "corpus", "selector_options.focus"),
     )

@@ -53,8 +53,9 @@ def keyword_passes(task: Task, instruction: str) -> bool:
 
 def test_goal_describes_the_answer_top_down_with_only_the_leaves() -> None:
     task = compose("inbox_read", "text_extract_dates", "dates_weekday")
-    email = task.oracle[0].args["email_id"]
-    assert task.instruction.startswith(f'Open the email "{email}".')
+    # opening the email goes without saying: its body is what the question is about
+    assert "open" not in task.instruction.casefold()
+    assert task.checker.state  # ... and the checker still wants it marked read
     assert "the weekday of the first of the dates mentioned in the body of the email" in (
         task.instruction
     )
@@ -86,7 +87,7 @@ def test_goal_leaks_names_tools_steps_and_intermediate_values() -> None:
 def test_state_changes_come_first_when_the_answer_allows() -> None:
     task = compose("orders_create", "orders_total")
     assert task.instruction.startswith("Order ")
-    assert "total value of the new order" in task.instruction
+    assert "total value of that order" in task.instruction  # the order just placed
 
 
 def test_keyword_agent_is_registered_and_reads_recipes_not_goals() -> None:

@@ -189,6 +189,42 @@ def test_byproduct_answer_is_a_size_after_an_append() -> None:
     assert "byproduct" in rules_of(task)
 
 
+def soft_rules_of(task: Task) -> set[str]:
+    return {defect.rule for defect in plan_defects(WORLD, task, soft=True)} - rules_of(task)
+
+
+def test_units_a_stock_divided_by_a_duration() -> None:
+    task = hand_made(
+        [
+            ("calendar_get_event", {"event_id": "ev1"}),
+            ("inventory_stock", {"sku": "SKU-876"}),
+            ("math_divide", {"a": {"$ref": "s2"}, "b": {"$ref": "s1.duration"}}),
+        ],
+        ["s3"],
+    )
+    assert soft_rules_of(task) == {"units"}
+    assert plan_verdict(task, WORLD).passed  # soft: the plan judge accepts it
+
+
+def test_arbitrary_an_email_body_computed_from_stated_numbers() -> None:
+    task = hand_made(
+        [
+            ("math_divide", {"a": 40, "b": 12}),
+            ("inbox_send", {"to": "ana@acme.com", "subject": "Summary", "body": {"$ref": "s1"}}),
+        ],
+        [],
+    )
+    assert "arbitrary" in soft_rules_of(task)
+
+
+def test_unrelated_two_questions_glued_together() -> None:
+    task = hand_made(
+        [("dates_weekday", {"date": "2026-03-30"}), ("inventory_price", {"sku": "SKU-876"})],
+        ["s1", "s2"],
+    )
+    assert soft_rules_of(task) == {"unrelated"}
+
+
 def test_every_rule_has_a_test_above() -> None:
     tested = {
         "echo",
@@ -199,6 +235,9 @@ def test_every_rule_has_a_test_above() -> None:
         "needless",
         "meaning",
         "byproduct",
+        "units",
+        "arbitrary",
+        "unrelated",
     }
     assert set(RULES) == tested
 

@@ -30,7 +30,19 @@ from typing import Any
 
 from steps_agents.plugins.toolworld_impl.base import Tool
 
-__all__ = ["CONTENT", "INTENTS", "MEANING", "TYPE_PARENTS", "with_meaning"]
+__all__ = [
+    "CONTENT",
+    "INTENTS",
+    "KINDS",
+    "MEANING",
+    "OPERATIONS",
+    "TYPE_PARENTS",
+    "Meaningless",
+    "operation_kind",
+    "type_word",
+    "value_kind",
+    "with_meaning",
+]
 
 LABELS = [
     "path",
@@ -193,6 +205,7 @@ MEANING: dict[str, dict[str, Any]] = {
     "inbox_read": {
         "noun": "the email {email_id}",
         "verb": "open the email {email_id}",
+        "implied": True,  # marking it read goes without saying when its contents are asked for
         "fields": {"subject": "subject"},
     },
     "inbox_count_unread": {
@@ -286,3 +299,132 @@ def with_meaning(tool: Tool) -> Tool:
         noun=entry["noun"],
         verb=entry.get("verb", ""),
     )
+
+
+# -- kinds of quantities: which arithmetic means something ----------------------------------------
+
+KINDS = frozenset({"money", "quantity", "count", "minutes", "days", "percent", "rate"})
+"""Numbers with a unit. An operation's operands are these, ``"literal"`` (a number the user
+states) or ``"number"`` (a computed figure of no kind: the median of numbers the user listed)."""
+
+OPERATIONS: dict[str, str] = {
+    "math_add": "same",
+    "math_subtract": "same",
+    "math_round": "same",
+    "math_multiply": "product",
+    "math_divide": "ratio",
+    "math_percent_change": "change",
+    **{name: "same" for name in ("stats_mean", "stats_median", "stats_sum", "stats_max")},
+    **{name: "same" for name in ("stats_stdev", "stats_range")},
+}
+"""Tools whose result's kind follows from their operands' kinds (:func:`operation_kind`)."""
+
+# (numerator, denominator) -> kind of the quotient; (factor, factor) -> kind of the product
+PER_UNIT = {
+    ("money", "quantity"): "money",
+    ("money", "count"): "money",
+    ("quantity", "count"): "quantity",
+    ("minutes", "count"): "minutes",
+    ("days", "count"): "days",
+}
+PRODUCTS = {
+    frozenset({"money", "quantity"}): "money",
+    frozenset({"money", "count"}): "money",
+    frozenset({"quantity", "count"}): "quantity",
+    frozenset({"minutes", "count"}): "minutes",
+    frozenset({"money", "rate"}): "money",
+}
+WHOLE = frozenset({"count", "quantity", "minutes", "days"})
+"""Kinds counted in whole units: scaling them by a fraction (the rows of a table times 1.19)
+means nothing; by a whole number (twice the stock) it may."""
+
+
+class Meaningless(ValueError):
+    """An operation on operands whose kinds do not combine (stock divided by a duration)."""
+
+
+def value_kind(port_type: str | None) -> str | None:
+    """The kind of a value of this port type: one of :data:`KINDS`, ``"number"`` for a plain
+    number, ``None`` for anything that is not a number."""
+    if port_type in KINDS:
+        return port_type
+    return "number" if port_type in ("number", "integer") else None
+
+
+def operation_kind(tool: str, operands: dict[str, list[tuple[str, Any]]]) -> str:
+    """The kind of ``tool``'s result from its operands' ``(kind, value)`` pairs per parameter
+    (kind ``"literal"`` for a number the user states); raise :class:`Meaningless` naming the
+    clash. Same-kind operations (sums, averages, rounding) need one kind, products and ratios
+    follow :data:`PER_UNIT` and :data:`PRODUCTS`, a whole-unit kind is scaled only by whole
+    numbers, and an operation on stated numbers alone gives a plain ``"number"``."""
+    rule = OPERATIONS[tool]
+    if rule == "same":
+        items = [pair for name, pairs in operands.items() if name != "digits" for pair in pairs]
+        kinds = {kind for kind, _ in items if kind != "literal"}
+        if len(kinds) > 1:
+            raise Meaningless(f"{tool} combines {' and '.join(sorted(kinds))}")
+        return kinds.pop() if kinds else "number"
+    if rule == "change":
+        kinds = {kind for pairs in operands.values() for kind, _ in pairs if kind != "literal"}
+        if len(kinds) > 1:
+            raise Meaningless(f"{tool} compares {' and '.join(sorted(kinds))}")
+        return "percent"
+    names = ("a", "b")
+    (ka, va), (kb, vb) = (operands[n][0] for n in names)
+    if ka == "literal" and kb == "literal":
+        return "number"
+    if "literal" in (ka, kb):
+        kind, factor = (kb, va) if ka == "literal" else (ka, vb)
+        whole = isinstance(factor, int) or (isinstance(factor, float) and factor.is_integer())
+        if kind in WHOLE and not whole:
+            raise Meaningless(f"{tool} scales a {kind} by the fraction {factor}")
+        if rule == "ratio" and ka == "literal":
+            raise Meaningless(f"{tool} divides a stated number by a {kb}")
+        return kind
+    if rule == "ratio":
+        if ka == kb:
+            return "number"  # a ratio of like quantities
+        if (ka, kb) in PER_UNIT:
+            return PER_UNIT[(ka, kb)]
+        raise Meaningless(f"{tool} divides a {ka} by a {kb}")
+    if ka == kb == "number":
+        return "number"
+    product = PRODUCTS.get(frozenset({ka, kb}))
+    if product is None or ka == kb:
+        raise Meaningless(f"{tool} multiplies a {ka} by a {kb}")
+    return product
+
+
+# -- what a second mention of a value reads as ("that email") ----------------------------------
+
+TYPE_WORDS: dict[str, str] = {
+    "date": "date",
+    "list[date]": "dates",
+    "path": "file",
+    "list[path]": "files",
+    "email_id": "email",
+    "event_id": "event",
+    "order_id": "order",
+    "sku": "item",
+    "person": "person",
+    "email": "address",
+    "title": "title",
+    "subject": "subject",
+    "money": "amount",
+    "list[line]": "lines",
+    "list[person]": "people",
+}
+"""Port type -> the noun of a back-reference ("that date"); a record is named by the first
+word of its record name (``record:email_brief`` -> ``email``). Free text and plain numbers have
+none: they are described again."""
+
+
+def type_word(port_type: str | None) -> str | None:
+    """The back-reference noun of a value of ``port_type`` (:data:`TYPE_WORDS`), or ``None``."""
+    if not port_type:
+        return None
+    if port_type.startswith("record:"):
+        return port_type[7:].split("_")[0]
+    if port_type.startswith("list[record:"):
+        return port_type[12:-1].split("_")[0] + "s"
+    return TYPE_WORDS.get(port_type)

@@ -17,7 +17,17 @@ from steps_agents.plugins.toolworld_impl import (
     units,
 )
 from steps_agents.plugins.toolworld_impl.base import NoValue, Tool
-from steps_agents.plugins.toolworld_impl.meaning import INTENTS, TYPE_PARENTS, with_meaning
+from steps_agents.plugins.toolworld_impl.meaning import (
+    CONTENT,
+    INTENTS,
+    MEANING,
+    OPERATIONS,
+    TYPE_PARENTS,
+    operation_kind,
+    type_word,
+    value_kind,
+    with_meaning,
+)
 from steps_agents.plugins.toolworld_impl.state import new_state
 
 from steps_agents.worlds import Task, ToolError, ToolSpec, TypeRules, validate_args
@@ -103,6 +113,27 @@ class ToolWorld:
     record_names: frozenset[str] = frozenset(
         {"path", "event_id", "email_id", "order_id", "table_name", "message_id"}
     )
+
+    def implied(self, tool: str) -> bool:
+        """Does asking about this tool's result imply its state change (opening an email)?"""
+        return bool(MEANING[tool].get("implied", False))
+
+    def type_word(self, port_type: str | None) -> str | None:
+        """What a second mention of a value of this type reads as: "that {word}"."""
+        return type_word(port_type)
+
+    # Kinds of quantities (steps_agents.worlds.quantities): which arithmetic means something.
+    content_port: str = CONTENT
+
+    def value_kind(self, port_type: str | None) -> str | None:
+        return value_kind(port_type)
+
+    def operation_kind(self, tool: str, operands: dict[str, list[tuple[str, Any]]]) -> str:
+        """The kind of an operation's result; ``KeyError`` for a tool that is no operation,
+        ``ValueError`` (``Meaningless``) when the operands' kinds do not combine."""
+        if tool not in OPERATIONS:
+            raise KeyError(tool)
+        return operation_kind(tool, operands)
 
     def collections(self, state: Mapping[str, Any]) -> dict[str, list[str]]:
         """The named records of each domain in a state (what a task's distractors are)."""

@@ -60,7 +60,7 @@ from steps_agents.worlds.checking import json_copy, state_diff
 from steps_agents.worlds.flows import Components, FlowPlan, plan_flows
 from steps_agents.worlds.goals import render_goal
 from steps_agents.worlds.instructions import render_instruction
-from steps_agents.worlds.plan_check import plan_defects, ref_type
+from steps_agents.worlds.plan_check import SOFT_RULES, plan_defects, ref_type
 
 __all__ = [
     "ComposableWorld",
@@ -110,6 +110,11 @@ class ComposeOptions:
     feed_choices: int = 8
     instructions: str = "goal"  # goal | recipe (a world without nouns always gets recipes)
     plan_check: bool = True  # redraw plans the plan rules reject (plan_check.py)
+    # Rules a plan should keep but may break when no attempt keeps them (arithmetic on stated
+    # numbers, answer parts that share nothing): such a plan is kept aside and handed out only
+    # after ``soft_tries`` further attempts found none that keeps them.
+    soft_rules: frozenset[str] = SOFT_RULES
+    soft_tries: int = 6
 
 
 class _Retry(Exception):
@@ -379,7 +384,13 @@ def compose_task(
     rejected: Counter[str] = Counter()  # plan rules broken by candidate plans (plan_check)
     flows = _prefer_intents(world, flows, specs, rules)
     cursor = 0
+    fallbacks: list[tuple[int, int, Task]] = []  # (soft rules broken, attempt, draft)
+    soft_left = options.soft_tries
     for attempt in range(options.attempts):
+        if fallbacks:
+            if soft_left <= 0:
+                break
+            soft_left -= 1
         state_seed = rng.randrange(2**31)
         initial = world.new_state(state_seed)
         flow = flows[cursor % len(flows)]
@@ -412,8 +423,12 @@ def compose_task(
                 },
             )
             draft = _changes_first(world, draft)
-            if options.plan_check:
-                _check_plan(world, draft, rejected)
+            soft = (
+                _check_plan(world, draft, rejected, options.soft_rules) if options.plan_check else 0
+            )
+            if soft:
+                fallbacks.append((soft, attempt, draft))
+                continue
         except _Retry as exc:
             obstacles[str(exc)] += 1
             failures.update(exc.edges)
@@ -427,24 +442,42 @@ def compose_task(
                     break
                 flows, cursor = _prefer_intents(world, replanned, specs, rules), 0
             continue
-        style = options.instructions if hasattr(world, "noun") else "recipe"
-        instruction = instruction_for(world, draft, style)
-        meta = {
-            **draft.provenance,
-            "plan_rejections": dict(sorted(rejected.items())),
-            "difficulty": difficulty(world, draft, style),
-        }
-        task = draft.model_copy(update={"instruction": instruction, "provenance": meta})
-        answer, state, _ = run_oracle(world, task)
-        outcome = check(task, answer, state)
-        if not outcome.passed:  # nondeterminism: never hand out a task the oracle fails
-            obstacles[f"oracle replay failed the checker: {outcome.reason}"] += 1
-            continue
-        return task
+        task = _finish(world, draft, options, rejected, obstacles)
+        if task is not None:
+            return task
+    for _, _, draft in sorted(fallbacks, key=lambda f: f[:2]):  # fewest soft rules broken first
+        task = _finish(world, draft, options, rejected, obstacles)
+        if task is not None:
+            return task
     common = obstacles.most_common(1)[0][0] if obstacles else "no attempt made"
     raise CompositionError(
         f"cannot compose {', '.join(skills)} after {options.attempts} attempts: {common}"
     )
+
+
+def _finish(
+    world: ComposableWorld,
+    draft: Task,
+    options: ComposeOptions,
+    rejected: Counter[str],
+    obstacles: Counter[str],
+) -> Task | None:
+    """The draft with its instruction and difficulty, or ``None`` when its oracle's replay
+    fails the checker (nondeterminism: never hand out a task the oracle fails)."""
+    style = options.instructions if hasattr(world, "noun") else "recipe"
+    instruction = instruction_for(world, draft, style)
+    meta = {
+        **draft.provenance,
+        "plan_rejections": dict(sorted(rejected.items())),
+        "difficulty": difficulty(world, draft, style),
+    }
+    task = draft.model_copy(update={"instruction": instruction, "provenance": meta})
+    answer, state, _ = run_oracle(world, task)
+    outcome = check(task, answer, state)
+    if not outcome.passed:
+        obstacles[f"oracle replay failed the checker: {outcome.reason}"] += 1
+        return None
+    return task
 
 
 def _renumber(value: Any, ids: Mapping[str, str]) -> Any:
@@ -502,17 +535,23 @@ def _changes_first(world: ComposableWorld, task: Task) -> Task:
     return moved if check(moved, result, state).passed else task
 
 
-def _check_plan(world: ComposableWorld, draft: Task, rejected: Counter[str]) -> None:
-    """Raise :class:`_Retry` naming the first broken plan rule; the feeds into the offending
-    step are the edges to ban when the same rule keeps breaking there."""
+def _check_plan(
+    world: ComposableWorld, draft: Task, rejected: Counter[str], soft: frozenset[str]
+) -> int:
+    """Raise :class:`_Retry` naming the first broken plan rule not in ``soft``; the feeds into
+    the offending step are the edges to ban when the same rule keeps breaking there. Return how
+    many ``soft`` rules the plan breaks (0: it keeps every rule)."""
     try:
-        defects = plan_defects(world, draft)
+        defects = plan_defects(world, draft, soft=bool(soft))
     except ToolError as exc:
         raise _Retry(f"the oracle fails on replay: {exc}") from None
     if not defects:
-        return
+        return 0
     rejected.update({d.rule for d in defects})
-    first = defects[0]
+    hard = [d for d in defects if d.rule not in soft]
+    if not hard:
+        return len({d.rule for d in defects})
+    first = hard[0]
     tool_of = {step.id: step.tool for step in draft.oracle}
     step = next(s for s in draft.oracle if s.id == first.step)
     edges = [(tool_of[ref], step.tool) for ref in step.refs()]
@@ -558,17 +597,89 @@ def instruction_for(world: Any, task: Task, style: str = "goal") -> str:
         for part in task.checker.answer
         if part.step
     }
+    silent = _implied_changes(world, task)
+    naming = getattr(world, "type_word", None)
     return render_goal(
         world,
         task.oracle,
         task.checker.answer,
         in_order=not _answers_survive_changes(world, task),
-        mutating={name: spec.mutates for name, spec in specs.items()},
+        mutating={name: spec.mutates and name not in silent for name, spec in specs.items()},
         types=types,
         ports={name: spec.ports for name, spec in specs.items()},
         names=frozenset(getattr(world, "record_names", ())),
         variant=variant,
+        words=(lambda ref: naming(ref_type(ref, specs, tool_of))) if naming else None,
+        unordered=_unordered_changes(world, task, silent),
     )
+
+
+def _replays_same(world: Any, task: Task, steps: Sequence[OracleStep]) -> bool:
+    """Does the oracle in this step order give the task's answers and final state?"""
+    moved = task.model_copy(update={"oracle": list(steps)})
+    try:
+        _, base, _ = run_oracle(world, task)
+        result, state, _ = run_oracle(world, moved)
+    except (ToolError, ValueError):
+        return False
+    return state == base and check(moved, result, state).passed
+
+
+def _implied_changes(world: Any, task: Task) -> frozenset[str]:
+    """Tools of the plan whose state change a goal need not tell (the world's ``implied``:
+    opening an email whose body is asked about): their result is used, and run again on the
+    final state they give the same result, so the agent may do it whenever it needs the value."""
+    if not hasattr(world, "implied"):
+        return frozenset()
+    from steps_agents.worlds import resolve_refs
+
+    used = {ref for step in task.oracle for ref in step.refs()}
+    used |= {part.step for part in task.checker.answer if part.step}
+    wanted = [s for s in task.oracle if world.implied(s.tool) and s.id in used]
+    if not wanted:
+        return frozenset()
+    try:
+        _, final, trace = run_oracle(world, task)
+    except (ToolError, ValueError):
+        return frozenset()
+    results = {step.id: entry.result for step, entry in zip(task.oracle, trace, strict=True)}
+    out = set()
+    for step in wanted:
+        try:
+            again = execute_tool(
+                world, json_copy(final), step.tool, resolve_refs(step.args, results)
+            )
+        except (ToolError, ValueError):
+            continue
+        if again == results[step.id]:
+            out.add(step.tool)
+    return frozenset(out)
+
+
+def _valid_order(steps: Sequence[OracleStep]) -> bool:
+    seen: set[str] = set()
+    for step in steps:
+        if not set(step.refs()) <= seen:
+            return False
+        seen.add(step.id)
+    return True
+
+
+def _unordered_changes(
+    world: Any, task: Task, silent: frozenset[str]
+) -> frozenset[tuple[str, str]]:
+    """Pairs of consecutive told state changes ``(a, b)`` that give the same answers and final
+    state when ``b`` is done first (checked by replay)."""
+    mutates = {spec.name: spec.mutates for spec in task.tools}
+    told = [s for s in task.oracle if mutates.get(s.tool) and s.tool not in silent]
+    out = set()
+    for a, b in zip(told, told[1:], strict=False):
+        order = list(task.oracle)
+        order.remove(b)
+        order.insert(order.index(a), b)
+        if _valid_order(order) and _replays_same(world, task, order):
+            out.add((a.id, b.id))
+    return frozenset(out)
 
 
 def _answers_survive_changes(world: Any, task: Task) -> bool:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from steps_agents.worlds.instructions import FIELD_WORDS, format_literal
@@ -51,17 +51,30 @@ ASKS = ("What is {noun}?", "Tell me {noun}.", "I need to know {noun}.")
 _NUMERIC = {"number", "integer", "money", "quantity", "count", "days", "minutes", "percent", "rate"}
 
 
+_LONG = 25  # a literal this long is stated once, at the end, and named "the note below"
+
+
 class _Describer:
+    """Describes references top-down, in the order the text will read them: a long literal
+    becomes "the note below" (stated once, at the end), and a record, date or file already
+    described reads "that email", "that date", "that file" the next time, as long as nothing
+    else of the same word was described in between (so "that date" is never ambiguous)."""
+
     def __init__(
         self,
         world: GoalWorld,
         steps: Sequence[OracleStep],
         ports: Mapping[str, Mapping[str, str]],
         names: frozenset[str],
+        words: Callable[[str], str | None] | None = None,
     ) -> None:
         self.world = world
         self.steps = {step.id: step for step in steps}
         self.ports, self.names = ports, names
+        self.words = words or (lambda ref: None)
+        self.said: dict[str, str] = {}  # reference -> its back-reference word
+        self.last: dict[str, str] = {}  # word -> the reference it last described
+        self.notes = _notes(steps)  # long literal -> its name ("the note below")
 
     def value(self, value: Any) -> str:
         if isinstance(value, Mapping) and set(value) == {REF_KEY}:
@@ -70,7 +83,8 @@ class _Describer:
             # an operation's result inside another: "(249 times 0.85) rounded to 1 decimal
             # places", "the median of 3, 5 and (7 divided by 2)"
             template = self.world.noun(self.steps[ref.split(".")[0]].tool)
-            return f"({text})" if template.startswith("{") and "." not in ref else text
+            operation = template.startswith("{") and "." not in ref
+            return f"({text})" if operation and not text.startswith("that ") else text
         if isinstance(value, list):
             words = [self.value(v) for v in value]
             if len(words) <= 1:
@@ -78,6 +92,8 @@ class _Describer:
             return ", ".join(words[:-1]) + " and " + words[-1]
         if isinstance(value, Mapping):
             return json.dumps(value, ensure_ascii=False)
+        if isinstance(value, str) and value in self.notes:
+            return self.notes[value]
         return format_literal(value)
 
     def fill(self, template: str, step: OracleStep) -> str:
@@ -85,6 +101,7 @@ class _Describer:
         # operand is bracketed: "(the largest of 25, 65 and 78) divided by 0.85".
         operation = template.lstrip().startswith("{")
 
+        # placeholders are filled left to right, as the text reads (back-references need it)
         def one(match: re.Match[str]) -> str:
             name, unit = match.group(1), match.group(2) or ""
             if name not in step.args:
@@ -93,7 +110,7 @@ class _Describer:
             if isinstance(value, Mapping) and set(value) == {REF_KEY}:
                 # "for 30 minutes" but "for as many minutes as the duration of the event"
                 text = self.value(value)
-                if operation and " " in text and not text.startswith("("):
+                if operation and " " in text and not text.startswith(("(", "that ")):
                     text = f"({text})"
                 return f"as many {unit.strip()} as {text}" if unit else text
             if unit and value == 1:
@@ -106,19 +123,50 @@ class _Describer:
             value = step.args.get(match.group(2))
             naming = self.ports.get(step.tool, {}).get(match.group(2), "") in self.names
             if naming and isinstance(value, Mapping) and set(value) == {REF_KEY}:
-                return self.ref(str(value[REF_KEY]))
+                return "\x00" + match.group(2) + "\x00"
             return match.group(0)
 
-        return _PLACEHOLDER.sub(one, _NOUN_PLACEHOLDER.sub(described, template)).strip()
+        marked = _NOUN_PLACEHOLDER.sub(described, template)
+        pieces = re.split(r"(\x00\w+\x00|\{\w+\}(?: (?:minutes|days|units))?)", marked)
+        out = []
+        for piece in pieces:
+            if piece.startswith("\x00"):
+                out.append(self.ref(str(step.args[piece.strip("\x00")][REF_KEY])))
+            else:
+                out.append(_PLACEHOLDER.sub(one, piece))
+        return "".join(out).strip()
 
     def noun(self, step_id: str) -> str:
         step = self.steps[step_id]
         return self.fill(self.world.noun(step.tool), step)
 
+    def told(self, step: OracleStep) -> str:
+        """The imperative for a state change; its result may be named "that ..." afterwards."""
+        text = self.fill(self.world.verb(step.tool), step)
+        self._record(step.id)
+        return text
+
+    def _record(self, key: str) -> None:
+        word = self.words(key)
+        if word:
+            self.said[key] = word
+            self.last[word] = key
+
     def ref(self, ref: str) -> str:
-        head, *path = ref.split(".")
-        text = self.noun(head)
-        for part in path:
+        # a field that names the record itself ("s1.id") is the record: one key for both
+        parts = [p for p in ref.split(".") if p not in IDENTITY]
+        text, start = "", 0
+        for cut in range(len(parts), 0, -1):
+            key = ".".join(parts[:cut])
+            word = self.said.get(key)
+            if word and self.last.get(word) == key:
+                text, start = f"that {word}", cut
+                break
+        if not text:
+            text, start = self.noun(parts[0]), 1
+            self._record(parts[0])
+        for i in range(start, len(parts)):
+            part = parts[i]
             if part.lstrip("-").isdigit():
                 n = int(part)
                 nth = _ORDINALS[n] if 0 <= n < len(_ORDINALS) else f"item {n + 1}"
@@ -126,7 +174,40 @@ class _Describer:
             elif part not in IDENTITY:
                 word = FIELD_WORDS.get(part, part.replace("_", " "))
                 text = f"the {word} of {text}"
+            self._record(".".join(parts[: i + 1]))
         return text
+
+    def appendix(self) -> str:
+        """The long literals, each once, under the names the text gave them."""
+        lines = []
+        for literal, name in self.notes.items():
+            label = name.removeprefix("the ").removesuffix(" below")
+            shown = format_literal(literal)
+            lines.append(
+                f"{label[:1].upper()}{label[1:]}:{shown if shown.startswith(chr(10)) else ' ' + shown}"
+            )
+        return "\n".join(lines)
+
+
+def _notes(steps: Sequence[OracleStep]) -> dict[str, str]:
+    """Long (or multi-line) literal strings of the plan -> "the note below", "the list below";
+    numbered ("the first note below") when there are several of a kind."""
+    from steps_agents.worlds.instructions import _literals
+
+    found = [
+        v
+        for step in steps
+        for v in _literals(step.args)
+        if isinstance(v, str) and (len(v) >= _LONG or "\n" in v)
+    ]
+    found = list(dict.fromkeys(found))
+    kinds = {v: "list" if "\n" in v else "note" for v in found}
+    out = {}
+    for value in found:
+        same = [v for v in found if kinds[v] == kinds[value]]
+        nth = f"{_ORDINALS[same.index(value)]} " if len(same) > 1 else ""
+        out[value] = f"the {nth}{kinds[value]} below"
+    return out
 
 
 def _form(value: Any, typ: str) -> str:
@@ -161,73 +242,103 @@ def render_goal(
     names: frozenset[str] = frozenset(),
     in_order: bool | None = None,
     variant: int = 0,
+    words: Callable[[str], str | None] | None = None,
+    unordered: frozenset[tuple[str, str]] = frozenset(),
 ) -> str:
     """The goal instruction for an oracle plan (see the module docstring). ``mutating`` says
-    which tools change the state, ``types`` the semantic type of each answer key (for the
-    answer's form), ``ports`` each tool's port types and ``names`` the port types that name a
-    record (a path, an id): "the file {path}" fed by a reference reads as the reference's own
-    description ("the first of the files under ..."); ``in_order`` says whether an answer
-    must be read before a change it does not depend on (the composer knows it by replay;
-    ``None``: assume so whenever a read precedes such a change); ``variant`` picks one of a few equivalent wordings of the question."""
-    say = _Describer(world, steps, ports or {}, names)
+    which tools change the state (a change a read implies, such as opening an email whose body
+    is asked about, may be given as not mutating: it is then not told), ``types`` the semantic
+    type of each answer key (for the answer's form), ``ports`` each tool's port types and
+    ``names`` the port types that name a record (a path, an id): "the file {path}" fed by a
+    reference reads as the reference's own description ("the first of the files under ...");
+    ``in_order`` says whether an answer must be read before a change it does not depend on
+    (the composer knows it by replay; ``None``: assume so whenever a read precedes such a
+    change); ``variant`` picks one of a few equivalent wordings of the question; ``words``
+    names what a reference is ("date", "email", "file") so a second mention reads "that date";
+    ``unordered`` pairs of state-change step ids may happen in either order (the composer
+    knows it by replay): they are joined by "and", not "then"."""
+    say = _Describer(world, steps, ports or {}, names, words)
     types = types or {}
     index = {step.id: n for n, step in enumerate(steps)}
-    actions = [
-        say.fill(world.verb(step.tool), step) for step in steps if mutating.get(step.tool, False)
-    ]
-    asked = [
-        (part, say.ref(".".join([part.step, *map(str, part.path)])))
-        for part in answer
-        if part.step is not None
-    ]
+    changes = [step for step in steps if mutating.get(step.tool, False)]
+    parts = [part for part in answer if part.step is not None]
+    many = len(parts) > 1
+
+    def question(part: AnswerPart) -> str:
+        noun = say.ref(".".join([str(part.step), *map(str, part.path)]))
+        if many:
+            return f'{noun} (as "{part.key}")'
+        return f"the details of {noun}" if isinstance(part.value, dict) else noun
+
+    def told(group: Sequence[OracleStep]) -> str:
+        text = ""
+        for n, step in enumerate(group):
+            if n:
+                prev = group[n - 1]
+                linked = prev.id in _ancestors(steps, step.id) or (prev.id, step.id) in unordered
+                text += " and " if linked else ", then "
+            text += say.told(step)
+        return text
+
+    def reply() -> str:
+        if many:
+            keys = _join(f'"{p.key}"' for p in parts)
+            return f"Reply with one JSON object with the keys {keys}."
+        return f"Reply with {_form(parts[0].value, types.get(parts[0].key, ''))} only."
+
     early = (
-        _reads_before_change(steps, [p.step for p, _ in asked if p.step], mutating)
+        _reads_before_change(steps, [p.step for p in parts if p.step], mutating)
         if in_order is None
         else in_order
     )
     lines: list[str] = []
-    if asked and early:
-        # the answer reads the state before a change it does not depend on: tell it in order
-        events: list[tuple[float, str]] = [
-            (index[s.id], say.fill(world.verb(s.tool), s))
-            for s in steps
-            if mutating.get(s.tool, False)
-        ]
-        many = len(asked) > 1
-        events += [
-            (
-                _told_at(steps, p.step, mutating),
-                "find out " + noun + (f' (as "{p.key}")' if many else ""),
-            )
-            for p, noun in asked
-            if p.step
-        ]
-        told = [text for _, text in sorted(events, key=lambda e: e[0])]
-        lines.append(_sentence(told[0]))
-        lines += [_sentence("then " + text) for text in told[1:]]
-        if many:
-            keys = _join(f'"{p.key}"' for p, _ in asked)
-            lines.append(f"Reply with one JSON object with the keys {keys}.")
+    if parts and early and changes:
+        # the answer reads the state before a change it does not depend on: say when
+        at = {id(p): _told_at(steps, str(p.step), mutating) for p in parts}
+        first, last = index[changes[0].id], index[changes[-1].id]
+        before = [p for p in parts if at[id(p)] < first]
+        after = [p for p in parts if at[id(p)] > last]
+        if len(before) + len(after) == len(parts):
+            if before:
+                lines.append(
+                    _sentence("before you change anything, tell me " + _join(map(question, before)))
+                )
+            lines.append(_sentence(told(changes)))
+            if after:
+                lines.append(_sentence("after that, tell me " + _join(map(question, after))))
         else:
-            part = asked[0][0]
-            lines.append(f"Reply with {_form(part.value, types.get(part.key, ''))} only.")
-        return " ".join(lines)
-    if actions:
-        lines.append(_sentence(", then ".join(actions)))
-    if not asked:
-        lines.append('Reply "done" when it is finished.')
-    elif len(asked) == 1:
-        part, noun = asked[0]
-        if isinstance(part.value, dict):
-            noun = f"the details of {noun}"
-        plural = isinstance(part.value, (list, dict))  # "what is" + "the details of"
-        asks = ASKS[1:] if plural else ASKS
-        lines.append(asks[variant % len(asks)].format(noun=noun))
-        lines.append(f"Reply with {_form(part.value, types.get(part.key, ''))} only.")
+            # questions between changes: tell the changes and questions in plan order
+            events: list[tuple[float, Any]] = [(index[s.id], s) for s in changes]
+            events += [(at[id(p)], p) for p in parts]
+            texts = []
+            for _, item in sorted(events, key=lambda e: e[0]):
+                if isinstance(item, AnswerPart):
+                    texts.append("find out " + question(item))
+                else:
+                    texts.append(say.told(item))
+            lines.append(_sentence(texts[0]))
+            lines += [_sentence("then " + text) for text in texts[1:]]
+        lines.append(reply())
     else:
-        keyed = [f'{noun} (as "{part.key}")' for part, noun in asked]
-        lines.append(_sentence("tell me " + _join(keyed) + ", in one JSON object with those keys"))
-    return " ".join(lines)
+        if changes:
+            lines.append(_sentence(told(changes)))
+        if not parts:
+            lines.append('Reply "done" when it is finished.')
+        elif not many:
+            plural = isinstance(parts[0].value, (list, dict))  # "what is" + "the details of"
+            asks = ASKS[1:] if plural else ASKS
+            lines.append(asks[variant % len(asks)].format(noun=question(parts[0])))
+            lines.append(reply())
+        else:
+            lines.append(
+                _sentence(
+                    "tell me "
+                    + _join(map(question, parts))
+                    + ", in one JSON object with those keys"
+                )
+            )
+    notes = say.appendix()
+    return " ".join(lines) + (f"\n{notes}" if notes else "")
 
 
 def _ancestors(steps: Sequence[OracleStep], sid: str) -> set[str]:

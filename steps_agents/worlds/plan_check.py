@@ -37,6 +37,20 @@ rule it breaks (the tag is what the ``plan`` judge and the composer count):
     tool, a by-product count into arithmetic): :meth:`TypeRules.assignable` on the world's
     rules, the value's type read from the source tool's ``returns``/``fields``; or one list
     argument mixes fed values of different meanings (the median of a quantity and a price).
+``units``
+    an operation whose operands' kinds of quantities do not combine (a stock divided by a
+    duration, a price per minute; :mod:`~steps_agents.worlds.quantities`).
+``arbitrary``
+    arithmetic on numbers the request states only, fed on ("the body (40 divided by 12)"), or
+    a plain computed number written into a message or a note (:mod:`~steps_agents.worlds.quantities`).
+``unrelated``
+    an answer of several parts that share no step and no stated value: two questions glued
+    together, not one purpose that needs two results.
+
+These three are soft (:data:`SOFT_RULES`, reported only with ``soft=True``): the composer hands
+out a plan breaking them only when no other attempt keeps them, and the ``plan`` judge
+accepts them.
+
 ``byproduct``
     an answer part is a by-product of a state change (its type is one of the world's
     ``byproducts``, default ``{"tally"}``) or a generic operation on a value it is not meant for
@@ -56,11 +70,13 @@ from typing import Any
 
 from steps_agents.worlds.checking import json_copy, state_diff
 from steps_agents.worlds.protocol import SkillWorld, world_type_rules
+from steps_agents.worlds.quantities import quantity_defects
+from steps_agents.worlds.realism import unrelated_parts
 from steps_agents.worlds.records import REF_KEY, Task, resolve_path, resolve_refs
 from steps_agents.worlds.session import execute_tool
-from steps_agents.worlds.spec import ToolError, ToolSpec, TypeRules
+from steps_agents.worlds.spec import ToolError, ToolSpec, TypeRules, ref_type
 
-__all__ = ["RULES", "PlanDefect", "plan_defects", "ref_type"]
+__all__ = ["RULES", "SOFT_RULES", "PlanDefect", "plan_defects", "ref_type"]
 
 RULES = (
     "empty",
@@ -71,6 +87,9 @@ RULES = (
     "needless",
     "meaning",
     "byproduct",
+    "units",
+    "arbitrary",
+    "unrelated",
 )
 
 
@@ -151,23 +170,6 @@ def _needless(world: SkillWorld, task: Task, run: _Run, sid: str) -> bool:
         if answers == baseline[0] and state == baseline[1]:
             return True
     return False
-
-
-def ref_type(ref: str, specs: Mapping[str, ToolSpec], tool_of: Mapping[str, str]) -> str | None:
-    """The port type of a reference ``"s2.total"`` / ``"s1.0.sku"`` from the source tool's spec."""
-    head, *path = ref.split(".")
-    spec = specs.get(tool_of.get(head, ""))
-    if spec is None:
-        return None
-    typ = spec.returns
-    for part in path:
-        if part.lstrip("-").isdigit() and typ.startswith("list[") and typ.endswith("]"):
-            typ = typ[5:-1]
-        elif typ.startswith("record:") and part in spec.fields:
-            typ = spec.fields[part]
-        else:
-            return None
-    return typ
 
 
 def _feeds(args: Mapping[str, Any]) -> Iterable[tuple[str, int | None, str]]:
@@ -283,13 +285,18 @@ def _insensitive(
     return None
 
 
+SOFT_RULES = frozenset({"units", "arbitrary", "unrelated"})
+"""Rules a plan should keep but may break when nothing else composes (:data:`RULES`' last three):
+checked only when :func:`plan_defects` is asked for them."""
+
+
 def plan_defects(
-    world: SkillWorld, task: Task, *, draws: int = 4, states: int = 2
+    world: SkillWorld, task: Task, *, draws: int = 4, states: int = 2, soft: bool = False
 ) -> list[PlanDefect]:
     """Every rule of the module docstring the task's oracle plan breaks, in step order.
 
     ``draws`` sampler calls per perturbed argument, ``states`` other seeded states for the
-    ``constant`` rule. Raises :class:`ToolError` when the oracle itself fails to execute.
+    ``constant`` rule; ``soft`` adds the :data:`SOFT_RULES` (the composer's preferences). Raises :class:`ToolError` when the oracle itself fails to execute.
     """
     rules: TypeRules = world_type_rules(world)
     specs = {spec.name: spec for spec in task.tools}
@@ -310,6 +317,12 @@ def plan_defects(
     answered = {part.step for part in task.checker.answer if part.step}
     checked = [tuple(check.path) for check in task.checker.state]
     out: list[PlanDefect] = []
+    order = {step.id: n for n, step in enumerate(task.oracle)}
+    if soft:
+        out += [
+            PlanDefect("units" if d.category == "units" else "arbitrary", d.step, d.detail)
+            for d in quantity_defects(world, task)
+        ]
     for step in task.oracle:
         spec = specs[step.tool]
         result = run.results[step.id]
@@ -390,6 +403,10 @@ def plan_defects(
                     out.append(
                         PlanDefect("byproduct", step.id, f"the answer {part.key!r} is {what}")
                     )
+    if soft and unrelated_parts(task):
+        last = task.checker.answer[-1].step or task.oracle[-1].id
+        out.append(PlanDefect("unrelated", last, "the answer's parts share no step or value"))
+    out.sort(key=lambda d: order[d.step])
     return out
 
 

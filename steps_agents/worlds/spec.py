@@ -43,6 +43,7 @@ __all__ = [
     "TypeRules",
     "alternatives",
     "list_of",
+    "ref_type",
     "validate_args",
 ]
 
@@ -274,3 +275,20 @@ def validate_args(spec: ToolSpec, args: Any) -> None:
         _check_object(args, spec.parameters, "args")
     except ToolError as exc:
         raise ToolError(f"{spec.name}: {exc}") from None
+
+
+def ref_type(ref: str, specs: Mapping[str, ToolSpec], tool_of: Mapping[str, str]) -> str | None:
+    """The port type of a reference ``"s2.total"`` / ``"s1.0.sku"`` from the source tool's spec."""
+    head, *path = ref.split(".")
+    spec = specs.get(tool_of.get(head, ""))
+    if spec is None:
+        return None
+    typ = spec.returns
+    for part in path:
+        if part.lstrip("-").isdigit() and typ.startswith("list[") and typ.endswith("]"):
+            typ = typ[5:-1]
+        elif typ.startswith("record:") and part in spec.fields:
+            typ = spec.fields[part]
+        else:
+            return None
+    return typ

@@ -1,0 +1,57 @@
+"""How mechanical do the quickstart's tasks read? Counts of realism marks over a task file.
+
+    steps quickstart -o out && python benchmarks/task_realism.py out/tasks.jsonl
+    python benchmarks/task_realism.py before/tasks.jsonl after/tasks.jsonl   # side by side
+
+Per file: how many tasks carry each mark of ``steps_agents.worlds.realism`` (a >= 25-character
+stretch said twice, "Open the ...", "then", arithmetic whose kinds do not combine, arithmetic on
+stated numbers fed on, a plain number written into a message, an answer whose parts share
+nothing), the plans the composer redrew by rule, and three example instructions per mark with
+``--examples``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+
+from steps_agents.plugins.toolworld_impl import ToolWorld
+
+from steps_agents.worlds.realism import MARKS, realism_marks
+from steps_agents.worlds.taskio import load_tasks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tasks", nargs="+", type=Path, help="tasks.jsonl files")
+    parser.add_argument("--examples", type=int, default=0, help="instructions shown per mark")
+    args = parser.parse_args()
+    world = ToolWorld()
+    columns: list[tuple[str, Counter[str], int]] = []
+    for path in args.tasks:
+        tasks = load_tasks(path)
+        counts: Counter[str] = Counter({mark: 0 for mark in MARKS})
+        redrawn: Counter[str] = Counter()
+        shown: Counter[str] = Counter()
+        for task in tasks:
+            marks = realism_marks(world, task)
+            counts.update(marks)
+            redrawn.update(task.provenance.get("plan_rejections", {}))
+            for mark in marks:
+                if shown[mark] < args.examples:
+                    shown[mark] += 1
+                    print(f"[{path}] {mark} (k={task.k}): {task.instruction!r}\n")
+        counts["any"] = sum(1 for task in tasks if realism_marks(world, task))
+        for rule, n in redrawn.items():
+            counts[f"redrawn {rule}"] = n
+        columns.append((str(path), counts, len(tasks)))
+    rows = [*MARKS, "any", *sorted({k for _, c, _ in columns for k in c if k.startswith("red")})]
+    print("| mark | " + " | ".join(f"{name} (n={n})" for name, _, n in columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for row in rows:
+        print(f"| {row} | " + " | ".join(str(c.get(row, 0)) for _, c, _ in columns) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,9 +12,9 @@ different top-level communities. For each pair a test agent that fails exactly t
 holding both skills (``tests/helpers_focus.py``) is evaluated on the tasks, and its report feeds
 the ``focus`` selector:
 
-* selection level (every pair, fast): the composer's first-wave requests (per k, the planned
-  count with seed ``seed + k``, each k excluding the sets already chosen), plain ``steps``
-  against ``focus``;
+* selection level (every pair, fast): requests as the composer makes them, without its
+  rejections (waves of ``--per-request`` sets per k, each excluding the sets already chosen;
+  ``tests/helpers_focus.first_wave``), plain ``steps`` against ``focus``;
 * synth level (``--synth N``: the first N pairs): ``steps synth --focus report.json`` with the
   same n and seed against the plain run, counted over accepted samples.
 
@@ -26,6 +26,8 @@ selection on the example corpus's taxonomy (n = 300, k = 2..7, beam 100) and pri
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import statistics
 import sys
 import tempfile
@@ -63,6 +65,14 @@ README_PAIRS = (
 )
 MULTIPLE, GAIN_BAND = 5.0, 0.10
 Pair = tuple[str, str]
+
+
+def quiet() -> contextlib.AbstractContextManager[object]:
+    """The CLI runs' own reports (stdout and stderr) are not the benchmark's output."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+    stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+    return stack
 
 
 def task_pairs(tasks: Path) -> set[Pair]:
@@ -155,6 +165,9 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=140)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, help="keep files here; reuse its plain run")
+    parser.add_argument(
+        "--per-request", type=int, default=2, help="selection level: sets per k per request"
+    )
     parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -166,7 +179,8 @@ def main() -> int:
         tasks = out / "tasks.jsonl"
         plain_run = f"plain-{args.n}-{args.seed}"
         if not tasks.is_file() or not (out / f"{plain_run}.jsonl").is_file():
-            synth_tasks(out, taxonomy, plain_run, args.n, args.seed)
+            with quiet():
+                synth_tasks(out, taxonomy, plain_run, args.n, args.seed)
             export_tasks(out / f"{plain_run}.jsonl", tasks, seed=args.seed)
         plain_synth = [row["metadata"] for _, row in iter_json_lines(out / f"{plain_run}.jsonl")]
         tax = load_taxonomy(taxonomy)
@@ -174,22 +188,31 @@ def main() -> int:
             pairs = [(p.split("+")[0], p.split("+")[-1]) for p in args.pairs]
         else:
             pairs = pick_pairs(tax, tasks, args.random, args.cross, args.seed)
-        plain_select = first_wave(tax, args.n, args.seed)
+        plain_select = first_wave(tax, args.n, args.seed, args.per_request)
         head = "| failed pair | sets holding it: `steps` -> `--focus` | mean gain change | meets |"
         print(head, "\n|---|---:|---:|:---:|", sep="")
         selected, synthesised = [], []
         for i, pair in enumerate(pairs):
             report = out / f"report-{pair[0]}+{pair[1]}.json"
             if not report.is_file():
-                evaluate_failing(tasks, taxonomy, pair, report)
+                with quiet():
+                    evaluate_failing(tasks, taxonomy, pair, report)
             focus = first_wave(
-                tax, args.n, args.seed, selector="focus", options={"focus": str(report)}
+                tax,
+                args.n,
+                args.seed,
+                args.per_request,
+                selector="focus",
+                options={"focus": str(report)},
             )
             selected.append(measure(pair, plain_select, focus))
             print(f"| `{pair[0]}` + `{pair[1]}` | {selected[-1][3]} |", flush=True)
             if i < args.synth:
                 name = f"focus-{pair[0]}+{pair[1]}"
-                rows = synth_tasks(out, taxonomy, name, args.n, args.seed, "--focus", str(report))
+                with quiet():
+                    rows = synth_tasks(
+                        out, taxonomy, name, args.n, args.seed, "--focus", str(report)
+                    )
                 synthesised.append(measure(pair, plain_synth, rows))
                 print(f"| ^ synth | {synthesised[-1][3]} |", flush=True)
         print(summary("selection level", selected))

@@ -122,12 +122,31 @@ def mean_gain(rows: list[dict]) -> float:
     return sum(r["gain"] for r in rows) / len(rows)
 
 
-def first_wave(tax: Taxonomy, n: int, seed: int, **kw: object) -> list[dict]:
-    """The composer's first-wave requests (no rejections): per k its count, seed ``seed + k``."""
+def first_wave(
+    tax: Taxonomy, n: int, seed: int, per_request: int | None = None, **kw: object
+) -> list[dict]:
+    """The composer's requests without rejections: per k its planned count, seed ``seed + k``;
+    with ``per_request``, in waves of that many sets per k (seed ``seed + 7919 * wave + k``),
+    as ``steps synth`` asks (its waves of 8 items over 7 k give 1 or 2 per k)."""
     used: set[frozenset[str]] = set()
     rows: list[dict] = []
-    for k, count in sorted(Counter(k_plan(n, list(range(1, 8)), None, seed=seed)).items()):
-        got = select_combinations(tax, n=count, k=(k,), seed=seed + k, exclude=used, **kw)  # type: ignore[arg-type]
-        used.update(c.key() for c in got)
-        rows += [{"skills": list(c.skills), "gain": c.gain} for c in got]
+    left = Counter(k_plan(n, list(range(1, 8)), None, seed=seed))
+    wave = 0
+    while any(left.values()):
+        for k in sorted(left):
+            count = min(left[k], per_request or left[k])
+            if not count:
+                continue
+            got = select_combinations(
+                tax,
+                n=count,
+                k=(k,),
+                seed=seed + 7919 * wave + k,
+                exclude=used,
+                **kw,  # type: ignore[arg-type]
+            )
+            used.update(c.key() for c in got)
+            rows += [{"skills": list(c.skills), "gain": c.gain} for c in got]
+            left[k] -= count
+        wave += 1
     return rows

@@ -108,7 +108,8 @@ def add_focus_arguments(parser: argparse.ArgumentParser) -> None:
         "--focus-strength",
         type=float,
         metavar="L",
-        help="0 = plain steps; L = the share L/(1+L) of seeds follows the failures (default 1)",
+        help="0 = plain steps; at least a share L/(1+L) of the sets that can hold a failure"
+        " hold one (default 1); the heaviest failure also gets 5x the sets plain steps gives it",
     )
     parser.add_argument(
         "--focus-agent", metavar="NAME", help="the report's agent (default: its first)"

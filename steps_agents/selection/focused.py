@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import os
 import weakref
+import zlib
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -45,7 +46,7 @@ import numpy as np
 
 from steps_agents.errors import InputError
 from steps_agents.records import Combination
-from steps_agents.selection.api import SelectionRequest, make_combination
+from steps_agents.selection.api import SelectionRequest, make_combination, seed_order
 from steps_agents.selection.beam import beam_search, reference_beam
 from steps_agents.selection.focus import FocusWeights, load_focus
 from steps_agents.selection.index import TreeIndex, tree_index
@@ -55,6 +56,7 @@ from steps_agents.taxonomy.artifact import Taxonomy
 MAX_TARGETS = 16
 BEST = 32  # candidates per seed from the beam (the highest gains)
 DRAWS = 128  # candidates per target and k drawn at random under the widening rule
+RATE_SEEDS = 256  # seeds whose plain sets estimate how often plain steps holds a target
 _REQUIRED_BONUS = 1e6  # larger than any set's information: a required skill always ranks first
 
 _LOADED: dict[tuple[str, float, str | None], FocusWeights] = {}
@@ -82,6 +84,10 @@ class Candidate(NamedTuple):
     seed: int
 
 
+# Per tree index (cached per taxonomy): (seed, k, beam) -> plain steps's best set.
+_PLAIN: weakref.WeakKeyDictionary[TreeIndex, dict[tuple[int, int, int], frozenset[int]]] = (
+    weakref.WeakKeyDictionary()
+)
 # Per tree index (cached per taxonomy): (target label, k, beam) -> candidates.
 _CANDIDATES: weakref.WeakKeyDictionary[TreeIndex, dict[tuple[str, int, int], list[Candidate]]] = (
     weakref.WeakKeyDictionary()
@@ -267,8 +273,22 @@ def _ties(targets: list[Target]) -> list[list[Target]]:
     return groups
 
 
-def _eligible(ix: TreeIndex, target: Target, ks: list[int], beam: int) -> int:
-    return sum(bool(_candidates(ix, target, k, beam)) for k in ks)
+def _plain_rate(ix: TreeIndex, target: Target, k: int, beam: int, seeds: list[int]) -> float:
+    """The share of seeds (at most :data:`RATE_SEEDS`, spread over the seed order) whose plain
+    ``steps`` set of size k holds the target: how often plain ``steps`` gives it at that k.
+    Each seed's set is computed once per taxonomy, k and beam."""
+    cache = _PLAIN.setdefault(ix, {})
+    step = max(1, len(seeds) // RATE_SEEDS)
+    sample = seeds[::step]
+    hits = 0
+    for seed in sample:
+        key = (seed, k, beam)
+        got = cache.get(key)
+        if got is None:
+            first = next(iter(beam_search(ix, seed, k, beam, widening=True)), None)
+            got = cache[key] = frozenset(first[1]) if first else frozenset()
+        hits += target.holds(got)
+    return hits / len(sample)
 
 
 class FocusSelector:
@@ -303,13 +323,23 @@ class FocusSelector:
         share = strength / (1.0 + strength)
         total = sum(t.weight for t in targets)
         ks = [c.k for c in plain]
+        seeds = [ix.leaf_of[x] for x in seed_order(taxonomy, request)]
         want: dict[str, int] = {}
         for target in targets:
             m = 1.0 + (multiple - 1.0) * target.weight / targets[0].weight
-            eligible = _eligible(ix, target, ks, beam)
-            quota = round(share * eligible * target.weight / total)
+            least = share * target.weight / total
+            fill = {
+                k: max(least, min(1.0, m * _plain_rate(ix, target, k, beam, seeds)))
+                for k in set(ks)
+                if _candidates(ix, target, k, beam)
+            }
+            expected = sum(fill.get(k, 0.0) for k in ks)
+            # Rounded up with probability equal to the fraction (a fixed draw per request and
+            # target), so requests of one or two sets, as steps synth makes, get it on average.
+            u = np.random.default_rng([request.seed, len(ks), zlib.crc32(target.label.encode())])
             floor = math.ceil(m * swapper.holding(target) - 1e-9)
-            want[target.label] = min(eligible, max(floor, quota))
+            eligible = sum(k in fill for k in ks)
+            want[target.label] = min(eligible, max(floor, int(expected + u.random())))
         for group in _ties(targets):
             protected = {
                 t.label: [u for u in targets if u.weight >= t.weight and u != t] for t in group

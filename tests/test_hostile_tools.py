@@ -204,6 +204,121 @@ def test_huge_or_deep_arguments_are_refused_before_the_tool_runs() -> None:
     assert "_omitted" in s.trace[-1].args
 
 
+# ---- stuck tool calls: bounded in number, the run stops, the process exits -----------------
+
+FOREVER = threading.Event()  # set at teardown only: until then a "hang" call never returns
+
+
+class HangingWorld(CalcWorld):
+    """``concat`` with ``a = "hang"`` blocks until the test ends (a tool stuck in C code)."""
+
+    def execute(self, state: dict[str, Any], tool: str, args: Mapping[str, Any]) -> Any:
+        if tool == "concat" and args["a"] == "hang":
+            FOREVER.wait()
+            return "never"
+        return super().execute(state, tool, args)
+
+
+@pytest.fixture
+def hang_cap(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """At most 3 stuck calls; every hanging call released when the test ends."""
+    from steps_agents.worlds import session
+
+    FOREVER.clear()
+    monkeypatch.setattr(session, "MAX_STUCK_TOOL_CALLS", len(session.stuck_tool_calls()) + 3)
+    yield session
+    FOREVER.set()
+    deadline = time.monotonic() + 5
+    while session.stuck_tool_calls() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+class Hanger:
+    """An agent that calls the hanging tool, catches the error and answers anyway."""
+
+    async def arun(self, inp: AgentInput) -> AgentOutput:
+        with contextlib.suppress(ToolError):
+            inp.call("concat", {"a": "hang", "b": ""})
+        return AgentOutput(answer="whatever")
+
+
+def test_stuck_tool_calls_are_capped_and_stop_the_run(tmp_path: Path, hang_cap: Any) -> None:
+    """Episodes whose tool hangs are timeouts until 3 calls are stuck; the next call starts
+    nothing and the run stops with one line naming the world and tool. The threads left
+    running are the 3 stuck ones, however many episodes were asked for."""
+    from helpers_evaluation import plugin_manager
+    from steps_agents.graphs.evaluation import evaluate
+
+    from steps_agents.evaluation import EvalConfig
+    from steps_agents.evaluation.store import EpisodeStore, state_paths
+    from steps_agents.worlds.session import StuckToolsError
+
+    pm = plugin_manager()
+    world = HangingWorld()
+    steps = [("add", {"a": 1, "b": 2}), ("concat", {"a": "x", "b": "y"})]
+    tasks = [make_task(f"t{i}", steps, 3, instruction="add", answer_step="s1") for i in range(12)]
+    config = EvalConfig(run_id="hang", state_dir=tmp_path, timeout=0.2, concurrency=1)
+    threads = threading.active_count()
+    start = time.monotonic()
+    with (
+        pytest.MonkeyPatch.context() as mp,
+        pytest.raises(StuckToolsError, match="world 'calc' stopped: concat: not run: 3 tool"),
+    ):
+        mp.setattr("steps_agents.graphs.evaluation.get_skill_world", lambda name, pm: world)
+        evaluate(config, tasks, {"hanger": Hanger()}, pm=pm, progress=False)  # type: ignore[dict-item]
+    assert time.monotonic() - start < 20
+    assert len(hang_cap.stuck_tool_calls()) == 3
+    assert threading.active_count() - threads <= 3 + 1  # the stuck ones (+ this thread's worker)
+    store = EpisodeStore(state_paths(tmp_path, "hang")[0], "hang")
+    recorded = list(store.results.values())
+    store.close()
+    assert len(recorded) == 3 and all(e.failure == "timeout" for e in recorded)
+
+
+def test_oracles_that_hang_stop_the_preflight_after_the_cap(hang_cap: Any) -> None:
+    """Before any episode: three hanging oracles are invalid tasks (past the deadline); the
+    fourth call is refused and the run stops instead of marking every task invalid."""
+    from steps_agents.evaluation.validity import preflight
+    from steps_agents.worlds.session import StuckToolsError
+
+    hanging = [("add", {"a": 1, "b": 2}), ("concat", {"a": "hang", "b": ""})]
+    tasks = [make_task(f"h{i}", hanging, 3, instruction="h", answer_step="s1") for i in range(9)]
+    with pytest.raises(StuckToolsError, match="world 'calc' stopped") as info:
+        preflight(tasks, {"calc": HangingWorld()}, timeout=0.2, oracle_cache={})
+    assert "3 tool calls (concat) are still running" in str(info.value)
+    assert len(hang_cap.stuck_tool_calls()) == 3
+
+
+def test_the_process_exits_without_waiting_for_stuck_tool_calls(tmp_path: Path) -> None:
+    """A tool that never returns leaves its worker thread running; the process still exits at
+    once when its work is done (the workers are daemon threads)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "hang.py"
+    script.write_text(
+        "import sys, threading, time\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from helpers_evaluation import CalcWorld, make_task\n"
+        "from steps_agents.worlds import TaskSession, ToolError\n"
+        "class W(CalcWorld):\n"
+        "    def execute(self, state, tool, args):\n"
+        "        threading.Event().wait()\n"
+        "task = make_task('t', [('concat', {'a': 'x', 'b': 'y'})], 'xy', instruction='c')\n"
+        "s = TaskSession(W(), task)\n"
+        "s.deadline = time.monotonic() + 0.2\n"
+        "try:\n"
+        "    s.call('concat', {'a': 'x', 'b': 'y'})\n"
+        "except ToolError as exc:\n"
+        "    print(exc)\n"
+    )
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "still running after" in done.stdout
+    assert time.monotonic() - start < 30  # the interpreter's start-up dominates; no wait
+
+
 # ---- invalid tasks: left out, counted, the rest evaluated -----------------------------------
 
 

@@ -138,6 +138,8 @@ async def run_agent(
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         what = f"agent raised {type(exc).__name__}" + (f": {text}" if text else "")
         run = AgentRun(None, "agent_error", what[:500])
+    if env.session is not None:
+        env.session.raise_if_stuck()  # the world's tools hang: stop the run, score nothing
     if env.session is not None and env.session.timed_out and run.failure is None:
         # A tool ran past the deadline; the agent may have caught the error and answered.
         run = AgentRun(None, "timeout", "timed out: a tool call ran past the episode deadline")

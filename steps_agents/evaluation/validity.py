@@ -30,6 +30,7 @@ from steps_agents.evaluation.records import ToolCallRecord
 from steps_agents.evaluation.texttasks import TextTask, is_skillbench_file, load_eval_tasks
 from steps_agents.fileformats import display_text
 from steps_agents.worlds import Task, check, run_oracle
+from steps_agents.worlds.session import StuckToolsError, ToolsStuck
 from steps_agents.worlds.taskio import check_task_file, iter_task_lines
 
 REASON_CHARS = 300
@@ -130,6 +131,8 @@ def preflight(
         try:
             answer, state, trace = run_oracle(worlds[task.world], task, deadline=deadline)
             outcome = check(task, answer, state)
+        except ToolsStuck as exc:  # the world's tools hang: no task of it can be judged
+            raise StuckToolsError.of(task.world, exc) from None
         except Exception as exc:
             where = locations.get(task.id, f"#{position}")
             invalid.append(InvalidTask(task.id, where, f"oracle failed: {_reason(exc)}"))

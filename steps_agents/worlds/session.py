@@ -12,7 +12,11 @@ call, and a wall time of at most :data:`MAX_TOOL_SECONDS` (less when the episode
 nearer). The tool runs on a worker thread the caller stops waiting for at the deadline, so a
 tool that blocks (a quadratic regex on 300 KB) cannot hold the episode past its timeout, and
 Ctrl-C still reaches the main thread. A thread cannot be killed: the abandoned worker runs on
-in the background until its call returns, and its result is discarded.
+in the background until its call returns, and its result is discarded. The damage is bounded:
+at most :data:`MAX_STUCK_TOOL_CALLS` abandoned calls may still be running in the process; past
+that, a tool call raises :class:`ToolsStuck` without starting anything, and the evaluation
+stops with :class:`StuckToolsError` (one line naming the world and tool, exit 1). Workers are
+daemon threads, so the process exits without waiting for them.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from steps_agents.errors import InputError
+from steps_agents.errors import InputError, StepsError
 from steps_agents.fileformats import MAX_JSON_DEPTH, check_value
 from steps_agents.worlds.checking import check
 from steps_agents.worlds.protocol import SkillWorld
@@ -33,7 +37,16 @@ from steps_agents.worlds.records import CheckOutcome, Task, TraceEntry, resolve_
 from steps_agents.worlds.sandbox import sandboxed
 from steps_agents.worlds.spec import ToolError, validate_args
 
-__all__ = ["EpisodeDeadline", "TaskSession", "execute_tool", "oracle_answer", "run_oracle"]
+__all__ = [
+    "EpisodeDeadline",
+    "StuckToolsError",
+    "TaskSession",
+    "ToolsStuck",
+    "execute_tool",
+    "oracle_answer",
+    "run_oracle",
+    "stuck_tool_calls",
+]
 
 MAX_VALUE_BYTES = 1 << 20
 """Largest tool argument or result, as :func:`value_size` counts it: 1 MiB."""
@@ -45,8 +58,29 @@ MAX_TOOL_SECONDS = 30.0
 """Longest one tool call may run when the episode has no nearer deadline."""
 
 
+MAX_STUCK_TOOL_CALLS = 8
+"""Most abandoned tool calls (past their deadline, still running) the process keeps going with."""
+
+
 class EpisodeDeadline(ToolError):
     """A tool call ran past the episode's deadline: the episode is over (a timeout)."""
+
+
+class ToolsStuck(EpisodeDeadline):
+    """Refused before running: :data:`MAX_STUCK_TOOL_CALLS` earlier calls are still stuck."""
+
+
+class StuckToolsError(StepsError, RuntimeError):
+    """The run stops: a world's tools hang (see :class:`ToolsStuck`); finished work is kept."""
+
+    exit_code = 1
+
+    @classmethod
+    def of(cls, world: str, refused: ToolsStuck) -> StuckToolsError:
+        return cls(
+            f"world {world!r} stopped: {refused}; its tools hang, so the run stops here"
+            " (finished episodes are kept)"
+        )
 
 
 def value_size(value: Any, limit: int) -> int:
@@ -109,11 +143,26 @@ class _Worker:
 
 
 _WORKERS = threading.local()
+_STUCK: list[tuple[threading.Event, str]] = []  # abandoned calls: (done, tool)
+_STUCK_LOCK = threading.Lock()
+
+
+def stuck_tool_calls() -> list[str]:
+    """The tools of the abandoned calls still running in this process (finished ones dropped)."""
+    with _STUCK_LOCK:
+        _STUCK[:] = [(done, tool) for done, tool in _STUCK if not done.is_set()]
+        return [tool for _, tool in _STUCK]
 
 
 def _run_with_deadline(fn: Any, seconds: float, tool: str) -> Any:
     """``fn()`` on this thread's worker (in a copy of the caller's context); waiting stops
     after ``seconds`` with :class:`EpisodeDeadline`. The wait is interruptible (Ctrl-C)."""
+    stuck = stuck_tool_calls()
+    if len(stuck) >= MAX_STUCK_TOOL_CALLS:
+        raise ToolsStuck(
+            f"{tool}: not run: {len(stuck)} tool calls ({', '.join(sorted(set(stuck)))}) are"
+            f" still running past their deadline (limit {MAX_STUCK_TOOL_CALLS})"
+        )
     worker = getattr(_WORKERS, "worker", None)
     if worker is None:
         worker = _WORKERS.worker = _Worker()
@@ -122,6 +171,8 @@ def _run_with_deadline(fn: Any, seconds: float, tool: str) -> Any:
     worker.jobs.put((fn, contextvars.copy_context(), box, done))
     if not done.wait(max(seconds, 0.0)):
         _WORKERS.worker = None  # stuck on this call: the next call gets a fresh worker
+        with _STUCK_LOCK:
+            _STUCK.append((done, tool))
         raise EpisodeDeadline(f"{tool}: still running after {seconds:.3g} s; episode deadline")
     if "error" in box:
         raise box["error"]
@@ -172,6 +223,7 @@ class TaskSession:
         self._specs = {spec.name: spec for spec in task.tools}
         self.deadline: float | None = None  # time.monotonic() by which the episode must end
         self.timed_out = False
+        self.stuck: ToolsStuck | None = None  # set when a call was refused: tools hang
 
     def _seconds(self) -> float:
         """How long the next call may run: :data:`MAX_TOOL_SECONDS`, or less by the deadline."""
@@ -196,6 +248,8 @@ class TaskSession:
             result = execute_tool(self.world, self.state, tool, args, seconds=self._seconds())
         except ToolError as exc:
             self.timed_out = self.timed_out or isinstance(exc, EpisodeDeadline)
+            if isinstance(exc, ToolsStuck):
+                self.stuck = exc
             self.trace.append(
                 TraceEntry(index=index, tool=tool, args=_trace_args(args), error=str(exc), step=step)
             )
@@ -204,6 +258,12 @@ class TaskSession:
             TraceEntry(index=index, tool=tool, args=copy.deepcopy(args), result=result, step=step)
         )
         return copy.deepcopy(result)
+
+    def raise_if_stuck(self) -> None:
+        """:class:`StuckToolsError` when a call of this session was refused as
+        :class:`ToolsStuck` (even if the agent caught the error and answered)."""
+        if self.stuck is not None:
+            raise StuckToolsError.of(self.world.name, self.stuck)
 
     def check(self, answer: Any) -> CheckOutcome:
         """Check ``answer`` together with this session's current state."""

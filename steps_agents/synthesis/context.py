@@ -9,6 +9,9 @@ holds only JSON-serialisable plans, items, drafts and counters.
 from __future__ import annotations
 
 import asyncio
+import statistics
+import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +98,11 @@ class SynthesisContext:
     # Drafts started ahead of their generator superstep, by (item id, revision): see
     # :func:`steps_agents.synthesis.generator.start_generation`.
     prefetch: dict[tuple[str, int], asyncio.Task[dict[str, Any]]] = field(default_factory=dict)
+    # When each of those drafts started (monotonic seconds), and how long the last answered
+    # drafts took from start to answer: with ``config.defer_stragglers`` a generator waits for
+    # its draft only up to that multiple of the median (see generator.collect_draft).
+    started: dict[tuple[str, int], float] = field(default_factory=dict)
+    draft_times: deque[float] = field(default_factory=lambda: deque(maxlen=64))
     # Parsed work items by id, so the branch's nodes do not re-validate the same JSON three or
     # more times; filled by the composer, emptied by the writer (a resumed branch re-parses).
     items: dict[str, WorkItem] = field(default_factory=dict)
@@ -121,6 +129,19 @@ class SynthesisContext:
             item = WorkItem.model_validate(data)
         return item
 
+    def draft_finished(self, key: tuple[str, int], *, timed: bool) -> None:
+        """The draft ``key`` ended (answered, failed or cancelled); with ``timed``, record how
+        long it took (for the straggler deadline)."""
+        begun = self.started.pop(key, None)
+        if begun is not None and timed:
+            self.draft_times.append(time.monotonic() - begun)
+
+    def median_draft_time(self) -> float | None:
+        """The median of the recent draft times, once there are enough to trust (8)."""
+        if len(self.draft_times) < 8:
+            return None
+        return statistics.median(self.draft_times)
+
     def drop_prefetch(self) -> None:
         """Cancel every draft started ahead and not collected (the run ended or failed)."""
         for task in self.prefetch.values():
@@ -130,3 +151,4 @@ class SynthesisContext:
             else:
                 task.cancel()
         self.prefetch.clear()
+        self.started.clear()

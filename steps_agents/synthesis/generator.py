@@ -25,6 +25,7 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -63,16 +64,51 @@ async def _write_draft(
     item: WorkItem,
     feedback: Sequence[str],
     previous: Mapping[str, Any] | None,
+    key: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
     """The mode writes one draft (counted as in flight on the progress line meanwhile)."""
     ctx.monitor.started()
+    answered = False
     try:
         if previous and _takes_previous(type(ctx.mode)):
             generate: Any = ctx.mode.generate  # the optional keyword is outside the protocol
-            return dict(await generate(item, ctx.mode_ctx, list(feedback), previous=previous))
-        return dict(await ctx.mode.generate(item, ctx.mode_ctx, list(feedback)))
+            draft = await generate(item, ctx.mode_ctx, list(feedback), previous=previous)
+        else:
+            draft = await ctx.mode.generate(item, ctx.mode_ctx, list(feedback))
+        answered = True
+        return dict(draft)
     finally:
         ctx.monitor.finished()
+        if key is not None:
+            ctx.draft_finished(key, timed=answered)
+
+
+def _start(
+    ctx: SynthesisContext,
+    item: WorkItem,
+    key: tuple[str, int],
+    feedback: Sequence[str],
+    previous: Mapping[str, Any] | None,
+) -> asyncio.Task[dict[str, Any]]:
+    """Start ``item``'s draft as a task in an empty context (see :func:`start_generation`)."""
+    coro = _write_draft(ctx, item, feedback, previous, key)
+    task = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
+    ctx.started[key] = time.monotonic()
+    return task
+
+
+async def _ready(ctx: SynthesisContext, key: tuple[str, int], task: asyncio.Task[Any]) -> bool:
+    """Wait for a draft, with ``defer_stragglers``: at most until its age reaches that multiple
+    of the median draft time (and at least one median, a superstep's usual length); whether it
+    is done. Without the option (or before 8 drafts have been timed) wait for it to finish."""
+    factor = ctx.config.defer_stragglers
+    median = ctx.median_draft_time()
+    if not factor or median is None or task.done():
+        return True
+    begun = ctx.started.get(key, time.monotonic())
+    wait = max(begun + factor * median - time.monotonic(), median)
+    done, _ = await asyncio.wait({task}, timeout=wait)
+    return bool(done)
 
 
 def _skip_reason(ctx: SynthesisContext, item: WorkItem, *, started: bool = False) -> str | None:
@@ -135,8 +171,7 @@ def start_generation(
     key = (item.id, revision)
     if key in ctx.prefetch or ctx.writer.get(item.id) is not None or _skip_reason(ctx, item):
         return
-    coro = _write_draft(ctx, item, feedback, previous)
-    ctx.prefetch[key] = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
+    ctx.prefetch[key] = _start(ctx, item, key, feedback, previous)
 
 
 async def generator(
@@ -147,7 +182,8 @@ async def generator(
     await asyncio.sleep(0)  # the writer of this superstep writes first (see _skip_reason)
     ctx = runtime.context
     item = ctx.work_item(branch["item"])
-    ahead = ctx.prefetch.pop((item.id, int(branch.get("revision", 0))), None)
+    key = (item.id, int(branch.get("revision", 0)))
+    ahead = ctx.prefetch.pop(key, None)
     decided = ctx.writer.get(item.id)
     skip = None if decided is not None else _skip_reason(ctx, item, started=ahead is not None)
     if (decided is not None or skip) and ahead is not None:
@@ -160,13 +196,16 @@ async def generator(
         return to_writer({**branch, "decision": "already"})
     if skip:
         return to_writer({**branch, "decision": "skipped", "reason": skip})
+    feedback, previous = list(branch.get("feedback") or ()), branch.get("previous")
+    if ahead is None and ctx.config.defer_stragglers:
+        ahead = _start(ctx, item, key, feedback, previous)  # a task, so it can be deferred
     try:
         if ahead is not None:
+            if not await _ready(ctx, key, ahead):
+                return _defer(ctx, key, ahead, branch)
             draft = await ahead
         else:
-            draft = await _write_draft(
-                ctx, item, list(branch.get("feedback") or ()), branch.get("previous")
-            )
+            draft = await _write_draft(ctx, item, feedback, previous)
     except ModelOutputError as error:
         update: ItemState = {
             "decision": "rejected",
@@ -177,6 +216,17 @@ async def generator(
     except ModelCallError as error:
         return model_call_failed(ctx, branch, error)
     return Command(goto=Send("critic", {**branch, "draft": draft, "previous": None}))
+
+
+def _defer(
+    ctx: SynthesisContext, key: tuple[str, int], task: asyncio.Task[Any], branch: ItemState
+) -> Command[Any]:
+    """A straggler: its draft keeps running (holding only its own concurrency slot) and the
+    branch comes back to the generator in the next superstep, so this one can end and the
+    next waves go on. Counted once per item under ``deferred``."""
+    ctx.prefetch[key] = task
+    update = {"stats": {"deferred": 1}} if not branch.get("deferred") else {}
+    return Command(update=update, goto=Send("generator", {**branch, "deferred": True}))
 
 
 def to_writer(record: ItemState) -> Command[Any]:

@@ -69,3 +69,4 @@ class ItemState(TypedDict, total=False):
     decision: str
     reason: str
     reason_tag: str
+    deferred: bool

@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -64,16 +65,63 @@ def samples(path: Path) -> list[str]:
     )
 
 
-def resent_answered(log: list[dict[str, Any]]) -> int:
-    """Requests whose identical earlier copy got a usable answer."""
-    answered: set[str] = set()
-    again = 0
+def _skills(prompt: str) -> frozenset[str]:
+    """The skill names a generation prompt lists (between ``Skills (k = ...)`` and the seeds)."""
+    head = prompt.split("Skills (k =", 1)[-1].split("Seed examples", 1)[0]
+    return frozenset(re.findall(r"\bs\d{5}\b", head))
+
+
+def resent(log: list[dict[str, Any]], kills: list[tuple[float, set[frozenset[str]]]]) -> dict:
+    """Requests whose identical earlier copy got a usable answer, split by what the client
+    could know at the kill between them: the reply was written before the kill (``received``:
+    the response cache should have made the re-send impossible) or not (``in flight``: killed
+    while waiting, unavoidable); ``for accepted`` counts those whose skills were an accepted
+    sample on disk at that kill (a request for an accepted sample)."""
+    answered: dict[str, dict[str, Any]] = {}
+    out: dict[str, Any] = {"received": 0, "in flight": 0, "for accepted": 0, "max ms": 0}
     for entry in log:
-        if entry["key"] in answered:
-            again += 1
+        earlier = answered.get(entry["key"])
+        if earlier is not None:
+            between = [k for k in kills if earlier["t"] <= k[0] <= entry["t"]]
+            kill_t, on_disk = between[0] if between else (entry["t"], set())
+            sent = earlier.get("sent")
+            received = sent is not None and sent < kill_t
+            out["received" if received else "in flight"] += 1
+            if received:  # how long before the kill its reply was written
+                out["max ms"] = max(out["max ms"], round((kill_t - sent) * 1000))
+            out["for accepted"] += _skills(entry["prompt"]) in on_disk
         if entry.get("status") == 200 and entry["fault"] in (None, "slow"):
-            answered.add(entry["key"])
-    return again
+            answered[entry["key"]] = entry
+    return out
+
+
+def _rows(path: Path) -> dict[str, dict[str, Any]]:
+    if not path.exists():
+        return {}
+    rows = (json.loads(line) for line in path.open(encoding="utf-8") if line.strip())
+    return {r["id"]: r for r in rows}
+
+
+def _skill_sets(path: Path) -> set[frozenset[str]]:
+    return {frozenset(r["metadata"]["skills"]) for r in _rows(path).values()}
+
+
+def explain(reference: Path, got: Path) -> str:
+    """Which ids differ, and what the other run decided for them (reject reason or absent)."""
+    ref, out = _rows(reference), _rows(got)
+    ref_rej = _rows(reference.with_name(reference.stem + ".rejects.jsonl"))
+    out_rej = _rows(got.with_name(got.stem + ".rejects.jsonl"))
+    lines = []
+    for sid in sorted(set(ref) - set(out)):
+        why = out_rej.get(sid, {}).get("reason", "never decided")
+        lines.append(f"    only in the reference: {sid} (here: {why[:90]})")
+    for sid in sorted(set(out) - set(ref)):
+        why = ref_rej.get(sid, {}).get("reason", "never decided")
+        lines.append(f"    only here: {sid} (reference: {why[:90]})")
+    for sid in sorted(set(out) & set(ref)):
+        if out[sid]["messages"] != ref[sid]["messages"]:
+            lines.append(f"    other messages: {sid}")
+    return "\n".join(lines)
 
 
 def kill_trials(trials: int, n: int, seed: int) -> None:
@@ -88,16 +136,17 @@ def kill_trials(trials: int, n: int, seed: int) -> None:
     with server() as s:
         subprocess.run(synth(base, s.base_url, base / "ref.jsonl", n, *extra), env=ENV, check=True)
         reference, per_run = samples(base / "ref.jsonl"), len(s.log)
-    print(f"reference: {len(reference)} samples, {per_run} requests")
+    print(f"reference: {len(reference)} samples, {per_run} requests ({base})")
     rng = random.Random(seed)
-    exact = 0
+    exact = clean = 0
+    latest_ms = 0
     for trial in range(trials):
         folder = base / f"trial{trial}"
         folder.mkdir()
         (folder / "tax.json").write_bytes((base / "tax.json").read_bytes())
         out = folder / "out.jsonl"
         with server() as s:
-            kills = []
+            kills: list[tuple[float, set[frozenset[str]]]] = []
             for _ in range(3):
                 proc = subprocess.Popen(
                     synth(folder, s.base_url, out, n, *extra),
@@ -110,25 +159,40 @@ def kill_trials(trials: int, n: int, seed: int) -> None:
                     time.sleep(0.005)
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
-                kills.append(len(samples(out)))
+                kills.append((s.now(), _skill_sets(out)))
             done = subprocess.run(
                 synth(folder, s.base_url, out, n, *extra), env=ENV, capture_output=True
             )
+            (folder / "server-log.json").write_text(json.dumps(s.log), encoding="utf-8")
             got = samples(out)
             exact += got == reference
+            again = resent(s.log, kills)
+            clean += again["for accepted"] == 0
+            latest_ms = max(latest_ms, again["max ms"])
             print(
-                f"trial {trial}: written at the kills {kills}, exit {done.returncode},"
-                f" {len(got)} samples, equal to the reference: {got == reference},"
-                f" duplicates {len(got) - len(set(got))}, requests {len(s.log)}"
-                f" (reference {per_run}), answered requests re-sent {resent_answered(s.log)}"
+                f"trial {trial}: written at the kills {[len(k[1]) for k in kills]},"
+                f" exit {done.returncode}, {len(got)} samples, equal to the reference:"
+                f" {got == reference}, duplicates {len(got) - len(set(got))}, requests"
+                f" {len(s.log)} (reference {per_run}), answered requests re-sent: {again}"
             )
+            if got != reference:
+                print(explain(base / "ref.jsonl", out))
     print(f"{exact}/{trials} trials ended with exactly the reference samples")
+    print(f"{clean}/{trials} trials re-sent no request for a sample accepted at a kill")
+    print(
+        "re-sent requests were answered at most"
+        f" {latest_ms} ms before the kill (replies the killed client had not yet processed)"
+    )
 
 
-def stragglers(n: int, concurrency: int, delay: float, share: float) -> None:
+def stragglers(n: int, concurrency: int, delay: float, share: float, defer: float | None) -> None:
     base = Path(tempfile.mkdtemp(prefix="steps-straggle-"))
     random_taxonomy(40, height=2, seed=3).save(base / "tax.json")
-    extra = ("--concurrency", str(concurrency))
+    extra = (
+        "--concurrency",
+        str(concurrency),
+        *(("--defer-stragglers", str(defer)) if defer else ()),
+    )
     times = {}
     for label, rate in (("fault-free", 0.0), ("slowed", share)):
         with FaultServer(rate=rate, seed=3, kinds=("slow",), slow_delay=delay) as s:
@@ -158,11 +222,12 @@ def main() -> None:
     slow.add_argument("--concurrency", type=int, default=8)
     slow.add_argument("--delay", type=float, default=5.0)
     slow.add_argument("--share", type=float, default=0.03)
+    slow.add_argument("--defer-stragglers", type=float, default=None, metavar="X")
     args = parser.parse_args()
     if args.what == "kill":
         kill_trials(args.trials, args.n, args.seed)
     else:
-        stragglers(args.n, args.concurrency, args.delay, args.share)
+        stragglers(args.n, args.concurrency, args.delay, args.share, args.defer_stragglers)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ structured request; a plain request drawn for it is answered normally), ``empty`
 (empty content, no tool call) and ``401`` (bad key).
 
 Every request is logged in :attr:`FaultServer.log` (``n``, ``key`` = hash of the messages,
-``fault``, ``status``, ``t`` = seconds since start, ``prompt`` = last user message,
+``fault``, ``status``, ``t`` = seconds since start when it arrived, ``sent`` = when its reply
+was written, if it was, ``prompt`` = last user message,
 ``authorization`` = the header as sent). It binds an
 ephemeral port on 127.0.0.1 only and shuts itself down after ``lifetime`` seconds.
 """
@@ -134,8 +135,33 @@ class FaultServer(LocalServer):
                 if fault == "slow":
                     time.sleep(server.slow_delay)
                 send_json(self, status, payload, headers)
+                server._sent(body)
 
         LocalServer.__init__(self, Handler, lifetime)
+
+    def _sent(self, body: dict[str, Any]) -> None:
+        """Stamp the newest log entry of ``body`` with ``sent`` (seconds since start): its reply
+        has been written to the socket."""
+        key = self._key(body)
+        now = round(time.monotonic() - self._start, 3)
+        with self._lock:
+            for entry in reversed(self.log):
+                if entry["key"] == key and "sent" not in entry:
+                    entry["sent"] = now
+                    break
+
+    def now(self) -> float:
+        """Seconds since the server started (the clock of ``t`` and ``sent`` in the log)."""
+        return time.monotonic() - self._start
+
+    @staticmethod
+    def _key(body: dict[str, Any]) -> str:
+        messages = list(body.get("messages") or [])
+        return hashlib.sha256(
+            json.dumps(
+                [messages, body.get("tools"), body.get("response_format")], sort_keys=True
+            ).encode()
+        ).hexdigest()[:16]
 
     # ---- decisions -----------------------------------------------------------------------------
 
@@ -150,11 +176,7 @@ class FaultServer(LocalServer):
         self, path: str, body: dict[str, Any], authorization: str = ""
     ) -> tuple[str | None, int, Any, dict[str, str]]:
         messages = list(body.get("messages") or [])
-        key = hashlib.sha256(
-            json.dumps(
-                [messages, body.get("tools"), body.get("response_format")], sort_keys=True
-            ).encode()
-        ).hexdigest()[:16]
+        key = self._key(body)
         prompt = next(
             (_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), ""
         )

@@ -61,7 +61,7 @@ def test_flags_override_the_file_and_model_flags_merge_into_eval_model(tmp_path:
 def test_defaults_without_a_file() -> None:
     config = build_eval_config(None, {"concurrency": 2})
     assert config == EvalConfig(concurrency=2)
-    assert config.model.concurrency == 2 and config.timeout == 300.0 and config.wave_size == 64
+    assert config.model.concurrency == 2 and config.timeout == 300.0 and config.wave_size == 256
     assert EvalConfig(model=ModelOptions(concurrency=5), concurrency=2).model.concurrency == 5
 
 

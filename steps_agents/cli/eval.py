@@ -63,7 +63,7 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="discard this run id's earlier results (e.g. after changing an agent's code)",
     )
-    p.add_argument("--wave", type=int, help="episodes per fan-out wave (default 64)")
+    p.add_argument("--wave", type=int, help="episodes per fan-out wave (default 256)")
     p.add_argument("--concurrency", type=int, help="episodes in flight at once (default 8)")
     p.add_argument("--seed", type=int, help="seed of the random agent and episodes (default 0)")
     p.add_argument(

@@ -43,7 +43,7 @@ class EvalConfig(BaseModel):
     repeats: int = Field(default=1, ge=1, description="runs per task (pass^R)")
     step_limit: int = Field(default=50, ge=1, description="tool calls per episode")
     timeout: float | None = Field(default=300.0, gt=0, description="seconds per episode")
-    wave_size: int = Field(default=64, ge=1, description="episodes per fan-out wave")
+    wave_size: int = Field(default=256, ge=1, description="episodes per fan-out wave")
     concurrency: int = Field(default=8, ge=1, description="episodes in flight at once")
     seed: int = 0
     run_id: str | None = None

@@ -90,3 +90,16 @@ def test_ctrl_c_stops_an_evaluation_with_requests_in_flight_cleanly(tmp_path: Pa
     assert "interrupted" in stderr
     assert_clean(stderr)
     assert "rerun the same command to resume" in stderr.splitlines()[0]  # --run-id was given
+
+
+def test_a_missing_key_variable_stops_before_the_run_header(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from steps_agents.cli import main
+
+    monkeypatch.delenv("NO_SUCH_KEY_VAR", raising=False)
+    tasks = write_tasks_file(tmp_path / "t.jsonl", toolworld_tasks({2: 2}))
+    argv = eval_command(tasks, "http://127.0.0.1:9/v1", tmp_path, "--json")[5:]  # from "eval"
+    assert main([*argv, "--api-key-env", "NO_SUCH_KEY_VAR"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "NO_SUCH_KEY_VAR" in err[0], err

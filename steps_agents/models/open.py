@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.models.client import ModelClient
+from steps_agents.models.endpoints import resolve_endpoints
 from steps_agents.models.options import ModelOptions
-from steps_agents.models.resolve import resolve_chat_model
-from steps_agents.models.servers import Endpoint
 
 
 def open_model(
@@ -25,30 +24,15 @@ def open_model(
     ``options.cache`` is false. The temperature and base URL join every cache key (the API key
     never does), so answers from one server or temperature are never served for another.
     Several servers (``base_url`` a list): one model object per server, and the client spreads
-    the calls over them (:mod:`.servers`).
+    the calls over them (:mod:`.servers`). ``options.executor == "ray"``: the requests are
+    sent from Ray workers (:mod:`.remote`), the cache and the counters stay here.
     """
     options = options or ModelOptions()
-    servers = options.servers()
-    api_key = options.api_key()
-    endpoints = [
-        Endpoint(
-            server.url,
-            resolve_chat_model(
-                spec,
-                pm=pm,
-                base_url=server.url,
-                api_key=api_key,
-                temperature=options.temperature,
-            ),
-            server.concurrency,
-        )
-        for server in servers
-    ] or [
-        Endpoint(
-            None,
-            resolve_chat_model(spec, pm=pm, api_key=api_key, temperature=options.temperature),
-        )
-    ]
+    endpoints = resolve_endpoints(spec, options, pm=pm)
+    if options.executor == "ray":
+        from steps_agents.models.remote import open_remote_model
+
+        return open_remote_model(spec, options, cache_path=cache_path, model=endpoints[0].model)
     return ModelClient.from_model(
         endpoints[0].model,
         spec=spec,

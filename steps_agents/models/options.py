@@ -55,6 +55,17 @@ class ModelOptions(BaseModel):
     backoff: float = Field(default=0.5, ge=0, description="first retry delay in seconds")
     structured: StructuredMethod = "auto"
     cache: bool = Field(default=True, description="read and write the response cache")
+    executor: Literal["local", "ray"] = Field(
+        default="local",
+        description="where the requests are sent from: this process, or Ray workers (each its"
+        " own client with a share of the concurrency and budget; extra ray)",
+    )
+    ray_address: str | None = Field(
+        default=None, description="Ray cluster address (auto, ray://HOST:10001); none: local Ray"
+    )
+    workers: int | None = Field(
+        default=None, ge=1, description="Ray workers sending requests (default: the CPUs of Ray)"
+    )
 
     @field_validator("base_url", mode="before")
     @classmethod
@@ -100,6 +111,12 @@ class ModelOptions(BaseModel):
         if value and not _ENV_NAME.fullmatch(value):
             raise ValueError("expects the NAME of an environment variable, not a key")
         return value or None
+
+    @model_validator(mode="after")
+    def _ray_address_needs_ray(self) -> ModelOptions:
+        if self.ray_address and self.executor != "ray":
+            raise ValueError("ray_address needs executor = ray")
+        return self
 
     def api_key(self) -> str | None:
         """The key in the ``api_key_env`` variable (``None`` if no variable is named)."""

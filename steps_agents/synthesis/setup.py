@@ -58,7 +58,10 @@ def _open_model(config: SynthConfig, spec: str | None, cache_path: Path | None, 
         return None
     from steps_agents.models import open_model
 
-    return open_model(spec, config.model_options(), cache_path=cache_path, pm=pm)
+    client = open_model(spec, config.model_options(), cache_path=cache_path, pm=pm)
+    if hasattr(client, "share_budget"):  # Ray workers: each gets its share of the budget
+        client.share_budget(config.budget)
+    return client
 
 
 def _default_select() -> Callable[..., list[Any]]:

@@ -32,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("-n", type=int, required=True, help="tasks in the next batch")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
     p.add_argument("--k", default="1-7", help="skills per new task (default 1-7)")
-    p.add_argument("--focus-strength", type=float, default=1.0, help="as for steps synth (1)")
+    p.add_argument("--focus-strength", type=float, default=3.0, help="as for steps synth (3)")
     p.add_argument("--corpus", help="seed-example corpus (default: the world's bundled corpus)")
     p.add_argument("--seed", type=int, default=0, help="seed of both stages (default 0)")
     p.add_argument(

@@ -109,7 +109,7 @@ def add_focus_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         metavar="L",
         help="0 = plain steps; at least a share L/(1+L) of the sets that can hold a failure"
-        " hold one (default 1); the heaviest failure also gets 5x the sets plain steps gives it",
+        " hold one (default 3); the heaviest failure also gets 5x the sets plain steps gives it",
     )
     parser.add_argument(
         "--focus-agent", metavar="NAME", help="the report's agent (default: its first)"
@@ -126,10 +126,12 @@ def focus_options(args: argparse.Namespace) -> dict[str, Any]:
         raise InputError(
             f"--focus uses the focus selector; drop --selector {args.selector}", location="--focus"
         )
-    strength = 1.0 if args.focus_strength is None else args.focus_strength
+    from steps_agents.selection.focus import load_focus
+    from steps_agents.selection.focused import DEFAULT_STRENGTH
+
+    strength = DEFAULT_STRENGTH if args.focus_strength is None else args.focus_strength
     if not strength >= 0:
         raise InputError(f"must be >= 0, got {strength}", location="--focus-strength")
-    from steps_agents.selection.focus import load_focus
 
     load_focus(args.focus, args.focus_agent)  # a bad report fails here, before any work
     return {"focus": str(args.focus), "focus_strength": strength, "focus_agent": args.focus_agent}

@@ -3,8 +3,8 @@ what an agent failed, at the same information per set.
 
 Options (``SelectionRequest.options``): ``focus`` (an evaluation report path, or
 :class:`~steps_agents.selection.focus.FocusWeights`), ``focus_strength`` (``lambda >= 0``,
-default 1), ``focus_multiple`` (``m >= 1``, default 5), ``focus_gain_tolerance`` (``tol``,
-default 0.05) and ``focus_agent`` (the report's agent; default its first).
+default 3), ``focus_multiple`` (``m >= 1``, default 5), ``focus_gain_tolerance`` (``tol``,
+default 0.08) and ``focus_agent`` (the report's agent; default its first).
 
 1. **Plain first.** The request is answered by plain ``steps`` (the same seeds, beam and
    widening rule), giving ``n`` sets and their total gain ``G``.
@@ -53,6 +53,7 @@ from steps_agents.selection.index import TreeIndex, tree_index
 from steps_agents.selection.strategies import _run_seeded, random_under_rule
 from steps_agents.taxonomy.artifact import Taxonomy
 
+DEFAULT_STRENGTH = 3.0  # a share 3/4 of the sets that can hold a failure hold one
 MAX_TARGETS = 16
 BEST = 32  # candidates per seed from the beam (the highest gains)
 DRAWS = 128  # candidates per target and k drawn at random under the widening rule
@@ -119,7 +120,7 @@ def _number(options: Any, name: str, default: float, low: float) -> float:
 
 
 def focus_strength(options: Any) -> float:
-    return _number(options, "focus_strength", 1.0, 0.0)
+    return _number(options, "focus_strength", DEFAULT_STRENGTH, 0.0)
 
 
 def focus_targets(ix: TreeIndex, focus: FocusWeights) -> list[Target]:
@@ -305,7 +306,7 @@ class FocusSelector:
         options = request.options
         strength = focus_strength(options)
         multiple = _number(options, "focus_multiple", 5.0, 1.0)
-        tolerance = _number(options, "focus_gain_tolerance", 0.05, 0.0)
+        tolerance = _number(options, "focus_gain_tolerance", 0.08, 0.0)
         beam = request.beam
 
         def plain_beam(ix: TreeIndex, seed: int, k: int) -> Iterator[tuple[int, ...]]:

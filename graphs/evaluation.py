@@ -44,7 +44,7 @@ from steps_agents.evaluation.context import EvalContext
 from steps_agents.evaluation.nodes import episode, plan, route_wave, summarize
 from steps_agents.evaluation.records import EpisodeResult
 from steps_agents.evaluation.report import EvalReport, build_report
-from steps_agents.evaluation.runner import RayRunner
+from steps_agents.evaluation.runner import RayRunner, preflight_on
 from steps_agents.evaluation.state import EvalState
 from steps_agents.evaluation.store import EpisodeStore, state_paths
 from steps_agents.evaluation.texttasks import TextTask
@@ -146,9 +146,23 @@ async def aevaluate(
     # Tasks whose own oracle fails are left out and counted, not fatal (evaluation/validity.py).
     oracle_cache: dict[str, Any] = {}
     locations = task_file.locations if task_file else None
-    tasks, invalid = preflight(
-        tasks, worlds, timeout=config.timeout, oracle_cache=oracle_cache, locations=locations
-    )
+    runner = None
+    if isinstance(executor, RayExecutor):
+        runner = RayRunner(
+            executor, agents, worlds, step_limit=config.step_limit, timeout=config.timeout
+        )
+        tasks, invalid = preflight_on(
+            executor,
+            list(tasks),
+            worlds,
+            timeout=config.timeout,
+            oracle_cache=oracle_cache,
+            locations=locations,
+        )
+    else:
+        tasks, invalid = preflight(
+            tasks, worlds, timeout=config.timeout, oracle_cache=oracle_cache, locations=locations
+        )
     if not tasks:
         first = invalid[0]
         raise InputError(
@@ -156,11 +170,6 @@ async def aevaluate(
             location=first.location,
         )
     invalid = [*(task_file.invalid if task_file else ()), *invalid]
-    runner = None
-    if isinstance(executor, RayExecutor):
-        runner = RayRunner(
-            executor, agents, worlds, step_limit=config.step_limit, timeout=config.timeout
-        )
     episodes_path, checkpoint_path = state_paths(config.state_dir, run_id)
     store = EpisodeStore(episodes_path, run_id)
     ctx = EvalContext(

@@ -1,4 +1,5 @@
-"""``steps eval --executor ray``: episodes played in Ray workers score exactly as in-process.
+"""``steps eval --executor ray``: episodes played (and tasks preflighted) in Ray workers score
+exactly as in-process.
 
 The Ray run is a real ``steps eval`` in a child process (Ray starts locally with 2 CPUs; its
 driver runs C++ threads and signal handlers that must not end up in the test process, see
@@ -77,6 +78,12 @@ def ray_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     pytest.importorskip("ray", reason=RAY_SKIP)
     tmp = tmp_path_factory.mktemp("ray")
     tasks = write_tasks_file(tmp / "t.jsonl", toolworld_tasks({1: 3, 2: 5, 3: 4}, seed=4))
+    lines = tasks.read_text().splitlines()
+    broken = json.loads(lines[2])
+    # Its own checker now rejects its oracle's answer: the preflight leaves it out.
+    broken["checker"]["answer"][0]["value"] = "not the answer"
+    lines[2] = json.dumps(broken)
+    tasks.write_text("\n".join(lines) + "\n")
     argv = [
         *("eval", str(tasks), *COMMON, "--executor", "ray", "--workers", "2"),
         *("-o", str(tmp / "ray.json"), "--state-dir", str(tmp / "state")),
@@ -106,10 +113,18 @@ def test_episodes_on_ray_workers_score_as_in_process(
     argv = ["eval", str(tasks), *COMMON, "-o", str(tmp_path / "r.json"), "--state-dir"]
     assert main([*argv, str(local_state)]) == 0
     on_ray, here = episodes(ray_state), episodes(local_state)
-    assert len(on_ray) == 48 and on_ray == here
-    assert sum(1 for e in here.values() if e[0]) == 24  # the oracle passes, random does not
+    assert len(on_ray) == 44 and on_ray == here  # 11 valid tasks x 2 agents x 2 repeats
+    assert sum(1 for e in here.values() if e[0]) == 22  # the oracle passes, random does not
     report = json.loads((ray_state.parent / "ray.json").read_text())
-    assert report["meta"]["executor"] == "ray"
+    local = json.loads((tmp_path / "r.json").read_text())
+    assert report["meta"]["executor"] == "ray" and local["meta"]["executor"] == "local"
+    # The preflight ran on the workers: the same task left out, named by the same file:line.
+    invalid = report["meta"]["invalid_tasks"]
+    assert invalid == local["meta"]["invalid_tasks"] and len(invalid) == 1
+    assert (
+        invalid[0]["location"].endswith("t.jsonl:3")
+        and "rejects its oracle" in invalid[0]["reason"]
+    )
 
 
 @pytest.mark.slow

@@ -6,7 +6,8 @@ world session and the checker run remotely (:func:`~steps_agents.evaluation.epis
 On Ray, the agents and worlds go to the object store once; every episode then sends its task
 and seed, and its :class:`~steps_agents.evaluation.episode.Played` comes back. The episode's
 seed depends on the run seed, the task and the repeat only, so both runners give the same
-scores.
+scores. The preflight (every task's oracle once, :mod:`.validity`) is spread over the workers
+too, in chunks whose verdicts are put back in task order (:func:`preflight_on`).
 
 An agent must pickle to run on Ray (a module-level class with plain fields does; an agent that
 holds an open model client or a lock does not): such an agent is refused in one line before
@@ -23,7 +24,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from steps_agents.errors import InputError
 from steps_agents.evaluation.agents import Agent
 from steps_agents.evaluation.episode import Played, play
+from steps_agents.evaluation.records import ToolCallRecord
 from steps_agents.evaluation.texttasks import TextTask
+from steps_agents.evaluation.validity import InvalidTask, preflight
 from steps_agents.worlds import Task
 
 if TYPE_CHECKING:
@@ -124,3 +127,46 @@ class RayRunner:
             self.timeout,
         )
         return played
+
+
+PreflightChunk = tuple[list[Task | TextTask], dict[str, Any], float | None, dict[str, str]]
+
+
+def _preflight_chunk(
+    chunk: PreflightChunk,
+) -> tuple[list[str], list[InvalidTask], dict[str, list[ToolCallRecord]]]:
+    tasks, worlds, timeout, locations = chunk
+    cache: dict[str, list[ToolCallRecord]] = {}
+    valid, invalid = preflight(
+        tasks, worlds, timeout=timeout, oracle_cache=cache, locations=locations
+    )
+    return [t.id for t in valid], invalid, cache
+
+
+def preflight_on(
+    executor: RayExecutor,
+    tasks: list[Task | TextTask],
+    worlds: Mapping[str, Any],
+    *,
+    timeout: float | None,
+    oracle_cache: dict[str, list[ToolCallRecord]],
+    locations: Mapping[str, str] | None = None,
+) -> tuple[list[Task | TextTask], list[InvalidTask]]:
+    """:func:`~steps_agents.evaluation.validity.preflight` in chunks on ``executor``'s workers
+    (four per CPU): the same valid tasks, invalid ones and oracle calls, in task order."""
+    if not tasks:
+        return [], []
+    # A task not read from a file is named by its position in the whole list, not the chunk's.
+    where = {t.id: (locations or {}).get(t.id, f"#{i}") for i, t in enumerate(tasks, start=1)}
+    size = -(-len(tasks) // (4 * executor.workers))
+    chunks: list[PreflightChunk] = [
+        (part, dict(worlds), timeout, {t.id: where[t.id] for t in part})
+        for part in (tasks[i : i + size] for i in range(0, len(tasks), size))
+    ]
+    valid_ids: set[str] = set()
+    invalid: list[InvalidTask] = []
+    for ids, bad, cache in executor.map(_preflight_chunk, chunks):
+        valid_ids.update(ids)
+        invalid.extend(bad)
+        oracle_cache.update(cache)
+    return [t for t in tasks if t.id in valid_ids], invalid

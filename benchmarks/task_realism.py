@@ -43,10 +43,12 @@ def main() -> None:
                     shown[mark] += 1
                     print(f"[{path}] {mark} (k={task.k}): {task.instruction!r}\n")
         counts["any"] = sum(1 for task in tasks if realism_marks(world, task))
+        # composer fallbacks: no attempt found a plan that keeps the soft plan rules
+        counts["fallback"] = sum(1 for task in tasks if task.provenance.get("soft_rules"))
         for rule, n in redrawn.items():
             counts[f"redrawn {rule}"] = n
         columns.append((str(path), counts, len(tasks)))
-    rows = [*MARKS, "any", *sorted({k for _, c, _ in columns for k in c if k.startswith("red")})]
+    rows = [*MARKS, "any", "fallback", *sorted({k for _, c, _ in columns for k in c if k.startswith("red")})]
     print("| mark | " + " | ".join(f"{name} (n={n})" for name, _, n in columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     for row in rows:

@@ -143,3 +143,33 @@ def test_unrelated_parts_share_no_step_or_value() -> None:
     assert unrelated_parts(_task(steps, parts))
     steps[1] = OracleStep(id="s2", tool="dates_add_days", args={"date": "2026-03-30", "days": 2})
     assert not unrelated_parts(_task(steps, parts))  # both about the same date
+
+
+def test_a_back_reference_is_never_ambiguous() -> None:
+    # "the date 21 days after the first date of the note" holds two dates: a later "that date"
+    # could mean either, so the first date is described again
+    note = "Invoice 4410 totals 1280.50 EUR, due 2026-03-30. Questions: billing@globex.com"
+    steps = [
+        OracleStep(id="s1", tool="text_extract_dates", args={"text": note}, result=["2026-03-30"]),
+        OracleStep(id="s2", tool="dates_add_days", args={"date": _ref("s1.0"), "days": 21}),
+        OracleStep(
+            id="s3", tool="calendar_reschedule", args={"event_id": "ev7", "date": _ref("s2")}
+        ),
+        OracleStep(id="s4", tool="dates_weekday", args={"date": _ref("s1.0")}, result="Monday"),
+    ]
+    specs = {spec.name: spec for spec in WORLD.tool_specs()}
+    words = {"s1.0": "date", "s1": "dates", "s2": "date"}
+    text = render_goal(
+        WORLD,
+        steps,
+        [
+            AnswerPart(key="weekday", step="s4", value="Monday"),
+            AnswerPart(key="dates", step="s1", value=["2026-03-30"]),
+        ],
+        mutating={name: spec.mutates for name, spec in specs.items()},
+        ports={name: spec.ports for name, spec in specs.items()},
+        words=words.get,
+        in_order=False,
+    )
+    assert "that date" not in text, text
+    assert "the weekday of the first of those dates" in text  # "dates": only the note's

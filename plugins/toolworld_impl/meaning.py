@@ -103,7 +103,7 @@ MEANING: dict[str, dict[str, Any]] = {
         "ports": {"query": "string|label"},
     },
     "fs_copy_file": {
-        "noun": "the copy {destination}",
+        "noun": "the copy",  # named once, where the copying is asked for
         "verb": "copy the file {source} to {destination}",
     },
     "fs_delete_file": {

@@ -125,6 +125,16 @@ class _Retry(Exception):
         self.edges = tuple(edges)
 
 
+class _Soft(_Retry):
+    """The attempt breaks only soft plan rules (``broken`` of them): ``draft`` is a fallback."""
+
+    def __init__(
+        self, message: str, edges: Sequence[tuple[str, str]], broken: int, draft: Task
+    ) -> None:
+        super().__init__(message, edges)
+        self.broken, self.draft = broken, draft
+
+
 def data_flows(task: Task) -> list[list[str]]:
     """The weakly connected parts of a task's oracle (step ids), largest first."""
     comps = Components([step.id for step in task.oracle])
@@ -423,14 +433,15 @@ def compose_task(
                 },
             )
             draft = _changes_first(world, draft)
-            soft = (
-                _check_plan(world, draft, rejected, options.soft_rules) if options.plan_check else 0
-            )
-            if soft:
-                fallbacks.append((soft, attempt, draft))
-                continue
+            if options.plan_check:
+                _check_plan(world, draft, rejected, options.soft_rules)
         except _Retry as exc:
             obstacles[str(exc)] += 1
+            if isinstance(exc, _Soft):
+                # kept aside, its feeds not banned: banning them left fewer plans to try and
+                # more fallbacks in the quickstart (units 17 -> 20 of 140 tasks)
+                fallbacks.append((exc.broken, attempt, exc.draft))
+                continue
             failures.update(exc.edges)
             newly = {edge for edge in exc.edges if failures[edge] >= 2} - banned
             if newly:
@@ -537,25 +548,32 @@ def _changes_first(world: ComposableWorld, task: Task) -> Task:
 
 def _check_plan(
     world: ComposableWorld, draft: Task, rejected: Counter[str], soft: frozenset[str]
-) -> int:
-    """Raise :class:`_Retry` naming the first broken plan rule not in ``soft``; the feeds into
-    the offending step are the edges to ban when the same rule keeps breaking there. Return how
-    many ``soft`` rules the plan breaks (0: it keeps every rule)."""
+) -> None:
+    """Raise :class:`_Retry` naming the first broken plan rule (:class:`_Soft`, carrying the
+    draft, when every broken rule is in ``soft``); the feeds into the offending step are the
+    edges to ban when the same rule keeps breaking there."""
     try:
         defects = plan_defects(world, draft, soft=bool(soft))
     except ToolError as exc:
         raise _Retry(f"the oracle fails on replay: {exc}") from None
     if not defects:
-        return 0
+        return
     rejected.update({d.rule for d in defects})
     hard = [d for d in defects if d.rule not in soft]
-    if not hard:
-        return len({d.rule for d in defects})
-    first = hard[0]
+    first = (hard or defects)[0]
     tool_of = {step.id: step.tool for step in draft.oracle}
     step = next(s for s in draft.oracle if s.id == first.step)
     edges = [(tool_of[ref], step.tool) for ref in step.refs()]
-    raise _Retry(f"plan rule {first.rule}: {first.detail}", edges)
+    if hard:
+        raise _Retry(f"plan rule {first.rule}: {first.detail}", edges)
+    broken = sorted({d.rule for d in defects})
+    meta = {**draft.provenance, "soft_rules": broken}  # what the task breaks if handed out
+    raise _Soft(
+        f"plan rule {first.rule}: {first.detail}",
+        edges,
+        len(broken),
+        draft.model_copy(update={"provenance": meta}),
+    )
 
 
 def _prefer_intents(
@@ -683,11 +701,23 @@ def _unordered_changes(
 
 
 def _answers_survive_changes(world: Any, task: Task) -> bool:
-    """Would each answer come out the same if the steps it reads were run after every state
+    """Would each answer, and each read it rests on, come out the same if run after every state
     change? Then a goal can state the changes first and ask afterwards. Replays the oracle,
     then re-runs the reading steps on the final state (mutating steps keep their results)."""
     from steps_agents.worlds import resolve_refs
 
+    # every read an answer rests on, not only the answer: the goal describes those values too
+    # ("the contents of that file"), and an answer that comes out the same by coincidence
+    # (another file now first under /home) would describe what the state no longer holds;
+    # a read only a change consumes is told with that change, before it
+    by_id = {step.id: step for step in task.oracle}
+    needed: set[str] = set()
+    todo = [part.step for part in task.checker.answer if part.step]
+    while todo:
+        sid = todo.pop()
+        if sid not in needed:
+            needed.add(sid)
+            todo += by_id[sid].refs()
     mutates = {spec.name: spec.mutates for spec in task.tools}
     try:
         _, final, trace = run_oracle(world, task)
@@ -696,15 +726,12 @@ def _answers_survive_changes(world: Any, task: Task) -> bool:
         for step in task.oracle:
             if mutates.get(step.tool, True):
                 again[step.id] = results[step.id]
-                continue
-            args = resolve_refs(step.args, again)
-            again[step.id] = execute_tool(world, json_copy(final), step.tool, args)
+            elif step.id in needed:
+                args = resolve_refs(step.args, again)
+                again[step.id] = execute_tool(world, json_copy(final), step.tool, args)
     except (ToolError, ValueError):
         return False
-    return all(
-        part.step is None or again.get(part.step) == results.get(part.step)
-        for part in task.checker.answer
-    )
+    return all(again.get(sid) == results.get(sid) for sid in needed)
 
 
 def difficulty(world: Any, task: Task, style: str) -> dict[str, Any]:

@@ -73,7 +73,8 @@ class _Describer:
         self.ports, self.names = ports, names
         self.words = words or (lambda ref: None)
         self.said: dict[str, str] = {}  # reference -> its back-reference word
-        self.last: dict[str, str] = {}  # word -> the reference it last described
+        self.last: dict[str, str] = {}  # word -> the reference it last described ("": unclear)
+        self.log: list[tuple[str, str]] = []  # (word, reference) in the order described
         self.notes = _notes(steps)  # long literal -> its name ("the note below")
 
     def value(self, value: Any) -> str:
@@ -84,7 +85,8 @@ class _Describer:
             # places", "the median of 3, 5 and (7 divided by 2)"
             template = self.world.noun(self.steps[ref.split(".")[0]].tool)
             operation = template.startswith("{") and "." not in ref
-            return f"({text})" if operation and not text.startswith("that ") else text
+            plain = text.startswith(("that ", "those "))
+            return f"({text})" if operation and not plain else text
         if isinstance(value, list):
             words = [self.value(v) for v in value]
             if len(words) <= 1:
@@ -110,7 +112,7 @@ class _Describer:
             if isinstance(value, Mapping) and set(value) == {REF_KEY}:
                 # "for 30 minutes" but "for as many minutes as the duration of the event"
                 text = self.value(value)
-                if operation and " " in text and not text.startswith(("(", "that ")):
+                if operation and " " in text and not text.startswith(("(", "that ", "those ")):
                     text = f"({text})"
                 return f"as many {unit.strip()} as {text}" if unit else text
             if unit and value == 1:
@@ -142,15 +144,22 @@ class _Describer:
 
     def told(self, step: OracleStep) -> str:
         """The imperative for a state change; its result may be named "that ..." afterwards."""
+        since = len(self.log)
         text = self.fill(self.world.verb(step.tool), step)
-        self._record(step.id)
+        self._record(step.id, since)
         return text
 
-    def _record(self, key: str) -> None:
+    def _record(self, key: str, since: int | None = None) -> None:
+        """``key`` was just described; ``since``: where in the log its description began (a
+        word also used inside it, "move the event to the date of the first of the events ...",
+        makes "that event" ambiguous until the next mention of the word)."""
         word = self.words(key)
-        if word:
-            self.said[key] = word
-            self.last[word] = key
+        if not word:
+            return
+        inner = self.log[since:] if since is not None else []
+        self.log.append((word, key))
+        self.said[key] = word
+        self.last[word] = "" if any(w == word and k != key for w, k in inner) else key
 
     def ref(self, ref: str) -> str:
         # a field that names the record itself ("s1.id") is the record: one key for both
@@ -160,11 +169,13 @@ class _Describer:
             key = ".".join(parts[:cut])
             word = self.said.get(key)
             if word and self.last.get(word) == key:
-                text, start = f"that {word}", cut
+                plural = word.endswith("s") or word == "people"
+                text, start = f"{'those' if plural else 'that'} {word}", cut
                 break
         if not text:
+            since = len(self.log)
             text, start = self.noun(parts[0]), 1
-            self._record(parts[0])
+            self._record(parts[0], since)
         for i in range(start, len(parts)):
             part = parts[i]
             if part.lstrip("-").isdigit():

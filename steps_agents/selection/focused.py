@@ -55,7 +55,7 @@ from steps_agents.taxonomy.artifact import Taxonomy
 
 DEFAULT_STRENGTH = 3.0  # a share 3/4 of the sets that can hold a failure hold one
 MAX_TARGETS = 16
-BEST = 32  # candidates per seed from the beam (the highest gains)
+BEST = 16  # candidates per seed from the beam (the highest gains)
 DRAWS = 128  # candidates per target and k drawn at random under the widening rule
 RATE_SEEDS = 256  # seeds whose plain sets estimate how often plain steps holds a target
 _REQUIRED_BONUS = 1e6  # larger than any set's information: a required skill always ranks first
@@ -81,12 +81,13 @@ class Target:
 
 class Candidate(NamedTuple):
     gain: float
-    leaves: tuple[int, ...]
+    leaves: tuple[int, ...]  # in the order grown, seed first
     seed: int
+    key: frozenset[int]
 
 
-# Per tree index (cached per taxonomy): (seed, k, beam) -> plain steps's best set.
-_PLAIN: weakref.WeakKeyDictionary[TreeIndex, dict[tuple[int, int, int], frozenset[int]]] = (
+# Per tree index (cached per taxonomy): (seed, k) -> plain steps's (greedy) best set.
+_PLAIN: weakref.WeakKeyDictionary[TreeIndex, dict[tuple[int, int], frozenset[int]]] = (
     weakref.WeakKeyDictionary()
 )
 # Per tree index (cached per taxonomy): (target label, k, beam) -> candidates.
@@ -178,7 +179,7 @@ def _grow(ix: TreeIndex, target: Target, k: int, beam: int) -> list[Candidate]:
         for leaves in grown:
             key = frozenset(leaves)
             if key not in found and target.holds(key):
-                found[key] = Candidate(set_gain(ix, leaves), leaves, seed)
+                found[key] = Candidate(set_gain(ix, leaves), leaves, seed, key)
     return sorted(found.values(), key=lambda c: (-c.gain, c.leaves))
 
 
@@ -213,6 +214,15 @@ class _Swapper:
     def holding(self, target: Target) -> int:
         return sum(target.holds(frozenset(s)) for s in self.slots)
 
+    def open_slots(self, target: Target, protected: list[Target]) -> list[int]:
+        """Slots the target may take: not holding it nor a target at least as heavy."""
+        out = []
+        for i, leaves in enumerate(self.slots):
+            key = frozenset(leaves)
+            if not target.holds(key) and not any(t.holds(key) for t in protected):
+                out.append(i)
+        return out
+
     def pools(self, target: Target, beam: int) -> dict[int, list[Candidate]]:
         """The target's unused candidates per k of the request, by gain ascending."""
         pools = {
@@ -226,17 +236,13 @@ class _Swapper:
         self.open_pools.append(pools)
         return pools
 
-    def swap_one(
-        self, target: Target, pools: dict[int, list[Candidate]], protected: list[Target]
-    ) -> bool:
-        """Swap one slot for one of the target's candidates (module docstring, step 4)."""
+    def swap_one(self, pools: dict[int, list[Candidate]], slots: list[int]) -> bool:
+        """Swap one of ``slots`` (:meth:`open_slots`) for one of the candidates in ``pools``
+        (module docstring, step 4)."""
         best: tuple[float, float, int, Candidate] | None = None
-        for i, leaves in enumerate(self.slots):
-            pool = pools[len(leaves)]
+        for i in slots:
+            pool = pools[len(self.slots[i])]
             if not pool or self.swapped[i]:
-                continue
-            key = frozenset(leaves)
-            if target.holds(key) or any(t.holds(key) for t in protected):
                 continue
             aim = self.gains[i] - self.balance  # the candidate gain that would zero it
             j = bisect_left(pool, (aim,))
@@ -247,9 +253,9 @@ class _Swapper:
         if best is None:
             return False
         _, _, i, c = best
-        key = frozenset(c.leaves)
+        k = len(c.leaves)
         for other in self.open_pools:  # the same set may be another target's candidate too
-            other[len(key)] = [x for x in other[len(key)] if frozenset(x.leaves) != key]
+            other[k] = [x for x in other[k] if x.key != c.key]
         self.taken.discard(self._names(self.slots[i]))
         self.taken.add(self._names(c.leaves))
         self.balance += c.gain - self.gains[i]
@@ -274,19 +280,20 @@ def _ties(targets: list[Target]) -> list[list[Target]]:
     return groups
 
 
-def _plain_rate(ix: TreeIndex, target: Target, k: int, beam: int, seeds: list[int]) -> float:
+def _plain_rate(ix: TreeIndex, target: Target, k: int, seeds: list[int]) -> float:
     """The share of seeds (at most :data:`RATE_SEEDS`, spread over the seed order) whose plain
     ``steps`` set of size k holds the target: how often plain ``steps`` gives it at that k.
-    Each seed's set is computed once per taxonomy, k and beam."""
+    The set is the greedy one (beam 1: on these coverage functions it is the beam's best in
+    every case ``benchmarks/selection.py`` tried), computed once per taxonomy, seed and k."""
     cache = _PLAIN.setdefault(ix, {})
     step = max(1, len(seeds) // RATE_SEEDS)
     sample = seeds[::step]
     hits = 0
     for seed in sample:
-        key = (seed, k, beam)
+        key = (seed, k)
         got = cache.get(key)
         if got is None:
-            first = next(iter(beam_search(ix, seed, k, beam, widening=True)), None)
+            first = next(iter(beam_search(ix, seed, k, 1, widening=True)), None)
             got = cache[key] = frozenset(first[1]) if first else frozenset()
         hits += target.holds(got)
     return hits / len(sample)
@@ -330,7 +337,7 @@ class FocusSelector:
             m = 1.0 + (multiple - 1.0) * target.weight / targets[0].weight
             least = share * target.weight / total
             fill = {
-                k: max(least, min(1.0, m * _plain_rate(ix, target, k, beam, seeds)))
+                k: max(least, min(1.0, m * _plain_rate(ix, target, k, seeds)))
                 for k in set(ks)
                 if _candidates(ix, target, k, beam)
             }
@@ -342,15 +349,16 @@ class FocusSelector:
             eligible = sum(k in fill for k in ks)
             want[target.label] = min(eligible, max(floor, int(expected + u.random())))
         for group in _ties(targets):
-            protected = {
+            heavier = {
                 t.label: [u for u in targets if u.weight >= t.weight and u != t] for t in group
             }
+            slots = {t.label: swapper.open_slots(t, heavier[t.label]) for t in group}
             pools = {t.label: swapper.pools(t, beam) for t in group}
             have = {t.label: swapper.holding(t) for t in group}
             active = [t for t in group if have[t.label] < want[t.label]]
             while active:  # equal weights take turns, the furthest from its want first
                 t = min(active, key=lambda t: have[t.label] / want[t.label])
-                swapped = swapper.swap_one(t, pools[t.label], protected[t.label])
+                swapped = swapper.swap_one(pools[t.label], slots[t.label])
                 have[t.label] += swapped
                 if not swapped or have[t.label] >= want[t.label]:
                     active.remove(t)

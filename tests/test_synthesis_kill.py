@@ -2,18 +2,21 @@
 
 The subprocess runs the real CLI with a slow fake model (``helpers_synthesis:slow_model``, 50 ms a
 call) that appends one line per call to a counter file. After the kill, the rerun must end with
-exactly N accepted samples, no duplicate, nothing accepted before the kill lost or rewritten, and
-no model call for any sample that was already accepted.
+exactly N accepted samples, no duplicate, nothing accepted before the kill lost or rewritten, no
+model call for any sample that was already accepted, and exactly the samples of an uninterrupted
+run with the same seed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers_synthesis import read_calls, read_jsonl
@@ -61,6 +64,13 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _samples(rows: list[dict[str, Any]]) -> list[str]:
+    """What makes two runs' samples equal: ids, messages and skills, in any order."""
+    return sorted(
+        json.dumps([r["id"], r["messages"], r["metadata"]["skills"]], sort_keys=True) for r in rows
+    )
+
+
 @pytest.mark.slow
 def test_sigkill_mid_run_then_resume_gives_exactly_n_without_repeated_calls(
     tmp_path: Path,
@@ -105,4 +115,14 @@ def test_sigkill_mid_run_then_resume_gives_exactly_n_without_repeated_calls(
     repeated = [skills for _, _, skills in resumed_calls if skills in accepted_before]
     assert repeated == [], f"{len(repeated)} model calls repeated for samples already accepted"
     assert "run killme: 40/40 accepted" in done.stdout
+    # Exact: the same samples as an uninterrupted run with the same seed (decisions follow the
+    # items, never the timing of the kill).
+    ref = tmp_path / "reference"
+    ref.mkdir()
+    (ref / "taxonomy.json").write_bytes((tmp_path / "taxonomy.json").read_bytes())
+    whole = subprocess.run(
+        _command(ref), env=_env(ref), capture_output=True, text=True, timeout=120
+    )
+    assert whole.returncode == 0, whole.stderr + whole.stdout
+    assert _samples(rows) == _samples(read_jsonl(ref / "out.jsonl"))
     print(f"killed at {len(before)} accepted, {calls_before} calls; resumed:\n{done.stdout}")

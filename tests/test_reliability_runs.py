@@ -83,10 +83,12 @@ def test_evaluation_of_140_tasks_with_20_percent_faults_matches_the_fault_free_r
                 ]
             )
         assert code == 0, capsys.readouterr().err
-        results[rate] = (_episodes(state), server.faults())
-    clean, (faulted, faults) = results[0.0][0], results[0.2]
+        results[rate] = (_episodes(state), server.faults(), len(server.log))
+    clean, (faulted, faults, requests) = results[0.0][0], results[0.2]
     assert len(clean) == len(faulted) == 140
-    assert sum(faults.values()) >= 20, faults
+    # About a fifth of the first attempts are faulted (how many requests an episode makes
+    # depends on the tasks, so the floor is relative: 10% of all requests, retries included).
+    assert sum(faults.values()) >= 0.1 * requests, (faults, requests)
     assert faulted == clean  # same answers, same scores: no fault reached the agent's record
     assert not any(failure == "agent_error" for _, failure, _, _ in faulted.values())
 

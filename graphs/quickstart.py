@@ -12,7 +12,9 @@
    shows how much a numbered recipe gives away.
 
 Every stage writes a versioned file under the output directory, and each is resumable: rerunning
-the command continues an interrupted run (same run ids) instead of starting over.
+the command continues an interrupted run (same run ids) instead of starting over. A rerun
+finishes the synthesis before evaluating (see :func:`_synthesise`); if it still stops short of
+its target, :attr:`QuickstartResult.partial` says so and ``steps quickstart`` exits 1.
 """
 
 from __future__ import annotations
@@ -34,6 +36,38 @@ class QuickstartResult:
     report: Any
     files: dict[str, Path]
     recipe_report: Any = None  # the keyword agent on the recipe versions of the same tasks
+
+    @property
+    def partial(self) -> str | None:
+        """Why the report covers fewer tasks than asked (``None`` when it covers them all)."""
+        s = self.synthesis
+        if s.stop_reason == "target reached":
+            return None
+        return f"synthesis stopped at {s.accepted}/{s.target} tasks ({s.stop_reason})"
+
+
+SYNTH_ATTEMPTS = 3
+
+
+def _synthesise(config: Any, *, quiet: bool, **kwargs: Any) -> Any:
+    """``run_synthesis``, asked again while it ends ``interrupted`` short of its target and
+    still gains samples. A run resumed after Ctrl-C can end with the items of its interrupted
+    superstep still counted as pending, so its planner waits for them and the graph stops
+    without a stop reason (seen: 132 of 140 tasks, then a 132-task report with exit 0); asked
+    again, the finished run forgets them and plans the rest."""
+    from steps_agents.graphs.synthesis import run_synthesis
+
+    report = run_synthesis(config, **kwargs)
+    for _ in range(SYNTH_ATTEMPTS - 1):
+        if report.stop_reason != "interrupted" or report.accepted >= config.n:
+            break
+        before = report.accepted
+        if not quiet:
+            print(f"synthesis ended at {before}/{config.n} (interrupted); planning the rest")
+        report = run_synthesis(config, **kwargs)
+        if report.accepted <= before:
+            break
+    return report
 
 
 def _stage(title: str, *, quiet: bool) -> None:
@@ -63,7 +97,6 @@ def run_quickstart(
     plugin's for another corpus) and ``skip_empty`` drops records it finds no skill in.
     """
     from steps_agents.graphs.evaluation import evaluate
-    from steps_agents.graphs.synthesis import run_synthesis
 
     from steps_agents.corpus.cooccurrence import build_skill_graph, count_corpus
     from steps_agents.evaluation.agents import AgentOptions, resolve_agent
@@ -126,7 +159,7 @@ def run_quickstart(
         seed=seed,
         extractor=extractor,
     )
-    synthesis = run_synthesis(config, pm=pm, taxonomy=taxonomy, progress=not quiet)
+    synthesis = _synthesise(config, quiet=quiet, pm=pm, taxonomy=taxonomy, progress=not quiet)
     if not quiet:
         print(synthesis.text())
     mode = get_synthesis_mode("agentic", pm)

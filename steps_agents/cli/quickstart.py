@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import Any
 
@@ -54,9 +55,15 @@ def run(args: argparse.Namespace) -> int:
         skip_empty=args.skip_empty,
         quiet=args.json,
     )
+    # A report over fewer tasks than asked is said so, last and on stderr, and exits 1.
+    partial = result.partial
+    if partial is not None:
+        partial = f"partial report: {partial}; rerun the same command to complete it"
     if args.json:
         print(result.report.to_json())
-        return 0
+        if partial is not None:
+            print(f"error: {partial}", file=sys.stderr)
+        return 0 if partial is None else 1
     print()
     for summary in result.report.agents:
         print(f"agent {summary.agent}: pass rate by number of required skills k")
@@ -87,4 +94,7 @@ def run(args: argparse.Namespace) -> int:
         print()
     print("files: " + json.dumps({name: str(path) for name, path in result.files.items()}))
     print(f"done in {time.monotonic() - started:.1f}s")
+    if partial is not None:
+        print(f"error: {partial}", file=sys.stderr)
+        return 1
     return 0

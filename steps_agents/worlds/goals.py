@@ -51,7 +51,7 @@ ASKS = ("What is {noun}?", "Tell me {noun}.", "I need to know {noun}.")
 _NUMERIC = {"number", "integer", "money", "quantity", "count", "days", "minutes", "percent", "rate"}
 
 
-_LONG = 25  # a literal this long is stated once, at the end, and named "the note below"
+_LONG = 25  # a literal this long, used twice (or twice as long), is stated once, at the end
 
 
 class _Describer:
@@ -159,7 +159,9 @@ class _Describer:
         inner = self.log[since:] if since is not None else []
         self.log.append((word, key))
         self.said[key] = word
-        self.last[word] = "" if any(w == word and k != key for w, k in inner) else key
+        # a record and its own fields are one thing ("the first item" and "the sku of" it)
+        other = any(w == word and not (key + ".").startswith(k + ".") for w, k in inner)
+        self.last[word] = "" if other else key
 
     def ref(self, ref: str) -> str:
         # a field that names the record itself ("s1.id") is the record: one key for both
@@ -172,8 +174,8 @@ class _Describer:
                 plural = word.endswith("s") or word == "people"
                 text, start = f"{'those' if plural else 'that'} {word}", cut
                 break
+        since = len(self.log)
         if not text:
-            since = len(self.log)
             text, start = self.noun(parts[0]), 1
             self._record(parts[0], since)
         for i in range(start, len(parts)):
@@ -185,7 +187,7 @@ class _Describer:
             elif part not in IDENTITY:
                 word = FIELD_WORDS.get(part, part.replace("_", " "))
                 text = f"the {word} of {text}"
-            self._record(".".join(parts[: i + 1]))
+            self._record(".".join(parts[: i + 1]), since)
         return text
 
     def appendix(self) -> str:
@@ -201,17 +203,17 @@ class _Describer:
 
 
 def _notes(steps: Sequence[OracleStep]) -> dict[str, str]:
-    """Long (or multi-line) literal strings of the plan -> "the note below", "the list below";
-    numbered ("the first note below") when there are several of a kind."""
+    """Long (or multi-line, or long and used twice) literal strings of the plan -> "the note
+    below", "the list below"; numbered ("the first note below") when there are several."""
     from steps_agents.worlds.instructions import _literals
 
+    strings = [v for step in steps for v in _literals(step.args) if isinstance(v, str)]
+    # a few words ("Thanks for the quick reply.") stay inline unless the plan uses them twice
     found = [
         v
-        for step in steps
-        for v in _literals(step.args)
-        if isinstance(v, str) and (len(v) >= _LONG or "\n" in v)
+        for v in dict.fromkeys(strings)
+        if "\n" in v or len(v) >= 2 * _LONG or (len(v) >= _LONG and strings.count(v) > 1)
     ]
-    found = list(dict.fromkeys(found))
     kinds = {v: "list" if "\n" in v else "note" for v in found}
     out = {}
     for value in found:

@@ -16,8 +16,8 @@ rerun) unless ``--task-file`` is given. Then, on the same tasks:
 3. **episodes, no graph** -- the evaluator's episode functions (play: build state, run the
    oracle agent, check; score: coverage and attribution) in a plain loop; and, beside it, the
    evaluator's **preflight** alone (each task's oracle run once and checked, validity.py);
-4. **evaluator** -- ``evaluate()``: the preflight, the LangGraph graph with ``Send`` waves, the
-   SQLite checkpointer and the durable JSONL record of every episode.
+4. **evaluator** -- ``evaluate()``: the preflight, the LangGraph graph of waves, the SQLite
+   checkpointer and the durable JSONL record of every episode.
 
 Stages 3 and 4 run ``--repeat`` times (3) and the fastest wall and CPU time of each counts.
 Printed per task: each stage's wall and CPU time (the machine may be shared: CPU time is the

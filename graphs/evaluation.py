@@ -2,20 +2,21 @@
 
 ::
 
-    plan --Send x wave--> episode --> plan ... --> summarize
+    plan --> wave --> plan ... --> summarize
 
-``plan`` picks the next *wave* of at most ``wave_size`` episodes not yet recorded and fans them
-out with ``Send`` (at most ``concurrency`` of them play at once: ``EvalContext.slots``). ``episode`` is one node: it plays the
-episode through the run's runner -- in this process, or in a Ray worker with
-``--executor ray`` (:mod:`steps_agents.evaluation.runner`) -- then, in the driver, judges a
-text task's answer, scores, and appends the record to the run's JSONL episode log
-(:class:`~steps_agents.evaluation.store.EpisodeStore`) at once. When nothing is left,
-``summarize`` counts passes per agent. One node per episode rather than a subgraph of four:
-LangGraph's cost is per task it schedules (``benchmarks/evaluation.py`` prints a profile).
+``plan`` picks the next *wave*: at most ``wave_size`` episodes not yet recorded, in schedule
+order. ``wave`` plays them as asyncio tasks, at most ``concurrency`` at once
+(``EvalContext.slots``); each episode is played through the run's runner -- in this process,
+or in a Ray worker with ``--executor ray`` (:mod:`steps_agents.evaluation.runner`) -- then, in
+the driver, its text answer judged, scored, and appended to the run's JSONL episode log
+(:class:`~steps_agents.evaluation.store.EpisodeStore`) the moment it finishes. When nothing is
+left, ``summarize`` counts passes per agent. A wave is one LangGraph node, not a ``Send`` per
+episode: LangGraph's cost is per task it schedules, and it was most of the evaluator's
+overhead per episode (``benchmarks/evaluation.py`` prints a profile).
 
 Durability comes from the episode log, not from checkpoints: a killed run loses at most the
 episodes in flight, and a resumed run (same run id) skips every recorded episode, both in
-``plan`` and in ``episode`` (for a superstep LangGraph replays). So the SQLite checkpointer
+``plan`` and in ``wave`` (for a wave LangGraph replays). So the SQLite checkpointer
 (``thread_id`` = the run id) writes once, when the run ends or stops (``durability="exit"``),
 not after every superstep.
 
@@ -41,7 +42,7 @@ from steps_agents.errors import InputError
 from steps_agents.evaluation.agents import Agent
 from steps_agents.evaluation.config import EvalConfig
 from steps_agents.evaluation.context import EvalContext
-from steps_agents.evaluation.nodes import episode, plan, route_wave, summarize
+from steps_agents.evaluation.nodes import plan, route_wave, summarize, wave
 from steps_agents.evaluation.records import EpisodeResult
 from steps_agents.evaluation.report import EvalReport, build_report
 from steps_agents.evaluation.runner import RayRunner, preflight_on
@@ -59,11 +60,11 @@ from steps_agents.worlds import Task
 def build_graph() -> StateGraph[EvalState, EvalContext, EvalState, EvalState]:
     g = StateGraph(EvalState, context_schema=EvalContext)
     g.add_node("plan", plan)
-    g.add_node("episode", episode)
+    g.add_node("wave", wave)
     g.add_node("summarize", summarize)
     g.add_edge(START, "plan")
-    g.add_conditional_edges("plan", route_wave, ["episode", "summarize"])
-    g.add_edge("episode", "plan")
+    g.add_conditional_edges("plan", route_wave, ["wave", "summarize"])
+    g.add_edge("wave", "plan")
     g.add_edge("summarize", END)
     return g
 
@@ -76,8 +77,8 @@ def mermaid() -> str:
 async def arun_evaluation(ctx: EvalContext, checkpoint_path: str | Path) -> dict[str, Any]:
     """Run (or resume, by ``ctx.run_id``) every episode; return the final graph state.
 
-    Results are in ``ctx.store``. A run whose last checkpoint is mid-superstep resumes it
-    (LangGraph replays the pending ``Send`` s; recorded ones are skipped); a finished or fresh
+    Results are in ``ctx.store``. A run whose last checkpoint is mid-wave (it stopped there)
+    resumes it (LangGraph replays the wave; recorded episodes are skipped); a finished or fresh
     thread starts from ``plan``, which only schedules what the store does not hold.
     """
     import aiosqlite

@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_committed_mermaid_is_current() -> None:
     committed = (REPO / "graphs" / "evaluation.mmd").read_text(encoding="utf-8")
     assert committed == graph_module.mermaid(), "regenerate graphs/evaluation.mmd"
-    for node in ("plan", "episode", "summarize"):
+    for node in ("plan", "wave", "summarize"):
         assert node in committed
 
 

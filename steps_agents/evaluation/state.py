@@ -1,4 +1,5 @@
-"""The evaluator graph's state schema: the run state and one episode's branch state."""
+"""The evaluator graph's state: the wave counter, the episodes of the current wave (by key)
+and, at the end, passes per agent. Small on purpose: the results are in the episode log."""
 
 from __future__ import annotations
 
@@ -7,8 +8,5 @@ from typing import TypedDict
 
 class EvalState(TypedDict, total=False):
     wave: int
+    keys: list[str]
     summary: dict[str, dict[str, int]]
-
-
-class EpisodeState(TypedDict):
-    key: str

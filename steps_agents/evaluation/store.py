@@ -1,8 +1,8 @@
 """The durable record of a run: one JSON line per finished episode, appended as it finishes.
 
-LangGraph's checkpointer alone loses the branches of a ``Send`` fan-out that had finished when
-the process died (the whole superstep reruns on resume), so every finished episode is written
-here at once and a resumed run skips the episodes already in the file. Each line is written
+A LangGraph checkpoint is taken per superstep -- a whole wave of episodes -- and the evaluator
+takes only one, at the end, so every finished episode is written here at once and a resumed run
+skips the episodes already in the file. Each line is written
 with a single ``write`` and flushed, so a SIGKILL can at worst leave a partial last line; loading
 drops it (and truncates it away) so the episode simply runs again.
 

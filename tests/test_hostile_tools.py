@@ -289,6 +289,45 @@ def test_oracles_that_hang_stop_the_preflight_after_the_cap(hang_cap: Any) -> No
     assert len(hang_cap.stuck_tool_calls()) == 3
 
 
+def test_ctrl_c_wins_over_a_tool_that_never_returns(tmp_path: Path) -> None:
+    """SIGINT while a tool spins (deadline 25 s away): the process stops at once, not when the
+    tool or the deadline ends. (A tool holding the GIL in C code -- the old quadratic email
+    regex -- delays it until the C call returns: docs/reliability.md.)"""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from helpers_evaluation import CalcWorld, make_task\n"
+        "from steps_agents.worlds import TaskSession\n"
+        "class W(CalcWorld):\n"
+        "    def execute(self, state, tool, args):\n"
+        "        while True:\n"
+        "            pass\n"
+        "task = make_task('t', [('concat', {'a': 'x', 'b': 'y'})], 'xy', instruction='c')\n"
+        "s = TaskSession(W(), task)\n"
+        "s.deadline = time.monotonic() + 25\n"
+        "print('calling', flush=True)\n"
+        "s.call('concat', {'a': 'x', 'b': 'y'})\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "calling"
+    time.sleep(0.5)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - sent < 10  # not the 25 s deadline
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+
+
 def test_the_process_exits_without_waiting_for_stuck_tool_calls(tmp_path: Path) -> None:
     """A tool that never returns leaves its worker thread running; the process still exits at
     once when its work is done (the workers are daemon threads)."""
@@ -425,6 +464,88 @@ def test_steps_eval_names_invalid_tasks_and_writes_the_report(
     meta = json.loads(out.read_text())["meta"]
     assert meta["valid_tasks"] == 10 and len(meta["invalid_tasks"]) == 9
     assert {t["location"] for t in meta["invalid_tasks"]} == set(at)
+
+
+def _toolworld_task(tool: str, steps: list[dict[str, Any]], tid: str) -> dict[str, Any]:
+    """A composed toolworld task of ``tool`` with its oracle replaced by ``steps``."""
+    from steps_agents.plugin_manager import default_plugin_manager
+    from steps_agents.registry import get_skill_world
+    from steps_agents.worlds import try_compose
+
+    task, _ = try_compose(get_skill_world("toolworld", default_plugin_manager()), [tool], 1)
+    assert task is not None
+    record = task.model_dump(mode="json")
+    record["id"] = tid
+    record["oracle"] = [{"id": f"s{i + 1}", "tool": tool, "args": a} for i, a in enumerate(steps)]
+    record["checker"]["answer"] = [{"key": "answer", "value": 1, "step": None}]
+    return record
+
+
+def test_the_issue_s_toolworld_tasks_are_invalid_not_fatal_nor_passed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hand-written toolworld tasks of issue 12 among good ones, through ``steps eval``: a
+    quadratic regex on 300 KB (74-334 s under --timeout 5, scored passed; now linear), a
+    ``text_replace`` chain "a" -> 10 x "a" from 10 KB (1.07 GB, a 222 MB episode log), 1001
+    values for ``stats_mean``, a plan reading /etc/passwd (stopped the run with a line that read
+    like a real missing file), an ``initial_state`` nested 900 deep (a RecursionError). The
+    regex now runs in milliseconds and its task is scored; each other one is an invalid task
+    named by file:line; the good tasks are scored; the log stays small."""
+    import json
+
+    from steps_agents.cli import main
+    from steps_agents.plugin_manager import default_plugin_manager
+    from steps_agents.registry import get_skill_world
+    from steps_agents.worlds import try_compose, write_tasks
+
+    chain = [{"text": "a" * 10_000, "old": "a", "new": "a" * 10}]
+    chain += [{"text": {"$ref": f"s{i}"}, "old": "a", "new": "a" * 10} for i in range(1, 7)]
+    nested: Any = 0
+    for _ in range(900):
+        nested = {"x": nested}
+    deep = _toolworld_task("fs_read_file", [{"path": "/home/notes/todo.txt"}], "deep-state")
+    deep["initial_state"]["deep"] = nested
+    hostile = [
+        _toolworld_task("text_extract_emails", [{"text": "a" * 300_000}], "quadratic"),
+        _toolworld_task("text_replace", chain, "replace-chain"),
+        _toolworld_task("stats_mean", [{"values": list(range(1001))}], "mean-1001"),
+        _toolworld_task("fs_read_file", [{"path": "/etc/passwd"}], "passwd"),
+    ]
+    good = tmp_path / "good.jsonl"
+    world = get_skill_world("toolworld", default_plugin_manager())
+    composed = [
+        try_compose(world, [t], seed)[0]
+        for t in ("fs_read_file", "stats_mean")
+        for seed in (1, 2, 3)
+    ]
+    assert write_tasks(good, [t for t in composed if t is not None]) == 6
+    lines = good.read_text().splitlines()
+    mixed = [*lines[:3], *map(json.dumps, hostile), *lines[3:]]
+    mixed.insert(5, json.dumps(deep, separators=(",", ":")))
+    tasks = tmp_path / "t.jsonl"
+    tasks.write_text("\n".join(mixed) + "\n")
+    out = tmp_path / "r.json"
+    argv = ["eval", str(tasks), "--agent", "oracle", "-o", str(out), "--timeout", "0.3"]
+    start = time.monotonic()
+    assert main([*argv, "--state-dir", str(tmp_path / "st"), "--no-progress"]) == 0
+    assert time.monotonic() - start < 30
+    err = capsys.readouterr().err
+    at = {line.split(" at ")[1].split(": ")[0]: line for line in err.splitlines() if " at " in line}
+    where = {json.loads(line)["id"]: n for n, line in enumerate(mixed, 1)}
+    expected = {
+        "replace-chain": "result larger than 1048576 bytes",
+        "mean-1001": "1000",
+        "passwd": "no such file '/etc/passwd'",
+    }
+    for tid, fragment in expected.items():
+        line = at[f"{tasks}:{where[tid]}"]
+        assert f"invalid task '{tid}'" in line and fragment in line, line
+    assert "nested deeper than 64" in at[f"{tasks}:6"]
+    assert f"{tasks}:{where['quadratic']}" not in at  # linear now: runs in time, is scored
+    meta = json.loads(out.read_text())["meta"]
+    assert meta["valid_tasks"] == len(lines) + 1 and len(meta["invalid_tasks"]) == 4
+    log = next((tmp_path / "st").glob("*.episodes.jsonl"))
+    assert log.stat().st_size < 1 << 20
 
 
 def test_a_file_with_no_valid_task_is_one_line(

@@ -10,6 +10,7 @@ N requests in flight gets about N, and every call succeeds.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import statistics
 from typing import Any
@@ -144,8 +145,9 @@ def test_the_run_stops_in_one_line_when_every_server_is_down() -> None:
         client.close()
     message = str(caught.value)
     assert "\n" not in message and "server error" in message and "stopping early" in message
-    # the breakers (10 attempts each) stopped it, not 12 calls x 51 attempts
-    assert len(one.arrivals) + len(two.arrivals) < 80
+    # both out after 3 failures in a row, each probe after a 2 s rest failed: stop, instead of
+    # 12 calls x 51 attempts
+    assert len(one.arrivals) + len(two.arrivals) < 30
 
 
 def test_a_tool_bound_view_is_bound_on_every_server() -> None:
@@ -173,8 +175,8 @@ def test_a_tool_bound_view_is_bound_on_every_server() -> None:
 
 @pytest.mark.parametrize("capacity", [3, 6])
 def test_429_above_capacity_converges_near_it_without_failures(capacity: int) -> None:
-    n = 20 * capacity
-    with CapacityServer(capacity=capacity, service_time=0.15) as server:
+    n = 15 * capacity
+    with CapacityServer(capacity=capacity, service_time=0.25) as server:
         client = _open([server.base_url], concurrency=16, max_retries=12)
         replies = _ask_all(client, n)
         client.close()
@@ -185,7 +187,8 @@ def test_429_above_capacity_converges_near_it_without_failures(capacity: int) ->
     later = seen[len(seen) // 2 :]  # after the first decreases from 16
     refused = [a["status"] == 429 for a in server.arrivals]
     refused_later = sum(refused[len(refused) // 2 :])
-    assert capacity - 1.5 <= statistics.mean(later) <= capacity, later
+    # AIMD saws between 0.7 (N + 1) and N; a loaded test machine sends a little late
+    assert 0.65 * capacity <= statistics.mean(later) <= capacity, later
     assert refused_later <= 0.2 * len(refused) / 2, refused
 
 
@@ -200,3 +203,83 @@ def test_retry_after_pauses_the_server() -> None:
     for refused_at in refusals:  # requests already on the wire may land; then 0.3 s of quiet
         quiet = [a for a in server.arrivals if refused_at + 0.05 < a["start"] < refused_at + 0.25]
         assert quiet == [], (refused_at, quiet)
+
+
+# ---- the pool's rules, without a network ----------------------------------------------------------
+
+
+def test_pool_backs_off_on_timeouts_once_per_round_and_grows_back_slowly() -> None:
+    from steps_agents.models.retry import SERVER, TIMEOUT
+    from steps_agents.models.servers import DOWN_AFTER, Endpoint, ServerPool
+
+    async def main() -> None:
+        pool = ServerPool([Endpoint("http://a", None, 10)], total=10)
+        held = [await pool.acquire() for _ in range(10)]
+        started = 0.0  # all ten were sent before any answer came back
+        for state in held:
+            pool.release(state, started, TIMEOUT)
+        server = pool.states[0]
+        assert server.limit == pytest.approx(7.0)  # one decrease for the whole round
+        assert not server.down  # one server is never taken out: its breaker decides
+        for _ in range(7):  # one round of answers adds about one slot
+            pool.release(await pool.acquire(), float("inf"), None)
+        assert 7.9 < server.limit < 8.1
+
+        two = ServerPool([Endpoint("http://a", None), Endpoint("http://b", None)], total=4)
+        picked = [await two.acquire() for _ in range(4)]
+        assert sorted(s.index for s in picked) == [0, 0, 1, 1]  # least loaded: alternating
+        for state in picked:
+            two.release(state, 0.0, None)
+        for _ in range(DOWN_AFTER):
+            state = await two.acquire()
+            while state.index != 0:  # fail only server a
+                two.release(state, 0.0, None)
+                state = await two.acquire()
+            two.release(state, 0.0, SERVER)
+        assert two.states[0].down
+        assert {(await two.acquire()).index for _ in range(3)} == {1}  # a is out of the rotation
+
+    asyncio.run(main())
+
+
+def test_synth_and_eval_spread_over_two_servers_one_of_them_failing(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from helpers_evaluation import toolworld_tasks, write_tasks_file
+
+    from steps_agents.cli import main
+    from steps_agents.selection.synthetic import random_taxonomy
+
+    random_taxonomy(24, height=2, seed=3).save(tmp_path / "tax.json")
+    with CapacityServer(down_status=503) as storm, CapacityServer() as good:
+        urls = ("--base-url", storm.base_url, "--base-url", good.base_url)
+        code = main(
+            [
+                *(
+                    "synth",
+                    "--taxonomy",
+                    str(tmp_path / "tax.json"),
+                    "-o",
+                    str(tmp_path / "s.jsonl"),
+                ),
+                *("-n", "12", "--k", "2-3", "--model", "stub", *urls, "--judges", "format"),
+                *("--structured", "json", "--run-id", "two", "--json"),
+            ]
+        )
+        assert code == 0, capsys.readouterr().err
+        report = json.loads(capsys.readouterr().out)
+        assert report["accepted"] == 12 and report["usage"]["failures"] == 0
+        assert len(storm.arrivals) <= 12 and good.served() >= 12
+
+        tasks = write_tasks_file(tmp_path / "t.jsonl", toolworld_tasks({2: 12}))
+        before = len(storm.arrivals)
+        code = main(
+            [
+                *("eval", str(tasks), "--agent", "model:stub", *urls),
+                *("-o", str(tmp_path / "r.json"), "--state-dir", str(tmp_path / "st")),
+            ]
+        )
+        assert code == 0, capsys.readouterr().err
+        # a fresh client: out again after 3 failures in a row, plus the requests already sent
+        # (up to the 8 episodes in flight) and a probe per cooldown
+        assert len(storm.arrivals) - before <= 12

@@ -15,8 +15,10 @@ server). Every *attempt* of a model call takes a slot of one server from a :clas
   server out of the rotation for a cooldown (2 s, doubled at each relapse up to 60 s); after it,
   one probe request is let through and its answer brings the server back. Each server has its own
   :class:`~steps_agents.models.breaker.CircuitBreaker`: when it trips, the server leaves the
-  rotation too, and the run stops (the client raises) only when every server is out. With a
-  single server nothing is ever taken out: its breaker stops the run, as before.
+  rotation too. The run stops (the client raises) only when every server is out and each has
+  either tripped its breaker or failed its probe after a rest (a blip shorter than the cooldown
+  is waited out). With a single server nothing is ever taken out: its breaker stops the run, as
+  before.
 
 The pool belongs to one event loop (the client keeps one per loop); its state is touched only
 from that loop, so it needs no locks.
@@ -92,6 +94,7 @@ class ServerState:
     down: bool = False
     tripped: bool = False  # out because its breaker tripped (not just a failure streak)
     probing: bool = False
+    relapses: int = 0  # probes that failed since it was last taken out
     cooldown: float = COOLDOWN
     streak: int = 0  # outage failures in a row
     last_decrease: float = -math.inf
@@ -236,15 +239,20 @@ class ServerPool:
                 f"{tripped[1]} of its last {tripped[2]} attempts failed ({kind})",
                 tripped=True,
             )
-            if all(s.down for s in self.states):
-                raise AllServersDown(tripped)
         elif was_probe or state.streak >= DOWN_AFTER:
             self._take_out(state, now, f"{state.streak} failures in a row ({kind})")
+        if all(s.down and (s.tripped or s.relapses) for s in self.states):
+            # every server is out and failed again after its rest (or tripped): stop
+            failed = sum(s.failed for s in self.states)
+            raise AllServersDown(
+                tripped or (kind, failed, failed + sum(s.answered for s in self.states))
+            )
         return None
 
     def _take_out(self, state: ServerState, now: float, why: str, *, tripped: bool = False) -> None:
-        if state.down:
+        if state.down:  # its probe failed
             state.cooldown = min(MAX_COOLDOWN, state.cooldown * 2)
+            state.relapses += 1
         state.down, state.tripped = True, state.tripped or tripped
         state.paused_until = max(state.paused_until, now + state.cooldown)
         log.warning(
@@ -253,7 +261,7 @@ class ServerPool:
 
     def _restore(self, state: ServerState) -> None:
         state.down = state.tripped = False
-        state.cooldown = COOLDOWN
+        state.cooldown, state.relapses = COOLDOWN, 0
         state.breaker = CircuitBreaker(
             state.breaker.window, state.breaker.min_attempts, state.breaker.threshold
         )

@@ -32,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
@@ -49,10 +50,12 @@ from helpers_focus import (  # noqa: E402
     mean_gain,
     synth_tasks,
 )
+from helpers_selection import feasible_sets  # noqa: E402
 
 from steps_agents.cli import main as steps_main  # noqa: E402
 from steps_agents.fileformats import iter_json_lines  # noqa: E402
 from steps_agents.selection import select_combinations  # noqa: E402
+from steps_agents.selection.curriculum import k_plan  # noqa: E402
 from steps_agents.selection.focus import FocusWeights  # noqa: E402
 from steps_agents.taxonomy.artifact import Taxonomy, load_taxonomy  # noqa: E402
 
@@ -100,13 +103,51 @@ def pick_pairs(tax: Taxonomy, tasks: Path, random: int, cross: int, seed: int) -
     return chosen
 
 
-def measure(pair: Pair, plain: list[dict], focus: list[dict]) -> tuple[int, int, float, str]:
+def room(tax: Taxonomy, pair: Pair, n: int, seed: int) -> int:
+    """How many sets of the k plan could hold the pair at most: per k, the planned count, or
+    for k <= 4 the number of widening-rule sets holding it if smaller (exhaustive, every seed)."""
+    total = 0
+    for k, count in Counter(k_plan(n, list(range(1, 8)), None, seed=seed)).items():
+        if k <= 4:
+            sets = {s for x in tax.skills for s in feasible_sets(tax, x, k) if set(pair) <= s}
+            count = min(count, len(sets))
+        total += count
+    return total
+
+
+def at_plain_mix(plain: list[dict], focus: list[dict]) -> float:
+    """The gain change with each k's mean gain weighted by plain's count of that k (over the k
+    both sides have)."""
+
+    def by_k(rows: list[dict]) -> dict[int, list[float]]:
+        out: dict[int, list[float]] = {}
+        for r in rows:
+            out.setdefault(len(r["skills"]), []).append(r["gain"])
+        return out
+
+    p, f = by_k(plain), by_k(focus)
+    ks = [k for k in p if k in f]
+    before = sum(sum(p[k]) for k in ks)
+    after = sum(len(p[k]) * sum(f[k]) / len(f[k]) for k in ks)
+    return after / before - 1
+
+
+def measure(
+    pair: Pair, plain: list[dict], focus: list[dict], most: int
+) -> tuple[int, int, float, str]:
     a, b = holding(plain, pair), holding(focus, pair)
     change = mean_gain(focus) / mean_gain(plain) - 1
     ok = b >= MULTIPLE * a and abs(change) <= GAIN_BAND
     ratio = f"{b / a:.1f}x" if a else "new"
     sizes = "" if len(plain) == len(focus) else f"; {len(focus)} of {len(plain)}"
-    cell = f"{a} -> {b} ({ratio}) | {100 * change:+.1f}%{sizes} | {'yes' if ok else 'NO'}"
+    mix_p = Counter(len(r["skills"]) for r in plain)
+    mix_f = Counter(len(r["skills"]) for r in focus)
+    if mix_p != mix_f:  # the synthesis closed a k: compare at plain's k mix too
+        gone = sorted(k for k in mix_p if not mix_f[k])
+        sizes += f"; {at_plain_mix(plain, focus):+.1%} at plain's k mix"
+        sizes += f", k={','.join(map(str, gone))} closed" if gone else ""
+    verdict = "yes" if ok else "NO" + (f" (5x > {most} possible)" if MULTIPLE * a > most else "")
+    cell = f"{a} -> {b} ({ratio}) | {100 * change:+.1f}%{sizes} | {verdict}"
     return a, b, change, cell
 
 
@@ -114,11 +155,15 @@ def summary(name: str, rows: list[tuple[int, int, float, str]]) -> str:
     ratios = [b / a for a, b, _, _ in rows if a]
     changes = [abs(c) for _, _, c, _ in rows]
     met = sum(r[3].endswith("yes") for r in rows)
+    unreachable = sum("possible" in r[3] for r in rows)
     new = sum(1 for a, b, _, _ in rows if not a)
     text = f"{name}: {met}/{len(rows)} pairs meet both bounds"
     if ratios:
         text += f"; multiple min {min(ratios):.1f}x, median {statistics.median(ratios):.1f}x"
     text += f"; |gain change| median {100 * statistics.median(changes):.1f}%, max {100 * max(changes):.1f}%"
+    text += (
+        f"; {unreachable} where 5x exceeds the sets that can hold the pair" if unreachable else ""
+    )
     return text + (f"; {new} pairs plain never holds" if new else "")
 
 
@@ -127,7 +172,10 @@ def speed(seed: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "t.json"
         corpus = REPO / "examples/data/example_corpus.jsonl.gz"
-        assert steps_main(["taxonomy", "build", str(corpus), "-o", str(path), "--seed", "0"]) == 0
+        with quiet():
+            assert (
+                steps_main(["taxonomy", "build", str(corpus), "-o", str(path), "--seed", "0"]) == 0
+            )
         tax = load_taxonomy(path)
     rng = np.random.default_rng(seed)
     skills = sorted(tax.skills)
@@ -209,7 +257,8 @@ def main() -> int:
                 selector="focus",
                 options={"focus": str(report)},
             )
-            selected.append(measure(pair, plain_select, focus))
+            most = room(tax, pair, args.n, args.seed)
+            selected.append(measure(pair, plain_select, focus, most))
             print(f"| `{pair[0]}` + `{pair[1]}` | {selected[-1][3]} |", flush=True)
             if i < args.synth:
                 name = f"focus-{pair[0]}+{pair[1]}"
@@ -217,7 +266,7 @@ def main() -> int:
                     rows = synth_tasks(
                         out, taxonomy, name, args.n, args.seed, "--focus", str(report)
                     )
-                synthesised.append(measure(pair, plain_synth, rows))
+                synthesised.append(measure(pair, plain_synth, rows, most))
                 print(f"| ^ synth | {synthesised[-1][3]} |", flush=True)
         print(summary("selection level", selected))
         if synthesised:

@@ -34,20 +34,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     plain = synth_tasks(out, taxonomy, "plain", N, 0)
     tasks = out / "tasks.jsonl"
     export_tasks(out / "plain.jsonl", tasks)
-    report = out / "report.json"
-    evaluate_failing(tasks, taxonomy, PAIR, report)
-    return {"dir": out, "taxonomy": taxonomy, "tasks": tasks, "report": report, "plain": plain}
+    return {"dir": out, "taxonomy": taxonomy, "tasks": tasks, "plain": plain}
 
 
 @pytest.mark.slow
-def test_focus_targets_the_failed_pair_at_the_same_gain(world: dict) -> None:
+@pytest.mark.parametrize("pair", [PAIR, ("inbox_archive", "inbox_search")])
+def test_focus_targets_the_failed_pair_at_the_same_gain(world: dict, pair: tuple[str, str]) -> None:
+    """Two of the README's pairs: one whose sets carry about the average information, one whose
+    sets carry less (before the gain band it lost 17.9% of the gain per combination)."""
     plain = world["plain"]
-    focus = synth_tasks(
-        world["dir"], world["taxonomy"], "focus", N, 0, "--focus", str(world["report"])
-    )
+    report = world["dir"] / f"report-{'+'.join(pair)}.json"
+    evaluate_failing(world["tasks"], world["taxonomy"], pair, report)
+    name = "focus-" + "+".join(pair)
+    focus = synth_tasks(world["dir"], world["taxonomy"], name, N, 0, "--focus", str(report))
     assert len(plain) == len(focus) == N
-    assert holding(plain, PAIR) >= 1
-    assert holding(focus, PAIR) >= 5 * holding(plain, PAIR)
+    assert holding(plain, pair) >= 1
+    assert holding(focus, pair) >= 5 * holding(plain, pair)
     assert abs(mean_gain(focus) / mean_gain(plain) - 1) <= 0.10
     assert all(r["selector"] == "focus" for r in focus)
 

@@ -133,17 +133,22 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 PLACES = [p for p in _paths(TASK) if p]
 
 
-@FUZZ
-@given(place=st.sampled_from(PLACES), value=values, deep=st.integers(0, 3000))
-def test_task_reader_reads_or_refuses_in_one_line(
-    tmp_path: Path, place: tuple[Any, ...], value: Any, deep: int
-) -> None:
+def _mutated(place: tuple[Any, ...], value: Any) -> str:
+    """The JSON line of :data:`TASK` with ``value`` put at ``place``."""
     task = json.loads(json.dumps(TASK))
     parent = task
     for step in place[:-1]:
         parent = parent[step]
     parent[place[-1]] = value
-    line = _dumps(task)
+    return _dumps(task)
+
+
+@FUZZ
+@given(place=st.sampled_from(PLACES), value=values, deep=st.integers(0, 3000))
+def test_task_reader_reads_or_refuses_in_one_line(
+    tmp_path: Path, place: tuple[Any, ...], value: Any, deep: int
+) -> None:
+    line = _mutated(place, value)
     if deep > 2000:  # a value nested far deeper than any writer produces, at the same place
         line = (
             line.replace(_dumps(value), "[" * deep + "]" * deep, 1)
@@ -153,3 +158,36 @@ def test_task_reader_reads_or_refuses_in_one_line(
     path = tmp_path / "tasks.jsonl"
     path.write_text(line + "\n")
     _reads_or_refuses(path, load_tasks)
+
+
+@FUZZ
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.builds(_mutated, st.sampled_from(PLACES), values),
+            st.just(json.dumps(TASK)),
+            st.binary(max_size=30).map(lambda b: b.decode("latin-1")),
+        ),
+        max_size=6,
+    )
+)
+def test_the_lenient_task_reader_accounts_for_every_line(tmp_path: Path, lines: list[str]) -> None:
+    """``steps eval``'s reader: every non-blank line is a task or an invalid task named by its
+    own file:line (never a line before or after it), or the file is one error line."""
+    from steps_agents.evaluation.validity import read_eval_tasks
+
+    path = tmp_path / "tasks.jsonl"
+    body = "".join(line.replace("\n", " ").replace("\r", " ") + "\n" for line in lines)
+    path.write_text(body, encoding="utf-8")
+    try:
+        read = read_eval_tasks(path)
+    except InputError as exc:
+        _one_line_error_naming(path, exc)
+        return
+    numbered = [n for n, text in enumerate(body.split("\n")[:-1], 1) if text.strip()]
+    named = sorted(
+        [int(loc.rsplit(":", 1)[1]) for loc in read.locations.values()]
+        + [int(bad.location.rsplit(":", 1)[1]) for bad in read.invalid]
+    )
+    assert named == numbered
+    assert all("\n" not in bad.reason for bad in read.invalid)

@@ -85,11 +85,9 @@ def read_eval_tasks(path: str | Path, pm: Any = None) -> TaskFile:
             reason = line.error.detail[:REASON_CHARS]
             out.invalid.append(InvalidTask(line.id[:ID_CHARS], line.location, reason))
         elif line.task.id in out.locations:
-            first = out.locations[line.task.id]
-            reason = (
-                f"task id {line.task.id!r} appears twice (first at {first}); ids must be unique"
-            )
-            out.invalid.append(InvalidTask(line.task.id, line.location, reason))
+            first, shown = out.locations[line.task.id], line.task.id[:ID_CHARS]
+            reason = f"task id {shown!r} appears twice (first at {first}); ids must be unique"
+            out.invalid.append(InvalidTask(shown, line.location, reason))
         else:
             out.locations[line.task.id] = line.location
             out.tasks.append(line.task)

@@ -55,9 +55,13 @@ def test_focus_keeps_the_widening_rule_and_strength_zero_is_plain_steps(tax, k, 
     assert [(c.skills, c.seed_skill, c.gain) for c in zero] == [
         (c.skills, c.seed_skill, c.gain) for c in plain
     ]
+    total = sum(c.gain for c in plain)
     for strength in (1.0, 5.0):
-        for c in _run(tax, n, [k], focus=_weights(tax, a, b), focus_strength=strength):
+        focused = _run(tax, n, [k], focus=_weights(tax, a, b), focus_strength=strength)
+        for c in focused:
             assert c.key() in feasible_sets(tax, c.seed_skill, k)
+        # the gain band holds for every request, however small
+        assert abs(sum(c.gain for c in focused) - total) <= 0.08 * total + 1e-9
 
 
 def test_report_without_episodes_falls_back_to_the_tables(tmp_path: Path) -> None:

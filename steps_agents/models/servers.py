@@ -10,7 +10,9 @@ server). Every *attempt* of a model call takes a slot of one server from a :clas
 - **adaptive concurrency** (AIMD, per server): a rate limit (429) or a timeout multiplies the
   server's limit by :data:`DECREASE` (at most once per round of requests: only a request sent
   after the last decrease can cause another), every answer adds ``1/limit`` (about one slot per
-  round of answers) up to the server's ``N``; a ``Retry-After`` pauses the server for that long;
+  round of answers) up to the server's ``N``, a quarter of that within one slot of the limit
+  last refused (so the probe above a server's capacity, one refusal per cycle, comes four times
+  less often); a ``Retry-After`` pauses the server for that long;
 - **health**: :data:`DOWN_AFTER` outage failures in a row (network error, 5xx, timeout) take a
   server out of the rotation for a cooldown (2 s, doubled at each relapse up to 60 s); after it,
   one probe request is let through and its answer brings the server back. Each server has its own
@@ -42,6 +44,7 @@ DECREASE = 0.7  # multiplicative decrease of a server's limit on a 429 or a time
 DOWN_AFTER = 3  # outage failures in a row that take a server out of the rotation
 COOLDOWN, MAX_COOLDOWN = 2.0, 60.0  # seconds out of the rotation, doubled at each relapse
 MAX_PAUSE = 60.0  # longest Retry-After honoured
+NEAR_SATURATION = 4  # growth divided by this within one slot of the last refused limit
 OUTAGE_KINDS = frozenset({NETWORK, SERVER, TIMEOUT})
 BACKOFF_KINDS = frozenset({RATE_LIMIT, TIMEOUT})
 
@@ -98,6 +101,7 @@ class ServerState:
     cooldown: float = COOLDOWN
     streak: int = 0  # outage failures in a row
     last_decrease: float = -math.inf
+    saturated: float | None = None  # the limit the last decrease was made at
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     answered: int = 0
     failed: int = 0
@@ -218,11 +222,18 @@ class ServerPool:
             state.streak = 0
             if state.down:
                 self._restore(state)
-            state.limit = min(float(state.ceiling), state.limit + 1.0 / max(state.limit, 1.0))
+            step = 1.0 / max(state.limit, 1.0)
+            if state.saturated is not None:
+                if state.limit >= state.saturated + 1:  # past it without a refusal: grew
+                    state.saturated = None
+                elif state.limit + step > state.saturated - 1:  # near where it was refused
+                    step /= NEAR_SATURATION
+            state.limit = min(float(state.ceiling), state.limit + step)
             state.breaker.record(None)
             return None
         state.failed += 1
         if kind in BACKOFF_KINDS and started >= state.last_decrease:
+            state.saturated = state.limit
             state.limit = max(1.0, state.limit * DECREASE)
             state.last_decrease = now
         hint = retry_after(error) if error is not None and kind == RATE_LIMIT else None

@@ -7,14 +7,16 @@ against ``tests/fault_server.py`` (answers like ``fake:echo``; faults on a seede
     A reference run (n=40, seed 7, 10% faults of every kind but 401 and wrong_schema: a
     wrong-schema retry shows the model its mistake, so its answer legitimately differs), then per
     trial: start, SIGKILL after a random number of requests (three times), resume to the end.
-    Prints per trial whether the samples equal the reference (ids, messages, skills), duplicate
-    samples, requests sent, and requests re-sent whose earlier copy was answered (a cache write
-    lost at the kill, or an accepted sample asked again).
+    Prints per trial whether the samples equal the reference (ids, messages, skills; when not,
+    which ids differ and what the other run decided for them), duplicate samples, requests sent,
+    and the requests re-sent whose earlier copy the server answered: whether that reply was
+    written before the kill (how long before, at most) and whether the request was for a sample
+    accepted at the kill (which must never happen). Each trial's server log is kept beside it.
 
 ``python benchmarks/reliability.py stragglers``
     n=200 at concurrency 8, fault-free vs 3% of requests slowed to 5 s. Prints both wall times,
     the slow-call count and the ratio of the extra time to the target
-    ``1.5 x slow calls x delay / concurrency``.
+    ``1.5 x slow calls x delay / concurrency``; ``--defer-stragglers X`` passes that option.
 """
 
 from __future__ import annotations

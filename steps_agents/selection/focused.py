@@ -11,21 +11,27 @@ default 0.08) and ``focus_agent`` (the report's agent; default its first).
 2. **Targets** are the report's weak pairs, skills and communities (weight ``w`` from
    :mod:`~steps_agents.selection.focus`, the heaviest :data:`MAX_TARGETS`). A set *holds* a pair
    or skill when it contains it, a community when it has one of its skills.
-3. **Candidates** of a target and k are the widening-rule sets that hold it, best gain first:
-   the beam search (:func:`~steps_agents.selection.beam.reference_beam`) grown from each skill
-   of the pair (or the skill) with a bonus that makes it add the other as soon as the widening
-   region reaches it (any set holding both can be reordered that way, so no set is lost), then
-   ranked by plain gain; for a community, the plain beam from each of its skills. They depend
-   on the taxonomy only, so they are computed once per taxonomy, target, k and beam.
-4. **Swaps.** Each target, heaviest first, should end up in ``want`` sets:
-   ``max(ceil(m_T * c_T), round(lambda / (1 + lambda) * e_T * w_T / sum(w)))``, where ``c_T`` is
-   how many plain sets hold it, ``m_T = 1 + (m - 1) * w_T / max(w)`` (the heaviest target gets
-   the full multiple) and ``e_T`` the slots whose k it can fill. Until it does, one plain set
-   that holds no target at least as heavy is replaced by an unused candidate of the same k:
-   the (slot, candidate) that keeps the running gain difference ``sum(new) - sum(replaced)``
-   closest to zero (ties: the higher gain), and only if it stays within ``tol * G``. So the
-   batch's mean gain is plain ``steps``'s within ``tol``, the k plan is unchanged, and every set
-   keeps the coherent widening rule of the seed it was grown from.
+3. **Candidates** of a target and k are widening-rule sets that hold it: the best ones, by the
+   beam search (:func:`~steps_agents.selection.beam.reference_beam`) grown from each skill of
+   the pair (or the skill) with a bonus that makes it add the other as soon as the widening
+   region reaches it (any set holding both can be reordered that way, so no set is lost), and
+   :data:`DRAWS` random ones (:func:`~steps_agents.selection.strategies.random_under_rule`, the
+   other skill taken when due), which spread the gains downward; for a community, the plain
+   beam and random draws from its skills. They depend on the taxonomy only (cached).
+4. **How many.** With ``r_T(k)`` the share of seeds whose plain set of size k holds the target
+   (:func:`_plain_rate`) and ``m_T = 1 + (m - 1) * w_T / max(w)`` (the heaviest target gets
+   the full multiple), each slot of size k that a candidate can fill counts
+   ``max(lambda / (1 + lambda) * w_T / sum(w), min(1, m_T * r_T(k)))``; the target's ``want``
+   is the sum, rounded by a fixed per-request draw (so one- or two-set requests, as the
+   synthesis makes, get it on average), and at least ``ceil(m_T * c_T)`` for the ``c_T`` plain
+   sets of this request that hold it.
+5. **Swaps.** Targets go heaviest first (equal weights, which the report cannot tell apart,
+   take turns). Until a target is in ``want`` sets, one plain set that holds no target at
+   least as heavy is replaced by an unused candidate of the same k: the (slot, candidate) that
+   keeps the running gain difference ``sum(new) - sum(replaced)`` closest to zero (ties: the
+   higher gain), and only if it stays within ``tol * G``. So the request's mean gain is plain
+   ``steps``'s within ``tol``, the k plan is unchanged, and every set keeps the coherent
+   widening rule of the seed it was grown from.
 
 ``lambda = 0`` (or a report with no failure to focus on) is plain ``steps`` itself.
 """
@@ -196,7 +202,7 @@ def _candidates(ix: TreeIndex, target: Target, k: int, beam: int) -> list[Candid
 
 
 class _Swapper:
-    """Step 4 of the module docstring over one request's plain answer."""
+    """Step 5 of the module docstring over one request's plain answer."""
 
     def __init__(
         self, ix: TreeIndex, plain: list[Combination], taken: set[frozenset[str]], band: float
@@ -238,7 +244,7 @@ class _Swapper:
 
     def swap_one(self, pools: dict[int, list[Candidate]], slots: list[int]) -> bool:
         """Swap one of ``slots`` (:meth:`open_slots`) for one of the candidates in ``pools``
-        (module docstring, step 4)."""
+        (module docstring, step 5)."""
         best: tuple[float, float, int, Candidate] | None = None
         for i in slots:
             pool = pools[len(self.slots[i])]

@@ -30,6 +30,9 @@ def test_defaults_are_the_documented_ones() -> None:
         "backoff": 0.5,
         "structured": "auto",
         "cache": True,
+        "executor": "local",
+        "ray_address": None,
+        "workers": None,
     }
     with pytest.raises(ValidationError):
         options.concurrency = 2  # type: ignore[misc]  # frozen: shared by several clients

@@ -207,3 +207,12 @@ def test_the_final_progress_line_is_printed_once(
     assert [line.split(",")[0] for line in lines] == [
         f"eval: {i}/10 ({10 * i}%)" for i in range(1, 11)
     ]
+
+
+def test_ray_address_needs_the_ray_executor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tasks = write_tasks_file(tmp_path / "tasks.jsonl", calc_tasks())
+    assert main(_args(tmp_path, tasks, "--agent", "oracle", "--ray-address", "auto")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--ray-address needs --executor ray" in err[0], err

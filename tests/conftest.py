@@ -7,7 +7,23 @@ import os
 os.environ.setdefault("STEPS_AGENTS_NO_PROGRESS", "1")
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 # tests/helpers_*.py are plain modules the tests import.
 sys.path.insert(0, str(Path(__file__).parent))
+
+from realmodel_server import RealModelServer, missing_extra, serve  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def realmodel_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealModelServer]:
+    """llama-cpp-python serving SmolLM2-135M on 127.0.0.1 for the ``realmodel`` tests
+    (tests/realmodel_server.py); skipped, with the reason, where the ``local`` extra is absent."""
+    reason = missing_extra()
+    if reason is not None:
+        pytest.skip(reason)
+    with serve(tmp_path_factory.mktemp("realmodel")) as server:
+        yield server

@@ -116,3 +116,20 @@ def test_each_worker_gets_a_share_of_the_concurrency_and_the_budget() -> None:
     assert client._worker_for(convo) == first
     client.share_budget(None)
     assert client._worker_for(convo) == first
+
+
+def test_ray_flags_are_checked_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from steps_agents.cli import main
+
+    random_taxonomy(24, height=2, seed=2).save(tmp_path / "tax.json")
+    common = ["synth", "--taxonomy", str(tmp_path / "tax.json"), "--model", "fake:echo"]
+    for extra, expected in (
+        (["--ray-address", "auto"], "--ray-address: needs the ray executor"),
+        (["--executor", "ray", "--workers", "0"], "--workers: "),
+        (["--base-url", "http://a/v1#0"], "--base-url: 'http://a/v1#0': the concurrency"),
+    ):
+        assert main([*common, "-o", str(tmp_path / "o.jsonl"), *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"error: {expected}"), err

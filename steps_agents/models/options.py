@@ -18,7 +18,14 @@ import os
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from steps_agents.errors import InputError
 from steps_agents.models.servers import ServerSpec, parse_server
@@ -112,11 +119,12 @@ class ModelOptions(BaseModel):
             raise ValueError("expects the NAME of an environment variable, not a key")
         return value or None
 
-    @model_validator(mode="after")
-    def _ray_address_needs_ray(self) -> ModelOptions:
-        if self.ray_address and self.executor != "ray":
-            raise ValueError("ray_address needs executor = ray")
-        return self
+    @field_validator("ray_address")
+    @classmethod
+    def _ray_address_needs_ray(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and info.data.get("executor", "local") != "ray":
+            raise ValueError('needs the ray executor (--executor ray, or executor = "ray")')
+        return value or None
 
     def api_key(self) -> str | None:
         """The key in the ``api_key_env`` variable (``None`` if no variable is named)."""

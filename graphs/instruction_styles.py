@@ -122,10 +122,11 @@ def style_table(report: Any, recipe_report: Any, agent: str = "keyword") -> str:
         lines.append(f"| >=3 | {pooled(goal[agents[0]])[1]} | " + " | ".join(cells) + " |")
         g, r = pooled(goal.get(agent, {})), pooled(recipe)
         if g[1] and r[1]:
-            ratio = "inf" if g[0] == 0 else f"{(r[0] / r[1]) / (g[0] / g[1]):.1f}x"
+            # No goal task passed: a ratio would be infinite, which says less than the counts.
+            ratio = "" if g[0] == 0 else f" (recipe/goal {(r[0] / r[1]) / (g[0] / g[1]):.1f}x)"
             lines.append(
                 f"\n{agent} agent, k >= 3: {r[0]}/{r[1]} on recipe instructions,"
-                f" {g[0]}/{g[1]} on goal instructions for the same plans (recipe/goal {ratio})"
+                f" {g[0]}/{g[1]} on goal instructions for the same plans{ratio}"
             )
     return "\n".join(lines)
 

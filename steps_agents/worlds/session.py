@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import math
 import queue
 import threading
 import time
@@ -30,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from steps_agents.errors import InputError, StepsError
-from steps_agents.fileformats import MAX_JSON_DEPTH, check_value
+from steps_agents.fileformats import MAX_JSON_DEPTH
 from steps_agents.worlds.checking import check
 from steps_agents.worlds.protocol import SkillWorld
 from steps_agents.worlds.records import CheckOutcome, Task, TraceEntry, resolve_path, resolve_refs
@@ -105,12 +106,33 @@ def value_size(value: Any, limit: int) -> int:
 
 
 def _bounded(what: str, value: Any, limit: int) -> None:
-    """Raise :class:`ToolError` if ``value`` is larger than ``limit`` or nested too deep."""
-    try:
-        check_value(value, max_depth=MAX_JSON_DEPTH, what=what)
-    except ValueError as exc:
-        raise ToolError(str(exc)) from None
-    if value_size(value, limit) > limit:
+    """Raise :class:`ToolError` if ``value`` is larger than ``limit`` (as :func:`value_size`
+    counts), nested deeper than :data:`MAX_JSON_DEPTH` or holds a non-finite float. One walk
+    for all three (it runs on the whole state after every call, the preflight's main cost);
+    the depth and finiteness errors win over the size error, as in
+    :func:`~steps_agents.fileformats.check_value`."""
+    total, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str | bytes):
+            total += len(item)
+        elif isinstance(item, dict):
+            if depth >= MAX_JSON_DEPTH:
+                raise ToolError(f"{what} nested deeper than {MAX_JSON_DEPTH} levels")
+            total += 8 * len(item)
+            if total <= limit:
+                total += sum(len(k) if isinstance(k, str | bytes) else 8 for k in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list | tuple | set):
+            if depth >= MAX_JSON_DEPTH:
+                raise ToolError(f"{what} nested deeper than {MAX_JSON_DEPTH} levels")
+            total += 8 * len(item)
+            stack.extend((child, depth + 1) for child in item)
+        else:
+            if isinstance(item, float) and not math.isfinite(item):
+                raise ToolError(f"number {item} is not finite (too large for a float)")
+            total += 8
+    if total > limit:
         raise ToolError(f"{what} larger than {limit} bytes")
 
 
@@ -254,6 +276,8 @@ class TaskSession:
                 TraceEntry(index=index, tool=tool, args=_trace_args(args), error=str(exc), step=step)
             )
             raise
+        # execute_tool's result is already a private copy: the trace keeps it, the caller
+        # gets another (one copy fewer per call than copying for both)
         self.trace.append(
             TraceEntry(index=index, tool=tool, args=copy.deepcopy(args), result=result, step=step)
         )

@@ -111,27 +111,27 @@ def _bounded(what: str, value: Any, limit: int) -> None:
     for all three (it runs on the whole state after every call, the preflight's main cost);
     the depth and finiteness errors win over the size error, as in
     :func:`~steps_agents.fileformats.check_value`."""
-    total, stack = 0, [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, str | bytes):
-            total += len(item)
-        elif isinstance(item, dict):
-            if depth >= MAX_JSON_DEPTH:
-                raise ToolError(f"{what} nested deeper than {MAX_JSON_DEPTH} levels")
-            total += 8 * len(item)
-            if total <= limit:
-                total += sum(len(k) if isinstance(k, str | bytes) else 8 for k in item)
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list | tuple | set):
-            if depth >= MAX_JSON_DEPTH:
-                raise ToolError(f"{what} nested deeper than {MAX_JSON_DEPTH} levels")
-            total += 8 * len(item)
-            stack.extend((child, depth + 1) for child in item)
-        else:
-            if isinstance(item, float) and not math.isfinite(item):
-                raise ToolError(f"number {item} is not finite (too large for a float)")
-            total += 8
+    total, level, depth = 0, [value], 0
+    while level:  # one nesting level at a time: no (item, depth) pair per item
+        below: list[Any] = []
+        for item in level:
+            if isinstance(item, str | bytes):
+                total += len(item)
+            elif isinstance(item, dict | list | tuple | set):
+                if depth >= MAX_JSON_DEPTH:
+                    raise ToolError(f"{what} nested deeper than {MAX_JSON_DEPTH} levels")
+                total += 8 * len(item)
+                if isinstance(item, dict):
+                    if total <= limit:
+                        total += sum(len(k) if isinstance(k, str | bytes) else 8 for k in item)
+                    below.extend(item.values())
+                else:
+                    below.extend(item)
+            else:
+                if isinstance(item, float) and not math.isfinite(item):
+                    raise ToolError(f"number {item} is not finite (too large for a float)")
+                total += 8
+        level, depth = below, depth + 1
     if total > limit:
         raise ToolError(f"{what} larger than {limit} bytes")
 

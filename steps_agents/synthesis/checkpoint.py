@@ -37,6 +37,9 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+# LangGraph's channel for a task's error (private in langgraph 1.x, hence spelled out here).
+ERROR_CHANNEL = "__error__"
+
 
 class InlineSqliteSaver(SqliteSaver):
     """:class:`SqliteSaver` with its async methods answered synchronously and its commits
@@ -95,6 +98,22 @@ class InlineSqliteSaver(SqliteSaver):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         return self.put(config, checkpoint, metadata, new_versions)
+
+    def put_writes(
+        self,
+        config: RunnableConfig,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        # A task cancelled by Ctrl-C is saved with the writes it had made so far plus the
+        # CancelledError; on resume LangGraph reapplies those writes and never reruns the task,
+        # so a planner cancelled between its state update and its routing leaves its wave
+        # planned but never composed (the rerun ended short, 'interrupted'). Not saving them
+        # makes a cancelled task what a killed one is: run again on resume.
+        if any(ch == ERROR_CHANNEL and isinstance(v, asyncio.CancelledError) for ch, v in writes):
+            return
+        super().put_writes(config, writes, task_id, task_path)
 
     async def aput_writes(
         self,

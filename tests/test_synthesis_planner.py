@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+from types import SimpleNamespace
+from typing import Any, cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from steps_agents.synthesis.counters import merge_stats, outcome_stats
-from steps_agents.synthesis.planner import _largest_remainder, acceptance_rates, plan_wave
+from steps_agents.synthesis.planner import (
+    _largest_remainder,
+    acceptance_rates,
+    plan_wave,
+    planner,
+)
 
 
 def test_acceptance_rates_follow_the_prior_then_the_record() -> None:
@@ -195,3 +203,29 @@ def test_items_in_flight_count_as_expected_acceptances_and_committed_calls() -> 
         pending=50,
     )
     assert sum(budgeted.values()) == 10
+
+
+def _planner_runtime(n: int, ks: tuple[int, ...]) -> Any:
+    budget = SimpleNamespace(spent=lambda: 0, remaining=lambda: None, exhausted=lambda: False)
+    config = SimpleNamespace(n=n, ks=ks, k_weights=None, effective_wave_size=8)
+    return SimpleNamespace(context=SimpleNamespace(config=config, budget=budget, failure=None))
+
+
+def test_dry_waves_close_their_k_and_the_others_take_its_share() -> None:
+    """The quickstart case: k=7 composed 9 of its 10 and then two waves that asked only for k=7
+    composed nothing. The planner closes k=7 and plans the last sample for another k instead of
+    stopping at 69/70 ("no more combinations")."""
+    by_k = {str(k): {"planned": 10, "composed": 10, "accepted": 10, "finished": 10} for k in (1, 2)}
+    by_k["7"] = {"planned": 14, "composed": 9, "accepted": 9, "finished": 9, "dropped": 5}
+    stats = {"planned": 34, "accepted": 29, "finished": 29, "dropped": 5, "by_k": by_k}
+    state = {"stats": stats, "dry_waves": 2, "plan": {"7": 2}, "wave": 9}
+    out = asyncio.run(planner(cast(Any, state), _planner_runtime(30, (1, 2, 7))))
+    assert out["action"] == "compose"
+    assert out["quotas"] == {"1": 11, "2": 10, "7": 9}
+    assert set(out["plan"]) == {"1"}  # starts, at the expected acceptance rate
+    assert out["stats"]["by_k"]["7"] == {"exhausted": 1}
+    # Closing the dry k would leave none open: the run stops, as before.
+    by_k_all = {k: {**c, "exhausted": 1} for k, c in by_k.items() if k != "7"}
+    state_all = {**state, "stats": {**stats, "by_k": {**by_k_all, "7": by_k["7"]}}}
+    out = asyncio.run(planner(cast(Any, state_all), _planner_runtime(30, (1, 2, 7))))
+    assert out["action"] == "stop" and out["stop_reason"] == "no more combinations"

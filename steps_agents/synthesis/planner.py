@@ -6,7 +6,8 @@ one is judged and the one before it written. The planner runs again right after 
 counters in ``stats`` (``planned``, ``dropped``, ``finished``, ``accepted``, ``rejected``),
 decides to plan another wave (:func:`plan_wave`), to wait, or to stop: when ``n`` samples are
 accepted (counted by the writer), the model-call budget is spent, a model failed for every request (see
-:meth:`SynthesisContext.fail`), or the composer found nothing new for two waves in a row. At
+:meth:`SynthesisContext.fail`), or the composer found nothing new for two waves in a row
+(first the k those waves asked for are closed and the others planned instead). At
 most :data:`PIPELINE_WAVES` waves of ``wave_size`` items are in flight, which
 bounds what one superstep holds (a SIGKILL replays at most that much work, mostly from cache).
 
@@ -24,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from steps_agents.selection.curriculum import apportion
+from steps_agents.synthesis.counters import merge_stats
 
 if TYPE_CHECKING:  # pragma: no cover
     from langgraph.runtime import Runtime
@@ -202,6 +204,19 @@ def plan_wave(
     return {k: n for k, n in _largest_remainder(starts, max(total, 0)).items() if n > 0}
 
 
+def _close_dry_ks(
+    state: Mapping[str, Any], stats: Mapping[str, Any], ks: Sequence[int]
+) -> dict[str, Any]:
+    """The counters that close the k planned in the last (dry) wave, as a ``stats`` update;
+    empty when none of them is still open or closing them would leave no k open."""
+    already = closed_ks(stats, ks)
+    dry = [int(k) for k, n in (state.get("plan") or {}).items() if int(n) > 0]
+    closing = {"by_k": {str(k): {"exhausted": 1} for k in dry if k not in already}}
+    if not closing["by_k"] or not closed_ks(merge_stats(stats, closing), ks):
+        return {}  # closed_ks is empty when every k would be closed
+    return closing
+
+
 def pending_items(stats: Mapping[str, Any]) -> int:
     """Items planned but not yet decided: ``planned - dropped - finished``."""
     planned, dropped = int(stats.get("planned", 0)), int(stats.get("dropped", 0))
@@ -244,8 +259,15 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
         return update | {"stop_reason": "model call failed"}
     if ctx.budget.exhausted():
         return update | {"stop_reason": "budget spent"}
+    closing: dict[str, Any] = {}
     if pending == 0 and int(state.get("dry_waves", 0)) >= DRY_WAVES_BEFORE_STOP:
-        return update | {"stop_reason": "no more combinations"}
+        # The last waves composed nothing for the k they asked for (every k-set the selector
+        # offered was uncomposable). Close those k, so their share goes to the others, and
+        # plan again; stop only when that would leave no k open.
+        closing = _close_dry_ks(state, stats, cfg.ks)
+        if not closing:
+            return update | {"stop_reason": "no more combinations"}
+        stats = merge_stats(stats, closing)
     rejected = int(stats.get("rejected", 0))
     if accepted == 0 and rejected >= STALL_REJECTS:
         # Zero of the first STALL_REJECTS passed: the acceptance rate is below 3% with 95%
@@ -275,7 +297,7 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     )
     if not plan:
         if pending:
-            return wait
+            return wait | ({"stats": closing} if closing else {})
         return update | {"stop_reason": "budget spent"}
     wave = int(state.get("wave", 0)) + 1
     return {
@@ -285,8 +307,11 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
         "wave": wave,
         "stop_reason": "",
         "action": "compose",
-        "stats": {
-            "planned": sum(plan.values()),
-            "by_k": {str(k): {"planned": n} for k, n in plan.items()},
-        },
+        "stats": merge_stats(
+            closing,
+            {
+                "planned": sum(plan.values()),
+                "by_k": {str(k): {"planned": n} for k, n in plan.items()},
+            },
+        ),
     }

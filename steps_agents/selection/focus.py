@@ -54,6 +54,7 @@ class FocusWeights:
     communities: dict[str, float] = field(default_factory=dict)
     community_skills: dict[str, list[str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    worlds: list[str] = field(default_factory=list)  # the evaluated tasks' skill worlds
 
     def seed_masses(self, skills: list[str]) -> list[float]:
         """``sigma_s`` of each skill: its own weight, its pairs' and its community's."""
@@ -168,6 +169,8 @@ def focus_from_report(
     check_schema(report.get(SCHEMA_KEY), EVAL_REPORT_SCHEMA, location=path)
     summary = _summary(report, agent, path)
     out = FocusWeights(agent=str(summary.get("agent")))
+    worlds = (report.get("meta") or {}).get("worlds")
+    out.worlds = sorted(str(w) for w in worlds) if isinstance(worlds, dict) else []
     overall = summary.get("overall") or {}
     pbar = 1.0 - float(overall.get("pass_rate") or 0.0) if overall.get("n") else 0.0
     episodes = (report.get("meta") or {}).get("episodes_file")

@@ -4,7 +4,9 @@ what an agent failed, at the same information per set.
 Options (``SelectionRequest.options``): ``focus`` (an evaluation report path, or
 :class:`~steps_agents.selection.focus.FocusWeights`), ``focus_strength`` (``lambda >= 0``,
 default 3), ``focus_multiple`` (``m >= 1``, default 5), ``focus_gain_tolerance`` (``tol``,
-default 0.08) and ``focus_agent`` (the report's agent; default its first).
+default 0.08), ``focus_agent`` (the report's agent; default its first) and ``focus_world``
+(the skill worlds whose ``compose`` vets a swap, step 6; default the report's ``meta.worlds``,
+``"none"`` for no check).
 
 1. **Plain first.** The request is answered by plain ``steps`` (the same seeds, beam and
    widening rule), giving ``n`` sets and their total gain ``G``.
@@ -32,6 +34,11 @@ default 0.08) and ``focus_agent`` (the report's agent; default its first).
    higher gain), and only if it stays within ``tol * G``. So the request's mean gain is plain
    ``steps``'s within ``tol``, the k plan is unchanged, and every set keeps the coherent
    widening rule of the seed it was grown from.
+6. **Only sets the world composes.** A candidate goes in only if the report's skill world
+   composes it into a task (:mod:`~steps_agents.selection.composable`); one it cannot is
+   dropped and the next closest is tried. ``steps synth --mode agentic`` drops uncomposable
+   sets and closes a k whose sets rarely compose, so unvetted swaps at k = 6, 7 (where few
+   sets holding a pair compose) closed that k and shifted the batch's k mix toward small k.
 
 ``lambda = 0`` (or a report with no failure to focus on) is plain ``steps`` itself.
 """
@@ -54,6 +61,7 @@ from steps_agents.errors import InputError
 from steps_agents.records import Combination
 from steps_agents.selection.api import SelectionRequest, make_combination, seed_order
 from steps_agents.selection.beam import beam_search, reference_beam
+from steps_agents.selection.composable import WorldCheck, world_check
 from steps_agents.selection.focus import FocusWeights, load_focus
 from steps_agents.selection.index import TreeIndex, tree_index
 from steps_agents.selection.strategies import _run_seeded, random_under_rule
@@ -124,6 +132,22 @@ def _number(options: Any, name: str, default: float, low: float) -> float:
         flag = "--" + name.replace("_", "-")
         raise InputError(f"must be >= {low:g}, got {value}", location=flag)
     return value
+
+
+def focus_world_check(options: Any, focus: FocusWeights) -> WorldCheck | None:
+    """Step 6 of the module docstring: ``focus_world`` (a world name, a list of them, or
+    ``"none"``), default the report's worlds; ``None`` when no such world is installed."""
+    names = options.get("focus_world")
+    if names is None:
+        names = focus.worlds
+    elif isinstance(names, str):
+        names = [] if names.strip().lower() in ("", "none") else [names]
+    elif not isinstance(names, (list, tuple)):
+        raise InputError(
+            f"expected a world name, a list of them or 'none', got {names!r}",
+            location="selector_options.focus_world",
+        )
+    return world_check([str(n) for n in names]) if names else None
 
 
 def focus_strength(options: Any) -> float:
@@ -205,9 +229,15 @@ class _Swapper:
     """Step 5 of the module docstring over one request's plain answer."""
 
     def __init__(
-        self, ix: TreeIndex, plain: list[Combination], taken: set[frozenset[str]], band: float
+        self,
+        ix: TreeIndex,
+        plain: list[Combination],
+        taken: set[frozenset[str]],
+        band: float,
+        composable: WorldCheck | None = None,
     ) -> None:
         self.ix = ix
+        self.composable = composable
         self.slots = [tuple(ix.leaf_of[s] for s in c.skills) for c in plain]
         self.gains = [c.gain for c in plain]
         self.seeds = [c.seed_skill for c in plain]
@@ -244,7 +274,29 @@ class _Swapper:
 
     def swap_one(self, pools: dict[int, list[Candidate]], slots: list[int]) -> bool:
         """Swap one of ``slots`` (:meth:`open_slots`) for one of the candidates in ``pools``
-        (module docstring, step 5)."""
+        (module docstring, step 5) that the world composes (step 6)."""
+        while True:
+            best = self._closest(pools, slots)
+            if best is None:
+                return False
+            i, c = best
+            if self.composable is None or self.composable(self._ordered(c.leaves)):
+                break
+            self._drop(c)
+        self._drop(c)
+        self.taken.discard(self._names(self.slots[i]))
+        self.taken.add(self._names(c.leaves))
+        self.balance += c.gain - self.gains[i]
+        self.slots[i], self.gains[i] = c.leaves, c.gain
+        self.seeds[i] = self.ix.skill[c.seed]
+        self.swapped[i] = True
+        return True
+
+    def _closest(
+        self, pools: dict[int, list[Candidate]], slots: list[int]
+    ) -> tuple[int, Candidate] | None:
+        """The (slot, candidate) keeping the running gain difference closest to zero, within
+        the band (ties: the higher gain, then the first slot)."""
         best: tuple[float, float, int, Candidate] | None = None
         for i in slots:
             pool = pools[len(self.slots[i])]
@@ -256,19 +308,17 @@ class _Swapper:
                 gap = abs(self.balance + c.gain - self.gains[i])
                 if gap <= self.band and (best is None or (gap, -c.gain, i) < best[:3]):
                     best = (gap, -c.gain, i, c)
-        if best is None:
-            return False
-        _, _, i, c = best
+        return None if best is None else (best[2], best[3])
+
+    def _drop(self, c: Candidate) -> None:
+        """Take ``c`` out of every target's pool (the same set may hold several targets)."""
         k = len(c.leaves)
-        for other in self.open_pools:  # the same set may be another target's candidate too
-            other[k] = [x for x in other[k] if x.key != c.key]
-        self.taken.discard(self._names(self.slots[i]))
-        self.taken.add(self._names(c.leaves))
-        self.balance += c.gain - self.gains[i]
-        self.slots[i], self.gains[i] = c.leaves, c.gain
-        self.seeds[i] = self.ix.skill[c.seed]
-        self.swapped[i] = True
-        return True
+        for other in self.open_pools:
+            if k in other:
+                other[k] = [x for x in other[k] if x.key != c.key]
+
+    def _ordered(self, leaves: tuple[int, ...]) -> tuple[str, ...]:
+        return tuple(self.ix.skill[v] for v in leaves)
 
     def _names(self, leaves: tuple[int, ...]) -> frozenset[str]:
         return frozenset(self.ix.skill[v] for v in leaves)
@@ -333,7 +383,8 @@ class FocusSelector:
         ix = tree_index(taxonomy)
         targets = focus_targets(ix, focus)
         taken = set(request.exclude) | {c.key() for c in plain}
-        swapper = _Swapper(ix, plain, taken, tolerance * sum(c.gain for c in plain))
+        band = tolerance * sum(c.gain for c in plain)
+        swapper = _Swapper(ix, plain, taken, band, focus_world_check(options, focus))
         share = strength / (1.0 + strength)
         total = sum(t.weight for t in targets)
         ks = [c.k for c in plain]

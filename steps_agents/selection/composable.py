@@ -1,0 +1,63 @@
+"""Whether the evaluated agent's world can turn a skill set into a task (for the focus swaps).
+
+``steps synth --mode agentic`` composes every selected set into an executable task of a skill
+world and drops the sets the world cannot compose (tools whose types do not chain, no task the
+oracle passes). In the quickstart's world most 6- and 7-sets are such: plain ``steps``'s 7-sets
+compose about one time in five. A focused set that holds a failed pair is often worse, and a k
+whose sets almost never compose is closed by the planner, which shifts the batch's k mix. So
+the focus selector offers a swap only when the report's world (``meta.worlds``) composes it:
+:class:`WorldCheck` asks the world's own ``compose`` once per set (one fixed seed, derived from
+the sorted skills; ~0.1 s a set, cached per process). The mode composes with the run's seed;
+on plain's sets of a 140-task run the two verdicts agreed on 88% of the composed sets and 96%
+of the uncomposable ones.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+from steps_agents.errors import StepsError
+from steps_agents.registry import get_skill_world
+
+_VERDICTS: dict[tuple[str, str, frozenset[str]], bool] = {}
+
+
+class WorldCheck:
+    """``check(skills)``: some world of the report composes a task using exactly ``skills``."""
+
+    def __init__(self, worlds: Sequence[Any]) -> None:
+        self.worlds = list(worlds)
+        self.asked = 0  # compose calls made (not answered from the cache)
+
+    def __call__(self, skills: Sequence[str]) -> bool:
+        return any(self._composes(world, skills) for world in self.worlds)
+
+    def _composes(self, world: Any, skills: Sequence[str]) -> bool:
+        key = (str(world.name), str(getattr(world, "version", "")), frozenset(skills))
+        verdict = _VERDICTS.get(key)
+        if verdict is None:
+            names = sorted(skills)
+            seed = zlib.crc32("|".join(names).encode()) & 0x3FFFFFFF
+            self.asked += 1
+            try:
+                verdict = world.compose(names, seed) is not None
+            except StepsError:  # the world's CompositionError: it says why it cannot
+                verdict = False
+            _VERDICTS[key] = verdict
+        return verdict
+
+
+def world_check(names: Sequence[str]) -> WorldCheck | None:
+    """The check for the named worlds that are installed; ``None`` when none is (then every
+    set counts as composable: the selector cannot know better)."""
+    worlds = []
+    for name in names:
+        try:
+            world = get_skill_world(name)
+        except StepsError:
+            continue
+        if callable(getattr(world, "compose", None)):
+            worlds.append(world)
+    return WorldCheck(worlds) if worlds else None

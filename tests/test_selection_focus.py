@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from helpers_selection import feasible_sets, small_trees, tree_from_parents
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from steps_agents import hookimpl
 from steps_agents.cli import main
 from steps_agents.errors import InputError
 from steps_agents.selection import select_combinations
@@ -189,3 +191,84 @@ def test_focus_bounds_over_sampled_pairs_of_the_quickstart_world(world_taxonomy:
             assert after >= max(5, 5 * before), (a, b, before, after)
         checked["within" if tax.path(a)[1] == tax.path(b)[1] else "across"] += 1
     assert len(tops) > 1 and min(checked.values()) >= 2
+
+
+class _Refuser:
+    """A skill world that composes every set except those holding ``refused``."""
+
+    name, version = "refuser", "1"
+
+    def __init__(self, refused: str) -> None:
+        self.refused = refused
+        self.asked: list[frozenset[str]] = []
+
+    def compose(self, skills: list[str], seed: int) -> object | None:
+        self.asked.append(frozenset(skills))
+        return None if self.refused in skills else object()
+
+
+class _RefuserPlugin:
+    def __init__(self, world: _Refuser) -> None:
+        self.world = world
+
+    @hookimpl
+    def register_skill_worlds(self, register) -> None:
+        register(self.world, name="refuser")
+
+
+def test_focus_swaps_in_only_sets_the_reports_world_composes(world_taxonomy: Taxonomy) -> None:
+    """A swap the world cannot compose is dropped for the next closest candidate (the synthesis
+    would drop the set and, at k = 6 or 7, close the k): the k plan, the gain band and the
+    targeting hold with the check, and no swapped-in set holds the refused skill."""
+    from steps_agents import plugin_manager
+    from steps_agents.selection.composable import forget_verdicts
+
+    tax = world_taxonomy
+    pair = frozenset(("fs_list_files", "fs_read_file"))
+    kw = {"n": 28, "k": range(1, 8), "seed": 0}
+    plain = select_combinations(tax, **kw)
+    plain_keys = {c.key() for c in plain}
+    open_ = FocusWeights(agent="t", pairs={pair: 0.9})
+    unvetted = select_combinations(tax, **kw, selector="focus", options={"focus": open_})
+    swapped = [c for c in unvetted if c.key() not in plain_keys]
+    refused = Counter(s for c in swapped for s in c.skills if s not in pair).most_common(1)[0][0]
+    world = _Refuser(refused)
+    saved = plugin_manager._DEFAULT
+    plugin_manager._DEFAULT = plugin_manager.get_plugin_manager(
+        load_entrypoints=False, extra_plugins=(_RefuserPlugin(world),)
+    )
+    forget_verdicts()
+    try:
+        weights = FocusWeights(agent="t", pairs={pair: 0.9}, worlds=["refuser"])
+        vetted = select_combinations(tax, **kw, selector="focus", options={"focus": weights})
+        off = select_combinations(
+            tax, **kw, selector="focus", options={"focus": weights, "focus_world": "none"}
+        )
+    finally:
+        plugin_manager._DEFAULT = saved
+        forget_verdicts()
+    assert [c.skills for c in off] == [c.skills for c in unvetted]
+    new = [c for c in vetted if c.key() not in plain_keys]
+    assert new and world.asked
+    assert all(refused not in c.skills for c in new)
+    assert [c.k for c in vetted] == [c.k for c in plain]
+    gain = sum(c.gain for c in plain)
+    assert abs(sum(c.gain for c in vetted) - gain) <= 0.08 * gain + 1e-9
+    assert sum(pair <= c.key() for c in vetted) > sum(pair <= c.key() for c in plain)
+
+
+def test_the_reports_worlds_are_read_for_the_check() -> None:
+    report = {
+        "schema": "steps-agents/eval-report@1",
+        "agents": [{"agent": "me", "overall": {"n": 1, "pass_rate": 1.0}}],
+        "meta": {"worlds": {"toolworld": "1.0"}},
+    }
+    assert focus_from_report(report).worlds == ["toolworld"]
+    with pytest.raises(InputError, match="focus_world"):
+        select_combinations(
+            tree_from_parents([0, 0, 1, 1], np.random.default_rng(0)),
+            n=1,
+            k=[2],
+            selector="focus",
+            options={"focus": FocusWeights(agent="t", skills={"s2": 1.0}), "focus_world": 3},
+        )

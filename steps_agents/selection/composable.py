@@ -61,3 +61,8 @@ def world_check(names: Sequence[str]) -> WorldCheck | None:
         if callable(getattr(world, "compose", None)):
             worlds.append(world)
     return WorldCheck(worlds) if worlds else None
+
+
+def forget_verdicts() -> None:
+    """Empty the per-process cache (benchmarks time a run with a cold cache)."""
+    _VERDICTS.clear()

@@ -56,34 +56,69 @@ def write_corpus(path: Path, n: int, seed: int = 0, n_skills: int = 2000) -> Non
             )
 
 
+def _peak_mib() -> float:
+    """This process's peak resident memory since the last :func:`_reset_peak` (``VmHWM``)."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak() -> None:
+    """Start a new peak (Linux: writing 5 to clear_refs resets ``VmHWM``); a no-op elsewhere,
+    where each stage's peak is then the peak so far."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
 def run_one(mode: str, corpus: str) -> dict[str, object]:
-    """One mode in this process: count, build the graph and the taxonomy; figures as a dict."""
+    """One mode in this process: count, build the graph and the taxonomy; figures as a dict.
+
+    The stages run as ``steps taxonomy build CORPUS`` runs them (the counts are dropped once the
+    graph is built); the peak resident memory of each stage is taken on its own.
+    """
     from steps_agents.corpus.cooccurrence import build_skill_graph, count_corpus
     from steps_agents.runtime.parallel import get_executor
     from steps_agents.taxonomy.builder import build_taxonomy
 
+    peaks: dict[str, float] = {"imports": _peak_mib()}
+    _reset_peak()
     t0 = time.perf_counter()
     executor = None if mode == "sequential" else get_executor(mode)
     t_start = time.perf_counter() - t0
+    peaks["start"] = _peak_mib()
+    _reset_peak()
     t0 = time.perf_counter()
     counts = count_corpus(corpus, executor=executor)
     t_count = time.perf_counter() - t0
-    count_peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    peaks["count"] = _peak_mib()
+    peaks["count workers"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    _reset_peak()
     graph = build_skill_graph(counts, source=corpus)
+    n_records, distinct_sets = counts.n_records, len(counts.sets)
+    del counts
+    peaks["graph"] = _peak_mib()
+    _reset_peak()
     taxonomy = build_taxonomy(graph, height=3, seed=0)
     t_total = time.perf_counter() - t0
-    kib = 1024
+    peaks["taxonomy"] = _peak_mib()
     me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return {
-        "records": counts.n_records,
-        "distinct_sets": len(counts.sets),
+        "records": n_records,
+        "distinct_sets": distinct_sets,
+        "edges": graph.n_edges,
         "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
         "startup_s": t_start,
         "count_s": t_count,
         "to_taxonomy_s": t_total,
-        "count_rss_mib": count_peak * kib / 2**20,
-        "rss_mib": me.ru_maxrss * kib / 2**20,
-        "child_rss_mib": kids.ru_maxrss * kib / 2**20,
+        "peaks": peaks,
+        "count_rss_mib": max(peaks["imports"], peaks["start"], peaks["count"], peaks["count workers"]),
+        "rss_mib": me.ru_maxrss / 1024,
+        "child_rss_mib": kids.ru_maxrss / 1024,
         "fingerprint": graph.fingerprint(),
         "h_t": taxonomy.structural_entropy,
     }
@@ -106,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{os.cpu_count()} cores")
     print(
         f"{'records':>9} {'mode':>10} {'rec/s':>9} {'count s':>8} {'start s':>8} "
-        f"{'->taxonomy s':>12} {'cpu s':>7} {'count MiB':>9} {'RSS MiB':>8} {'child MiB':>9} "
-        f"{'sets':>8}  H^T"
+        f"{'->taxonomy s':>12} {'cpu s':>7} {'peak MiB':>8} | {'count':>6} {'workers':>7} "
+        f"{'graph':>6} {'taxonomy':>8} | {'sets':>7} {'edges':>7}  H^T"
     )
     peaks: dict[str, list[float]] = {}
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -125,15 +160,16 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
             fingerprints.add(r["fingerprint"])
-            peaks.setdefault(mode, []).append(float(r["count_rss_mib"]))
+            stage = r["peaks"]
             peak = max(float(r["rss_mib"]), float(r["child_rss_mib"]))
-            peaks.setdefault(mode + " (to taxonomy)", []).append(peak)
+            for key, value in (("to taxonomy", peak), ("read+count", r["count_rss_mib"])):
+                peaks.setdefault(f"{mode} {key}", []).append(float(value))
             print(
                 f"{size:>9} {mode:>10} {size / r['count_s']:>9.0f} {r['count_s']:>8.2f} "
                 f"{r['startup_s']:>8.2f} {r['to_taxonomy_s']:>12.2f} {r['cpu_s']:>7.1f} "
-                f"{r['count_rss_mib']:>9.0f} "
-                f"{r['rss_mib']:>8.0f} {r['child_rss_mib']:>9.0f} {r['distinct_sets']:>8}"
-                f"  {r['h_t']:.4f}",
+                f"{peak:>8.0f} | {stage['count']:>6.0f} {stage['count workers']:>7.0f} "
+                f"{stage['graph']:>6.0f} {stage['taxonomy']:>8.0f} | "
+                f"{r['distinct_sets']:>7} {r['edges']:>7}  {r['h_t']:.4f}",
                 flush=True,
             )
         same = "same graph on every mode" if len(fingerprints) == 1 else "GRAPHS DIFFER"
@@ -141,8 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     for mode, values in peaks.items():
         if len(values) >= 2:
             print(f"peak memory growth {mode}: x{values[-1] / values[0]:.2f} (target < 2)")
-    print("count MiB: peak RSS of the process and its children after reading and counting;")
-    print("RSS/child MiB: after the graph and the taxonomy too (the builder's own memory).")
+    print("peak MiB: peak resident memory of the run, driver or largest worker process, from")
+    print("start to taxonomy; then each stage's own peak (count, its largest local worker,")
+    print("graph, taxonomy); Ray's workers are not children of the driver and are not measured.")
     return 0
 
 

@@ -84,6 +84,25 @@ def _find(up: np.ndarray, ids: np.ndarray) -> np.ndarray:
         ids = nxt
 
 
+_DELTA_CHUNK = 1 << 16
+
+
+def _initial_deltas(
+    a: np.ndarray, b: np.ndarray, w: np.ndarray, V: np.ndarray, G: np.ndarray, S: np.ndarray,
+    P: np.ndarray,
+) -> np.ndarray:
+    """``merge_delta`` of every directed pair ``(a, b)``, a chunk of pairs at a time: the eight
+    gathered operands of the whole edge list at once held ~16 arrays of 2m floats, which made
+    this the builder's memory peak (benchmarks/corpus.py, 380,856 edges)."""
+    d = np.empty(a.shape[0], dtype=np.float64)
+    for lo in range(0, a.shape[0], _DELTA_CHUNK):
+        ca, cb = a[lo : lo + _DELTA_CHUNK], b[lo : lo + _DELTA_CHUNK]
+        d[lo : lo + _DELTA_CHUNK] = merge_delta(
+            V[ca], G[ca], S[ca], V[cb], G[cb], S[cb], w[lo : lo + _DELTA_CHUNK], P[ca]
+        )
+    return d
+
+
 def greedy_merge(level: LevelGraph, *, tol: float = 0.0) -> tuple[np.ndarray, float]:
     """Group items greedily by the most negative merge until none lowers ``H`` by more than ``tol``.
 
@@ -111,7 +130,8 @@ def greedy_merge(level: LevelGraph, *, tol: float = 0.0) -> tuple[np.ndarray, fl
     w = np.concatenate([ew, ew]).astype(np.float64)
     order = stable_order(a, n)
     a, b, w = a[order], b[order], w[order]
-    d = merge_delta(V[a], G[a], S[a], V[b], G[b], S[b], w, P[a])
+    del order
+    d = _initial_deltas(a, b, w, V, G, S, P)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(a, minlength=n), out=indptr[1:])
     nbr_ids: list[np.ndarray] = [b[indptr[i] : indptr[i + 1]] for i in range(n)]

@@ -109,16 +109,18 @@ class RayExecutor:
         ray = self._ray
         remote = ray.remote(num_cpus=1)(fn)
         refs = [remote.remote(item) for item in items]
+        taken = 0
         try:
             for ref in refs:
                 try:
-                    yield ray.get(ref)
+                    result = ray.get(ref)
                 except ray.exceptions.RayTaskError as exc:  # the worker's own exception
                     cause = getattr(exc, "cause", None)
                     raise (cause if isinstance(cause, Exception) else exc) from None
+                taken += 1
+                yield result
         finally:
-            for ref in refs:
-                ray.cancel(ref)
+            _cancel_unfinished(ray, refs[taken:])
 
     def amap(
         self, fn: Callable[[T], Awaitable[R]], items: Iterable[T], *, concurrency: int
@@ -147,6 +149,19 @@ class RayExecutor:
             ray.cancel(ref)
             raise
         return result
+
+
+def _cancel_unfinished(ray: Any, refs: list[Any]) -> None:
+    """Cancel the tasks of ``refs`` that have not finished (a map left early: an error, or the
+    caller stopped reading). A finished task is never cancelled: a cancel racing with the
+    completion of a task whose result was just fetched can abort Ray's core in the driver
+    (ray-project/ray#54527, a ``submissible_tasks_`` check; seen once here as an abort in
+    ``TaskManager::CompletePendingTask`` when every task was cancelled after a full map)."""
+    if not refs:
+        return
+    _, pending = ray.wait(refs, num_returns=len(refs), timeout=0)
+    for ref in pending:
+        ray.cancel(ref)
 
 
 def get_executor(

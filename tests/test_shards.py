@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,12 +19,12 @@ import numpy as np
 import pytest
 
 from steps_agents.corpus.cooccurrence import CooccurrenceCounts, build_skill_graph, count_corpus
-from steps_agents.corpus.extract import ExtractionStats
-from steps_agents.corpus.shards import plan_shards
+from steps_agents.corpus.extract import ExtractionStats, ExtractorOptions
+from steps_agents.corpus.shards import ShardTask, count_shard, merge_partials, plan_shards
 from steps_agents.corpus.sources import _iter_jsonl, read_jsonl
 from steps_agents.errors import InputError
 from steps_agents.runtime.executor import Executor
-from steps_agents.runtime.parallel import ProcessExecutor, get_executor
+from steps_agents.runtime.parallel import ProcessExecutor, get_executor, usable_cores
 from steps_agents.taxonomy.builder import build_taxonomy
 
 SHARD = 4096
@@ -200,3 +202,27 @@ def test_workers_are_forked_only_from_a_single_threaded_driver_without_ray(
     assert _context().get_start_method() == "fork"
     monkeypatch.setitem(sys.modules, "ray", types.SimpleNamespace(is_initialized=lambda: True))
     assert _context().get_start_method() == "spawn"
+
+
+def _pid_after_a_pause(_: int) -> int:
+    time.sleep(0.3)  # long enough that the other worker takes the next item
+    return os.getpid()
+
+
+def test_the_local_executor_runs_on_every_usable_core_in_other_processes() -> None:
+    assert ProcessExecutor().workers == usable_cores() == len(os.sched_getaffinity(0))
+    pids = set(ProcessExecutor(2).map(_pid_after_a_pause, range(4)))
+    assert len(pids) == 2 and os.getpid() not in pids
+
+
+def test_shard_pairs_are_counted_on_the_worker_and_rekeyed_in_the_driver(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "c.jsonl")
+    tasks = [ShardTask(s, "auto", ExtractorOptions(), False) for s in plan_shards(corpus, SHARD)]
+    parts = [count_shard(t) for t in tasks]
+    assert all(p.pairs[1].shape[0] > 0 for p in parts)  # each shard brought its own pairs
+    merged = merge_partials(parts, ExtractionStats())
+    sequential = count_corpus(str(corpus))
+    assert merged.skills == sequential.skills
+    single, keys, values = merged.pairs
+    assert (single == sequential.single).all()
+    assert (keys == sequential.pair_keys).all() and (values == sequential.pair_values).all()

@@ -22,11 +22,9 @@ edges all fall below the threshold stay as isolated skills).
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from itertools import combinations, repeat
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,13 +34,12 @@ import pluggy
 from steps_agents.corpus.edgecsv import EDGE_CSV_COLUMNS as EDGE_CSV_COLUMNS
 from steps_agents.corpus.edgecsv import read_edge_csv as read_edge_csv
 from steps_agents.corpus.extract import ExtractionStats, ExtractorOptions, iter_skill_sets
+from steps_agents.corpus.pairs import SHIFT, pair_counts_of_sets
 from steps_agents.corpus.shards import shardable, sharded_set_counts
 from steps_agents.errors import InputError, UnknownComponentError
 from steps_agents.runtime.executor import Executor
 from steps_agents.runtime.progress import Progress
-from steps_agents.taxonomy.skillgraph import SkillGraph, sum_by_key
-
-_SHIFT = 1 << 32  # pair (a, b), a < b, is stored as the single int a * 2^32 + b
+from steps_agents.taxonomy.skillgraph import SkillGraph
 
 
 def _steps_weight(cij: np.ndarray, ci: np.ndarray, cj: np.ndarray, n: int) -> np.ndarray:
@@ -92,28 +89,15 @@ class CooccurrenceCounts:
     pair_values: np.ndarray = field(init=False)
     index: dict[str, int] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    counted: InitVar[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = None
+
+    def __post_init__(self, counted: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> None:
+        """``counted``: ``(single, pair_keys, pair_values)`` already added up over the shards of
+        a parallel read (:mod:`steps_agents.corpus.shards`); otherwise derived from the sets."""
         self.index = {s: i for i, s in enumerate(self.skills)}
-        single = [0] * len(self.skills)
-        # Pair occurrences go into two flat int64 arrays (8 bytes each) rather than a dict
-        # (~100 bytes per entry), reduced to distinct pairs every _PAIR_CHUNK occurrences: the
-        # transient arrays stay bounded, so memory is O(distinct sets + distinct pairs). (All at
-        # once, 10^6 records' 3 x 10^6 pair occurrences took 170 MB; benchmarks/corpus.py.)
-        keys = values = np.zeros(0, dtype=np.int64)
-        codes: array[int] = array("q")
-        mult: array[int] = array("q")
-        for key, count in self.sets.items():
-            for i in key:
-                single[i] += count
-            k = len(key)
-            if k > 1:
-                codes.extend(a * _SHIFT + b for a, b in combinations(key, 2))
-                mult.extend(repeat(count, k * (k - 1) // 2))
-                if len(codes) >= _PAIR_CHUNK:
-                    keys, values = _sum_by_key(keys, values, codes, mult)
-                    codes, mult = array("q"), array("q")
-        self.single = np.asarray(single, dtype=np.int64)
-        self.pair_keys, self.pair_values = _sum_by_key(keys, values, codes, mult)
+        if counted is None:
+            counted = pair_counts_of_sets(self.sets, len(self.skills))
+        self.single, self.pair_keys, self.pair_values = counted
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -127,7 +111,7 @@ class CooccurrenceCounts:
 
     def pair_ids(self) -> tuple[np.ndarray, np.ndarray]:
         """``(a, b)`` id arrays of every pair seen, ``a < b``, aligned with :attr:`pair_values`."""
-        return self.pair_keys // _SHIFT, self.pair_keys % _SHIFT
+        return self.pair_keys // SHIFT, self.pair_keys % SHIFT
 
     def count(self, skill: str) -> int:
         """``c_i``: records tagged with ``skill`` (0 if never seen)."""
@@ -139,7 +123,7 @@ class CooccurrenceCounts:
         i, j = self.index.get(a), self.index.get(b)
         if i is None or j is None or i == j:
             return 0
-        code = min(i, j) * _SHIFT + max(i, j)
+        code = min(i, j) * SHIFT + max(i, j)
         pos = int(np.searchsorted(self.pair_keys, code))
         hit = pos < self.pair_keys.shape[0] and self.pair_keys[pos] == code
         return int(self.pair_values[pos]) if hit else 0
@@ -159,19 +143,6 @@ class CooccurrenceCounts:
         """Exact whole-set counts keyed by skill names (built on each access; cache it)."""
         names = self.skills
         return Counter({frozenset(names[i] for i in key): c for key, c in self.sets.items()})
-
-
-_PAIR_CHUNK = 1 << 18
-
-
-def _sum_by_key(
-    keys: np.ndarray, values: np.ndarray, codes: array[int], mult: array[int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct keys (sorted) and summed values of ``keys``/``values`` plus ``codes``/``mult``."""
-    if codes:
-        keys = np.concatenate([keys, np.frombuffer(codes, dtype=np.int64)])
-        values = np.concatenate([values, np.frombuffer(mult, dtype=np.int64)])
-    return sum_by_key(keys, values)
 
 
 class NoSkillsError(InputError):
@@ -231,7 +202,7 @@ def count_corpus(
     """
     stats = stats if stats is not None else ExtractionStats()
     if executor is not None and pm is None and shardable(source):
-        skills, sets, n = sharded_set_counts(
+        merged = sharded_set_counts(
             source,
             extractor,
             options or ExtractorOptions(),
@@ -240,9 +211,9 @@ def count_corpus(
             stats=stats,
             shard_bytes=shard_bytes,
         )
-        if n == 0:
+        if merged.n_records == 0:
             raise _no_skills(source, stats)
-        return CooccurrenceCounts(skills, sets, n)
+        return CooccurrenceCounts(merged.skills, merged.sets, merged.n_records, merged.pairs)
     stream = iter_skill_sets(source, extractor, options, pm, skip_empty=skip_empty, stats=stats)
     with Progress(f"reading {Path(source).name}", unit="rec", enabled=progress) as bar:
         skill_sets = (skills for _, _, skills in stream)

@@ -5,10 +5,10 @@ yields results in input order (so a reduce over them is deterministic), ``amap``
 in this process (model calls wait on the network; spreading them is the synthesis and evaluation
 graphs' business). ``fn`` and the items must pickle: a module-level function and plain data.
 
-- :class:`ProcessExecutor` (``--executor local``): a process pool of every core
-  (``os.cpu_count()``) or ``workers``. Forked when the platform can and the parent runs a single
-  thread: the workers then inherit the loaded plugins and extractors, where a ``spawn`` worker
-  spent about 2 s of CPU importing them (``benchmarks/corpus.py``, 10^5 records: 7.7 s of CPU
+- :class:`ProcessExecutor` (``--executor local``): a process pool of every core this process
+  may run on (:func:`usable_cores`) or ``workers``. Forked when the platform can and the parent
+  runs a single thread: the workers then inherit the loaded plugins and extractors, where a
+  ``spawn`` worker spent about 2 s of CPU importing them (``benchmarks/corpus.py``, 10^5 records: 7.7 s of CPU
   against 3.6 s for one process). With other threads alive (forking those can deadlock) or
   without ``fork``, ``spawn``.
 - :class:`RayExecutor` (``--executor ray``, extra ``steps-agents[ray]``): one Ray task per item.
@@ -39,13 +39,20 @@ R = TypeVar("R")
 EXECUTORS = ("local", "ray")
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the platform has one (a
+    container or ``taskset`` may allow fewer than ``os.cpu_count()``), else ``os.cpu_count()``."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return max(1, len(affinity(0)) if affinity is not None else os.cpu_count() or 1)
+
+
 class ProcessExecutor:
     """``map`` over a pool of ``workers`` processes (default: every core); in order."""
 
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.workers = max(1, workers or usable_cores())
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         work = list(items)

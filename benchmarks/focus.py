@@ -55,7 +55,7 @@ from helpers_selection import feasible_sets  # noqa: E402
 from steps_agents.cli import main as steps_main  # noqa: E402
 from steps_agents.fileformats import iter_json_lines  # noqa: E402
 from steps_agents.selection import select_combinations  # noqa: E402
-from steps_agents.selection.composable import forget_verdicts  # noqa: E402
+from steps_agents.selection.composable import check_cost, forget_verdicts  # noqa: E402
 from steps_agents.selection.curriculum import k_plan  # noqa: E402
 from steps_agents.selection.focus import FocusWeights  # noqa: E402
 from steps_agents.taxonomy.artifact import Taxonomy, load_taxonomy  # noqa: E402
@@ -258,7 +258,7 @@ def main() -> int:
         )
         head = "| failed pair | sets holding it: `steps` -> `--focus` | mean gain change | meets |"
         print(head, "\n|---|---:|---:|:---:|", sep="")
-        selected, synthesised, times = [], [], []
+        selected, synthesised, times, checks = [], [], [], []
         for i, pair in enumerate(pairs):
             report = out / f"report-{pair[0]}+{pair[1]}.json"
             if not report.is_file():
@@ -284,6 +284,7 @@ def main() -> int:
                         out, taxonomy, name, args.n, args.seed, "--focus", str(report)
                     )
                 times.append(time.perf_counter() - start)
+                checks.append(check_cost())
                 synthesised.append(measure(pair, plain_synth, rows, most))
                 print(f"| ^ synth | {synthesised[-1][3]} |", flush=True)
         print(summary("selection level", selected))
@@ -292,6 +293,14 @@ def main() -> int:
         if times and plain_time:
             ratios = ", ".join(f"{t / plain_time:.2f}" for t in times)
             print(f"synth time: plain {plain_time:.0f} s; focus / plain per pair: {ratios}")
+        if checks:
+            cost = ", ".join(
+                f"{n} calls {sec:.1f} s ({sec / t:.0%})"
+                for (n, sec), t in zip(checks, times, strict=True)
+            )
+            print(
+                f"world check per focused synth (compose calls, their time, share of the run): {cost}"
+            )
     if not args.no_speed:
         print(speed(args.seed))
     return 0

@@ -14,6 +14,7 @@ of the uncomposable ones.
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +23,7 @@ from steps_agents.errors import StepsError
 from steps_agents.registry import get_skill_world
 
 _VERDICTS: dict[tuple[str, str, frozenset[str]], bool] = {}
+_COST = [0, 0.0]  # compose calls made by every check of this process, and their seconds
 
 
 class WorldCheck:
@@ -41,10 +43,13 @@ class WorldCheck:
             names = sorted(skills)
             seed = zlib.crc32("|".join(names).encode()) & 0x3FFFFFFF
             self.asked += 1
+            start = time.perf_counter()
             try:
                 verdict = world.compose(names, seed) is not None
             except StepsError:  # the world's CompositionError: it says why it cannot
                 verdict = False
+            _COST[0] += 1
+            _COST[1] += time.perf_counter() - start
             _VERDICTS[key] = verdict
         return verdict
 
@@ -64,5 +69,11 @@ def world_check(names: Sequence[str]) -> WorldCheck | None:
 
 
 def forget_verdicts() -> None:
-    """Empty the per-process cache (benchmarks time a run with a cold cache)."""
+    """Empty the per-process cache and the cost count (benchmarks: a run with a cold cache)."""
     _VERDICTS.clear()
+    _COST[:] = [0, 0.0]
+
+
+def check_cost() -> tuple[int, float]:
+    """Compose calls the checks made since :func:`forget_verdicts`, and their seconds."""
+    return int(_COST[0]), float(_COST[1])

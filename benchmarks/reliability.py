@@ -16,7 +16,7 @@ against ``tests/fault_server.py`` (answers like ``fake:echo``; faults on a seede
 ``python benchmarks/reliability.py stragglers``
     n=200 at concurrency 8, fault-free vs 3% of requests slowed to 5 s. Prints both wall times,
     the slow-call count and the ratio of the extra time to the target
-    ``1.5 x slow calls x delay / concurrency``; ``--defer-stragglers X`` passes that option.
+    ``1.5 x slow calls x delay / concurrency``.
 """
 
 from __future__ import annotations
@@ -187,14 +187,10 @@ def kill_trials(trials: int, n: int, seed: int) -> None:
     )
 
 
-def stragglers(n: int, concurrency: int, delay: float, share: float, defer: float | None) -> None:
+def stragglers(n: int, concurrency: int, delay: float, share: float) -> None:
     base = Path(tempfile.mkdtemp(prefix="steps-straggle-"))
     random_taxonomy(40, height=2, seed=3).save(base / "tax.json")
-    extra = (
-        "--concurrency",
-        str(concurrency),
-        *(("--defer-stragglers", str(defer)) if defer else ()),
-    )
+    extra = ("--concurrency", str(concurrency))
     times = {}
     for label, rate in (("fault-free", 0.0), ("slowed", share)):
         with FaultServer(rate=rate, seed=3, kinds=("slow",), slow_delay=delay) as s:
@@ -224,12 +220,11 @@ def main() -> None:
     slow.add_argument("--concurrency", type=int, default=8)
     slow.add_argument("--delay", type=float, default=5.0)
     slow.add_argument("--share", type=float, default=0.03)
-    slow.add_argument("--defer-stragglers", type=float, default=None, metavar="X")
     args = parser.parse_args()
     if args.what == "kill":
         kill_trials(args.trials, args.n, args.seed)
     else:
-        stragglers(args.n, args.concurrency, args.delay, args.share, args.defer_stragglers)
+        stragglers(args.n, args.concurrency, args.delay, args.share)
 
 
 if __name__ == "__main__":

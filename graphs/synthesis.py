@@ -1,47 +1,47 @@
-"""The synthesis graph: planner -> composer -> generator -> critic -> writer, as a pipeline.
+"""The synthesis graph: planner -> composer -> generator -> critic -> writer, without barriers.
 
 ::
 
-    START -> planner --(stop)--> END
-               |  ^  + planner -> planner: plan the next wave in the next superstep
-        (plan) v  | (nothing composed)
-             composer --Send per item--> generator <--revise-- critic
-                                             |                  ^  |
-                                             +------draft-------+  | accept / reject
-                                                                   v
-             planner <------------------------------------------ writer
+    START -> pipeline --(stopped, queue committed)--> END
+               ^    |
+               +----+  one time slice per superstep (a checkpoint between slices)
 
-- **planner** decides how many items per k to start next from the per-k quotas (the target
+The five agents are functions that the ``pipeline`` node calls
+(:mod:`steps_agents.synthesis.pipeline`):
+
+- **planner** decides how many items per k to queue next from the per-k quotas (the target
   apportioned exactly over the k weights), the observed acceptance rates, the items of each k
-  still in flight and the budget; or waits; or stops;
-- **composer** turns the plan into work items (selector + the mode's ``compose``) and sends
-  each to the generator (``Send``); when nothing could be composed it goes back to the planner;
-- **generator** collects one item's draft (started when the item was composed, so the model
-  never waits for a superstep barrier); its ``Command`` sends it to the **critic**, which sends
-  it back for a revision or publishes the decision (``decided``) for the **writer**;
-- **writer** runs once per superstep and appends that superstep's decided samples to the output
-  (durably, idempotently) and counts them: a map-reduce fan-in, so a sample costs LangGraph two
-  tasks (generator, critic), not three.
+  still queued and the budget; or waits; or stops;
+- **composer** turns a plan into work items (selector + the mode's ``compose``), appended to the
+  queue as one wave;
+- **generator** writes an item's draft, **critic** judges it and asks for revisions; each item
+  runs these in its own asyncio task, started in queue order, at most ``2 x concurrency``
+  unfinished at once;
+- **writer** commits the decided items in queue order, durably and idempotently.
 
-Supersteps are barriers, so the graph runs waves as a pipeline: while one wave waits for the
-model, the previous one is judged and the one before written, and their CPU work overlaps the
-model calls; since each draft starts when its item is composed, the next wave's calls are
-already queued on the client's concurrency slots when a superstep ends. At most five waves of ``wave_size`` items are in flight; a process killed
-mid-run replays only unfinished supersteps on resume, and the writer's files plus the response
-cache make the replay free of duplicates and of repeated model calls. Run-scoped objects (model
-client, taxonomy, writer, budget) live in the runtime context
-(:class:`~steps_agents.synthesis.context.SynthesisContext`), never in state.
+**Exact without barriers.** Decisions never depend on which call finished first: the planner
+runs at fixed points of the commit order (before the first commit and after each committed
+wave) and reads only committed counters and the queue, so the queue is a function of the seed
+and the committed decisions; the writer commits in queue order, waiting for the next item if it
+is not decided yet, and takes every decision that depends on other samples (surplus beyond a
+quota, near-duplicates) at commit time. A slow call holds only its own concurrency slot: the
+items queued after it are generated and judged meanwhile and wait only to be committed.
+
+**Resume.** Each slice (about a second) ends at a wave boundary and returns the committed
+counters and the queue; LangGraph checkpoints them (SQLite, ``thread_id`` = the run id). A
+process killed mid-slice resumes from the last checkpoint, restarts the queued items (the
+response cache answers what was answered, the writer's files what was decided) and commits them
+in the same order: the same samples as an uninterrupted run, no request re-sent for a sample
+already written. Run-scoped objects (model client, taxonomy, writer, budget, the item tasks)
+live in the runtime context (:class:`~steps_agents.synthesis.context.SynthesisContext`), never
+in state.
 
 A model that fails for every request (outage after the retries, bad key, unknown model) must
-not fail a node: LangGraph would drop the whole superstep, with the finished drafts of other
-items. The generator and the critic record it on the runtime context instead and skip the item,
-the model gate stops sending queued calls, the planner stops, and the runner raises the error
-once the graph has ended and every decided sample is written; a refusal of one request only
-(HTTP 400, 413, 422) rejects that item under ``model call`` (a model judge abstains).
-
-The fan-out is LangGraph's ``Send``, not :mod:`steps_agents.runtime.executor`: each item is a branch of
-the graph, so it is checkpointed, revised and routed like the rest of the state machine; the
-model client's concurrency limit bounds the calls in flight.
+not fail the node: the generator and the critic record it on the runtime context instead and
+skip the item, the model gate stops sending queued calls, the planner stops, the items still
+queued are committed (skipped or, when their answer still came, judged and written), and the
+runner raises the error once the graph has ended; a refusal of one request only (HTTP 400, 413,
+422) rejects that item under ``model call`` (a model judge abstains).
 """
 
 from __future__ import annotations
@@ -49,59 +49,27 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any, Literal, cast
+from typing import Any
 
 import pluggy
 from langgraph.graph import END, START, StateGraph
 
 from steps_agents.synthesis.checkpoint import open_checkpointer
-from steps_agents.synthesis.composer import composer
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import SynthesisContext
-from steps_agents.synthesis.critic import critic
-from steps_agents.synthesis.generator import generator
-from steps_agents.synthesis.planner import pending_by_k, pending_items, planner
+from steps_agents.synthesis.pipeline import pipeline, route_after_slice
+from steps_agents.synthesis.planner import pending_by_k, pending_items
 from steps_agents.synthesis.records import RunReport
 from steps_agents.synthesis.setup import open_run, run_report
-from steps_agents.synthesis.state import ItemState, SynthesisState, WriterInput
-from steps_agents.synthesis.writer import writer
-
-
-def route_after_planner(
-    state: SynthesisState,
-) -> list[Literal["composer", "planner"]] | Literal["__end__"]:
-    """After a plan: compose it, and plan again next superstep (the pipeline fills one wave per
-    superstep). Waiting or stopped: this branch ends (writers wake the planner up again; the
-    run ends once the planner has stopped and no branch is left)."""
-    if state.get("action") == "compose":
-        return ["composer", "planner"]
-    return "__end__"  # == END
+from steps_agents.synthesis.state import SynthesisState
 
 
 def build_graph() -> StateGraph[SynthesisState, SynthesisContext, SynthesisState, SynthesisState]:
     """The uncompiled graph; compile it with a checkpointer (see :func:`arun_synthesis`)."""
     builder = StateGraph(SynthesisState, context_schema=SynthesisContext)
-    builder.add_node("planner", planner)
-    builder.add_node("composer", cast(Any, composer), destinations=("generator", "planner"))
-    # Branch nodes read ItemState (their Send payload), not the graph state; the casts are for
-    # langgraph's add_node overloads, which cannot pair a runtime-taking node with another
-    # input schema.
-    builder.add_node(
-        "generator",
-        cast(Any, generator),
-        input_schema=ItemState,
-        destinations=("critic", "writer"),
-    )
-    builder.add_node(
-        "critic",
-        cast(Any, critic),
-        input_schema=ItemState,
-        destinations=("generator", "writer"),
-    )
-    builder.add_node("writer", cast(Any, writer), input_schema=WriterInput)
-    builder.add_edge(START, "planner")
-    builder.add_conditional_edges("planner", route_after_planner, ["composer", "planner", END])
-    builder.add_edge("writer", "planner")
+    builder.add_node("pipeline", pipeline)
+    builder.add_edge(START, "pipeline")
+    builder.add_conditional_edges("pipeline", route_after_slice, ["pipeline", END])
     return builder
 
 
@@ -109,7 +77,7 @@ def build_graph() -> StateGraph[SynthesisState, SynthesisContext, SynthesisState
 # Compiling and running
 # ---------------------------------------------------------------------------------------------
 
-RECURSION_LIMIT = 10**7  # supersteps; a run stops by its planner, never by this limit
+RECURSION_LIMIT = 10**7  # slices; a run stops by its planner, never by this limit
 
 
 async def arun_synthesis(
@@ -158,10 +126,8 @@ async def arun_synthesis(
             snapshot = await graph.aget_state(thread)
             resumed = bool(snapshot.values)
             ctx.budget.base = int(snapshot.values.get("calls", 0)) if resumed else 0
-            # ``snapshot.tasks``, not ``snapshot.next``: with Send branches pending, langgraph
-            # 1.2 can report an empty ``next`` for a checkpoint that still has tasks to run.
             if snapshot.tasks:
-                graph_input: Any = None  # continue the interrupted superstep
+                graph_input: Any = None  # continue the interrupted slice
             elif resumed:
                 # A finished run asked again (perhaps for more): plan again. No task is left, so
                 # nothing the counters call pending can still finish; forget it.
@@ -169,6 +135,8 @@ async def arun_synthesis(
                 stale = pending_by_k(stats, config.ks)
                 graph_input = {
                     "stop_reason": "",
+                    "action": "",
+                    "queue": [],
                     "dry_waves": 0,
                     "stats": {
                         "planned": -pending_items(stats),
@@ -185,7 +153,7 @@ async def arun_synthesis(
                         graph_input, thread, context=ctx, durability="async"
                     )
             finally:
-                ctx.drop_prefetch()
+                ctx.drop_tasks()
         if ctx.failure is not None and writer.accepted < config.n:
             # Raised only now: the graph has finished, so every sample decided before the
             # failure is on disk and the checkpoint lets a rerun with this run id resume.

@@ -7,7 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from steps_agents.graphs.synthesis import build_graph, graph, route_after_planner
+from steps_agents.graphs.synthesis import build_graph, graph
+
+from steps_agents.synthesis import pipeline
+from steps_agents.synthesis.pipeline import route_after_slice
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,21 +21,19 @@ def test_committed_mermaid_matches_the_compiled_graph() -> None:
     assert committed == drawn, "regenerate graphs/synthesis.mmd from draw_mermaid()"
 
 
-def test_the_reader_sees_planner_composer_generator_critic_writer() -> None:
+def test_one_node_runs_time_slices_until_the_run_stops() -> None:
     edges = {(e.source, e.target) for e in graph.get_graph().edges}
-    for edge in [
-        ("__start__", "planner"),
-        ("planner", "composer"),
-        ("composer", "generator"),
-        ("generator", "critic"),
-        ("critic", "generator"),
-        ("critic", "writer"),
-        ("writer", "planner"),
-        ("planner", "__end__"),
-        ("planner", "planner"),
-        ("composer", "planner"),
-    ]:
-        assert edge in edges
+    assert edges == {
+        ("__start__", "pipeline"),
+        ("pipeline", "pipeline"),
+        ("pipeline", "__end__"),
+    }
+
+
+def test_the_slice_calls_the_five_agents() -> None:
+    """The agents stay named functions that the pipeline node calls."""
+    for agent in ("planner", "composer", "generator", "critic", "commit"):
+        assert callable(getattr(pipeline, agent))
 
 
 def test_langgraph_json_names_graphs_that_load_by_path() -> None:
@@ -53,6 +54,8 @@ def test_langgraph_json_names_graphs_that_load_by_path() -> None:
 
 
 def test_routing() -> None:
-    assert route_after_planner({"action": "compose"}) == ["composer", "planner"]
-    assert route_after_planner({"action": "wait"}) == "__end__"
-    assert route_after_planner({"action": "stop", "stop_reason": "target reached"}) == "__end__"
+    assert route_after_slice({"action": "compose", "queue": []}) == "pipeline"
+    assert route_after_slice({"action": "wait", "queue": [{"wave": 1, "items": []}]}) == "pipeline"
+    stopped_with_queue = {"action": "stop", "queue": [{"wave": 1, "items": []}]}
+    assert route_after_slice(stopped_with_queue) == "pipeline"  # its started items are committed
+    assert route_after_slice({"action": "stop", "stop_reason": "target reached"}) == "__end__"

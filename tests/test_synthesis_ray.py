@@ -80,9 +80,13 @@ def test_ray_executor_gives_the_local_runs_accepted_samples(tmp_path: Path) -> N
     assert _samples(tmp_path / "ray.jsonl") == _samples(tmp_path / "local.jsonl")
     local_usage = json.loads(local["out"])["usage"]
     ray_usage = json.loads(ray["out"])["usage"]
-    # the workers' counters came back to the driver: the same calls and tokens
-    for counter in ("calls", "input_tokens", "output_tokens", "failures"):
-        assert ray_usage[counter] == local_usage[counter], counter
+    # The workers' counters came back to the driver: every written sample cost a call there.
+    # (How many items beyond the target were started before it was reached depends on timing,
+    # so the call counts of the two runs may differ by a few.)
+    for usage in (local_usage, ray_usage):
+        assert usage["calls"] >= 10 and usage["failures"] == 0
+        assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0
+    assert abs(ray_usage["calls"] - local_usage["calls"]) <= 2 * 8  # two slots' worth at most
 
 
 @pytest.mark.slow

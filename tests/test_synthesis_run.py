@@ -138,7 +138,9 @@ def rejected_rows(tmp_path: Path) -> list[dict[str, Any]]:
 def test_malformed_model_output_is_retried_then_rejected_and_the_run_goes_on(
     tmp_path: Path, taxonomy: Any
 ) -> None:
-    bad = list(taxonomy.skills[:6])
+    # 4 of 24 skills, not the selector's favourites: when most drafts hold one, 80% of the
+    # attempts fail and the circuit breaker (rightly) stops the run
+    bad = list(taxonomy.skills[-4:])
     model = client(tmp_path, malformed_skills=bad)
     report = run_synthesis(config(tmp_path, n=8), model=model, taxonomy=taxonomy, progress=False)
     assert report.accepted == 8
@@ -150,7 +152,8 @@ def test_malformed_model_output_is_retried_then_rejected_and_the_run_goes_on(
         assert set(row["metadata"]["skills"]) & set(bad)
     for row in read_jsonl(tmp_path / "out.jsonl"):
         assert not set(row["metadata"]["skills"]) & set(bad)
-    assert report.usage["retries"] >= len(rejects) and report.usage["failures"] == len(rejects)
+    # Items started beyond the target (never written) may have failed too.
+    assert report.usage["retries"] >= len(rejects) and report.usage["failures"] >= len(rejects)
 
 
 def test_a_second_run_with_the_same_run_id_spends_nothing_and_writes_nothing(

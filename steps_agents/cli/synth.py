@@ -40,7 +40,6 @@ _OVERRIDES = [
     "max_revisions",
     "budget",
     "wave_size",
-    "defer_stragglers",
     "run_id",
     "state_dir",
     "seed",
@@ -112,15 +111,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--wave-size",
         type=int,
-        help="items started per wave (default max(8, --concurrency); up to 5 waves in flight)",
-    )
-    parser.add_argument(
-        "--defer-stragglers",
-        type=float,
-        metavar="X",
-        help="a draft unanswered after X times the median draft time stops holding its wave"
-        " (it finishes in a later superstep); off by default, as the run is then exact on"
-        " resume only if no draft was deferred",
+        help="items per planned wave (default max(8, --concurrency); up to 32 waves queued)",
     )
     parser.add_argument("--run-id", help="run id; pass an interrupted run's id to resume it")
     parser.add_argument("--state-dir", help="checkpoints and cache (default <output>.state/)")

@@ -1,4 +1,4 @@
-"""The composer agent: the planned counts per k become work items, one ``Send`` each.
+"""The composer agent: the planned counts per k become work items, appended to the queue.
 
 For each k it asks the selector (``ctx.select``, :func:`steps_agents.selection.select_combinations`
 by default) for combinations, excluding every skill set this run has already used, and hands
@@ -12,22 +12,16 @@ planner closes such a k (see :func:`~steps_agents.synthesis.planner.closed_ks`).
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Literal
-
-from langgraph.types import Command, Send
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from steps_agents.errors import InputError
-from steps_agents.synthesis.generator import start_generation
 from steps_agents.synthesis.modes import Uncomposable, WorkItem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from langgraph.runtime import Runtime
-
     from steps_agents.synthesis.context import SynthesisContext
-    from steps_agents.synthesis.state import SynthesisState
 
 MAX_ROUNDS = 3
 
@@ -113,24 +107,22 @@ def _compose_k(
                 ctx.writer.log_uncomposable(result, tag=tag, k=k, wave=wave)
                 continue
             assert isinstance(result, WorkItem)
-            # An item already decided on disk (a replayed wave) still goes out: the generator
-            # sends it straight to the writer, which counts it without writing it again.
+            # An item already decided on disk (a replayed wave) is still queued: the generator
+            # returns it as "already", and the writer counts it without writing it again.
             items.append(result.model_dump(mode="json"))
             ctx.items[result.id] = result
-            start_generation(ctx, result)
             composed += 1
     return composed, selected
 
 
-async def composer(
-    state: SynthesisState, runtime: Runtime[SynthesisContext]
-) -> Command[Literal["generator", "planner"]]:
-    """Compose the planned wave: one ``Send`` to the generator per item; if nothing could be
-    composed, back to the planner (which stops after two such waves)."""
-    await asyncio.sleep(0)  # generators replayed on resume put their model calls out first
-    ctx = runtime.context
+def composer(
+    ctx: SynthesisContext, state: Mapping[str, Any], exclude: set[frozenset[str]]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Compose the planned wave: its items (as JSON, in order) and the state update (``used``,
+    ``dry_waves``, ``stats``). ``exclude`` holds every skill set this run has tried; the new
+    ones are added to it. A pure function of the state and the run's inputs, never of timing:
+    a resumed run composes the same items."""
     wave = int(state.get("wave", 0))
-    exclude = {frozenset(skills) for skills in state.get("used") or ()}
     items: list[dict[str, Any]] = []
     used: list[list[str]] = []
     reasons: Counter[str] = Counter()
@@ -142,9 +134,6 @@ async def composer(
         if ctx.failure is not None:  # the model is down: drop the wave, keep its k-sets unused
             by_k[str(k)] = {"composed": 0, "dropped": want}
             continue
-        # One k at a time, yielding in between: a long synchronous burst on the event loop
-        # delays every model call that finishes meanwhile (their slots stay taken).
-        await asyncio.sleep(0)
         before = sum(reasons.values())
         composed, selected = _compose_k(ctx, k, want, wave, exclude, items, used, reasons)
         counts = {
@@ -167,8 +156,4 @@ async def composer(
         "dry_waves": 0 if items else int(state.get("dry_waves", 0)) + 1,
         "stats": stats,
     }
-    sends: list[Send] = [
-        Send("generator", {"item": item, "wave": wave, "revision": 0, "feedback": []})
-        for item in items
-    ]
-    return Command(update=update, goto=sends or "planner")
+    return items, update

@@ -93,12 +93,6 @@ class SynthConfig(ModelOptions):
     max_revisions: int = Field(default=2, ge=0)
     budget: int | None = Field(default=None, ge=1, description="model calls")
     wave_size: int | None = Field(default=None, ge=1)
-    defer_stragglers: float | None = Field(
-        default=None,
-        gt=1.0,
-        description="defer a draft still unanswered after this many times the median draft"
-        " time to a later superstep (off by default: see docs/reliability.md)",
-    )
     run_id: str | None = None
     state_dir: Path | None = None
     seed: int = 0
@@ -144,11 +138,9 @@ class SynthConfig(ModelOptions):
 
     @property
     def effective_wave_size(self) -> int:
-        """Items started per superstep (default ``concurrency``, at least 8; up to five waves
-        are in flight at once). Drafts start when composed, so two waves (the one awaited and
-        the next) keep every slot busy; a bigger wave only lengthens LangGraph's synchronous
-        work between supersteps, which delays every call in flight (measured in
-        ``benchmarks/synthesis.py``: wave 32 beat 64 by about 0.1 x ideal at concurrency 32)."""
+        """Items per planned wave (default ``concurrency``, at least 8). The planner queues up
+        to 32 waves ahead of the commit order; items start lazily, two per concurrency slot
+        (see :mod:`steps_agents.synthesis.pipeline`)."""
         return self.wave_size or max(8, self.concurrency)
 
     @property

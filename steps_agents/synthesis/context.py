@@ -9,8 +9,6 @@ holds only JSON-serialisable plans, items, drafts and counters.
 from __future__ import annotations
 
 import asyncio
-import statistics
-import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -95,14 +93,25 @@ class SynthesisContext:
     model_spec: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     corpus_counts: Mapping[frozenset[str], int] | None = None
-    # Drafts started ahead of their generator superstep, by (item id, revision): see
-    # :func:`steps_agents.synthesis.generator.start_generation`.
-    prefetch: dict[tuple[str, int], asyncio.Task[dict[str, Any]]] = field(default_factory=dict)
-    # When each of those drafts started (monotonic seconds), and how long the last answered
-    # drafts took from start to answer: with ``config.defer_stragglers`` a generator waits for
-    # its draft only up to that multiple of the median (see generator.collect_draft).
-    started: dict[tuple[str, int], float] = field(default_factory=dict)
-    draft_times: deque[float] = field(default_factory=lambda: deque(maxlen=64))
+    # The items of the pipeline's queue as asyncio tasks, by item id (see
+    # steps_agents.synthesis.pipeline): started in queue order, at most ``max_running`` unfinished
+    # at once, each running its own generate/judge/revise loop; a task's result (the decided
+    # branch) waits here until the writer commits it in queue order (a reorder buffer).
+    tasks: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+    # Queued items not started yet, in queue order, and how many started ones are unfinished.
+    to_start: deque[tuple[dict[str, Any], int]] = field(default_factory=deque)
+    running: int = 0
+    # Ids of started items decided "accepted" by the critic and not committed yet, and the
+    # committed acceptance rate: the live estimate that starts an item only while it may be
+    # needed (timing-dependent, but it only decides when work starts, never what is written).
+    live_accepted: set[str] = field(default_factory=set)
+    acceptance: float = 0.75
+    # Of the critic-accepted items committed, how many were written (or surplus) rather than
+    # rejected at commit (a near-duplicate): how much a live "accepted" is worth.
+    survival: list[int] = field(default_factory=lambda: [0, 0])
+    # Every skill set the run has tried (the composer's ``exclude``), built from the state's
+    # ``used`` once per process and kept up to date by the composer.
+    exclude: set[frozenset[str]] | None = None
     # Parsed work items by id, so the branch's nodes do not re-validate the same JSON three or
     # more times; filled by the composer, emptied by the writer (a resumed branch re-parses).
     items: dict[str, WorkItem] = field(default_factory=dict)
@@ -129,26 +138,15 @@ class SynthesisContext:
             item = WorkItem.model_validate(data)
         return item
 
-    def draft_finished(self, key: tuple[str, int], *, timed: bool) -> None:
-        """The draft ``key`` ended (answered, failed or cancelled); with ``timed``, record how
-        long it took (for the straggler deadline)."""
-        begun = self.started.pop(key, None)
-        if begun is not None and timed:
-            self.draft_times.append(time.monotonic() - begun)
-
-    def median_draft_time(self) -> float | None:
-        """The median of the recent draft times, once there are enough to trust (8)."""
-        if len(self.draft_times) < 8:
-            return None
-        return statistics.median(self.draft_times)
-
-    def drop_prefetch(self) -> None:
-        """Cancel every draft started ahead and not collected (the run ended or failed)."""
-        for task in self.prefetch.values():
+    def drop_tasks(self) -> None:
+        """Cancel every item task not committed (the run ended, failed or was interrupted)."""
+        for task in self.tasks.values():
             if task.done():
                 if not task.cancelled():
                     task.exception()  # mark it retrieved: nobody will await it
             else:
                 task.cancel()
-        self.prefetch.clear()
-        self.started.clear()
+        self.tasks.clear()
+        self.to_start.clear()
+        self.live_accepted.clear()
+        self.running = 0

@@ -14,33 +14,29 @@ model answer is malformed, or whose model refused this one request (an item-spec
 the draft. Any other model failure (outage, bad key, unknown model) stops the run as in the
 generator: recorded on the context, the item skipped, raised by the runner at the end.
 
-Judges see the samples written before this superstep and those the writer of this superstep
-writes (the critic yields once before judging, and the writer writes without yielding); drafts
-judged in the same superstep do not see one another. A judge's ``observe`` (the near-duplicate
-index) is the writer's: it runs there, one record at a time in a fixed order, so what is
-accepted never depends on which draft finished first.
+A judge whose verdict depends on the samples written so far (one with ``observe``: the
+near-duplicate index) is not run here: the critic runs while earlier items are still being
+committed, so what it would see depends on timing. The writer runs it instead, at commit time,
+one item at a time in queue order (:func:`steps_agents.synthesis.writer.stateful_verdict`), so
+what is accepted never depends on which draft finished first.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Literal
-
-from langgraph.types import Command, Send
+from typing import TYPE_CHECKING, Any
 
 from steps_agents.errors import ModelCallError, ModelOutputError
 from steps_agents.records import Verdict
-from steps_agents.synthesis.generator import model_call_failed, start_generation, to_writer
+from steps_agents.synthesis.generator import model_call_failed
 from steps_agents.synthesis.judge_protocol import Judge, JudgeContext, JudgeInput, failed, revisable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from langgraph.runtime import Runtime
-
     from steps_agents.synthesis.context import SynthesisContext
     from steps_agents.synthesis.state import ItemState
 
 
-async def _run_judge(
+async def run_judge(
     judge: Judge, sample: JudgeInput, ctx: JudgeContext
 ) -> Verdict | ModelCallError | None:
     """The judge's verdict; an abstention when its model's answer was malformed or its model
@@ -62,17 +58,20 @@ def feedback_from(verdicts: list[Verdict]) -> list[str]:
     return [f"{v.judge}: {v.reason}" for v in failed(verdicts)]
 
 
-async def critic(
-    branch: ItemState, runtime: Runtime[SynthesisContext]
-) -> Command[Literal["generator", "writer"]]:
-    """Judge one draft; send it back for revision or on to the writer."""
-    await asyncio.sleep(0)  # the writer of this superstep writes first (see module doc)
-    ctx = runtime.context
+def stateless(judges: list[Judge]) -> list[Judge]:
+    """The judges the critic runs: those without ``observe`` (see module doc)."""
+    return [j for j in judges if getattr(j, "observe", None) is None]
+
+
+async def critic(ctx: SynthesisContext, branch: ItemState) -> ItemState:
+    """Judge one draft: the branch decided (``decision`` set), or set up for a revision
+    (``revision`` incremented, ``feedback`` and ``previous`` filled, no ``decision``)."""
     item = ctx.work_item(branch["item"])
     draft = branch.get("draft") or {}
     verdicts = list(ctx.mode.check(item, draft, ctx.mode_ctx))
     sample = JudgeInput(item=item, draft=draft, messages=ctx.mode.to_messages(item, draft))
-    results = await asyncio.gather(*(_run_judge(j, sample, ctx.judge_ctx) for j in ctx.judges))
+    judges = stateless(ctx.judges)
+    results = await asyncio.gather(*(run_judge(j, sample, ctx.judge_ctx) for j in judges))
     down = next((r for r in results if isinstance(r, ModelCallError)), None)
     if down is not None:
         return model_call_failed(ctx, branch, down)
@@ -81,25 +80,20 @@ async def critic(
     bad = failed(verdicts)
     revision = int(branch.get("revision", 0))
     if not bad:
-        return to_writer({**branch, "verdicts": dumped, "decision": "accepted"})
+        return {**branch, "verdicts": dumped, "decision": "accepted"}
     if revision < ctx.config.max_revisions and revisable(bad):
-        feedback = feedback_from(verdicts)
         update: dict[str, Any] = {
             "verdicts": dumped,
             "revision": revision + 1,
-            "feedback": feedback,
+            "feedback": feedback_from(verdicts),
             "previous": draft,
             "draft": None,
         }
-        start_generation(ctx, item, revision=revision + 1, feedback=feedback, previous=draft)
-        return Command(goto=Send("generator", {**branch, **update}))
-    reason = "; ".join(feedback_from(verdicts))
-    return to_writer(
-        {
-            **branch,
-            "verdicts": dumped,
-            "decision": "rejected",
-            "reason": reason,
-            "reason_tag": bad[0].judge,
-        }
-    )
+        return {**branch, **update}  # type: ignore[typeddict-item]
+    return {
+        **branch,
+        "verdicts": dumped,
+        "decision": "rejected",
+        "reason": "; ".join(feedback_from(verdicts)),
+        "reason_tag": bad[0].judge,
+    }

@@ -1,15 +1,16 @@
 """The planner agent: how many items to start next, for which k, and when to stop.
 
-The synthesis graph is a pipeline of waves: while one wave waits for the model, the previous
-one is judged and the one before it written. The planner runs again right after it planned
-(so it can plan the next wave at once) and whenever a writer has written, and, from the
-counters in ``stats`` (``planned``, ``dropped``, ``finished``, ``accepted``, ``rejected``),
-decides to plan another wave (:func:`plan_wave`), to wait, or to stop: when ``n`` samples are
+The pipeline (:mod:`steps_agents.synthesis.pipeline`) runs the planner at fixed points of the
+commit order: before the first commit and after each wave is committed, again and again until
+it waits or stops. From the committed counters in ``stats`` (``planned``, ``dropped``,
+``finished``, ``accepted``, ``rejected``) it decides to queue another wave (:func:`plan_wave`),
+to wait, or to stop: when ``n`` samples are
 accepted (counted by the writer), the model-call budget is spent, a model failed for every request (see
 :meth:`SynthesisContext.fail`), or the composer found nothing new for two waves in a row
 (first the k those waves asked for are closed and the others planned instead). At
-most :data:`PIPELINE_WAVES` waves of ``wave_size`` items are in flight, which
-bounds what one superstep holds (a SIGKILL replays at most that much work, mostly from cache).
+most :data:`PIPELINE_WAVES` waves of ``wave_size`` items are queued and not committed: enough
+for the model to keep working while a slow call holds the commit order, and a bound on what a
+checkpoint holds.
 
 Per-k quotas: the target is apportioned exactly over the k weights (:func:`k_quotas`); the
 planner publishes the quotas in the state and the writer accepts no more of a k than its quota
@@ -34,10 +35,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from steps_agents.synthesis.state import SynthesisState
 
 DRY_WAVES_BEFORE_STOP = 2
-# Waves in flight at once. Supersteps are barriers, so overlap needs every superstep to hold a
-# wave at each stage: planned, composed, generating, judged, written. Five waves keep the judges'
-# and the writer's CPU work running while the model answers the next wave.
-PIPELINE_WAVES = 5
+# Waves queued and not committed (at most). Items are started lazily, only while the live
+# estimate says they are needed, so a deep queue costs no model calls; it is what the model
+# works on while a straggler holds the commit order (and with it the planner): 64 waves of at
+# least max(8, concurrency) items cover a 5 s call at 100 calls/s.
+PIPELINE_WAVES = 64
+# The queue holds this many times the expected need (pending items count 1 / QUEUE_DEPTH each),
+# so the work does not run dry while a straggler holds the commit order and the acceptance rate
+# turns out lower than the planner expected.
+QUEUE_DEPTH = 2.0
 STALL_REJECTS = 100  # stop when this many decisions accepted nothing (rule of three: p < 3%)
 RATE_FLOOR = 0.1  # below this estimated acceptance a k is closed: see closed_ks
 COMPOSE_MIN_TRIES = 20  # uncomposable combinations of a k before its compose rate can close it
@@ -88,7 +94,9 @@ def closed_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:
 
     A k is *closed* when its estimated acceptance (:func:`acceptance_rates`) fell below
     :data:`RATE_FLOOR` (the model cannot write it, or its skills break a judge); when the
-    selector found no new combination for it (``by_k[k]["exhausted"]``, set by the composer);
+    selector found no new combination for it (``by_k[k]["exhausted"]``, set by the composer)
+    and none of its queued items is left to commit (the queue runs ahead of the commits, so a
+    k can run out of new sets long before its queued ones are decided);
     or when its combinations almost never compose: ``u_k >= COMPOSE_MIN_TRIES`` uncomposable
     and ``c_k / (c_k + u_k) < RATE_FLOOR`` with ``c_k`` composed. When every k is closed, none
     is: there is nobody to hand the share to.
@@ -102,7 +110,9 @@ def closed_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:
         rarely_composes = failed >= COMPOSE_MIN_TRIES and composed < RATE_FLOOR * (
             composed + failed
         )
-        if rates[k] < RATE_FLOOR or int(counts.get("exhausted", 0)) > 0 or rarely_composes:
+        left = int(counts.get("planned", 0)) - int(counts.get("dropped", 0))
+        used_up = int(counts.get("exhausted", 0)) > 0 and left <= int(counts.get("finished", 0))
+        if rates[k] < RATE_FLOOR or used_up or rarely_composes:
             closed.add(k)
     return closed if len(closed) < len(ks) else set()
 
@@ -157,6 +167,7 @@ def plan_wave(
     calls_per_item: float,
     pending: int = 0,
     pending_by_k: Mapping[int, int] | None = None,
+    pending_weight: float = 1.0,
 ) -> dict[int, int]:
     """Items to start per k in the next wave.
 
@@ -171,11 +182,13 @@ def plan_wave(
     ``pending * calls_per_item`` calls already committed. With ``pending_by_k`` (items in
     flight per k) each k is planned on its own: ``start_k = max(0, q_k - a_k - p_k *
     pending_k) / p_k``, so the last waves do not overfill one k (whose extra drafts would be
-    surplus) while another still needs a wave of its own.
+    surplus) while another still needs a wave of its own. ``pending_weight`` < 1 counts each
+    pending item as that fraction of one: the queue then holds ``1 / pending_weight`` times the
+    expected need (see :data:`QUEUE_DEPTH`).
     """
     accepted = int(stats.get("accepted", 0))
     pooled = (accepted + 3) / (accepted + int(stats.get("rejected", 0)) + 4)
-    need = target - accepted - pooled * pending
+    need = target - accepted - pooled * pending * pending_weight
     if need <= 0:
         return {}
     by_k = stats.get("by_k") or {}
@@ -189,7 +202,8 @@ def plan_wave(
     rates = acceptance_rates(stats, ks)
     if pending_by_k is not None:
         starts = {
-            k: max(0.0, d - rates[k] * pending_by_k.get(k, 0)) / max(rates[k], RATE_FLOOR)
+            k: max(0.0, d - rates[k] * pending_by_k.get(k, 0) * pending_weight)
+            / max(rates[k], RATE_FLOOR)
             for k, d in deficits.items()
         }
     else:
@@ -252,6 +266,7 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     stats = dict(state.get("stats") or {})
     accepted = int(stats.get("accepted", 0))
     pending = pending_items(stats)
+    # ``calls`` is what was spent so far (read by a resumed run's budget), not a decision.
     update: dict[str, Any] = {"calls": ctx.budget.spent(), "action": "stop"}
     if accepted >= cfg.n:
         return update | {"stop_reason": "target reached"}
@@ -294,6 +309,7 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
         calls_per_item=calls_per_item,
         pending=pending,
         pending_by_k=pending_by_k(stats, cfg.ks),
+        pending_weight=1 / QUEUE_DEPTH,
     )
     if not plan:
         if pending:

@@ -1,6 +1,8 @@
 """The synthesis graph's state schema: the checkpointed run state and one item's branch state.
 
-Nodes return partial updates of these; ``graphs/synthesis.py`` wires the nodes over them.
+The pipeline node returns partial updates of :class:`SynthesisState` at the end of each time
+slice; an item's :class:`ItemState` lives in its asyncio task and, once planned, its
+``item`` in the state's ``queue`` until the writer commits it.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from langgraph.channels import DeltaChannel, Topic
+from langgraph.channels import DeltaChannel
 from typing_extensions import TypedDict
 
 from steps_agents.synthesis.counters import merge_stats
@@ -26,21 +28,21 @@ def extend_used(
 
 
 class SynthesisState(TypedDict, total=False):
-    """The checkpointed state of a run: plans and counters, all JSON-serialisable.
+    """The checkpointed state of a run: plans, the queue and counters, all JSON-serialisable.
 
-    ``used`` (every skill set tried, so the selector never repeats one) and ``stats`` (nested
-    counters) are appended to and summed by many branches, hence their reducers. ``decided``
-    is the fan-in of the item branches: each decided branch publishes its record there (a
-    ``Topic`` that holds one superstep's records), and one writer task per superstep writes
-    them all, instead of one writer task per item. ``used`` grows
-    with the run, so it is a ``DeltaChannel`` (langgraph 1.2, beta): checkpoints store its new
-    entries and a snapshot every 64 updates, not the whole list at every superstep.
+    ``used`` (every skill set tried, so the selector never repeats one) is appended to and
+    ``stats`` (nested counters) summed, hence their reducers. ``used`` grows with the run, so
+    it is a ``DeltaChannel`` (langgraph 1.2, beta): checkpoints store its new entries and a
+    snapshot every 64 updates, not the whole list at every superstep. ``queue`` holds the
+    waves planned and not yet committed, in commit order (``{"wave": w, "items": [...]}``): a
+    resumed run restarts exactly those items (the response cache makes the answered ones free,
+    and those already on disk are counted, not redone).
     """
 
     wave: int
     plan: dict[str, int]
     used: Annotated[list[list[str]], DeltaChannel(extend_used, snapshot_frequency=64)]
-    decided: Annotated[list[dict[str, Any]], Topic(dict)]
+    queue: list[dict[str, Any]]
     quotas: dict[str, int]
     stats: Annotated[dict[str, Any], merge_stats]
     dry_waves: int
@@ -49,15 +51,8 @@ class SynthesisState(TypedDict, total=False):
     stop_reason: str
 
 
-class WriterInput(TypedDict, total=False):
-    """What the writer reads: the records the branches decided in the previous superstep."""
-
-    decided: list[dict[str, Any]]
-    quotas: dict[str, int]
-
-
 class ItemState(TypedDict, total=False):
-    """One item's private branch state, carried by ``Send`` from node to node."""
+    """One item's private state while it is generated, judged and revised."""
 
     item: dict[str, Any]
     wave: int
@@ -69,4 +64,3 @@ class ItemState(TypedDict, total=False):
     decision: str
     reason: str
     reason_tag: str
-    deferred: bool

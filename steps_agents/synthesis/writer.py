@@ -1,39 +1,35 @@
-"""The writer node: the branches decided in the previous superstep are appended, then counted.
+"""The writer agent: commits decided items one at a time, in queue order.
 
-Branches publish their decided record in the graph's ``decided`` channel (a ``Topic`` holding
-one superstep's records); the writer runs once per superstep over all of them, in the channel's
-order (LangGraph applies a superstep's writes in task-path order, never in finish order).
-
-Every decision that depends on other samples is taken here, one record at a time, so that it
-follows from the seed and the items and never from timing: whether an accepted draft is surplus
-(beyond ``n`` or its k's quota, the quotas being the checkpointed ones) and whether it became a
-near-duplicate of a sample written before it (the judges' ``observe``, which then records it).
-A draft that fails ``observe`` is written as a reject with that judge's verdict. The node
-runs without an ``await``: the whole superstep's records are written in the task's first step,
-before any other node of the same superstep reads the run's samples (those nodes yield once
-first; see the generator and the critic), and on resume the files hold exactly what they
-would have read.
+The pipeline (:mod:`steps_agents.synthesis.pipeline`) hands each decided item to :func:`commit`
+in the order the planner queued it, whatever order the drafts finished in (a reorder buffer).
+Every decision that depends on other samples is taken here, so that it follows from the seed
+and the items and never from timing: whether an accepted draft is surplus (beyond ``n`` or its
+k's quota, the quotas being the planner's at that point of the queue) and whether it is a
+near-duplicate of a sample written before it (the judges with ``observe``, run here and not in
+the critic: :func:`stateful_verdict`). A near-duplicate is written as a reject with that judge's
+verdict, not revised: a revision here would hold the commit order for a model round trip, and
+another item (another skill set) is planned in its place instead.
 
 The :class:`~steps_agents.synthesis.store.SampleWriter` in the runtime context does the
-durable, idempotent append; this node builds the :class:`Sample` with its provenance and returns
-the branch's counter delta for the ``stats`` reducer. A branch replayed after a kill whose id is
-already on disk is counted from the disk record and not rewritten.
+durable, idempotent append, one line per record in commit order, so the files always hold a
+prefix of the commit order; an item replayed after a kill whose id is already on disk is
+counted from the disk record and not rewritten.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+from steps_agents.errors import ModelCallError
 from steps_agents.records import Verdict
-from steps_agents.synthesis.counters import merge_stats, outcome_stats
-from steps_agents.synthesis.judge_protocol import Judge, JudgeInput
+from steps_agents.synthesis.counters import outcome_stats
+from steps_agents.synthesis.critic import run_judge
+from steps_agents.synthesis.judge_protocol import JudgeInput
 from steps_agents.synthesis.records import Provenance, Sample, Status
 
 if TYPE_CHECKING:  # pragma: no cover
-    from langgraph.runtime import Runtime
-
     from steps_agents.synthesis.context import SynthesisContext
-    from steps_agents.synthesis.state import ItemState, WriterInput
+    from steps_agents.synthesis.state import ItemState
 
 
 def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
@@ -77,84 +73,105 @@ def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
     )
 
 
-def late_verdict(judges: list[Judge], sample: JudgeInput) -> Verdict | None:
-    """Let judges with ``observe`` confirm an accepted draft just before it is written: the
-    first failed verdict (the draft duplicates a sample written before it), or ``None`` once
-    every such judge has recorded it."""
-    for judge in judges:
+async def stateful_verdict(ctx: SynthesisContext, sample: JudgeInput) -> list[Verdict]:
+    """Run the judges with ``observe`` on an accepted draft just before it is written: their
+    verdicts, ending at the first failed one (the draft is a near-duplicate of a sample written
+    before it; the judges after it do not record it). When none failed, every such judge has
+    recorded the draft (``observe``)."""
+    verdicts: list[Verdict] = []
+    for judge in ctx.judges:
         observe = getattr(judge, "observe", None)
-        result = observe(sample) if observe is not None else None
-        if isinstance(result, Verdict) and result.passed is False:
-            return result  # rejected: the judges after this one must not record it
-    return None
+        if observe is None:
+            continue
+        verdict = await run_judge(judge, sample, ctx.judge_ctx)
+        if isinstance(verdict, ModelCallError):
+            verdict = Verdict(judge=judge.name, passed=None, reason=f"abstained: {verdict}")
+        if verdict is not None and verdict.passed is False:
+            return [*verdicts, verdict]
+        late = observe(sample)  # records the draft, re-checking what judge() saw
+        if isinstance(late, Verdict) and late.passed is False:
+            return [*verdicts, late]
+        if verdict is not None:
+            verdicts.append(verdict)
+    return verdicts
 
 
-async def writer(state: WriterInput, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
-    """Append the samples decided in the previous superstep (idempotently, in the channel's
-    order, without yielding), one line each, and return their summed counter delta."""
-    ctx = runtime.context
-    quotas = dict(state.get("quotas") or {})
-    total: dict[str, Any] = {}
-    for branch in state.get("decided") or ():
-        try:
-            delta = _record(cast("ItemState", branch), ctx, quotas)["stats"]
-            k = str(ctx.work_item(branch["item"]).k)  # every decided item leaves its k's pending
-            total = merge_stats(total, merge_stats(delta, {"by_k": {k: {"finished": 1}}}))
-        finally:
-            ctx.items.pop(str(branch["item"].get("id", "")), None)  # the branch ends here
-    return {"stats": total} if total else {}
+async def commit(
+    ctx: SynthesisContext, branch: ItemState, quotas: dict[str, Any]
+) -> dict[str, Any]:
+    """Commit one decided item (written unless surplus, skipped or on disk already); its
+    counter delta."""
+    try:
+        if branch.get("decision") == "accepted" and ctx.writer.get(_id(branch)) is None:
+            quota = quotas.get(str(ctx.work_item(branch["item"]).k))
+            confirmed = await _confirm(branch, ctx, quota)
+            if confirmed is None:
+                return _surplus(ctx.work_item(branch["item"]).k)
+            branch = confirmed
+        delta = _record(branch, ctx, quotas)
+        k = str(ctx.work_item(branch["item"]).k)  # every decided item leaves its k's pending
+        return delta | {"finished": 1, "by_k": _with(delta.get("by_k"), k)}
+    finally:
+        ctx.items.pop(_id(branch), None)  # the item ends here
 
 
-def _confirm(branch: ItemState, ctx: SynthesisContext, quota: int | None) -> ItemState | None:
-    """An accepted, new, non-surplus branch after ``observe``: ``None`` when it is surplus, the
-    branch as a reject when a judge's ``observe`` failed it, else the branch unchanged."""
+def _id(branch: ItemState) -> str:
+    return str(branch["item"].get("id", ""))
+
+
+def _with(by_k: dict[str, Any] | None, k: str) -> dict[str, Any]:
+    """``by_k`` with one more ``finished`` for ``k``."""
+    out = dict(by_k or {})
+    out[k] = {**(out.get(k) or {}), "finished": int((out.get(k) or {}).get("finished", 0)) + 1}
+    return out
+
+
+async def _confirm(branch: ItemState, ctx: SynthesisContext, quota: int | None) -> ItemState | None:
+    """An accepted, new branch after the judges with ``observe``: ``None`` when it is surplus,
+    the branch as a reject when one of them failed it, else the branch with their verdicts."""
     item = ctx.work_item(branch["item"])
     if ctx.writer.is_surplus(item.k, max_accepted=ctx.config.n, quota=quota):
         return None
     draft = branch.get("draft") or {}
     sample = JudgeInput(item=item, draft=draft, messages=ctx.mode.to_messages(item, draft))
-    late = late_verdict(ctx.judges, sample)
-    if late is None:
-        return branch
-    verdicts = [v for v in branch.get("verdicts") or () if v.get("judge") != late.judge]
+    late = await stateful_verdict(ctx, sample)
+    names = {v.judge for v in late}
+    verdicts = [v for v in branch.get("verdicts") or () if v.get("judge") not in names]
+    verdicts += [v.model_dump(mode="json") for v in late]
+    bad = [v for v in late if v.passed is False]
+    if not bad:
+        return {**branch, "verdicts": verdicts}
     update: ItemState = {
-        "verdicts": [*verdicts, late.model_dump(mode="json")],
+        "verdicts": verdicts,
         "decision": "rejected",
-        "reason": f"{late.judge}: {late.reason}",
-        "reason_tag": late.judge,
+        "reason": f"{bad[0].judge}: {bad[0].reason}",
+        "reason_tag": bad[0].judge,
     }
     return {**branch, **update}
 
 
 def _surplus(k: int) -> dict[str, Any]:
-    return {"stats": {"surplus": 1, "finished": 1, "by_k": {str(k): {"surplus": 1}}}}
+    return {"surplus": 1, "finished": 1, "by_k": {str(k): {"surplus": 1, "finished": 1}}}
 
 
 def _record(branch: ItemState, ctx: SynthesisContext, quotas: dict[str, Any]) -> dict[str, Any]:
+    """Write a decided branch (unless on disk already or surplus); its counter delta."""
     decision = branch.get("decision")
     if decision == "skipped":
-        return {"stats": {"skipped": 1, "finished": 1}}
-    item_id = str(branch["item"].get("id", ""))
-    on_disk = ctx.writer.get(item_id)
+        return {"skipped": 1}
+    on_disk = ctx.writer.get(_id(branch))
     if decision == "already" or on_disk is not None:
-        # On disk before this process started (a replayed branch): counted from the disk
-        # record, not written again, not shown as progress.
+        # On disk before this process started (an item replayed after a kill): counted from
+        # the disk record, not written again, not shown as progress.
         assert on_disk is not None
         revisions = 0 if decision == "already" else int(branch.get("revision", 0))
-        delta = outcome_stats(on_disk.status, on_disk.k, on_disk.reason_tag, revisions)
-        return {"stats": delta | {"finished": 1}}
+        return outcome_stats(on_disk.status, on_disk.k, on_disk.reason_tag, revisions)
     k = ctx.work_item(branch["item"]).k
     quota = quotas.get(str(k))
-    if decision == "accepted":
-        confirmed = _confirm(branch, ctx, quota)
-        if confirmed is None:
-            return _surplus(k)
-        branch = confirmed
     sample = build_sample(branch, ctx)
     if ctx.writer.write(sample, max_accepted=ctx.config.n, quota=quota) == "surplus":
-        return _surplus(k)
+        return {"surplus": 1, "by_k": {str(k): {"surplus": 1}}}
     ctx.monitor.decided(sample.status)
-    delta = outcome_stats(
+    return outcome_stats(
         sample.status, sample.provenance.k, sample.reason_tag, sample.provenance.revisions
     )
-    return {"stats": delta | {"finished": 1}}

@@ -75,11 +75,17 @@ def _reset_peak() -> None:
         pass
 
 
-def run_one(mode: str, corpus: str) -> dict[str, object]:
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_one(mode: str, corpus: str, keep_sets: bool = False) -> dict[str, object]:
     """One mode in this process: count, build the graph and the taxonomy; figures as a dict.
 
-    The stages run as ``steps taxonomy build CORPUS`` runs them (the counts are dropped once the
-    graph is built); the peak resident memory of each stage is taken on its own.
+    The stages run as ``steps taxonomy build CORPUS`` runs them (no exact sets unless
+    ``keep_sets``; the counts are dropped once the graph is built); the peak resident memory of
+    each stage is taken on its own.
     """
     from steps_agents.corpus.cooccurrence import build_skill_graph, count_corpus
     from steps_agents.runtime.parallel import get_executor
@@ -93,13 +99,15 @@ def run_one(mode: str, corpus: str) -> dict[str, object]:
     peaks["start"] = _peak_mib()
     _reset_peak()
     t0 = time.perf_counter()
-    counts = count_corpus(corpus, executor=executor)
+    cpu0 = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
+    counts = count_corpus(corpus, executor=executor, keep_sets=keep_sets)
     t_count = time.perf_counter() - t0
+    count_cpu = _cpu(resource.RUSAGE_SELF) - cpu0[0], _cpu(resource.RUSAGE_CHILDREN) - cpu0[1]
     peaks["count"] = _peak_mib()
     peaks["count workers"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     _reset_peak()
     graph = build_skill_graph(counts, source=corpus)
-    n_records, distinct_sets = counts.n_records, len(counts.sets)
+    n_records = counts.n_records
     del counts
     peaks["graph"] = _peak_mib()
     _reset_peak()
@@ -109,7 +117,8 @@ def run_one(mode: str, corpus: str) -> dict[str, object]:
     me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return {
         "records": n_records,
-        "distinct_sets": distinct_sets,
+        "count_cpu_driver_s": count_cpu[0],
+        "count_cpu_workers_s": count_cpu[1],
         "edges": graph.n_edges,
         "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
         "startup_s": t_start,
@@ -131,18 +140,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "steps_corpus_bench")
+    ap.add_argument(
+        "--keep-sets",
+        action="store_true",
+        help="count the exact skill sets too (as steps taxonomy stats does); the default counts"
+        " c_i and c_ij only, as steps taxonomy build does",
+    )
     ap.add_argument("--one", nargs=2, metavar=("MODE", "CORPUS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
-        print(json.dumps(run_one(*args.one)))
+        print(json.dumps(run_one(*args.one, keep_sets=args.keep_sets)))
         return 0
     args.dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "STEPS_AGENTS_NO_PROGRESS": "1"}
-    print(f"{os.cpu_count()} cores")
+    print(
+        f"{os.cpu_count()} cores; counting "
+        + ("c_i, c_ij and the exact sets" if args.keep_sets else "c_i and c_ij (no exact sets)")
+    )
     print(
         f"{'records':>9} {'mode':>10} {'rec/s':>9} {'count s':>8} {'start s':>8} "
-        f"{'->taxonomy s':>12} {'cpu s':>7} {'peak MiB':>8} | {'count':>6} {'workers':>7} "
-        f"{'graph':>6} {'taxonomy':>8} | {'sets':>7} {'edges':>7}  H^T"
+        f"{'->taxonomy s':>12} {'cpu s':>6} {'cores':>5} {'load':>4} {'peak MiB':>8} | "
+        f"{'count':>6} {'workers':>7} {'graph':>6} {'taxonomy':>8} | {'edges':>7}  H^T"
     )
     peaks: dict[str, list[float]] = {}
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -151,8 +169,10 @@ def main(argv: list[str] | None = None) -> int:
             write_corpus(corpus, size)
         fingerprints = set()
         for mode in args.modes.split(","):
+            load = os.getloadavg()[0]
+            keep = ["--keep-sets"] if args.keep_sets else []
             out = subprocess.run(
-                [sys.executable, __file__, "--one", mode, str(corpus)],
+                [sys.executable, __file__, "--one", mode, str(corpus), *keep],
                 capture_output=True, text=True, env=env, check=False,
             )
             if out.returncode != 0:
@@ -164,12 +184,14 @@ def main(argv: list[str] | None = None) -> int:
             peak = max(float(r["rss_mib"]), float(r["child_rss_mib"]))
             for key, value in (("to taxonomy", peak), ("read+count", r["count_rss_mib"])):
                 peaks.setdefault(f"{mode} {key}", []).append(float(value))
+            cores = (r["count_cpu_driver_s"] + r["count_cpu_workers_s"]) / r["count_s"]
             print(
                 f"{size:>9} {mode:>10} {size / r['count_s']:>9.0f} {r['count_s']:>8.2f} "
-                f"{r['startup_s']:>8.2f} {r['to_taxonomy_s']:>12.2f} {r['cpu_s']:>7.1f} "
-                f"{peak:>8.0f} | {stage['count']:>6.0f} {stage['count workers']:>7.0f} "
+                f"{r['startup_s']:>8.2f} {r['to_taxonomy_s']:>12.2f} {r['cpu_s']:>6.1f} "
+                f"{'-' if mode == 'ray' else f'{cores:.2f}':>5} {load:>4.1f} {peak:>8.0f} | "
+                f"{stage['count']:>6.0f} {stage['count workers']:>7.0f} "
                 f"{stage['graph']:>6.0f} {stage['taxonomy']:>8.0f} | "
-                f"{r['distinct_sets']:>7} {r['edges']:>7}  {r['h_t']:.4f}",
+                f"{r['edges']:>7}  {r['h_t']:.4f}",
                 flush=True,
             )
         same = "same graph on every mode" if len(fingerprints) == 1 else "GRAPHS DIFFER"
@@ -180,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     print("peak MiB: peak resident memory of the run, driver or largest worker process, from")
     print("start to taxonomy; then each stage's own peak (count, its largest local worker,")
     print("graph, taxonomy); Ray's workers are not children of the driver and are not measured.")
+    print("cores: CPU seconds of the driver and its worker processes while counting, per second")
+    print("of counting (Ray's workers not counted); load: 1-minute load average before the mode.")
     return 0
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from steps_agents.corpus import pairs
 from steps_agents.corpus.cooccurrence import CooccurrenceCounts, build_skill_graph, count_corpus
 from steps_agents.corpus.extract import ExtractionStats, ExtractorOptions
 from steps_agents.corpus.shards import ShardTask, count_shard, merge_partials, plan_shards
@@ -226,3 +227,21 @@ def test_shard_pairs_are_counted_on_the_worker_and_rekeyed_in_the_driver(tmp_pat
     single, keys, values = merged.pairs
     assert (single == sequential.single).all()
     assert (keys == sequential.pair_keys).all() and (values == sequential.pair_values).all()
+
+
+@pytest.mark.parametrize("executor", [None, ProcessExecutor(2)], ids=["sequential", "local"])
+def test_counts_without_the_exact_sets_are_the_same_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executor: Executor | None
+) -> None:
+    monkeypatch.setattr(pairs, "FOLD_SETS", 50)  # fold many times even in a small corpus
+    corpus = write_corpus(tmp_path / "c.jsonl")
+    full = count_corpus(str(corpus))
+    lean = count_corpus(str(corpus), executor=executor, shard_bytes=SHARD, keep_sets=False)
+    assert lean.skills == full.skills and lean.n_records == full.n_records
+    assert (lean.single == full.single).all()
+    assert (lean.pair_keys == full.pair_keys).all() and (lean.pair_values == full.pair_values).all()
+    assert not lean.sets and not lean.sets_kept
+    with pytest.raises(ValueError, match="exact skill sets were not kept"):
+        lean.set_count(["skill 0"])
+    graphs = [build_skill_graph(c, source=str(corpus)) for c in (full, lean)]
+    assert graphs[0].fingerprint() == graphs[1].fingerprint()

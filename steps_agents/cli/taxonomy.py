@@ -179,11 +179,12 @@ def run_build(args: argparse.Namespace) -> int:
             progress=True,
             stats=read,
             executor=_executor(args),
+            keep_sets=False,  # the graph needs c_i and c_ij only; memory then O(pairs)
         )
         graph = build_skill_graph(
             counts, weighting=weighting, min_count=args.min_count, source=args.corpus
         )
-        del counts  # the exact-set counts are not needed by the builder: free them first
+        del counts  # the counts are not needed by the builder: free them first
         if graph.n_skills == 0:
             raise InputError(f"no skill is seen at least --min-count {args.min_count} times")
         params.update(extractor=args.extractor, weighting=weighting, input="corpus")

@@ -34,7 +34,7 @@ import pluggy
 from steps_agents.corpus.edgecsv import EDGE_CSV_COLUMNS as EDGE_CSV_COLUMNS
 from steps_agents.corpus.edgecsv import read_edge_csv as read_edge_csv
 from steps_agents.corpus.extract import ExtractionStats, ExtractorOptions, iter_skill_sets
-from steps_agents.corpus.pairs import SHIFT, pair_counts_of_sets
+from steps_agents.corpus.pairs import SHIFT, PairCounter, pair_counts_of_sets
 from steps_agents.corpus.shards import shardable, sharded_set_counts
 from steps_agents.errors import InputError, UnknownComponentError
 from steps_agents.runtime.executor import Executor
@@ -77,8 +77,10 @@ class CooccurrenceCounts:
     """Exact counts over a corpus: ``c_i``, ``c_ij``, N and how often each whole skill set occurs.
 
     Skill ids are positions in :attr:`skills` (first-seen order). ``sets`` maps the sorted id
-    tuple of a record's skill set to its number of records. ``single[i]`` is ``c_i``;
-    ``pair_keys``/``pair_values`` hold ``c_ij`` for every pair seen, keyed ``a * 2^32 + b``.
+    tuple of a record's skill set to its number of records (empty when counted with
+    ``keep_sets=False``: then :attr:`sets_kept` is false and the set queries raise).
+    ``single[i]`` is ``c_i``; ``pair_keys``/``pair_values`` hold ``c_ij`` for every pair seen,
+    keyed ``a * 2^32 + b``.
     """
 
     skills: list[str]
@@ -90,6 +92,7 @@ class CooccurrenceCounts:
     index: dict[str, int] = field(init=False, repr=False)
 
     counted: InitVar[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = None
+    sets_kept: bool = True
 
     def __post_init__(self, counted: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> None:
         """``counted``: ``(single, pair_keys, pair_values)`` already added up over the shards of
@@ -136,11 +139,18 @@ class CooccurrenceCounts:
             if i is None:
                 return 0
             ids.append(i)
-        return self.sets.get(tuple(sorted(ids)), 0)
+        return self.kept_sets().get(tuple(sorted(ids)), 0)
+
+    def kept_sets(self) -> Counter[tuple[int, ...]]:
+        """:attr:`sets`; ``ValueError`` when the counts were taken without them."""
+        if not self.sets_kept:
+            raise ValueError("exact skill sets were not kept (counted with keep_sets=False)")
+        return self.sets
 
     @property
     def set_counts(self) -> Counter[frozenset[str]]:
         """Exact whole-set counts keyed by skill names (built on each access; cache it)."""
+        self.kept_sets()
         names = self.skills
         return Counter({frozenset(names[i] for i in key): c for key, c in self.sets.items()})
 
@@ -150,16 +160,22 @@ class NoSkillsError(InputError):
 
 
 def count_cooccurrence(
-    skill_sets: Iterable[Sequence[str]], *, progress: Progress | None = None
+    skill_sets: Iterable[Sequence[str]],
+    *,
+    progress: Progress | None = None,
+    keep_sets: bool = True,
 ) -> CooccurrenceCounts:
     """Count ``c_i``, ``c_ij``, N and exact sets over a stream of skill lists, in one pass.
 
     Only the counters are kept; the iterable is consumed lazily. Duplicate skills within a
     record count once. Empty skill lists are ignored (they are not records of any skill).
-    Raises :class:`InputError` when no skill set is seen at all.
+    ``keep_sets=False`` keeps ``c_i``, ``c_ij`` and N only (:class:`~steps_agents.corpus.pairs.PairCounter`:
+    memory bounded by the distinct pairs, not the distinct sets). Raises :class:`InputError`
+    when no skill set is seen at all.
     """
     index: dict[str, int] = {}
     skills: list[str] = []
+    folding = None if keep_sets else PairCounter()
     sets: Counter[tuple[int, ...]] = Counter()
     n = 0
     for record_skills in skill_sets:
@@ -174,11 +190,16 @@ def count_cooccurrence(
             progress.update(1)
         if not ids:
             continue
-        sets[tuple(sorted(ids))] += 1
+        if folding is None:
+            sets[tuple(sorted(ids))] += 1
+        else:
+            folding.add(tuple(sorted(ids)), len(skills))
         n += 1
     if n == 0:
         raise NoSkillsError("no records with skills to count (the corpus is empty)")
-    return CooccurrenceCounts(skills, sets, n)
+    if folding is None:
+        return CooccurrenceCounts(skills, sets, n)
+    return CooccurrenceCounts(skills, sets, n, folding.result(len(skills)), sets_kept=False)
 
 
 def count_corpus(
@@ -192,6 +213,7 @@ def count_corpus(
     stats: ExtractionStats | None = None,
     executor: Executor | None = None,
     shard_bytes: int | None = None,
+    keep_sets: bool = True,
 ) -> CooccurrenceCounts:
     """Read ``source`` through an extractor (:func:`~steps_agents.corpus.extract.iter_skill_sets`) and count.
 
@@ -199,6 +221,8 @@ def count_corpus(
     (:func:`steps_agents.runtime.parallel.get_executor`), a JSON Lines file is read and counted
     in shards on it, map and reduce (:mod:`steps_agents.corpus.shards`); the counts are the
     same as a sequential read's. Other sources, or a custom ``pm``, are read sequentially.
+    ``keep_sets=False``: no exact sets (:func:`count_cooccurrence`), for a caller that only
+    builds the graph; the peak memory then no longer grows with the distinct sets.
     """
     stats = stats if stats is not None else ExtractionStats()
     if executor is not None and pm is None and shardable(source):
@@ -210,15 +234,18 @@ def count_corpus(
             skip_empty=skip_empty,
             stats=stats,
             shard_bytes=shard_bytes,
+            keep_sets=keep_sets,
         )
         if merged.n_records == 0:
             raise _no_skills(source, stats)
-        return CooccurrenceCounts(merged.skills, merged.sets, merged.n_records, merged.pairs)
+        return CooccurrenceCounts(
+            merged.skills, merged.sets, merged.n_records, merged.pairs, sets_kept=keep_sets
+        )
     stream = iter_skill_sets(source, extractor, options, pm, skip_empty=skip_empty, stats=stats)
     with Progress(f"reading {Path(source).name}", unit="rec", enabled=progress) as bar:
         skill_sets = (skills for _, _, skills in stream)
         try:
-            counts = count_cooccurrence(skill_sets, progress=bar)
+            counts = count_cooccurrence(skill_sets, progress=bar, keep_sets=keep_sets)
         except NoSkillsError as exc:
             raise _no_skills(source, stats) from exc
     return counts

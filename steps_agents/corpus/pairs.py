@@ -10,6 +10,7 @@ re-keyed to global ids and added up (:func:`add_pair_counts`): both give the sam
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Mapping
 from itertools import combinations, repeat
 
@@ -68,3 +69,47 @@ def add_pair_counts(
     a, b = ids[part_keys // SHIFT], ids[part_keys % SHIFT]
     rekeyed = np.minimum(a, b) * SHIFT + np.maximum(a, b)
     return sum_by_key(np.concatenate([keys, rekeyed]), np.concatenate([values, part_values]))
+
+
+FOLD_SETS = 1 << 16
+"""Distinct sets a :class:`PairCounter` holds before folding them into its arrays: the chunk's
+``Counter`` then stays under ~8 MB whatever the corpus size."""
+
+
+class PairCounter:
+    """Singles and pairs of a stream of id sets, in memory bounded by the distinct pairs plus one
+    chunk of sets: the exact sets are counted in :attr:`sets` (a ``Counter``, so repeated sets
+    cost one entry) and folded into the arrays every ``fold_sets`` distinct sets, then dropped.
+    For callers that need ``c_i`` and ``c_ij`` but not the exact sets (``steps taxonomy
+    build``): their distinct count grows with the records (514,614 at 10^6 records in
+    ``benchmarks/corpus.py``, about 110 bytes each), the pairs' much less."""
+
+    def __init__(self, fold_sets: int | None = None) -> None:
+        self.fold_sets = fold_sets or FOLD_SETS
+        self.sets: Counter[tuple[int, ...]] = Counter()
+        self.single = self.keys = self.values = np.zeros(0, dtype=np.int64)
+
+    def add(self, key: tuple[int, ...], n_skills: int) -> None:
+        """Count one record's sorted id tuple; ``n_skills``: ids so far (all are below it)."""
+        self.sets[key] += 1
+        if len(self.sets) >= self.fold_sets:
+            self.fold(n_skills)
+
+    def fold(self, n_skills: int) -> None:
+        if not self.sets:
+            return
+        single, keys, values = pair_counts_of_sets(self.sets, n_skills)
+        grown = np.zeros(n_skills, dtype=np.int64)
+        grown[: self.single.shape[0]] = self.single
+        self.single = grown + single
+        self.keys, self.values = sum_by_key(
+            np.concatenate([self.keys, keys]), np.concatenate([self.values, values])
+        )
+        self.sets = Counter()
+
+    def result(self, n_skills: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(single, pair_keys, pair_values)`` over everything added."""
+        self.fold(n_skills)
+        single = np.zeros(n_skills, dtype=np.int64)
+        single[: self.single.shape[0]] = self.single
+        return single, self.keys, self.values

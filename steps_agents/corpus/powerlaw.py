@@ -239,7 +239,9 @@ def _subset_coverage(counts: CooccurrenceCounts, k: int) -> int | None:
 def corpus_statistics(
     counts: CooccurrenceCounts, *, max_k: int = 5, top: int = 5
 ) -> dict[str, Any]:
-    """The whole section-1 report for a counted corpus, as a JSON-ready dict."""
+    """The whole section-1 report for a counted corpus, as a JSON-ready dict (it needs the
+    exact sets: ``ValueError`` for counts taken with ``keep_sets=False``)."""
+    counts.kept_sets()
     n = counts.n_skills
     names = counts.skills
     set_sizes = Counter({len(key): 0 for key in counts.sets})

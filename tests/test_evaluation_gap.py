@@ -9,6 +9,7 @@ independent world (same draws otherwise) the interval must cover zero.
 
 from __future__ import annotations
 
+import math
 import random
 from itertools import combinations
 
@@ -22,7 +23,14 @@ SKILLS = [f"s{i:02d}" for i in range(12)]
 PLANTED = ("s00", "s01")
 
 
-def _episode(task: str, skills: list[str], failed: set[str], *, repeat: int = 0) -> EpisodeResult:
+def _episode(
+    task: str,
+    skills: list[str],
+    failed: set[str],
+    *,
+    repeat: int = 0,
+    feeds: list[list[str]] | None = None,
+) -> EpisodeResult:
     return EpisodeResult(
         run_id="r",
         agent="a",
@@ -32,6 +40,7 @@ def _episode(task: str, skills: list[str], failed: set[str], *, repeat: int = 0)
         skills=skills,
         passed=not failed,
         covered=[s for s in skills if s not in failed],
+        details={"feeds": feeds or []},
     )
 
 
@@ -88,7 +97,7 @@ def test_chance_co_failures_are_not_listed() -> None:
 def test_binomial_upper_tail_matches_the_direct_sum() -> None:
     from math import comb
 
-    from steps_agents.evaluation.gap import binomial_upper_tail
+    from steps_agents.evaluation.cofailure import binomial_upper_tail
 
     for x, n, p in [(1, 4, 0.01), (3, 10, 0.2), (0, 5, 0.3), (7, 7, 0.5)]:
         direct = sum(comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(x, n + 1))
@@ -102,6 +111,9 @@ def test_binomial_upper_tail_matches_the_direct_sum() -> None:
 def test_small_pairs_do_not_outrank_well_measured_ones() -> None:
     """One task with both skills failing once (rate 1.0) ranks below 40 joint failures in 50."""
     episodes = [_episode(f"{s}-{i}", [s], set()) for s in ("a", "b", "c", "d") for i in range(20)]
+    # Each skill also passes at k = 2 beside other partners: that is the null of the same k.
+    for s, other in [("a", "e"), ("b", "f"), ("c", "e"), ("d", "f")]:
+        episodes += [_episode(f"{s}{other}-{i}", [s, other], set()) for i in range(20)]
     episodes.append(_episode("cd", ["c", "d"], {"c", "d"}))
     episodes += [
         _episode(f"ab-{i}", ["a", "b"], {"a", "b"} if i < 40 else set()) for i in range(50)
@@ -118,14 +130,42 @@ def test_prediction_is_the_mean_product_of_k1_rates() -> None:
     episodes = [_episode(f"a{i}", ["a"], set() if i < 3 else {"a"}) for i in range(4)]  # p_a .75
     episodes += [_episode(f"b{i}", ["b"], set() if i < 1 else {"b"}) for i in range(2)]  # p_b .5
     episodes += [_episode("ab", ["a", "b"], set()), _episode("abx", ["a", "b", "x"], set())]
+    episodes += [_episode("ab2", ["b", "a"], {"a"})]
     gap = gap_analysis(episodes, seed=0, resamples=50)
     assert gap is not None
     assert {r.skill: r.pass_rate for r in gap.skills} == {"a": 0.75, "b": 0.5}
-    k2, k3 = gap.per_k
-    assert k2.predicted == pytest.approx(0.375) and k2.gap == pytest.approx(0.625)
-    # x has no k = 1 task: it gets the pooled k = 1 rate, 4 passes in 6 tasks.
-    assert gap.imputed_tasks == 1 and gap.imputed_rate == pytest.approx(4 / 6)
-    assert k3.predicted == pytest.approx(0.375 * 4 / 6)
+    # x has no k = 1 task: "abx" gets no guessed rate, it is left out of every row.
+    (k2,) = gap.per_k
+    assert (gap.k2_tasks, gap.measured_tasks, gap.unmeasured_tasks) == (3, 2, 1)
+    assert gap.estimable and k2.tasks == 2
+    assert k2.predicted == pytest.approx(0.375) and k2.gap == pytest.approx(0.5 - 0.375)
+
+
+def test_gap_is_not_estimable_when_most_tasks_have_unmeasured_skills() -> None:
+    """The quickstart's shape: 2 of 10 k >= 2 tasks measured alone -> no rows, a refusal."""
+    episodes = [_episode(f"{s}{i}", [s], set()) for s in "ab" for i in range(5)]
+    episodes += [_episode(f"ab{i}", ["a", "b"], set()) for i in range(2)]
+    episodes += [_episode(f"xy{i}", ["x", "y", "a"], {"x"}) for i in range(8)]
+    gap = gap_analysis(episodes, seed=0, resamples=50)
+    assert gap is not None and not gap.estimable
+    assert (gap.measured_tasks, gap.unmeasured_tasks) == (2, 8)
+    assert gap.per_k == [] and gap.overall is None
+    text = to_markdown(build_report(episodes, run_id="r", agents=["a"]))
+    assert "Not estimable: only 2 of 10 k >= 2 tasks have every skill measured alone" in text
+
+
+def test_reading_says_inconclusive_for_a_wide_interval() -> None:
+    from steps_agents.evaluation.gap import GapRow, gap_reading
+
+    def row(low: float, high: float) -> GapRow:
+        return GapRow(
+            group="g", tasks=20, observed=0.5, predicted=0.5, gap=0.0, ci_low=low, ci_high=high
+        )
+
+    assert gap_reading(row(-0.65, 0.167)) == "inconclusive"
+    assert gap_reading(row(-0.074, 0.073)) == "no gap"
+    assert gap_reading(row(-0.29, -0.126)) == "harder"
+    assert gap_reading(row(0.01, 0.3)) == "easier"
 
 
 def test_same_seed_same_interval_and_seed_matters() -> None:
@@ -176,3 +216,64 @@ def test_report_carries_the_gap_in_json_and_markdown() -> None:
     assert "### Compositional gap" in text and "s00 + s01" in text
     again = type(report).model_validate_json(report.to_json())
     assert again.agents[0].gap == gap
+
+
+def test_a_producer_consumer_cascade_is_not_a_co_failure() -> None:
+    """p -> c: c is called with p's (wrong) result, so c fails whenever p does. Not an interaction.
+
+    The same episodes without the oracle's feeds would list the pair: the feeds are what keeps it
+    out, not a lack of power.
+    """
+    rng = random.Random(11)
+    skills = ["p", "c", "u", "v"]
+    cascade, no_feeds = [], []
+    for s in skills:
+        cascade += [
+            _episode(f"{s}-{i}", [s], set() if rng.random() < 0.9 else {s}) for i in range(20)
+        ]
+    no_feeds = list(cascade)
+    for i in range(400):
+        pair = ["p", "c"] if i % 2 == 0 else rng.choice([["p", "u"], ["c", "v"], ["u", "v"]])
+        failed = {s for s in pair if rng.random() < 0.3}
+        feeds = [["p", "c"]] if pair == ["p", "c"] else []
+        if "p" in failed and feeds:
+            failed.add("c")  # the cascade
+        cascade.append(_episode(f"t{i}", pair, failed, feeds=feeds))
+        no_feeds.append(_episode(f"t{i}", pair, failed))
+    blind = gap_analysis(no_feeds, seed=0, resamples=50)
+    assert blind is not None and ("c", "p") in [r.skills for r in blind.co_failure]
+    gap = gap_analysis(cascade, seed=0, resamples=50)
+    assert gap is not None and ("c", "p") not in [r.skills for r in gap.co_failure]
+
+
+def test_a_uniform_k_penalty_lists_no_pair() -> None:
+    """Every skill fails 10% alone and 70% at k = 4, independently: harder, but no interaction."""
+    rng = random.Random(5)
+    episodes = [
+        _episode(f"{s}-{i}", [s], set() if rng.random() < 0.9 else {s})
+        for s in SKILLS
+        for i in range(10)
+    ]
+    for i in range(300):
+        skills = rng.sample(SKILLS, 4)
+        episodes.append(_episode(f"k4-{i}", skills, {s for s in skills if rng.random() < 0.7}))
+    gap = gap_analysis(episodes, seed=0, resamples=50)
+    assert gap is not None and gap.co_failure == []
+    assert gap.overall is not None and gap.overall.ci_high is not None and gap.overall.ci_high < 0
+
+
+def test_poisson_binomial_tail_matches_enumeration() -> None:
+    from itertools import product
+
+    from steps_agents.evaluation.cofailure import poisson_binomial_upper_tail
+
+    groups = {0.1: 2, 0.5: 1, 0.8: 2}
+    probs = [p for p, n in groups.items() for _ in range(n)]
+    for x in range(7):
+        direct = sum(
+            math.prod(p if o else 1 - p for p, o in zip(probs, outcome, strict=True))
+            for outcome in product([0, 1], repeat=len(probs))
+            if sum(outcome) >= x
+        )
+        assert poisson_binomial_upper_tail(x, groups) == pytest.approx(direct, abs=1e-12)
+

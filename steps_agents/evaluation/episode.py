@@ -30,6 +30,7 @@ from steps_agents.evaluation.agents import (
     StepLimitExceeded,
     to_text,
 )
+from steps_agents.evaluation.cofailure import skill_feeds
 from steps_agents.evaluation.grading import judge_answer
 from steps_agents.evaluation.records import EpisodeResult, Failure, ToolCallRecord
 from steps_agents.evaluation.scoring import skill_coverage
@@ -312,6 +313,8 @@ def score_episode(
         )
     mutating = {t.name for t in task.tools if t.mutates}
     covered, coverage, first_wrong = skill_coverage(task.skills, trace, oracle, mutating=mutating)
+    # The oracle's data edges let the co-failure test leave out producer -> consumer cascades.
+    common["details"] = {**checked.details, "feeds": skill_feeds(task.oracle)}
     return EpisodeResult(
         kind="agentic",
         oracle_steps=len(oracle) if oracle is not None else len(task.oracle),

@@ -9,38 +9,29 @@ so repeats of a task are never counted as independent evidence):
 
 * **per-skill rate** ``p_s`` -- the mean ``y_t`` over the k = 1 tasks whose one skill is ``s``.
 * **prediction** of a k >= 2 task -- ``prod_{s in t} p_s``: the pass rate if every skill succeeded
-  or failed on its own, exactly as it does alone. A skill with no k = 1 task of its own gets the
-  pooled k = 1 rate ``pbar_1`` (mean ``y_t`` over all k = 1 tasks), the best guess the run has;
-  ``imputed_tasks`` counts the k >= 2 tasks that needed it, ``imputed_rate`` is ``pbar_1``. (Left
-  out instead, a run with fewer k = 1 tasks than skills -- the usual case -- would have nothing
-  to predict.)
+  or failed on its own, exactly as it does alone. Only *measured* tasks -- every skill has a
+  k = 1 task of its own -- get a prediction; the others (``unmeasured_tasks``) are left out of
+  every row rather than given a guessed rate. When fewer than ``MIN_MEASURED_SHARE`` of the
+  k >= 2 tasks are measured the gap is **not estimable** (``estimable`` false, no rows): a gap
+  over a small, unrepresentative corner of the run would be read as the run's gap.
 * **gap** of a group of tasks -- ``observed - predicted = mean_t y_t - mean_t prod p_s``. Negative:
   combinations are harder than their parts; zero: the parts explain the whole.
 * **interval** -- a seeded percentile bootstrap (95%, ``resamples`` replicates). Each replicate
   resamples the k = 1 tasks of every skill (so the uncertainty of ``p_s`` is carried into the
   prediction) and, independently, the tasks of the group; the interval is the 2.5th and 97.5th
-  percentile of the replicated gaps (``pbar_1`` is re-estimated from all resampled k = 1 tasks).
+  percentile of the replicated gaps.
   k = 1 has no row: there the prediction is the observation. A group of fewer than
   ``MIN_CI_TASKS`` tasks gets no interval: resampling one or two tasks gives a degenerate one
   (a single failed task would read as a certain gap of -100 points).
 * **groups** -- each k >= 2; all k >= 2 tasks pooled; per top-level taxonomy community (the tasks
   touching it, so one task can count in several); within-community (all skills under one
   top-level community) versus cross-community tasks.
-* **co-failure** -- a skill *fails* in an episode when the agent did not call it correctly (it is
-  missing from ``covered``, see :mod:`steps_agents.evaluation.scoring`). Its alone failure rate
-  ``q_s`` is the mean share of k = 1 episodes of ``s`` in which it failed. For a pair ``(a, b)``
-  the joint failure rate is the mean over the k >= 2 tasks holding both of the share of their
-  episodes in which both failed; independence predicts ``q_a q_b``. Pairs are ranked by the
-  *lower* end of the joint rate's Wilson 95% interval (tasks as the sample size) minus
-  ``q_a q_b``, so a pair seen in one task with one joint failure (observed rate 1, lower bound
-  0.21) does not outrank a pair that failed together in 40 of 50 tasks (lower bound 0.66). Only
-  pairs whose excess is significant after a Bonferroni correction are listed: ``p_excess``, the
-  exact one-sided binomial chance of at least that many joint failures in that many tasks if
-  each failed jointly with probability ``q_a q_b``, must be below 0.05 / (pairs tested). With
-  dozens of pairs, one joint failure in four tasks clears a plain 95% bound by luck somewhere. ``q_s`` is shrunk toward the pooled alone failure rate ``qbar`` by
-  ``PRIOR_TASKS`` pseudo-tasks, ``(n_s q_s + 2 qbar) / (n_s + 2)``, so a skill that happened to
-  pass its one k = 1 task (``q_s = 0``) does not make every pair holding it look interacting;
-  a skill without a k = 1 task gets ``qbar``.
+* **co-failure** -- pairs of skills that fail together more often than each one's own rate at
+  the same k predicts, with producer -> consumer cascades left out: see
+  :mod:`steps_agents.evaluation.cofailure`.
+* **reading** of a row (:func:`gap_reading`) -- *harder* / *easier* when the interval lies
+  below / above zero, *no gap* when it lies within +-``EQUIVALENCE`` (10 points), else
+  *inconclusive*: an interval from -65 to +17 points has not shown that there is no gap.
 * **repeats** -- with ``R >= 2`` repeats, per k: ``pass^R`` (mean over tasks of
   ``C(c, R) / C(R, R)``, the share of tasks passed every time) and the split of the outcome
   variance ``pbar (1 - pbar)`` into *task* variance ``mean_t (p_t - pbar)^2`` (tasks differ) and
@@ -50,22 +41,22 @@ so repeats of a task are never counted as independent evidence):
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
 
+from steps_agents.evaluation.cofailure import CoFailureRow, Unit, co_failures, make_unit
 from steps_agents.evaluation.records import EpisodeResult
-from steps_agents.evaluation.significance import pass_hat_k, wilson_interval
+from steps_agents.evaluation.significance import pass_hat_k
 
 RESAMPLES = 1000
 MIN_CI_TASKS = 5  # fewer tasks than this: the bootstrap interval is not reported
-PRIOR_TASKS = 2  # pseudo-tasks at the pooled rate that shrink each q_s (co-failure only)
+MIN_MEASURED_SHARE = 0.5  # fewer k >= 2 tasks with every skill measured alone: not estimable
+EQUIVALENCE = 0.10  # an interval within +-10 points reads "no gap"; a wider one "inconclusive"
 _CHUNK = 250  # bootstrap replicates drawn at once: bounds memory at CHUNK x tasks floats
 _NO_COMMUNITY = -1
 
@@ -90,20 +81,6 @@ class GapRow(BaseModel):
     gap: float
     ci_low: float | None = None
     ci_high: float | None = None
-
-
-class CoFailureRow(BaseModel):
-    """One pair of skills: how often both failed together against ``q_a q_b`` (module docstring)."""
-
-    skills: tuple[str, str]
-    tasks: int
-    joint_failures: float
-    joint_rate: float
-    expected: float
-    excess: float
-    excess_low: float
-    lift: float | None = None
-    p_excess: float | None = None
 
 
 class RepeatKRow(BaseModel):
@@ -131,8 +108,10 @@ class GapAnalysis(BaseModel):
     per_community: list[GapRow] = Field(default_factory=list)
     within_cross: list[GapRow] = Field(default_factory=list)
     co_failure: list[CoFailureRow] = Field(default_factory=list)
-    imputed_tasks: int = 0
-    imputed_rate: float | None = None
+    k2_tasks: int = 0
+    measured_tasks: int = 0
+    unmeasured_tasks: int = 0
+    estimable: bool = False
     repeats: list[RepeatKRow] = Field(default_factory=list)
 
 
@@ -143,6 +122,7 @@ class _Task:
     skills: list[str]
     outcomes: list[bool] = field(default_factory=list)
     failed: list[set[str]] = field(default_factory=list)  # per episode: skills not covered
+    feeds: list[list[str]] = field(default_factory=list)  # oracle [producer, consumer] skills
 
     @property
     def y(self) -> float:
@@ -159,8 +139,29 @@ def _tasks(episodes: Sequence[EpisodeResult]) -> dict[str, _Task]:
         t = tasks.setdefault(e.task_id, _Task(e.task_id, e.k, skills))
         t.outcomes.append(bool(e.passed))
         if e.kind == "agentic":
+            if not t.failed:
+                t.feeds = list(e.details.get("feeds") or [])
             t.failed.append(set(skills) - set(e.covered))
     return tasks
+
+
+def gap_reading(row: GapRow) -> str:
+    """``harder`` / ``easier`` / ``no gap`` / ``inconclusive`` (module docstring); ``""`` without
+    an interval."""
+    if row.ci_low is None or row.ci_high is None:
+        return ""
+    if row.ci_high < 0:
+        return "harder"
+    if row.ci_low > 0:
+        return "easier"
+    if row.ci_low >= -EQUIVALENCE and row.ci_high <= EQUIVALENCE:
+        return "no gap"
+    return "inconclusive"
+
+
+def _units(tasks: Sequence[_Task]) -> list[Unit]:
+    """Every k >= 2 agentic task's first scored episode, as a co-failure unit."""
+    return [make_unit(t.k, t.skills, t.failed[0], t.feeds) for t in tasks if t.k >= 2 and t.failed]
 
 
 def _alone(tasks: dict[str, _Task]) -> dict[str, list[_Task]]:
@@ -279,69 +280,6 @@ def _groups(
     return keys, groups
 
 
-def binomial_upper_tail(x: int, n: int, p: float) -> float:
-    """``P(X >= x)`` for ``X ~ Binomial(n, p)``, summed in log space (no overflow for large n)."""
-    if x <= 0:
-        return 1.0
-    if p <= 0.0:
-        return 0.0
-    if p >= 1.0:
-        return 1.0
-    log_p, log_q = math.log(p), math.log1p(-p)
-    terms = [
-        math.lgamma(n + 1)
-        - math.lgamma(i + 1)
-        - math.lgamma(n - i + 1)
-        + i * log_p
-        + (n - i) * log_q
-        for i in range(x, n + 1)
-    ]
-    top = max(terms)
-    return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
-
-
-def co_failures(
-    tasks: Sequence[_Task], fail_alone: dict[str, float], pooled: float, *, top: int = 20
-) -> list[CoFailureRow]:
-    """The pairs whose joint failure most exceeds ``q_a q_b`` (ranking in the module docstring).
-
-    ``pooled`` is the alone failure rate of a skill missing from ``fail_alone``.
-    """
-    joint: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for t in tasks:
-        if t.k < 2 or not t.failed:
-            continue
-        for a, b in combinations(sorted(t.skills), 2):
-            both = sum(a in f and b in f for f in t.failed) / len(t.failed)
-            joint[(a, b)].append(both)
-    rows = []
-    alpha = 0.05 / max(1, len(joint))  # Bonferroni over every pair tested
-    for (a, b), shares in joint.items():
-        n = len(shares)
-        failures = float(sum(shares))
-        rate = failures / n
-        expected = fail_alone.get(a, pooled) * fail_alone.get(b, pooled)
-        low = wilson_interval(failures, n)[0]
-        p_excess = binomial_upper_tail(round(failures), n, expected)
-        if p_excess >= alpha:
-            continue
-        rows.append(
-            CoFailureRow(
-                skills=(a, b),
-                tasks=n,
-                joint_failures=failures,
-                joint_rate=rate,
-                expected=expected,
-                excess=rate - expected,
-                excess_low=low - expected,
-                lift=rate / expected if expected > 0 else None,
-                p_excess=p_excess,
-            )
-        )
-    rows.sort(key=lambda r: (-r.excess_low, -r.excess, r.skills))
-    return rows[:top]
-
-
 def repeat_rows(tasks: Sequence[_Task]) -> list[RepeatKRow]:
     """pass^R and the task/trial variance split per k; empty without two repeats of every task."""
     if not tasks:
@@ -390,41 +328,31 @@ def gap_analysis(
         return None
     alone = _alone(tasks)
     rates = _skill_rates(alone)
-    pooled_tasks = [t for ts in alone.values() for t in ts]
-    measured = [r for r in rates if r.fail_alone is not None]
-    qbar = (
-        float(np.average([r.fail_alone for r in measured], weights=[r.tasks for r in measured]))
-        if measured
-        else 1.0
-    )
-    shrunk = {
-        r.skill: (r.tasks * (r.fail_alone or 0.0) + PRIOR_TASKS * qbar) / (r.tasks + PRIOR_TASKS)
-        for r in measured
-    }
+    k2 = [t for t in tasks.values() if t.k >= 2]
+    predicted = [t for t in k2 if all(s in alone for s in t.skills)]
     analysis = GapAnalysis(
         seed=seed,
         resamples=resamples,
         skills=rates,
-        co_failure=co_failures(list(tasks.values()), shrunk, qbar, top=top_pairs),
+        co_failure=co_failures(_units(list(tasks.values())), top=top_pairs),
         repeats=repeat_rows(list(tasks.values())),
+        k2_tasks=len(k2),
+        measured_tasks=len(predicted),
+        unmeasured_tasks=len(k2) - len(predicted),
+        estimable=bool(k2) and len(predicted) >= MIN_MEASURED_SHARE * len(k2),
     )
-    predicted = [t for t in tasks.values() if t.k >= 2]
-    if not pooled_tasks or not predicted:
+    if not analysis.estimable:
         return analysis
-    pooled = float(np.mean([t.y for t in pooled_tasks]))
     p = {r.skill: r.pass_rate for r in rates}
-    analysis.imputed_rate = pooled
-    analysis.imputed_tasks = sum(1 for t in predicted if any(s not in p for s in t.skills))
     keys, groups = _groups(predicted, taxonomy)
-    column = {s: j for j, s in enumerate(alone)}  # column len(alone): the pooled k = 1 tasks
+    column = {s: j for j, s in enumerate(alone)}
     y = np.asarray([t.y for t in predicted])
-    pred = np.asarray([float(np.prod([p.get(s, pooled) for s in t.skills])) for t in predicted])
+    pred = np.asarray([float(np.prod([p[s] for s in t.skills])) for t in predicted])
     boots = _bootstrap_gaps(
         groups,
         y,
-        [[column.get(s, len(alone)) for s in t.skills] for t in predicted],
-        [np.asarray([t.y for t in alone[s]]) for s in alone]
-        + [np.asarray([t.y for t in pooled_tasks])],
+        [[column[s] for s in t.skills] for t in predicted],
+        [np.asarray([t.y for t in alone[s]]) for s in alone],
         seed=seed,
         resamples=resamples,
     )

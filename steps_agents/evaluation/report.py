@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from steps_agents.errors import OutputError
 from steps_agents.evaluation.compare import Comparison, RepeatStats, compare, repeat_stats
-from steps_agents.evaluation.gap import GapAnalysis, GapRow, gap_analysis
+from steps_agents.evaluation.gap import GapAnalysis, GapRow, gap_analysis, gap_reading
 from steps_agents.evaluation.records import EpisodeResult
 from steps_agents.evaluation.scoring import (
     CommunityRow,
@@ -170,10 +170,30 @@ def _gap_cells(row: GapRow) -> list[str]:
         if row.ci_low is None or row.ci_high is None
         else (f"[{100 * row.ci_low:+.1f}, {100 * row.ci_high:+.1f}]")
     )
-    return [str(row.tasks), _pct(row.observed), _pct(row.predicted), f"{100 * row.gap:+.1f}", ci]
+    cells = [str(row.tasks), _pct(row.observed), _pct(row.predicted), f"{100 * row.gap:+.1f}", ci]
+    return [*cells, gap_reading(row) or "-"]
 
 
-_GAP_HEADERS = ["tasks", "observed", "predicted", "gap (points)", "95% CI"]
+_GAP_HEADERS = ["tasks", "observed", "predicted", "gap (points)", "95% CI", "reading"]
+
+
+def measured_note(gap: GapAnalysis) -> str:
+    """How many k >= 2 tasks the gap could use, or why it has no rows."""
+    if not gap.k2_tasks:
+        return "No k >= 2 task was scored: nothing to predict."
+    share = f"{gap.measured_tasks} of {gap.k2_tasks} k >= 2 tasks"
+    if not gap.estimable:
+        return (
+            f"Not estimable: only {share} have every skill measured alone (a k = 1 task of each"
+            f" skill); {gap.unmeasured_tasks} would need a guessed rate. Give k = 1 a task for"
+            " every skill used at k >= 2."
+        )
+    if gap.unmeasured_tasks:
+        return (
+            f"Over {share} (every skill measured alone); {gap.unmeasured_tasks} with a skill"
+            " lacking a k = 1 task are left out."
+        )
+    return f"Over all {gap.k2_tasks} k >= 2 tasks (every skill measured alone)."
 
 
 def gap_markdown(gap: GapAnalysis, *, max_pairs: int = 10) -> list[str]:
@@ -183,7 +203,11 @@ def gap_markdown(gap: GapAnalysis, *, max_pairs: int = 10) -> list[str]:
         "",
         "Observed pass rate against the independence prediction (mean over tasks of the product"
         " of each skill's k = 1 pass rate); gap = observed - predicted, bootstrap 95% interval"
-        f" ({gap.resamples} resamples of tasks, seed {gap.seed}).",
+        f" ({gap.resamples} resamples of tasks, seed {gap.seed}); reading: harder / easier when"
+        " the interval lies below / above zero, no gap when it lies within +-10 points, else"
+        " inconclusive.",
+        "",
+        measured_note(gap),
         "",
     ]
     rows = [[r.group, *_gap_cells(r)] for r in gap.per_k]
@@ -192,21 +216,14 @@ def gap_markdown(gap: GapAnalysis, *, max_pairs: int = 10) -> list[str]:
     rows += [[f"community: {r.group}", *_gap_cells(r)] for r in gap.per_community]
     if rows:
         lines += _table(["tasks of", *_GAP_HEADERS], rows)
-    else:
-        lines.append("No k = 1 task or no k >= 2 task was scored: nothing to predict.")
-    if gap.imputed_tasks:
-        lines.append(
-            f"\n{gap.imputed_tasks} k >= 2 tasks have a skill without a k = 1 task; it gets the"
-            f" pooled k = 1 pass rate {_pct(gap.imputed_rate)}."
-        )
     lines.append("")
     if gap.co_failure:
         lines += [
-            "Skills that fail together (joint failure rate over tasks with both, against the"
-            " product of their k = 1 failure rates; ranked by the Wilson lower bound of the joint"
-            " rate minus that product, so pairs seen in few tasks do not rank high by luck;"
-            " k = 1 failure rates shrunk toward the pooled rate by 2 pseudo-tasks; listed only"
-            " when the exact binomial p of the excess is below 0.05 / pairs tested):",
+            "Skills that fail together (joint failure rate over the k >= 2 tasks with both,"
+            " against the product of each one's failure rate in the other tasks of the same k;"
+            " a consumer whose producer failed is not judged, so cascades do not count; ranked"
+            " by the Wilson lower bound of the joint rate minus that product; listed only when"
+            " the exact p of the excess is below 0.05 / pairs tested):",
             "",
         ]
         rows = [

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from html import escape
 
-from steps_agents.evaluation.gap import GapAnalysis, GapRow
-from steps_agents.evaluation.report import AgentSummary, EvalReport
+from steps_agents.evaluation.gap import GapAnalysis, GapRow, gap_reading
+from steps_agents.evaluation.report import AgentSummary, EvalReport, measured_note
 from steps_agents.reporting.charts import Chart, Series, XYChart
 from steps_agents.reporting.html import Section, figure, note, pct, points, share_bar, table
 
@@ -87,16 +87,9 @@ def _gap_table(gap: GapAnalysis) -> str:
     def ci(r: GapRow) -> str:
         return "–" if r.ci_low is None else f"[{points(r.ci_low)}, {points(r.ci_high)}]"
 
-    def reading(r: GapRow) -> str:
-        if r.ci_low is None or r.ci_high is None:
-            return ""
-        if r.ci_high < 0:
-            return "harder"
-        return "easier" if r.ci_low > 0 else "no gap"
-
     def cells(r: GapRow, label: str) -> list[str]:
         values = [str(r.tasks), pct(r.observed), pct(r.predicted), points(r.gap), ci(r)]
-        return [label, *(escape(v) for v in [*values, reading(r)])]
+        return [label, *(escape(v) for v in [*values, gap_reading(r)])]
 
     plain = [*gap.per_k, *([gap.overall] if gap.overall else []), *gap.within_cross]
     body = [cells(r, escape(r.group)) for r in plain]
@@ -109,17 +102,12 @@ def _gap_table(gap: GapAnalysis) -> str:
         for r in gap.per_community
     ]
     headers = ["tasks of", "tasks", "observed", "predicted", "gap (points)", "95% CI", "reading"]
-    text = table(headers, body, cls="gap", raw=True)
-    imputed = (
-        f" {gap.imputed_tasks} k >= 2 tasks have a skill without a k = 1 task; it gets the"
-        f" pooled k = 1 pass rate {pct(gap.imputed_rate)}."
-        if gap.imputed_tasks
-        else ""
-    )
+    text = table(headers, body, cls="gap", raw=True) if body else ""
     return text + note(
-        "Gap = observed - predicted; predicted = mean over tasks of the product of the skills'"
-        f" k = 1 pass rates. 95% CI: bootstrap over tasks ({gap.resamples} resamples, seed"
-        f" {gap.seed}); harder / easier: the interval lies below / above zero.{imputed}"
+        f"{measured_note(gap)} Gap = observed - predicted; predicted = mean over tasks of the"
+        " product of the skills' k = 1 pass rates. 95% CI: bootstrap over tasks"
+        f" ({gap.resamples} resamples, seed {gap.seed}); harder / easier: the interval lies"
+        " below / above zero; no gap: it lies within +-10 points; inconclusive: wider."
     )
 
 
@@ -152,9 +140,11 @@ def _co_failure(gap: GapAnalysis, top: int = 10) -> str:
     ]
     headers = ["pair", "tasks with both", "both failed", "expected", "excess", "excess (low)", "p"]
     return table(headers, rows, cls="cofail") + note(
-        "Ranked by the Wilson 95% lower bound of the joint failure rate minus the product of the"
-        " two skills' k = 1 failure rates, so a pair seen in few tasks cannot rank high by luck;"
-        " listed only when the exact binomial p of the excess is below 0.05 / pairs tested."
+        "Expected: the product of each skill's failure rate in the other tasks of the same k; a"
+        " consumer whose producer failed is not judged (cascades do not count). Ranked by the"
+        " Wilson 95% lower bound of the joint failure rate minus that product, so a pair seen in"
+        " few tasks cannot rank high by luck; listed only when the exact p of the excess is"
+        " below 0.05 / pairs tested."
     )
 
 

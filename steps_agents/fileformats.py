@@ -210,8 +210,17 @@ def loads_json(text: str, *, location: str | Path, max_depth: int = MAX_JSON_DEP
         return parse_json(text, location=location, max_depth=max_depth)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"malformed JSON: {exc.msg} (line {exc.lineno} column {exc.colno})", location=location
+            f"malformed JSON: {exc.msg} ({_json_where(exc)})", location=location
         ) from None
+
+
+def _json_where(exc: json.JSONDecodeError) -> str:
+    """Where in the text: for one line (a JSONL record, whose location names the file's line)
+    the column only, or "at the end" for a cut-off record -- never an inner "line 2"."""
+    body = exc.doc.rstrip("\r\n")
+    if "\n" in body:
+        return f"line {exc.lineno} column {exc.colno}"
+    return "at the end of the line" if exc.pos >= len(body) else f"column {exc.colno}"
 
 
 def loads_toml(text: str, *, location: str | Path) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def test_eval_writes_reports_and_resumes(
     )
     assert main(argv) == 0
     out = capsys.readouterr()
-    assert "agent oracle" in out.out and "| all | 10 | 100.0% |" in out.out
+    assert "agent oracle" in out.out and "| all | 5 x 2 | 100.0% |" in out.out
     assert "exact McNemar" in out.out and "run id eval-" in out.err
     report = json.loads((tmp_path / "report.json").read_text())
     assert [a["agent"] for a in report["agents"]] == ["oracle", "random"]

@@ -142,9 +142,24 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
+def task_count(row: RateRow) -> str:
+    """Tasks, and repeats when there were several: the interval's sample size is the tasks."""
+    if row.n == row.tasks or not row.tasks:
+        return str(row.tasks)
+    if row.n % row.tasks == 0:
+        return f"{row.tasks} x {row.n // row.tasks}"
+    return f"{row.tasks} ({row.n} episodes)"
+
+
+def _community_skills(row: CommunityRow) -> str:
+    """Skills the tasks used, of those the taxonomy puts in the community."""
+    used = len(row.skills)
+    return str(used) if row.taxonomy_skills is None else f"{used} of {row.taxonomy_skills}"
+
+
 def _rate_cells(row: RateRow) -> list[str]:
     return [
-        str(row.n),
+        task_count(row),
         _pct(row.pass_rate),
         _ci(row),
         _num(row.mean_coverage),
@@ -154,7 +169,7 @@ def _rate_cells(row: RateRow) -> list[str]:
     ]
 
 
-_RATE_HEADERS = ["n", "pass", "95% CI", "coverage", "steps", "oracle steps", "judge"]
+_RATE_HEADERS = ["tasks", "pass", "95% CI", "coverage", "steps", "oracle steps", "judge"]
 
 
 def k_table(summary: AgentSummary) -> str:
@@ -297,18 +312,26 @@ def to_markdown(report: EvalReport, *, max_skills: int = 50) -> str:
         if s.per_community:
             lines.append("### Per top-level community")
             lines.append("")
-            rows = [[c.community, str(len(c.skills)), *_rate_cells(c)] for c in s.per_community]
-            lines += _table(["community", "skills", *_RATE_HEADERS], rows)
+            rows = [[c.community, _community_skills(c), *_rate_cells(c)] for c in s.per_community]
+            lines += _table(["community", "skills in tasks", *_RATE_HEADERS], rows)
             lines.append("")
         if s.per_skill:
             lines.append("### Per skill")
             lines.append("")
             ranked = sorted(s.per_skill, key=lambda r: (r.pass_rate or 0.0, r.skill))
             rows = [
-                [r.skill, str(r.n), _pct(r.pass_rate), _ci(r), _pct(r.covered_rate), str(r.blamed)]
+                [
+                    r.skill,
+                    task_count(r),
+                    _pct(r.pass_rate),
+                    _ci(r),
+                    _pct(r.covered_rate),
+                    str(r.blamed),
+                ]
                 for r in ranked[:max_skills]
             ]
-            lines += _table(["skill", "n", "pass", "95% CI", "called correctly", "blamed"], rows)
+            headers = ["skill", "tasks", "pass", "95% CI", "called correctly", "blamed"]
+            lines += _table(headers, rows)
             if len(ranked) > max_skills:
                 lines.append(f"\n({len(ranked) - max_skills} more skills in the JSON report)")
             lines.append("")

@@ -158,9 +158,13 @@ class SkillRow(RateRow):
 
 
 class CommunityRow(RateRow):
+    """``skills``: the community's skills that some task required; ``taxonomy_skills``: how many
+    skills the taxonomy puts under it (``None`` for skills missing from the taxonomy)."""
+
     community: str
     node: int
     skills: list[str] = Field(default_factory=list)
+    taxonomy_skills: int | None = None
 
 
 def rate_row(episodes: Sequence[EpisodeResult]) -> dict[str, Any]:
@@ -245,7 +249,11 @@ def per_community(episodes: Sequence[EpisodeResult], taxonomy: Any) -> list[Comm
         label = taxonomy.label(node) if node >= 0 else "(not in taxonomy)"
         rows.append(
             CommunityRow(
-                community=label, node=node, skills=sorted(members[node]), **rate_row(groups[node])
+                community=label,
+                node=node,
+                skills=sorted(members[node]),
+                taxonomy_skills=len(taxonomy.subtree_skills(node)) if node >= 0 else None,
+                **rate_row(groups[node]),
             )
         )
     return rows

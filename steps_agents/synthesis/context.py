@@ -109,6 +109,13 @@ class SynthesisContext:
     # Of the critic-accepted items committed, how many were written (or surplus) rather than
     # rejected at commit (a near-duplicate): how much a live "accepted" is worth.
     survival: list[int] = field(default_factory=lambda: [0, 0])
+    # When each started item began, how long the last finished ones took, since when the
+    # commit order has been waiting for its next item (None: it is not), and the second runs
+    # of slow items at the head of the queue (see pipeline._hedged).
+    started_at: dict[str, float] = field(default_factory=dict)
+    durations: deque[float] = field(default_factory=lambda: deque(maxlen=64))
+    waiting_since: float | None = None
+    hedges: set[asyncio.Task[Any]] = field(default_factory=set)
     # Every skill set the run has tried (the composer's ``exclude``), built from the state's
     # ``used`` once per process and kept up to date by the composer.
     exclude: set[frozenset[str]] | None = None
@@ -146,7 +153,11 @@ class SynthesisContext:
                     task.exception()  # mark it retrieved: nobody will await it
             else:
                 task.cancel()
+        for hedge in self.hedges:
+            hedge.cancel()
+        self.hedges.clear()
         self.tasks.clear()
+        self.started_at.clear()
         self.to_start.clear()
         self.live_accepted.clear()
         self.running = 0

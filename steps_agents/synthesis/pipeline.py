@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import statistics
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -50,6 +51,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SLICE_SECONDS = 1.0  # between checkpoints: what a kill can make a resumed run redo
 RUNNING_PER_SLOT = 2  # unfinished item tasks per concurrency slot (a slot's next call is queued)
+HEDGE_AFTER = 3.0  # median item times before the head of the queue is run a second time
+MIN_TIMED = 8  # finished items timed before their median is trusted
 
 
 async def run_item(ctx: SynthesisContext, branch: ItemState) -> ItemState:
@@ -72,6 +75,7 @@ def _start(ctx: SynthesisContext, item: dict[str, Any], wave: int) -> asyncio.Ta
     task = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
     item_id = str(item["id"])
     ctx.tasks[item_id] = task
+    ctx.started_at[item_id] = time.monotonic()
     ctx.running += 1
     task.add_done_callback(lambda done: _finished(ctx, item_id, done))
     return task
@@ -79,10 +83,21 @@ def _start(ctx: SynthesisContext, item: dict[str, Any], wave: int) -> asyncio.Ta
 
 def _finished(ctx: SynthesisContext, item_id: str, task: asyncio.Task[ItemState]) -> None:
     ctx.running = max(0, ctx.running - 1)
+    begun = ctx.started_at.pop(item_id, None)
     ok = ctx.tasks.get(item_id) is task and not task.cancelled() and task.exception() is None
+    if ok and begun is not None:
+        ctx.durations.append(time.monotonic() - begun)
     if ok and task.result().get("decision") == "accepted":
         ctx.live_accepted.add(item_id)
     pump(ctx)
+
+
+def _held_up(ctx: SynthesisContext) -> bool:
+    """Whether the commit order has waited for one item longer than a usual item takes."""
+    if ctx.waiting_since is None:
+        return False
+    usual = statistics.median(ctx.durations) if len(ctx.durations) >= MIN_TIMED else 1.0
+    return time.monotonic() - ctx.waiting_since > usual
 
 
 def _wanted(ctx: SynthesisContext) -> bool:
@@ -93,12 +108,12 @@ def _wanted(ctx: SynthesisContext) -> bool:
     kept, judged = ctx.survival
     live = len(ctx.live_accepted) * (kept + 1) / (judged + 1)
     # A slot's worth of slack: starting one item too many costs a call, one too few an idle
-    # slot. While the commits are held up (more than two slots' worth of finished items wait
-    # for an unfinished one: a straggler), the estimates are stale, and what the run still
-    # needs is allowed again on top: items started then are committed later if needed (they
-    # come next in the queue), so the calls this can waste are bounded by the need at the end.
+    # slot. While the commits are held up by a straggler the estimates are stale, and what
+    # the run still needs is allowed again on top: items started then are committed later if
+    # needed (they come next in the queue), so the calls this can waste are bounded by the
+    # need at the end.
     slack = ctx.config.concurrency
-    if len(ctx.tasks) - ctx.running >= 2 * ctx.config.concurrency:
+    if _held_up(ctx):
         slack += need
     return live + ctx.running * ctx.acceptance < need + slack
 
@@ -113,16 +128,56 @@ def pump(ctx: SynthesisContext) -> None:
             _start(ctx, item, wave)
 
 
-async def decided(ctx: SynthesisContext, item: dict[str, Any], wave: int) -> ItemState:
+async def decided(ctx: SynthesisContext, item: dict[str, Any], wave: int) -> tuple[ItemState, bool]:
     """The decided branch of a queued item (started now if it has not been: the commit order
-    needs it, whatever the estimate said)."""
+    needs it, whatever the estimate said), and whether it came from a hedge (see
+    :func:`_hedged`)."""
     item_id = str(item["id"])
     task = ctx.tasks.get(item_id) or _start(ctx, item, wave)
     try:
-        return await task
+        if task.done():
+            return task.result(), False
+        ctx.waiting_since = time.monotonic()
+        return await _hedged(ctx, task, item, wave)
     finally:
+        ctx.waiting_since = None
         ctx.tasks.pop(item_id, None)
         ctx.live_accepted.discard(item_id)
+
+
+async def _hedged(
+    ctx: SynthesisContext, task: asyncio.Task[ItemState], item: dict[str, Any], wave: int
+) -> tuple[ItemState, bool]:
+    """Wait for the item the commit order needs; once it has taken :data:`HEDGE_AFTER` times
+    the median item time, run the same item again beside it and take whichever finishes first
+    (the other is cancelled). The second run sends the same requests, so with a deterministic
+    model (or the response cache) it decides the same; a straggler at the head of the queue
+    then costs a few median item times instead of its whole delay."""
+    if len(ctx.durations) < MIN_TIMED:
+        return await task, False
+    begun = ctx.started_at.get(str(item["id"]), time.monotonic())
+    wait = begun + HEDGE_AFTER * statistics.median(ctx.durations) - time.monotonic()
+    done, _ = await asyncio.wait({task}, timeout=max(wait, 0.0))
+    if done:
+        return task.result(), False
+    branch: ItemState = {"item": item, "wave": wave, "revision": 0, "feedback": []}
+    coro = run_item(ctx, branch)
+    hedge = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
+    ctx.hedges.add(hedge)
+    try:
+        done, _ = await asyncio.wait({task, hedge}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        hedge.cancel()  # interrupted: the original is cancelled with the other tasks
+        raise
+    finally:
+        ctx.hedges.discard(hedge)
+    winner, loser = (task, hedge) if task in done else (hedge, task)
+    if loser.done():
+        if not loser.cancelled():
+            loser.exception()  # retrieved: it lost the race, its outcome is not needed
+    else:
+        loser.cancel()
+    return winner.result(), winner is hedge
 
 
 class Slice:
@@ -174,7 +229,9 @@ class Slice:
         """Commit the first queued wave, item by item in order."""
         wave = self.queue[0]
         for item in wave["items"]:
-            branch = await decided(self.ctx, item, int(wave["wave"]))
+            branch, hedged = await decided(self.ctx, item, int(wave["wave"]))
+            if hedged:
+                self.apply({"stats": {"hedged": 1}})
             quotas = dict(self.view.get("quotas") or {})
             delta = await commit(self.ctx, branch, quotas)
             if branch.get("decision") == "accepted":

@@ -36,14 +36,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DRY_WAVES_BEFORE_STOP = 2
 # Waves queued and not committed (at most). Items are started lazily, only while the live
-# estimate says they are needed, so a deep queue costs no model calls; it is what the model
-# works on while a straggler holds the commit order (and with it the planner): 64 waves of at
-# least max(8, concurrency) items cover a 5 s call at 100 calls/s.
-PIPELINE_WAVES = 64
-# The queue holds this many times the expected need (pending items count 1 / QUEUE_DEPTH each),
-# so the work does not run dry while a straggler holds the commit order and the acceptance rate
-# turns out lower than the planner expected.
-QUEUE_DEPTH = 2.0
+# estimate says they are needed, so queued items cost no model calls; the queue is what the
+# model works on while the commit order waits for a slow item (until the pipeline runs that
+# item a second time, after a few median item times: see steps_agents.synthesis.pipeline).
+PIPELINE_WAVES = 16
 STALL_REJECTS = 100  # stop when this many decisions accepted nothing (rule of three: p < 3%)
 RATE_FLOOR = 0.1  # below this estimated acceptance a k is closed: see closed_ks
 COMPOSE_MIN_TRIES = 20  # uncomposable combinations of a k before its compose rate can close it
@@ -167,7 +163,6 @@ def plan_wave(
     calls_per_item: float,
     pending: int = 0,
     pending_by_k: Mapping[int, int] | None = None,
-    pending_weight: float = 1.0,
 ) -> dict[int, int]:
     """Items to start per k in the next wave.
 
@@ -182,13 +177,11 @@ def plan_wave(
     ``pending * calls_per_item`` calls already committed. With ``pending_by_k`` (items in
     flight per k) each k is planned on its own: ``start_k = max(0, q_k - a_k - p_k *
     pending_k) / p_k``, so the last waves do not overfill one k (whose extra drafts would be
-    surplus) while another still needs a wave of its own. ``pending_weight`` < 1 counts each
-    pending item as that fraction of one: the queue then holds ``1 / pending_weight`` times the
-    expected need (see :data:`QUEUE_DEPTH`).
+    surplus) while another still needs a wave of its own.
     """
     accepted = int(stats.get("accepted", 0))
     pooled = (accepted + 3) / (accepted + int(stats.get("rejected", 0)) + 4)
-    need = target - accepted - pooled * pending * pending_weight
+    need = target - accepted - pooled * pending
     if need <= 0:
         return {}
     by_k = stats.get("by_k") or {}
@@ -202,8 +195,7 @@ def plan_wave(
     rates = acceptance_rates(stats, ks)
     if pending_by_k is not None:
         starts = {
-            k: max(0.0, d - rates[k] * pending_by_k.get(k, 0) * pending_weight)
-            / max(rates[k], RATE_FLOOR)
+            k: max(0.0, d - rates[k] * pending_by_k.get(k, 0)) / max(rates[k], RATE_FLOOR)
             for k, d in deficits.items()
         }
     else:
@@ -309,7 +301,6 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
         calls_per_item=calls_per_item,
         pending=pending,
         pending_by_k=pending_by_k(stats, cfg.ks),
-        pending_weight=1 / QUEUE_DEPTH,
     )
     if not plan:
         if pending:

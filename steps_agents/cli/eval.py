@@ -1,12 +1,12 @@
-"""``steps eval TASKS --agent SPEC -o report.json``: evaluate an agent on a task file.
+"""steps eval TASKS --agent SPEC -o report.json: evaluate an agent on a task file.
 
-Flags override ``--config steps.toml`` (its ``[eval]`` table, model settings in ``[eval.model]``),
-which overrides the defaults.
+Flags override --config steps.toml (its [eval] table, model settings in [eval.model]), which
+overrides the defaults.
 
 Resumable: the run id (by default a hash of the task file, the agents and the settings) names
-``<state-dir>/<run-id>.episodes.jsonl`` -- one line per finished episode -- and the graph's
-SQLite checkpoints, so rerunning the same command after an interruption runs only what is left. The id does not
-see an agent's code: after changing it, pass --fresh (or another --run-id).
+<state-dir>/<run-id>.episodes.jsonl -- one line per finished episode -- and the graph's SQLite
+checkpoints, so rerunning the same command after an interruption runs only what is left. The id
+does not see an agent's code: after changing it, pass --fresh (or another --run-id).
 
 A LangGraph agent (path/to/file.py:graph) is invoked with {"messages": [the instruction]} and
 finds the episode's tools, as LangChain tools, in config["configurable"]["tools"]; its answer is

@@ -1,9 +1,9 @@
-"""``steps loop TASKS --agent SPEC --taxonomy T -n N -o DIR``: from evaluation back to data.
+"""steps loop TASKS --agent SPEC --taxonomy T -n N -o DIR: from evaluation back to data.
 
-One turn of the loop, in one command: ``steps eval`` runs the agent on the task file
-(``DIR/report.json``, resumable), then ``steps synth --focus DIR/report.json`` synthesises the
+One turn of the loop, in one command: steps eval runs the agent on the task file
+(DIR/report.json, resumable), then steps synth --focus DIR/report.json synthesises the
 next batch of executable tasks in the same skill world, steered toward the skills, pairs and
-communities the agent failed (``DIR/samples.jsonl``, exported as ``DIR/tasks.jsonl``), and a
+communities the agent failed (DIR/samples.jsonl, exported as DIR/tasks.jsonl), and a
 short summary says what was targeted and how much of the new batch holds it. Both stages are
 the subcommands themselves, so every flag means what it means there; rerunning resumes both.
 """

@@ -1,12 +1,12 @@
-"""``steps split FILE --policy NAME -o DIR``: train/test splits that test composition.
+"""steps split FILE --policy NAME -o DIR: train/test splits that test composition.
 
 FILE is a combinations, samples or tasks file (JSONL, plain or gzip), told apart by the schema
 marker of its first line, or tagged corpus records (no marker); each record's skill set is read
-from ``skills`` (combinations, tasks, corpus), ``metadata.skills`` (samples) or
-``label.ability`` (SkillBench-shaped corpus records). Lines are copied verbatim to ``DIR/train.jsonl`` and
-``DIR/test.jsonl``; ``DIR/split.json`` (``steps-agents/split@1``) records the policy, its
+from "skills" (combinations, tasks, corpus), "metadata.skills" (samples) or "label.ability"
+(SkillBench-shaped corpus records). Lines are copied verbatim to DIR/train.jsonl and
+DIR/test.jsonl; DIR/split.json (schema steps-agents/split@1) records the policy, its
 parameters, the seed, the counts and what the sides share (skills, pairs, sets). The policies
-and their guarantees are in :mod:`steps_agents.selection.splits`.
+and their guarantees: README, "Train on some combinations, test on others".
 """
 
 from __future__ import annotations

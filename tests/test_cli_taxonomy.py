@@ -121,6 +121,27 @@ def test_stats_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "occurring_inside_records" not in next(r for r in report["by_k"] if r["k"] == 4)
 
 
+def test_two_workers_build_and_report_what_one_process_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Over 1 MiB, so --workers 2 cuts it into shards read by two processes.
+    with gzip.open(EXAMPLE, "rt", encoding="utf-8") as f:
+        records = f.read()
+    corpus = tmp_path / "big.jsonl"
+    corpus.write_text(records * (1 + (3 << 20) // len(records)), encoding="utf-8")
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"taxonomy_{workers}.json"
+        argv = ["taxonomy", "build", str(corpus), "-o", str(out), "--workers", workers]
+        assert main([*argv, "--height", "2"]) == 0
+        outputs.append(out.read_text())
+        capsys.readouterr()
+        assert main(["taxonomy", "stats", str(corpus), "--json", "--workers", workers]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[2] and outputs[1] == outputs[3]
+    assert json.loads(outputs[1])["records"] == json.loads(outputs[0])["input"]["n_records"]
+
+
 # -- errors: one line on stderr, exit code 2, no traceback --------------------------------------
 
 

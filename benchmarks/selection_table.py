@@ -50,6 +50,17 @@ def fair_baseline(
     return float(np.mean(gains)), float(np.mean(depths))
 
 
+def taxonomy_for(corpus: str, path: str | None, seed: int) -> Taxonomy | None:
+    """The taxonomy at ``path``, or one built from ``corpus`` (``None`` if the build failed)."""
+    if path is not None:
+        return load_taxonomy(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        built = str(Path(tmp) / "taxonomy.json")
+        if steps_main(["taxonomy", "build", corpus, "-o", built, "--seed", str(seed)]):
+            return None
+        return load_taxonomy(built)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(REPO / "examples/data/example_corpus.jsonl.gz"))
@@ -65,16 +76,9 @@ def main() -> int:
     )
     args = ap.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = args.taxonomy
-        if path is None:
-            path = str(Path(tmp) / "taxonomy.json")
-            rc = steps_main(
-                ["taxonomy", "build", args.corpus, "-o", path, "--seed", str(args.seed)]
-            )
-            if rc:
-                return rc
-        tax = load_taxonomy(path)
+    tax = taxonomy_for(args.corpus, args.taxonomy, args.seed)
+    if tax is None:
+        return 1
     counts = corpus_set_counts(args.corpus)
     print(
         f"\ncorpus {Path(args.corpus).name}: {sum(counts.values())} records, {len(tax.skills)} skills; "

@@ -199,3 +199,25 @@ def test_ticks_and_empty_charts() -> None:
     assert "no data" in empty and empty.startswith("<svg")
     bars = svg(BarChart("b", "t", "x", "y", ["a<b"], ["n"], [[2.0]]))
     assert "a&lt;b" in bars and 'data-x="a&lt;b"' in bars
+
+
+def test_a_taxonomy_from_elsewhere_is_warned_about(
+    qs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README:200 mixed the example corpus's taxonomy with a toolworld evaluation silently."""
+    assert load_inputs([qs]).warnings == []  # the quickstart's own taxonomy holds its skills
+    data = json.loads((qs / "report.json").read_text())
+    for agent in data["agents"]:
+        for row in agent["per_skill"]:
+            row["skill"] = "other_" + row["skill"]
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(data))
+    inputs = load_inputs([qs / "taxonomy.json", other])
+    (warning,) = inputs.warnings
+    n = len(data["agents"][0]["per_skill"])
+    assert warning.startswith(f"{n} of the {n} skills of the evaluation report other are not in")
+    assert (
+        main(["report", str(qs / "taxonomy.json"), str(other), "-o", str(tmp_path / "r.html")]) == 0
+    )
+    assert f"warning: {warning}" in capsys.readouterr().err
+    assert 'class="warning"' in (tmp_path / "r.html").read_text()

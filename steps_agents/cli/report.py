@@ -10,6 +10,7 @@ summary of `steps taxonomy stats --json`; each is recognised by its version mark
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from steps_agents.reporting.figures import FORMATS
@@ -38,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from steps_agents.reporting.figures import write_figures
 
     inputs = load_inputs(args.inputs)
+    for warning in inputs.warnings:  # also on the page, under the list of inputs
+        print(f"warning: {warning}", file=sys.stderr)
     sections = build_sections(inputs)
     path = write_html(inputs, args.output, title=args.title, sections=sections)
     print(f"report: {path} (from {len(inputs.used)} files)")

@@ -48,6 +48,8 @@ class ReportInputs:
     corpus_stats: dict[str, Any] | None = None
     used: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
+    taxonomy_path: str | None = None
+    warnings: list[str] = field(default_factory=list)  # see taxonomy_mismatches
 
     def empty(self) -> bool:
         return not (
@@ -80,6 +82,7 @@ def _read_json_document(path: Path, inputs: ReportInputs) -> bool:
         if inputs.taxonomy is not None:
             raise InputError("a second taxonomy; give the report one", location=path)
         inputs.taxonomy = Taxonomy.from_dict(data, location=str(path))
+        inputs.taxonomy_path = str(path)
     elif isinstance(marker, str) and "/eval-report@" in marker:
         check_schema(marker, EVAL_SCHEMA, location=path)
         inputs.eval_reports.append(EvalReport.model_validate(data))
@@ -150,4 +153,30 @@ def load_inputs(paths: list[str | Path]) -> ReportInputs:
             raise InputError("no such file or directory", location=path)
     if inputs.empty():
         raise InputError(f"nothing to report: no known file in {', '.join(map(str, paths))}")
+    inputs.warnings = taxonomy_mismatches(inputs)
     return inputs
+
+
+def taxonomy_mismatches(inputs: ReportInputs) -> list[str]:
+    """One line per input whose skills the taxonomy does not hold: a taxonomy from another
+    corpus or world, whose communities and tree then describe something else."""
+    if inputs.taxonomy is None:
+        return []
+    known = set(inputs.taxonomy.leaf_of)
+    used: list[tuple[str, set[str]]] = [
+        (f"evaluation report {name}", {row.skill for a in r.agents for row in a.per_skill})
+        for r, name in zip(inputs.eval_reports, inputs.eval_names, strict=True)
+    ]
+    used.append(("samples", {str(s) for m in inputs.samples for s in m.get("skills") or []}))
+    used.append(("combinations", {s for c in inputs.combinations for s in c.skills}))
+    out = []
+    for what, skills in used:
+        missing = skills - known
+        if missing:
+            example = ", ".join(sorted(missing)[:3])
+            out.append(
+                f"{len(missing)} of the {len(skills)} skills of the {what} are not in the taxonomy"
+                f" ({inputs.taxonomy_path}; e.g. {example}): it is not the taxonomy they came"
+                " from, so its tree and communities do not describe them"
+            )
+    return out

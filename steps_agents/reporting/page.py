@@ -30,6 +30,7 @@ h3 { font-size: 15px; margin: 16px 0 6px; }
 h4 { font-size: 13px; margin: 12px 0 4px; color: var(--muted); text-transform: uppercase;
      letter-spacing: .03em; }
 .note { color: var(--muted); font-size: 13px; margin: 6px 0; }
+.warning { color: #a33; font-weight: 600; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 10px 22px; }
 .cols { display: grid; grid-template-columns: minmax(0, 1.4fr) minmax(0, 1fr); gap: 0 32px; }
 .cols > div { overflow-x: auto; }
@@ -119,6 +120,7 @@ def render_page(sections: list[Section], inputs: ReportInputs, *, title: str) ->
         if inputs.unused
         else ""
     )
+    unused += "".join(f'<p class="warning">Warning: {escape(w)}.</p>' for w in inputs.warnings)
     body = "".join(
         f'<section id="{s.id}"><h2>{escape(s.title)}</h2>{s.body}</section>' for s in sections
     )

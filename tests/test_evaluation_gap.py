@@ -277,3 +277,12 @@ def test_poisson_binomial_tail_matches_enumeration() -> None:
         )
         assert poisson_binomial_upper_tail(x, groups) == pytest.approx(direct, abs=1e-12)
 
+
+
+def test_the_html_section_reads_each_row_and_says_what_it_used() -> None:
+    from steps_agents.reporting.evaluation_section import evaluation_section
+
+    report = build_report(synthetic(planted=True), run_id="r", agents=["a"])
+    body = evaluation_section([report]).body
+    assert "Over all 400 k &gt;= 2 tasks (every skill measured alone)." in body
+    assert "<td>harder</td>" in body and "s00 + s01" in body

@@ -102,8 +102,9 @@ def _gap_table(gap: GapAnalysis) -> str:
         for r in gap.per_community
     ]
     headers = ["tasks of", "tasks", "observed", "predicted", "gap (points)", "95% CI", "reading"]
-    text = table(headers, body, cls="gap", raw=True) if body else ""
-    return text + note(
+    if not body:
+        return note(measured_note(gap))
+    return table(headers, body, cls="gap", raw=True) + note(
         f"{measured_note(gap)} Gap = observed - predicted; predicted = mean over tasks of the"
         " product of the skills' k = 1 pass rates. 95% CI: bootstrap over tasks"
         f" ({gap.resamples} resamples, seed {gap.seed}); harder / easier: the interval lies"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 
@@ -278,7 +279,6 @@ def test_poisson_binomial_tail_matches_enumeration() -> None:
         assert poisson_binomial_upper_tail(x, groups) == pytest.approx(direct, abs=1e-12)
 
 
-
 def test_the_html_section_reads_each_row_and_says_what_it_used() -> None:
     from steps_agents.reporting.evaluation_section import evaluation_section
 
@@ -286,3 +286,26 @@ def test_the_html_section_reads_each_row_and_says_what_it_used() -> None:
     body = evaluation_section([report]).body
     assert "Over all 400 k &gt;= 2 tasks (every skill measured alone)." in body
     assert "<td>harder</td>" in body and "s00 + s01" in body
+
+
+def test_each_agentic_episode_records_the_oracles_feeds(tmp_path: Path) -> None:
+    """The co-failure test's cascade rule reads the oracle's data edges from every episode."""
+    from helpers_evaluation import calc_tasks, plugin_manager
+    from steps_agents.graphs.evaluation import evaluate
+
+    from steps_agents.evaluation import AgentOptions, resolve_agent
+    from steps_agents.evaluation.config import EvalConfig
+
+    pm = plugin_manager()
+    tasks = calc_tasks()
+    _, episodes = evaluate(
+        EvalConfig(run_id="feeds", state_dir=tmp_path, agent="random"),
+        tasks,
+        {"random": resolve_agent("random", AgentOptions(pm=pm, seed=1))},
+        pm=pm,
+        progress=False,
+    )
+    feeds = {e.task_id: e.details["feeds"] for e in episodes}
+    assert feeds["t1"] == [] and feeds["t2"] == [["add", "mul"]]
+    assert feeds["t3"] == [["add", "mul"], ["mul", "put"]]
+    assert feeds["t4"] == []  # get reads the key put wrote, but takes no reference to its result

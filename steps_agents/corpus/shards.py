@@ -12,6 +12,8 @@ The reduce step (:func:`merge_partials`) walks the partials *in file order*, so 
 come out in the same first-seen order as a sequential read, adds the set counts up, and adds
 the singles and pairs up after re-keying them to global ids. Counts are sums of integers, so the
 counts, the graph and the taxonomy are identical to the sequential ones whichever executor ran.
+With ``keep_sets=False`` (``steps taxonomy build``) a shard keeps no exact sets: it folds them
+into its singles and pairs as it goes (:class:`~steps_agents.corpus.pairs.PairCounter`).
 
 Errors: a shard stops at its first bad record and hands back its location and message; the
 partials are consumed in file order, so the error raised is the first one in the file, as in a
@@ -42,8 +44,8 @@ from steps_agents.errors import InputError
 from steps_agents.runtime.executor import Executor
 
 MIN_SHARD_BYTES = 1 << 20
-_EMPTY = np.zeros(0, dtype=np.int64)
 SHARDS_PER_WORKER = 4
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)

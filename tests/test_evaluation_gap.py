@@ -110,15 +110,18 @@ def test_binomial_upper_tail_matches_the_direct_sum() -> None:
 
 
 def test_small_pairs_do_not_outrank_well_measured_ones() -> None:
-    """One task with both skills failing once (rate 1.0) ranks below 40 joint failures in 50."""
+    """Three tasks, both skills failing in each (rate 1.0), rank below 40 joint failures in 50;
+    a single such task is not evidence enough to be listed at all."""
     episodes = [_episode(f"{s}-{i}", [s], set()) for s in ("a", "b", "c", "d") for i in range(20)]
     # Each skill also passes at k = 2 beside other partners: that is the null of the same k.
     for s, other in [("a", "e"), ("b", "f"), ("c", "e"), ("d", "f")]:
         episodes += [_episode(f"{s}{other}-{i}", [s, other], set()) for i in range(20)]
-    episodes.append(_episode("cd", ["c", "d"], {"c", "d"}))
     episodes += [
         _episode(f"ab-{i}", ["a", "b"], {"a", "b"} if i < 40 else set()) for i in range(50)
     ]
+    one = gap_analysis([*episodes, _episode("cd", ["c", "d"], {"c", "d"})], seed=0)
+    assert one is not None and [r.skills for r in one.co_failure] == [("a", "b")]
+    episodes += [_episode(f"cd-{i}", ["c", "d"], {"c", "d"}) for i in range(3)]
     gap = gap_analysis(episodes, seed=0)
     assert gap is not None
     assert [r.skills for r in gap.co_failure] == [("a", "b"), ("c", "d")]
@@ -309,3 +312,21 @@ def test_each_agentic_episode_records_the_oracles_feeds(tmp_path: Path) -> None:
     assert feeds["t1"] == [] and feeds["t2"] == [["add", "mul"]]
     assert feeds["t3"] == [["add", "mul"], ["mul", "put"]]
     assert feeds["t4"] == []  # get reads the key put wrote, but takes no reference to its result
+
+
+def test_an_agent_that_gives_up_on_whole_tasks_lists_no_pair() -> None:
+    """Half the k = 3 tasks fail whole (every skill), the rest independently at 10%: every pair
+    co-fails far above q_a q_b, for no reason specific to the pair."""
+    rng = random.Random(0)
+    episodes = [
+        _episode(f"{s}-{i}", [s], set() if rng.random() < 0.9 else {s})
+        for s in SKILLS
+        for i in range(10)
+    ]
+    for i in range(1500):
+        skills = rng.sample(SKILLS, 3)
+        gave_up = rng.random() < 0.5
+        failed = set(skills) if gave_up else {s for s in skills if rng.random() < 0.1}
+        episodes.append(_episode(f"k3-{i}", skills, failed))
+    gap = gap_analysis(episodes, seed=0, resamples=20)
+    assert gap is not None and gap.co_failure == []

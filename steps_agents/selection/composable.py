@@ -23,6 +23,8 @@ from steps_agents.errors import StepsError
 from steps_agents.registry import get_skill_world
 
 _VERDICTS: dict[tuple[str, str, frozenset[str]], bool] = {}
+# (worlds, target label, k) -> the verdicts on that target's candidates of size k so far
+_TALLIES: dict[tuple[tuple[str, ...], str, int], dict[frozenset[str], bool]] = {}
 _COST = [0, 0.0]  # compose calls made by every check of this process, and their seconds
 
 
@@ -35,6 +37,11 @@ class WorldCheck:
 
     def __call__(self, skills: Sequence[str]) -> bool:
         return any(self._composes(world, skills) for world in self.worlds)
+
+    def tally(self, label: str, k: int) -> dict[frozenset[str], bool]:
+        """The verdicts on one focus target's candidates of size ``k`` so far (this process)."""
+        worlds = tuple(str(w.name) for w in self.worlds)
+        return _TALLIES.setdefault((worlds, label, k), {})
 
     def _composes(self, world: Any, skills: Sequence[str]) -> bool:
         key = (str(world.name), str(getattr(world, "version", "")), frozenset(skills))
@@ -71,6 +78,7 @@ def world_check(names: Sequence[str]) -> WorldCheck | None:
 def forget_verdicts() -> None:
     """Empty the per-process cache and the cost count (benchmarks: a run with a cold cache)."""
     _VERDICTS.clear()
+    _TALLIES.clear()
     _COST[:] = [0, 0.0]
 
 

@@ -39,6 +39,9 @@ default 0.08), ``focus_agent`` (the report's agent; default its first) and ``foc
    dropped and the next closest is tried. ``steps synth --mode agentic`` drops uncomposable
    sets and closes a k whose sets rarely compose, so unvetted swaps at k = 6, 7 (where few
    sets holding a pair compose) closed that k and shifted the batch's k mix toward small k.
+   By the planner's own rule, once :data:`COMPOSE_MIN_TRIES` of a target's candidates of one
+   k were checked and fewer than :data:`COMPOSE_FLOOR` of them composed, that target is no
+   longer swapped in at that k (each check costs a composition attempt, ~0.1 s).
 
 ``lambda = 0`` (or a report with no failure to focus on) is plain ``steps`` itself.
 """
@@ -72,6 +75,9 @@ MAX_TARGETS = 16
 BEST = 16  # candidates per seed from the beam (the highest gains)
 DRAWS = 128  # candidates per target and k drawn at random under the widening rule
 RATE_SEEDS = 256  # seeds whose plain sets estimate how often plain steps holds a target
+# A target's candidates of one k are no longer offered once this many were checked and fewer
+# than this share composed: the rule by which the synthesis planner closes a k.
+COMPOSE_MIN_TRIES, COMPOSE_FLOOR = 20, 0.1
 _REQUIRED_BONUS = 1e6  # larger than any set's information: a required skill always ranks first
 
 _LOADED: dict[tuple[str, float, str | None], FocusWeights] = {}
@@ -260,19 +266,23 @@ class _Swapper:
         return out
 
     def pools(self, target: Target, beam: int) -> dict[int, list[Candidate]]:
-        """The target's unused candidates per k of the request, by gain ascending."""
+        """The target's unused candidates per k of the request, by gain ascending (none at a
+        k the world rarely composes for it: step 6)."""
         pools = {
             k: sorted(
                 c
                 for c in _candidates(self.ix, target, k, beam)
                 if self._names(c.leaves) not in self.taken
             )
+            if self.composable is None
+            or not _rarely_composes(self.composable.tally(target.label, k))
+            else []
             for k in {len(s) for s in self.slots}
         }
         self.open_pools.append(pools)
         return pools
 
-    def swap_one(self, pools: dict[int, list[Candidate]], slots: list[int]) -> bool:
+    def swap_one(self, pools: dict[int, list[Candidate]], slots: list[int], label: str) -> bool:
         """Swap one of ``slots`` (:meth:`open_slots`) for one of the candidates in ``pools``
         (module docstring, step 5) that the world composes (step 6)."""
         while True:
@@ -280,9 +290,17 @@ class _Swapper:
             if best is None:
                 return False
             i, c = best
-            if self.composable is None or self.composable(self._ordered(c.leaves)):
+            if self.composable is None:
+                break
+            k = len(c.leaves)
+            verdicts = self.composable.tally(label, k)
+            names = self._names(c.leaves)
+            verdicts[names] = self.composable(self._ordered(c.leaves))
+            if verdicts[names]:
                 break
             self._drop(c)
+            if _rarely_composes(verdicts):
+                pools[k] = []
         self._drop(c)
         self.taken.discard(self._names(self.slots[i]))
         self.taken.add(self._names(c.leaves))
@@ -322,6 +340,11 @@ class _Swapper:
 
     def _names(self, leaves: tuple[int, ...]) -> frozenset[str]:
         return frozenset(self.ix.skill[v] for v in leaves)
+
+
+def _rarely_composes(verdicts: dict[frozenset[str], bool]) -> bool:
+    tried = len(verdicts)
+    return tried >= COMPOSE_MIN_TRIES and sum(verdicts.values()) < COMPOSE_FLOOR * tried
 
 
 def _ties(targets: list[Target]) -> list[list[Target]]:
@@ -415,7 +438,7 @@ class FocusSelector:
             active = [t for t in group if have[t.label] < want[t.label]]
             while active:  # equal weights take turns, the furthest from its want first
                 t = min(active, key=lambda t: have[t.label] / want[t.label])
-                swapped = swapper.swap_one(pools[t.label], slots[t.label])
+                swapped = swapper.swap_one(pools[t.label], slots[t.label], t.label)
                 have[t.label] += swapped
                 if not swapped or have[t.label] >= want[t.label]:
                     active.remove(t)

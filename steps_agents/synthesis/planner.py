@@ -15,7 +15,8 @@ checkpoint holds.
 Per-k quotas: the target is apportioned exactly over the k weights (:func:`k_quotas`); the
 planner publishes the quotas in the state and the writer accepts no more of a k than its quota
 (an accepted draft beyond it is surplus, counted and not written). A k that almost never passes,
-or whose combinations ran out, is closed (:func:`closed_ks`): its quota shrinks to what it has
+or whose combinations ran out, is closing (:func:`closing_ks`: no new starts) and, once none of
+its queued items is left, closed (:func:`closed_ks`): its quota shrinks to what it has
 accepted and the rest of its share goes to the open k in proportion to their weights, so the
 run still reaches ``n`` exactly."""
 
@@ -39,7 +40,7 @@ DRY_WAVES_BEFORE_STOP = 2
 # estimate says they are needed, so queued items cost no model calls; the queue is what the
 # model works on while the commit order waits for a slow item (until the pipeline runs that
 # item a second time, after a few median item times: see steps_agents.synthesis.pipeline).
-PIPELINE_WAVES = 16
+PIPELINE_WAVES = 8
 STALL_REJECTS = 100  # stop when this many decisions accepted nothing (rule of three: p < 3%)
 RATE_FLOOR = 0.1  # below this estimated acceptance a k is closed: see closed_ks
 COMPOSE_MIN_TRIES = 20  # uncomposable combinations of a k before its compose rate can close it
@@ -85,32 +86,38 @@ def _normalised_weights(
     return weights
 
 
-def closed_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:
-    """The k that get no more starts of their own and hand their share to the others.
+def closing_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:
+    """The k that get no more starts of their own.
 
-    A k is *closed* when its estimated acceptance (:func:`acceptance_rates`) fell below
+    A k is *closing* when its estimated acceptance (:func:`acceptance_rates`) fell below
     :data:`RATE_FLOOR` (the model cannot write it, or its skills break a judge); when the
-    selector found no new combination for it (``by_k[k]["exhausted"]``, set by the composer)
-    and none of its queued items is left to commit (the queue runs ahead of the commits, so a
-    k can run out of new sets long before its queued ones are decided);
+    selector found no new combination for it (``by_k[k]["exhausted"]``, set by the composer);
     or when its combinations almost never compose: ``u_k >= COMPOSE_MIN_TRIES`` uncomposable
-    and ``c_k / (c_k + u_k) < RATE_FLOOR`` with ``c_k`` composed. When every k is closed, none
-    is: there is nobody to hand the share to.
+    and ``c_k / (c_k + u_k) < RATE_FLOOR`` with ``c_k`` composed. When every k is closing,
+    none is: there is nobody to hand the share to.
     """
     rates = acceptance_rates(stats, ks)
     by_k = stats.get("by_k") or {}
-    closed = set()
+    closing = set()
     for k in ks:
         counts = by_k.get(str(k)) or {}
         composed, failed = int(counts.get("composed", 0)), int(counts.get("uncomposable", 0))
         rarely_composes = failed >= COMPOSE_MIN_TRIES and composed < RATE_FLOOR * (
             composed + failed
         )
-        left = int(counts.get("planned", 0)) - int(counts.get("dropped", 0))
-        used_up = int(counts.get("exhausted", 0)) > 0 and left <= int(counts.get("finished", 0))
+        used_up = int(counts.get("exhausted", 0)) > 0
         if rates[k] < RATE_FLOOR or used_up or rarely_composes:
-            closed.add(k)
-    return closed if len(closed) < len(ks) else set()
+            closing.add(k)
+    return closing if len(closing) < len(ks) else set()
+
+
+def closed_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:
+    """The closing k (:func:`closing_ks`) none of whose queued items is left to commit: they
+    hand their share to the others (:func:`k_quotas`). The queue runs ahead of the commits, so
+    a k can close long before its queued items are decided; until they are, its quota stays,
+    and its accepted items are samples, not surplus."""
+    pending = pending_by_k(stats, ks)
+    return {k for k in closing_ks(stats, ks) if pending[k] == 0}
 
 
 def k_quotas(
@@ -190,6 +197,8 @@ def plan_wave(
         k: float(max(0, q - int((by_k.get(str(k)) or {}).get("accepted", 0))))
         for k, q in quotas.items()
     }
+    for k in closing_ks(stats, ks):
+        deficits[k] = 0.0  # no new starts; its queued items may still fill its quota
     if sum(deficits.values()) <= 0:
         return {}
     rates = acceptance_rates(stats, ks)

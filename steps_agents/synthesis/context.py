@@ -116,6 +116,8 @@ class SynthesisContext:
     durations: deque[float] = field(default_factory=lambda: deque(maxlen=64))
     waiting_since: float | None = None
     hedges: set[asyncio.Task[Any]] = field(default_factory=set)
+    hedged: int = 0
+    timed: int = 0
     # Every skill set the run has tried (the composer's ``exclude``), built from the state's
     # ``used`` once per process and kept up to date by the composer.
     exclude: set[frozenset[str]] | None = None

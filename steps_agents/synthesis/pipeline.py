@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
 SLICE_SECONDS = 1.0  # between checkpoints: what a kill can make a resumed run redo
 RUNNING_PER_SLOT = 2  # unfinished item tasks per concurrency slot (a slot's next call is queued)
 HEDGE_AFTER = 3.0  # median item times before the head of the queue is run a second time
+HEDGE_SHARE = 0.05  # at most this share of the items finished so far is run twice
 MIN_TIMED = 8  # finished items timed before their median is trusted
 
 
@@ -87,14 +88,16 @@ def _finished(ctx: SynthesisContext, item_id: str, task: asyncio.Task[ItemState]
     ok = ctx.tasks.get(item_id) is task and not task.cancelled() and task.exception() is None
     if ok and begun is not None:
         ctx.durations.append(time.monotonic() - begun)
+        ctx.timed += 1
     if ok and task.result().get("decision") == "accepted":
         ctx.live_accepted.add(item_id)
     pump(ctx)
 
 
 def _held_up(ctx: SynthesisContext) -> bool:
-    """Whether the commit order has waited for one item longer than a usual item takes."""
-    if ctx.waiting_since is None:
+    """Whether the commit order has waited for one item longer than a usual item takes while
+    a slot's worth of later items finished (a straggler, not a busy event loop)."""
+    if ctx.waiting_since is None or len(ctx.tasks) - ctx.running < ctx.config.concurrency:
         return False
     usual = statistics.median(ctx.durations) if len(ctx.durations) >= MIN_TIMED else 1.0
     return time.monotonic() - ctx.waiting_since > usual
@@ -150,10 +153,11 @@ async def _hedged(
 ) -> tuple[ItemState, bool]:
     """Wait for the item the commit order needs; once it has taken :data:`HEDGE_AFTER` times
     the median item time, run the same item again beside it and take whichever finishes first
-    (the other is cancelled). The second run sends the same requests, so with a deterministic
+    (the other is cancelled); at most :data:`HEDGE_SHARE` of the items finished so far (a slow
+    model or a busy machine slows every item, and running them all twice would not help). The second run sends the same requests, so with a deterministic
     model (or the response cache) it decides the same; a straggler at the head of the queue
     then costs a few median item times instead of its whole delay."""
-    if len(ctx.durations) < MIN_TIMED:
+    if len(ctx.durations) < MIN_TIMED or ctx.hedged > HEDGE_SHARE * ctx.timed:
         return await task, False
     begun = ctx.started_at.get(str(item["id"]), time.monotonic())
     wait = begun + HEDGE_AFTER * statistics.median(ctx.durations) - time.monotonic()
@@ -164,6 +168,7 @@ async def _hedged(
     coro = run_item(ctx, branch)
     hedge = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
     ctx.hedges.add(hedge)
+    ctx.hedged += 1
     try:
         done, _ = await asyncio.wait({task, hedge}, return_when=asyncio.FIRST_COMPLETED)
     except BaseException:

@@ -111,7 +111,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--wave-size",
         type=int,
-        help="items per planned wave (default max(8, --concurrency); up to 32 waves queued)",
+        help="items per planned wave (default max(8, --concurrency); up to 8 waves queued)",
     )
     parser.add_argument("--run-id", help="run id; pass an interrupted run's id to resume it")
     parser.add_argument("--state-dir", help="checkpoints and cache (default <output>.state/)")

@@ -139,7 +139,7 @@ class SynthConfig(ModelOptions):
     @property
     def effective_wave_size(self) -> int:
         """Items per planned wave (default ``concurrency``, at least 8). The planner queues up
-        to 32 waves ahead of the commit order; items start lazily, two per concurrency slot
+        to 8 waves ahead of the commit order; items start lazily, two per concurrency slot
         (see :mod:`steps_agents.synthesis.pipeline`)."""
         return self.wave_size or max(8, self.concurrency)
 

@@ -12,11 +12,14 @@ Three things happen in a slice, and only the first two decide anything:
    near-duplicates there (see :mod:`steps_agents.synthesis.writer`).
 3. **Working**, as timing allows: each queued item is an asyncio task that runs the
    **generator** and the **critic** (and revisions) on its own. At most ``2 x concurrency`` of
-   them are unfinished at once, started in queue order; a finished one waits for its turn to be
-   committed without holding a slot. A slow model call (a straggler) therefore holds only its
-   own slot: the items after it are generated and judged, and wait only to be committed. The
-   planner keeps up to :data:`~steps_agents.synthesis.planner.PIPELINE_WAVES` waves queued, so
-   the work does not run dry while a straggler holds the commit order.
+   them are unfinished at once, started in queue order and only while a live estimate says the
+   run may need them (:func:`_wanted`); a finished one waits for its turn to be committed
+   without holding a slot. A slow model call (a straggler) therefore holds only its own slot:
+   the items after it are generated and judged, and wait only to be committed. The planner
+   keeps up to :data:`~steps_agents.synthesis.planner.PIPELINE_WAVES` waves queued, and once
+   the commit order has waited for an item three median item times the item is run a second
+   time beside the first (:func:`_hedged`), so a straggler at the head of the queue costs a
+   few item times, not its whole delay.
 
 A slice ends after :data:`SLICE_SECONDS` (at a wave boundary) and returns the committed counters
 and the queue as the state update: LangGraph checkpoints them, and the next slice goes on with

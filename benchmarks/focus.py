@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from helpers_focus import (  # noqa: E402
+    at_plain_mix,
     build_world_taxonomy,
     evaluate_failing,
     export_tasks,
@@ -122,23 +123,6 @@ def room(tax: Taxonomy, pair: Pair, n: int, seed: int) -> int:
             count = min(count, len(sets))
         total += count
     return total
-
-
-def at_plain_mix(plain: list[dict], focus: list[dict]) -> float:
-    """The gain change with each k's mean gain weighted by plain's count of that k (over the k
-    both sides have)."""
-
-    def by_k(rows: list[dict]) -> dict[int, list[float]]:
-        out: dict[int, list[float]] = {}
-        for r in rows:
-            out.setdefault(len(r["skills"]), []).append(r["gain"])
-        return out
-
-    p, f = by_k(plain), by_k(focus)
-    ks = [k for k in p if k in f]
-    before = sum(sum(p[k]) for k in ks)
-    after = sum(len(p[k]) * sum(f[k]) / len(f[k]) for k in ks)
-    return after / before - 1
 
 
 def measure(

@@ -122,6 +122,33 @@ def mean_gain(rows: list[dict]) -> float:
     return sum(r["gain"] for r in rows) / len(rows)
 
 
+def at_plain_mix(plain: list[dict], focus: list[dict]) -> float:
+    """The gain change with each k's mean gain weighted by plain's count of that k (over the k
+    both sides have)."""
+
+    def by_k(rows: list[dict]) -> dict[int, list[float]]:
+        out: dict[int, list[float]] = {}
+        for r in rows:
+            out.setdefault(len(r["skills"]), []).append(r["gain"])
+        return out
+
+    p, f = by_k(plain), by_k(focus)
+    ks = [k for k in p if k in f]
+    before = sum(sum(p[k]) for k in ks)
+    after = sum(len(p[k]) * sum(f[k]) / len(f[k]) for k in ks)
+    return after / before - 1
+
+
+def gain_change(plain: list[dict], focus: list[dict]) -> float:
+    """The focused run's mean gain per combination over plain's: the batch's when both ended
+    with the same k mix, else at plain's k mix (the synthesis planner decides which k it keeps;
+    the selector keeps each request's k plan)."""
+    mix = Counter(len(r["skills"]) for r in plain), Counter(len(r["skills"]) for r in focus)
+    if mix[0] == mix[1]:
+        return mean_gain(focus) / mean_gain(plain) - 1
+    return at_plain_mix(plain, focus)
+
+
 def first_wave(
     tax: Taxonomy, n: int, seed: int, per_request: int | None = None, **kw: object
 ) -> list[dict]:

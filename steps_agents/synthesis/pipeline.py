@@ -57,6 +57,7 @@ RUNNING_PER_SLOT = 2  # unfinished item tasks per concurrency slot (a slot's nex
 HEDGE_AFTER = 3.0  # median item times before the head of the queue is run a second time
 HEDGE_SHARE = 0.05  # at most this share of the items finished so far is run twice
 MIN_TIMED = 8  # finished items timed before their median is trusted
+RECHECK = 0.5  # seconds between looks at a slow head of the queue (the median moves)
 
 
 async def run_item(ctx: SynthesisContext, branch: ItemState) -> ItemState:
@@ -157,16 +158,21 @@ async def _hedged(
     """Wait for the item the commit order needs; once it has taken :data:`HEDGE_AFTER` times
     the median item time, run the same item again beside it and take whichever finishes first
     (the other is cancelled); at most :data:`HEDGE_SHARE` of the items finished so far (a slow
-    model or a busy machine slows every item, and running them all twice would not help). The second run sends the same requests, so with a deterministic
-    model (or the response cache) it decides the same; a straggler at the head of the queue
-    then costs a few median item times instead of its whole delay."""
-    if len(ctx.durations) < MIN_TIMED or ctx.hedged > HEDGE_SHARE * ctx.timed:
-        return await task, False
-    begun = ctx.started_at.get(str(item["id"]), time.monotonic())
-    wait = begun + HEDGE_AFTER * statistics.median(ctx.durations) - time.monotonic()
-    done, _ = await asyncio.wait({task}, timeout=max(wait, 0.0))
-    if done:
-        return task.result(), False
+    model or a busy machine slows every item, and running them all twice would not help). The
+    second run sends the same requests, so with a deterministic model (or the response cache)
+    it decides the same; a straggler at the head of the queue then costs a few median item
+    times instead of its whole delay."""
+    while True:
+        timeout = RECHECK  # until enough items are timed to know what "slow" is
+        if len(ctx.durations) >= MIN_TIMED and ctx.hedged <= HEDGE_SHARE * ctx.timed:
+            begun = ctx.started_at.get(str(item["id"]), time.monotonic())
+            due = begun + HEDGE_AFTER * statistics.median(ctx.durations)
+            timeout = min(RECHECK, due - time.monotonic())
+            if timeout <= 0:
+                break
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if done:
+            return task.result(), False
     branch: ItemState = {"item": item, "wave": wave, "revision": 0, "feedback": []}
     coro = run_item(ctx, branch)
     hedge = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())

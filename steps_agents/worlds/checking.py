@@ -15,6 +15,12 @@ Comparison rules (``AnswerPart.rule`` / ``StateCheck.rule``):
   whole text, else the last number written in it).
 - ``set``: the same elements in any order (a text answer may list them separated by commas,
   semicolons or new lines).
+
+A list the oracle wrote into a text field (a file line, an email body) is stored by the world
+as JSON (``["2026-03-30"]``), but a user asking to "put the dates in the body" expects any of
+the usual renderings: an expected text with a line holding a JSON list of scalars also matches
+that line written one item per line, comma-separated or as compact JSON
+(:func:`list_renderings`).
 """
 
 from __future__ import annotations
@@ -28,7 +34,15 @@ from typing import Any
 from steps_agents.worlds.records import CheckOutcome, Task, resolve_path
 from steps_agents.worlds.spec import ToolError
 
-__all__ = ["ABSENT", "check", "compare", "json_copy", "parse_answer", "state_diff"]
+__all__ = [
+    "ABSENT",
+    "check",
+    "compare",
+    "json_copy",
+    "list_renderings",
+    "parse_answer",
+    "state_diff",
+]
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|-?\.\d+")
@@ -114,7 +128,10 @@ def _equal(actual: Any, expected: Any, tolerance: float) -> bool:
         return number is not None and _close(number, float(expected), tolerance)
     if isinstance(expected, str):
         if isinstance(actual, (str, int, float)) and not isinstance(actual, bool):
-            return _norm_text(str(actual)) == _norm_text(expected)
+            got = _norm_text(str(actual))
+            return got == _norm_text(expected) or (
+                "[" in expected and any(got == _norm_text(r) for r in list_renderings(expected))
+            )
         return False
     if expected is None:
         return actual is None or (
@@ -141,6 +158,45 @@ def _equal(actual: Any, expected: Any, tolerance: float) -> bool:
             for k, v in expected.items()
         )
     return bool(actual == expected)
+
+
+_MAX_RENDERINGS = 64  # a text with many list lines: enough combinations for any real case
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def list_renderings(text: str) -> list[str]:
+    """``text`` with each line that is a JSON list of scalars (``["a", "b"]``) written in the
+    other usual ways: one item per line, ``a, b`` and compact JSON. Only the alternatives are
+    returned (at most 64 texts); a text without such a line gives ``[]``."""
+    lines = text.split("\n")
+    options: list[list[str]] = []
+    for line in lines:
+        stripped = line.strip()
+        items: Any = None
+        if stripped.startswith("[") and stripped.endswith("]"):
+            try:
+                items = json.loads(stripped)
+            except ValueError:
+                items = None
+        if isinstance(items, list) and all(
+            isinstance(i, (str, int, float)) and not isinstance(i, bool) for i in items
+        ):
+            words = [_scalar_text(i) for i in items]
+            compact = json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+            options.append([line, "\n".join(words), ", ".join(words), compact])
+        else:
+            options.append([line])
+    if all(len(o) == 1 for o in options):
+        return []
+    texts = [""]
+    for n, choices in enumerate(options):
+        texts = [t + ("\n" if n else "") + c for t in texts for c in choices][:_MAX_RENDERINGS]
+    return [t for t in texts if t != text]
 
 
 def _canon(value: Any) -> str:

@@ -100,6 +100,7 @@ class SynthesisContext:
     tasks: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
     # Queued items not started yet, in queue order, and how many started ones are unfinished.
     to_start: deque[tuple[dict[str, Any], int]] = field(default_factory=deque)
+    started_ids: set[str] = field(default_factory=set)  # every item started in this process
     running: int = 0
     # Ids of started items decided "accepted" by the critic and not committed yet, and the
     # committed acceptance rate: the live estimate that starts an item only while it may be
@@ -159,6 +160,7 @@ class SynthesisContext:
             hedge.cancel()
         self.hedges.clear()
         self.tasks.clear()
+        self.started_ids.clear()
         self.started_at.clear()
         self.to_start.clear()
         self.live_accepted.clear()

@@ -80,6 +80,7 @@ def _start(ctx: SynthesisContext, item: dict[str, Any], wave: int) -> asyncio.Ta
     task = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
     item_id = str(item["id"])
     ctx.tasks[item_id] = task
+    ctx.started_ids.add(item_id)
     ctx.started_at[item_id] = time.monotonic()
     ctx.running += 1
     task.add_done_callback(lambda done: _finished(ctx, item_id, done))
@@ -131,7 +132,7 @@ def pump(ctx: SynthesisContext) -> None:
     limit = RUNNING_PER_SLOT * max(1, ctx.config.concurrency)
     while ctx.to_start and ctx.running < limit and _wanted(ctx):
         item, wave = ctx.to_start.popleft()
-        if str(item["id"]) not in ctx.tasks:
+        if str(item["id"]) not in ctx.started_ids:  # the commit order may have started it
             _start(ctx, item, wave)
 
 

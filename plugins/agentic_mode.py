@@ -17,7 +17,8 @@
   (:func:`steps_agents.worlds.instructions.missing_required_values`; revisable when a model
   wrote it), as is a model's rewrite that names a tool, numbers a step or states an intermediate
   result (:func:`steps_agents.worlds.goals.goal_leaks`).
-- **to_messages**: the oracle solution as an OpenAI tool-call trajectory (agentic SFT data);
+- **to_messages**: the oracle solution as an OpenAI tool-call trajectory (agentic SFT data),
+  with the task's tools and id beside it (:meth:`AgenticMode.sample_fields`);
   :meth:`AgenticMode.to_record` gives the task record (``fmt="task"``) or the SkillBench record
   (``fmt="skillbench"``); :func:`export_tasks` rebuilds the task file of a finished run.
 """
@@ -220,6 +221,12 @@ class AgenticMode:
 
     def to_messages(self, item: WorkItem, draft: Mapping[str, Any]) -> list[dict[str, Any]]:
         return task_trajectory(self.to_task(item, draft))
+
+    def sample_fields(self, item: WorkItem, draft: Mapping[str, Any]) -> dict[str, Any]:
+        """The task's tools in the OpenAI function format (what the trajectory calls) and its
+        id, which joins the sample to its line of the task file."""
+        task = Task.model_validate(item.payload["task"])
+        return {"tools": task.openai_tools(), "task_id": task.id}
 
     # -- records ----------------------------------------------------------------------------
     def export_tasks(

@@ -4,7 +4,8 @@ An output format is a callable ``render(sample) -> dict`` (one JSONL record) reg
 ``register_output_formats``. Every format keeps ``id`` and puts the sample's full provenance
 under ``metadata``, so any record can be traced back to its skills, run and judges.
 
-- ``messages``: ``{"id", "messages": [{"role", "content"}, ...], "metadata"}`` (OpenAI chat);
+- ``messages``: ``{"id", "messages": [{"role", "content"}, ...], "metadata"}`` (OpenAI chat),
+  with ``"tools"`` (OpenAI function tools) beside ``messages`` when the sample calls tools;
 - ``sharegpt``: ``{"id", "conversations": [{"from": "human"|"gpt"|"system", "value"}], ...}``;
 - ``alpaca``: ``{"id", "instruction", "input", "output", "system", "history", "metadata"}``
   where ``instruction``/``output`` are the last user/assistant exchange and ``history`` the
@@ -26,9 +27,11 @@ def _metadata(sample: Sample) -> dict[str, Any]:
 
 
 def render_messages(sample: Sample) -> dict[str, Any]:
+    tools = {"tools": [dict(t) for t in sample.tools]} if sample.tools else {}
     return {
         "id": sample.id,
         "messages": [dict(m) for m in sample.messages],
+        **tools,
         "metadata": _metadata(sample),
     }
 

@@ -181,8 +181,14 @@ def test_synthesis_graph_yields_verified_agentic_tasks_without_a_model(
     for row in rows:
         calls = {c["function"]["name"] for m in row["messages"] for c in m.get("tool_calls") or []}
         assert calls == set(row["metadata"]["skills"])
+        assert calls <= {t["function"]["name"] for t in row["tools"]}
     assert export_tasks(tmp_path / "out.jsonl", tmp_path / "tasks.jsonl", seed=5, pm=PM) == 24
     tasks = load_tasks(tmp_path / "tasks.jsonl", PM)
+    # metadata.task_id joins each sample to its task, whatever the line order
+    by_id = {task.id: task for task in tasks}
+    for row in rows:
+        task = by_id[row["metadata"]["task_id"]]
+        assert row["tools"] == task.openai_tools()
     world = get_skill_world("toolworld", PM)
     assert {t.k for t in tasks} >= {1, 2, 3}
     for task in tasks:

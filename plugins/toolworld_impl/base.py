@@ -14,13 +14,13 @@ value (quoted) or with a description of the step result that feeds it.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from steps_agents.worlds import ToolError, ToolSpec
+from steps_agents.worlds.instructions import written_text
 
 __all__ = [
     "NoValue",
@@ -149,12 +149,9 @@ ANY_JSON = {"type": ["string", "number", "boolean", "array", "object"]}
 
 
 def as_text(value: Any) -> str:
-    """How a stored or sent value is written: text as is, numbers plainly, the rest as JSON."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(round_num(value, 6))
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """How a stored or sent value is written: text as is, numbers plainly, the rest as JSON
+    (the worlds' convention, which agentic samples show as the tool call's argument)."""
+    return written_text(value)
 
 
 def need(mapping: Mapping[str, Any], key: str, what: str) -> Any:

@@ -44,6 +44,7 @@ __all__ = [
     "WorkItem",
     "item_id",
     "mode_options",
+    "sample_fields",
 ]
 
 
@@ -160,7 +161,8 @@ class SynthesisMode(Protocol):
 
     Optionally ``options_model``, a :class:`ModeOptions` subclass: ``[synth.mode_options]`` is
     validated by it before the run opens anything (:func:`mode_options`) and ``ctx.options``
-    holds the validated values with their defaults.
+    holds the validated values with their defaults; and ``sample_fields(item, draft)``, the
+    sample's tools and task id (:func:`sample_fields`).
     """
 
     name: str
@@ -204,3 +206,12 @@ class SynthesisMode(Protocol):
         that read text (language, coverage, dedup, rubric) read it too.
         """
         ...
+
+
+def sample_fields(mode: Any, item: WorkItem, draft: Mapping[str, Any]) -> dict[str, Any]:
+    """What a sample carries besides its messages, from the mode's optional
+    ``sample_fields(item, draft)``: ``"tools"`` (the OpenAI function tools its messages call,
+    written beside ``messages``) and ``"task_id"`` (the task record it was made from, in
+    ``metadata.task_id``). A mode without the method gives ``{}``."""
+    method = getattr(mode, "sample_fields", None)
+    return dict(method(item, draft)) if callable(method) else {}

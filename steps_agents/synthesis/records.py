@@ -38,17 +38,20 @@ class Provenance(BaseModel):
     revisions: int = 0
     wave: int = 0
     versions: dict[str, str] = Field(default_factory=dict)
+    task_id: str | None = None  # an agentic sample's task (the ``id`` in its tasks.jsonl line)
 
 
 class Sample(BaseModel):
-    """One synthesised sample. ``messages`` are OpenAI-style chat messages; ``reason`` is set on
-    rejects (``"<judge>: <why>"``)."""
+    """One synthesised sample. ``messages`` are OpenAI-style chat messages, ``tools`` the
+    function tools they call (agentic samples; empty otherwise); ``reason`` is set on rejects
+    (``"<judge>: <why>"``)."""
 
     model_config = ConfigDict(frozen=True)
 
     id: str
     status: Status
     messages: tuple[dict[str, Any], ...] = ()
+    tools: tuple[dict[str, Any], ...] = ()  # OpenAI function tools the messages call
     provenance: Provenance
     reason: str = ""
     reason_tag: str = ""

@@ -25,6 +25,7 @@ from steps_agents.records import Verdict
 from steps_agents.synthesis.counters import outcome_stats
 from steps_agents.synthesis.critic import run_judge
 from steps_agents.synthesis.judge_protocol import JudgeInput
+from steps_agents.synthesis.modes import sample_fields
 from steps_agents.synthesis.records import Provenance, Sample, Status
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,6 +45,7 @@ def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
             labels = ()
     draft = branch.get("draft")
     messages = tuple(ctx.mode.to_messages(item, draft)) if draft else ()
+    extras = sample_fields(ctx.mode, item, draft) if draft else {}
     provenance = Provenance(
         run_id=ctx.run_id,
         mode=item.mode,
@@ -61,12 +63,14 @@ def build_sample(branch: ItemState, ctx: SynthesisContext) -> Sample:
         revisions=int(branch.get("revision", 0)),
         wave=int(branch.get("wave", 0)),
         versions=ctx.versions,
+        task_id=extras.get("task_id"),
     )
     status: Status = "accepted" if branch.get("decision") == "accepted" else "rejected"
     return Sample(
         id=item.id,
         status=status,
         messages=messages,
+        tools=tuple(extras.get("tools") or ()),
         provenance=provenance,
         reason=str(branch.get("reason", "")) if status == "rejected" else "",
         reason_tag=str(branch.get("reason_tag", "")) if status == "rejected" else "",

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from steps_agents.worlds import AnswerPart, OracleStep, StateCheck, Task
+from steps_agents.worlds.spec import ToolSpec
 
 __all__ = [
     "describe_ref",
@@ -29,6 +30,8 @@ __all__ = [
     "render_instruction",
     "required_values",
     "task_trajectory",
+    "text_parameters",
+    "written_text",
 ]
 
 _ORDINALS = ["first", "second", "third", "fourth", "fifth"]
@@ -170,12 +173,39 @@ def render_instruction(
     return "\n".join(lines)
 
 
+def written_text(value: Any) -> str:
+    """How a world writes a value into a text field (a file, an email body): text as is,
+    numbers plainly (at most 6 decimals, whole numbers without ``.0``), anything else as JSON
+    with sorted keys. The toolworld's tools store exactly this."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = round(float(value), 6)
+        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else str(number)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def text_parameters(spec: ToolSpec) -> set[str]:
+    """Parameters that take text but accept any JSON value and write it as text ("other values
+    as JSON"): their schema type lists ``string`` and ``array`` or ``object``. A parameter typed
+    ``["string", "number"]`` (a filter value) is not one: its number stays a number."""
+    out: set[str] = set()
+    for name, schema in spec.parameters.get("properties", {}).items():
+        kinds = schema.get("type") if isinstance(schema, Mapping) else None
+        if isinstance(kinds, list) and "string" in kinds and {"array", "object"} & set(kinds):
+            out.add(name)
+    return out
+
+
 def task_trajectory(task: Task, instruction: str | None = None) -> list[dict[str, Any]]:
     """The oracle solution as an OpenAI tool-call conversation: the user's instruction, one
     assistant tool call and one tool result per oracle step (arguments resolved, results as
-    recorded when the task was built), and the final answer."""
+    recorded when the task was built), and the final answer. A value fed into a text parameter
+    (:func:`text_parameters`) is written as the text the tool stored (:func:`written_text`), so
+    a model trained on it learns to send text, not a list, as an email body."""
     from steps_agents.worlds import oracle_answer, resolve_refs
 
+    texts = {spec.name: text_parameters(spec) for spec in task.tools}
     messages: list[dict[str, Any]] = [
         {"role": "user", "content": task.instruction if instruction is None else instruction}
     ]
@@ -183,6 +213,11 @@ def task_trajectory(task: Task, instruction: str | None = None) -> list[dict[str
     for n, step in enumerate(task.oracle, start=1):
         call_id = f"call_{n}"
         args = resolve_refs(step.args, results)
+        if isinstance(args, dict):
+            args = {
+                k: written_text(v) if k in texts.get(step.tool, ()) else v
+                for k, v in args.items()
+            }
         results[step.id] = step.result
         messages.append(
             {

@@ -39,6 +39,7 @@ from steps_agents.worlds import ToolError, oracle_answer, resolve_refs
 
 class OracleAgent:
     name = "oracle"
+    reference = True  # reads the task record: its plan and expected answers
 
     async def arun(self, episode: AgentInput) -> AgentOutput:
         task = episode.task

@@ -29,6 +29,7 @@ class PairFailingAgent:
     failure is the composition's, visible only in pass/fail."""
 
     name = "fails-pair"
+    reference = True  # replays the task's plan
 
     def __init__(self, skills: tuple[str, str]) -> None:
         self.skills = frozenset(skills)

@@ -327,6 +327,8 @@ def test_world() -> None:
 class ModAgent:
     """A reference agent replaying the task's plan; replace ``arun`` with your agent."""
 
+    reference = True  # reads the task record (plan, checker); an agent under test does not
+
     def __init__(self, name: str = "mod_replay") -> None:
         self.name = name
 

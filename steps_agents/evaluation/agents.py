@@ -67,8 +67,11 @@ class ToolLike(Protocol):
 class AgentInput:
     """Everything an agent may use for one episode.
 
-    ``task`` is the full task record: the ``oracle`` reference agent reads its plan, an agent under
-    test must only use ``instruction`` and ``tools``.
+    An agent under test gets ``task=None``: the task record holds the oracle plan and the
+    checker's expected values, so the evaluator keeps it back. Only a reference agent, one that
+    declares ``reference = True`` (the ``oracle`` replays the plan), gets the full record
+    (:func:`is_reference`). ``world`` is the skill world (its phrases and type rules; no task's
+    answers), ``None`` for text tasks.
     """
 
     task_id: str
@@ -101,6 +104,13 @@ class Agent(Protocol):
     name: str
 
     async def arun(self, episode: AgentInput) -> AgentOutput: ...
+
+
+def is_reference(agent: Any) -> bool:
+    """Does ``agent`` opt in to the full task record (``reference = True``, e.g. ``oracle``)?
+    Everything else is evaluated without the oracle and the checker (``AgentInput.task`` is
+    ``None``)."""
+    return getattr(agent, "reference", False) is True
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from steps_agents.evaluation.agents import (
     AgentInput,
     AgentOutput,
     StepLimitExceeded,
+    is_reference,
     to_text,
 )
 from steps_agents.evaluation.cofailure import skill_feeds
@@ -73,8 +74,13 @@ def build_env(task: Task | TextTask, world: Any, step_limit: int) -> EpisodeEnv:
     return EpisodeEnv(task=task, session=session, step_limit=step_limit)
 
 
-def agent_input(env: EpisodeEnv, *, seed: int, repeat: int, world: Any) -> AgentInput:
+def agent_input(
+    env: EpisodeEnv, *, seed: int, repeat: int, world: Any, reference: bool = False
+) -> AgentInput:
+    """What the agent is handed; the task record (oracle, checker) only for a ``reference``
+    agent (:func:`~steps_agents.evaluation.agents.is_reference`)."""
     task = env.task
+    record = task if reference else None
     if isinstance(task, Task):
         return AgentInput(
             task_id=task.id,
@@ -84,7 +90,7 @@ def agent_input(env: EpisodeEnv, *, seed: int, repeat: int, world: Any) -> Agent
             seed=seed,
             step_limit=env.step_limit,
             repeat=repeat,
-            task=task,
+            task=record,
             world=world,
         )
     return AgentInput(
@@ -95,7 +101,7 @@ def agent_input(env: EpisodeEnv, *, seed: int, repeat: int, world: Any) -> Agent
         seed=seed,
         step_limit=env.step_limit,
         repeat=repeat,
-        task=task,
+        task=record,
     )
 
 
@@ -268,7 +274,7 @@ async def play(
 ) -> Played:
     """Stages 1-3 of an executable task (build, run, check) and 1-2 of a text task."""
     env = build_env(task, world, step_limit)
-    inp = agent_input(env, seed=seed, repeat=repeat, world=world)
+    inp = agent_input(env, seed=seed, repeat=repeat, world=world, reference=is_reference(agent))
     run = await run_agent(agent, inp, env, timeout)
     checked = None if isinstance(task, TextTask) else check_answer(env, run)
     return Played(run, checked, trace_of(env), env.tool_seconds)

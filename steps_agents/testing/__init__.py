@@ -181,13 +181,15 @@ def run_agent(
     step_limit: int = 50,
     pm: pluggy.PluginManager | None = None,
 ) -> Any:
-    """One episode of ``agent`` on ``task`` as ``steps eval`` runs it (the same step limit):
-    ``(AgentOutput, CheckOutcome)``."""
+    """One episode of ``agent`` on ``task`` as ``steps eval`` runs it (the same step limit; the
+    task record only for a reference agent): ``(AgentOutput, CheckOutcome)``."""
+    from steps_agents.evaluation.agents import is_reference
     from steps_agents.evaluation.episode import agent_input, build_env
 
     world = _world(world, pm)
     env = build_env(task, world, step_limit)
-    output = asyncio.run(agent.arun(agent_input(env, seed=0, repeat=0, world=world)))
+    inp = agent_input(env, seed=0, repeat=0, world=world, reference=is_reference(agent))
+    output = asyncio.run(agent.arun(inp))
     assert env.session is not None
     return output, env.session.check(output.answer)
 

@@ -78,10 +78,19 @@ def test_world_check_reports_reasons_unused_tools_and_exit_code(
     report = json.loads(capsys.readouterr().out)
     assert report["tried"] == {"1": len(report["unused_tools"]) + report["composed"]["1"]}
     # one tool of toolworld composes no single-tool task (its result is the same in every
-    # state): it is both an uncomposable reason and a tool never used, and the exit code says so
+    # state): it is both an uncomposable reason and a tool never used; that is a warning
+    # (exit 0) unless --strict
     assert report["unused_tools"] == ["table_list_tables"]
     assert "plan rule constant" in report["uncomposable"][0]["reason"]
-    assert code == 1 and report["ok"] is False
+    assert code == 0 and report["ok"] is True and report["ok_strict"] is False
+    assert main(["world", "check", "toolworld", "--k-max", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "warning: tools never used: table_list_tables" in text
+    assert text.rstrip().endswith("ok, with warnings")
+    assert main(["world", "check", "toolworld", "--k-max", "1", "--strict"]) == 1
+    text = capsys.readouterr().out
+    assert "\ntools never used: table_list_tables" in text
+    assert text.rstrip().endswith("problems found")
 
 
 @pytest.mark.slow

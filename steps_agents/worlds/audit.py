@@ -11,7 +11,8 @@ task that fails there is non-deterministic or its checker is wrong. It reports:
   types do not join them ..." for every pair counts as one reason;
 - **oracle failures**: tasks whose oracle raises or fails its checker on replay;
 - **unused tools**: tools that appear in no composed task (no port chains them to anything, or
-  their samplers never find a value);
+  their samplers never find a value): a warning, since a synthesis run simply never draws
+  them, unless the author asks for strictness (:meth:`WorldAudit.passed` with ``strict``);
 - **bad phrases**: static problems of each tool's ``phrase``/``noun``/``verb`` templates (a
   ``{placeholder}`` that is not a parameter of the tool) and problems of the instructions the
   composed tasks render, in both styles (goal when the world has ``noun``, and recipe): a
@@ -63,8 +64,13 @@ class WorldAudit:
 
     @property
     def ok(self) -> bool:
-        """No oracle failure, no unused tool, no bad phrase (uncomposable pairs are normal)."""
-        return not (self.oracle_failures or self.unused_tools or self.bad_phrases)
+        """No oracle failure and no bad phrase (uncomposable pairs are normal; an unused tool
+        is a warning)."""
+        return not (self.oracle_failures or self.bad_phrases)
+
+    def passed(self, strict: bool = False) -> bool:
+        """:attr:`ok`, and with ``strict`` also no unused tool."""
+        return self.ok and not (strict and self.unused_tools)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,9 +87,11 @@ class WorldAudit:
             "unused_tools": self.unused_tools,
             "bad_phrases": self.bad_phrases,
             "ok": self.ok,
+            "ok_strict": self.passed(strict=True),
         }
 
-    def text(self) -> str:
+    def text(self, strict: bool = False) -> str:
+        """The report; with ``strict`` an unused tool is a problem, else a warning."""
         lines = [f"world {self.world} {self.version}: {self.tools} tools"]
         for k in sorted(self.tried):
             lines.append(f"  k={k}: {self.composed.get(k, 0)} of {self.tried[k]} composed")
@@ -95,10 +103,19 @@ class WorldAudit:
         for failure in self.oracle_failures:
             lines.append(f"oracle fails: {', '.join(failure['skills'])}: {failure['reason']}")
         if self.unused_tools:
-            lines.append(f"tools never used: {', '.join(self.unused_tools)}")
+            unused = ", ".join(self.unused_tools)
+            lines.append(
+                f"tools never used: {unused}"
+                if strict
+                else f"warning: tools never used: {unused} (no composed task calls them;"
+                " --strict counts this as a problem)"
+            )
         for bad in self.bad_phrases:
             lines.append(f"bad phrase ({bad['where']}): {bad['problem']}: {bad['text']!r}")
-        lines.append("ok" if self.ok else "problems found")
+        if not self.passed(strict):
+            lines.append("problems found")
+        else:
+            lines.append("ok, with warnings" if self.unused_tools else "ok")
         return "\n".join(lines)
 
 

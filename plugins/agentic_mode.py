@@ -45,6 +45,7 @@ from steps_agents.worlds import Task, ToolError, check, run_oracle, to_skillbenc
 from steps_agents.worlds.compose import instruction_for
 from steps_agents.worlds.goals import goal_leaks
 from steps_agents.worlds.instructions import missing_required_values, task_trajectory
+from steps_agents.worlds.told_order import in_told_order
 
 DEFAULT_WORLD = "toolworld"
 Style = Literal["goal", "recipe", "model", "template"]
@@ -220,7 +221,14 @@ class AgenticMode:
         return verdicts
 
     def to_messages(self, item: WorkItem, draft: Mapping[str, Any]) -> list[dict[str, Any]]:
-        return task_trajectory(self.to_task(item, draft))
+        """The trajectory, its calls in the order the instruction imposes where it imposes
+        one (:func:`~steps_agents.worlds.told_order.in_told_order`, replayed in the world)."""
+        task = self.to_task(item, draft)
+        try:
+            world = _world(None, task.world)
+        except steps_agents.StepsError:  # a world only a run's own plugin manager knows
+            return task_trajectory(task)
+        return task_trajectory(in_told_order(world, task))
 
     def sample_fields(self, item: WorkItem, draft: Mapping[str, Any]) -> dict[str, Any]:
         """The task's tools in the OpenAI function format (what the trajectory calls) and its

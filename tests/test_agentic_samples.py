@@ -16,8 +16,13 @@ from steps_agents.records import Combination
 from steps_agents.registry import get_skill_world
 from steps_agents.synthesis.modes import ModeContext, WorkItem, sample_fields
 from steps_agents.synthesis.records import Provenance, Sample
-from steps_agents.worlds import TaskSession, validate_args
-from steps_agents.worlds.instructions import text_parameters, written_text
+from steps_agents.worlds import TaskSession, resolve_refs, try_compose, validate_args
+from steps_agents.worlds.instructions import (
+    task_trajectory,
+    text_parameters,
+    written_text,
+)
+from steps_agents.worlds.told_order import in_told_order
 
 PM = get_plugin_manager(load_entrypoints=False)
 MODE = AgenticMode()
@@ -109,3 +114,33 @@ def test_a_filter_value_is_no_text_parameter() -> None:
     specs = {spec.name: spec for spec in world.tool_specs()}
     assert text_parameters(specs["table_filter"]) == set()
     assert text_parameters(specs["inbox_send"]) == {"body"}
+
+
+def test_the_trajectory_calls_tools_in_the_order_the_instruction_states() -> None:
+    world = get_skill_world("toolworld", PM)
+    skills = ("calendar_get_event", "calendar_reschedule", "calendar_cancel_event", "math_divide")
+    task, reason = try_compose(world, list(skills), 3)
+    assert task is not None, reason
+    text = task.instruction
+    # "Move ... Then find out (...) divided by (...). Then cancel that event."
+    assert text.index("Then find out") < text.index("Then cancel")
+    plan = [step.tool for step in task.oracle]
+    assert plan.index("calendar_cancel_event") < plan.index("math_divide")  # the plan's order
+    moved = in_told_order(world, task)
+    told = [step.tool for step in moved.oracle]
+    assert told.index("math_divide") < told.index("calendar_cancel_event")
+    assert sorted(told) == sorted(plan)
+    # the reordered calls replay to the recorded results and pass the checker
+    session = TaskSession(world, task)
+    for step in moved.oracle:
+        args = {
+            k: resolve_refs(v, {s.id: s.result for s in moved.oracle}) for k, v in step.args.items()
+        }
+        assert session.call(step.tool, args) == step.result
+    messages = task_trajectory(moved)
+    assert session.check(messages[-1]["content"]).passed
+    calls = [c["function"]["name"] for m in messages for c in m.get("tool_calls") or []]
+    assert calls == told
+    # an instruction that imposes no order keeps the plan as it is
+    plain = task.model_copy(update={"instruction": "Do it."})
+    assert in_told_order(world, plain) is plain

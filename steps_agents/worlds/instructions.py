@@ -215,8 +215,7 @@ def task_trajectory(task: Task, instruction: str | None = None) -> list[dict[str
         args = resolve_refs(step.args, results)
         if isinstance(args, dict):
             args = {
-                k: written_text(v) if k in texts.get(step.tool, ()) else v
-                for k, v in args.items()
+                k: written_text(v) if k in texts.get(step.tool, ()) else v for k, v in args.items()
             }
         results[step.id] = step.result
         messages.append(

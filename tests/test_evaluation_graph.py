@@ -47,6 +47,7 @@ class CountingOracle:
     """The oracle, counting the episodes it runs; optionally dies at the n-th one."""
 
     name = "counting"
+    reference = True  # wraps the oracle, which reads the task record
 
     def __init__(self, die_at: int | None = None) -> None:
         self.inner = resolve_agent("oracle", AgentOptions(pm=plugin_manager()))
@@ -113,6 +114,7 @@ from steps_agents.evaluation.config import EvalConfig
 
 class Slow:
     name = "slow"
+    reference = True
     def __init__(self):
         self.inner = resolve_agent("oracle", AgentOptions(pm=plugin_manager()))
     async def arun(self, episode):

@@ -174,6 +174,28 @@ def test_needless_a_step_whose_absence_changes_nothing() -> None:
     assert [d.step for d in plan_defects(WORLD, task) if d.rule == "needless"] == ["s1"]
 
 
+def test_needless_a_read_of_a_record_the_plan_already_holds() -> None:
+    # review finding 5: calendar_reschedule returns the moved event; fetching it again by id to
+    # read its date adds a tool the task does not need (the skip probe passed the checker)
+    task = hand_made(
+        [
+            ("calendar_reschedule", {"event_id": "ev3", "date": "2026-03-25"}),
+            ("calendar_get_event", {"event_id": {"$ref": "s1.id"}}),
+            ("dates_weekday", {"date": {"$ref": "s2.date"}}),
+        ],
+        ["s3"],
+    )
+    assert [d.step for d in plan_defects(WORLD, task) if d.rule == "needless"] == ["s2"]
+    direct = hand_made(
+        [
+            ("calendar_reschedule", {"event_id": "ev3", "date": "2026-03-25"}),
+            ("dates_weekday", {"date": {"$ref": "s1.date"}}),
+        ],
+        ["s2"],
+    )
+    assert "needless" not in rules_of(direct)
+
+
 def test_meaning_a_weekday_is_not_text() -> None:
     task = hand_made(
         [("dates_weekday", {"date": "2026-04-13"}), ("text_char_count", {"text": {"$ref": "s1"}})],

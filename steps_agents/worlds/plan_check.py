@@ -152,7 +152,8 @@ def _outcomes(
 def _needless(world: SkillWorld, task: Task, run: _Run, sid: str) -> bool:
     """Does handing one of the step's own arguments on in place of its result (as if the step
     were left out) change no answer and no final state? Only arguments of the result's JSON
-    kind stand in (text for text, a number for a number, a list for a list)."""
+    kind stand in (text for text, a number for a number, a list for a list), and an earlier
+    result holding the whole record this step returns (a redundant re-fetch)."""
     kind = type(run.results[sid])
     baseline = ([p.value for p in task.checker.answer], run.after[task.oracle[-1].id])
     earlier = {}
@@ -160,8 +161,18 @@ def _needless(world: SkillWorld, task: Task, run: _Run, sid: str) -> bool:
         if step.id == sid:
             break
         earlier[step.id] = run.results[step.id]
-    for value in run.args[sid].values():
-        if type(value) is not kind or value == run.results[sid]:
+    result = run.results[sid]
+    # a record the plan already holds stands in too: a read that fetches the event just moved
+    # (or the card just looked up) again hands on nothing new
+    held = [
+        value
+        for value in earlier.values()
+        if isinstance(result, dict)
+        and isinstance(value, dict)
+        and all(k in value and value[k] == v for k, v in result.items())
+    ]
+    for value in [*run.args[sid].values(), *held]:
+        if type(value) is not kind or value == result and value not in held:
             continue
         try:
             answers, state = _outcomes(world, task, run, sid, {**earlier, sid: value})

@@ -196,6 +196,26 @@ def test_needless_a_read_of_a_record_the_plan_already_holds() -> None:
     assert "needless" not in rules_of(direct)
 
 
+def test_undone_a_move_then_cancelling_the_event() -> None:
+    # review finding 6: "move the event ev3 to 2026-03-25 and cancel that event"
+    task = hand_made(
+        [
+            ("calendar_reschedule", {"event_id": "ev3", "date": "2026-03-25"}),
+            ("calendar_cancel_event", {"event_id": {"$ref": "s1.id"}}),
+        ],
+        [],
+    )
+    assert [d.step for d in plan_defects(WORLD, task) if d.rule == "undone"] == ["s1"]
+    kept = hand_made(
+        [("calendar_reschedule", {"event_id": "ev3", "date": "2026-03-25"})],
+        [],
+    )
+    assert "undone" not in rules_of(kept)
+    date = WORLD.new_state(3)["calendar"]["events"]["ev3"]["date"]
+    same_day = hand_made([("calendar_reschedule", {"event_id": "ev3", "date": date})], ["s1"])
+    assert "undone" in rules_of(same_day)
+
+
 def test_meaning_a_weekday_is_not_text() -> None:
     task = hand_made(
         [("dates_weekday", {"date": "2026-04-13"}), ("text_char_count", {"text": {"$ref": "s1"}})],
@@ -255,6 +275,7 @@ def test_every_rule_has_a_test_above() -> None:
         "constant",
         "unused",
         "needless",
+        "undone",
         "meaning",
         "byproduct",
         "units",

@@ -32,6 +32,10 @@ rule it breaks (the tag is what the ``plan`` judge and the composer count):
     JSON kind as its result) is handed on in its place, every answer and the final state come
     out the same (replacing a word before extracting the dates, rounding before taking the
     largest). TaskCraft's test that a plan missing any one step fails.
+``undone``
+    a step's state change is gone by the end of the plan: the record it changed is removed, or
+    the value it wrote is back to what it was (move an event, then cancel it); or a step that
+    changes the state changes nothing (move an event to the date it is on).
 ``meaning``
     a step is fed a value whose semantic type does not fit the port (a weekday into a text
     tool, a by-product count into arithmetic): :meth:`TypeRules.assignable` on the world's
@@ -64,11 +68,11 @@ generator is seeded from the task id).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from steps_agents.worlds.checking import json_copy, state_diff
+from steps_agents.worlds.checking import ABSENT, json_copy, state_diff
 from steps_agents.worlds.protocol import SkillWorld, world_type_rules
 from steps_agents.worlds.quantities import quantity_defects
 from steps_agents.worlds.realism import unrelated_parts
@@ -85,6 +89,7 @@ RULES = (
     "constant",
     "unused",
     "needless",
+    "undone",
     "meaning",
     "byproduct",
     "units",
@@ -328,6 +333,7 @@ def plan_defects(
     answered = {part.step for part in task.checker.answer if part.step}
     checked = [tuple(check.path) for check in task.checker.state]
     out: list[PlanDefect] = []
+    final = run.after[task.oracle[-1].id] if task.oracle else task.initial_state
     order = {step.id: n for n, step in enumerate(task.oracle)}
     if soft:
         out += [
@@ -389,6 +395,10 @@ def plan_defects(
                     PlanDefect("constant", step.id, f"{step.tool} is the same in every state")
                 )
         touched = [path for path, _ in state_diff(run.before[step.id], run.after[step.id])]
+        if spec.mutates and not touched:
+            out.append(PlanDefect("undone", step.id, f"{step.tool} changes nothing here"))
+        elif touched and all(_undone(run, step.id, final, p) for p in touched):
+            out.append(PlanDefect("undone", step.id, f"a later step undoes {step.tool}"))
         reaches_check = any(_related(p, c) for p in touched for c in checked)
         if step.id not in consumed and step.id not in answered and not reaches_check:
             out.append(PlanDefect("unused", step.id, f"nothing uses the result of {step.tool}"))
@@ -419,6 +429,25 @@ def plan_defects(
         out.append(PlanDefect("unrelated", last, "the answer's parts share no step or value"))
     out.sort(key=lambda d: order[d.step])
     return out
+
+
+def _undone(run: _Run, sid: str, final: Any, path: Sequence[Any]) -> bool:
+    """Is what step ``sid`` wrote at ``path`` gone from the final state (removed with its
+    record, or back to the value before the step)?"""
+    now, written = _value_at(final, path), _value_at(run.after[sid], path)
+    return now is not written and now != written and (
+        now is ABSENT or now == _value_at(run.before[sid], path)
+    )
+
+
+def _value_at(state: Any, path: Sequence[Any]) -> Any:
+    """The value at ``path`` in ``state``, or :data:`ABSENT` when a key on the way is missing."""
+    for key in path:
+        in_list = isinstance(state, list) and isinstance(key, int) and 0 <= key < len(state)
+        if not (in_list or isinstance(state, Mapping) and key in state):
+            return ABSENT
+        state = state[key]
+    return state
 
 
 def _related(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

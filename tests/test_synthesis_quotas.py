@@ -73,8 +73,13 @@ def test_a_failing_k_keeps_what_it_has_and_hands_the_rest_on() -> None:
     # An exhausted k (the composer found no new combination) is closed the same way.
     assert closed_ks({"by_k": {"4": {"exhausted": 1}}}, [2, 3, 4]) == {4}
     # A k whose combinations almost never compose (1 of 25) is closed; 5 of 25 is not.
-    rarely = {"by_k": {"3": {"composed": 1, "uncomposable": 24}}}
+    rarely = {"by_k": {"3": {"composed": 1, "uncomposable": 59}}}
     assert closed_ks(rarely, [2, 3]) == {3}
+    # 2 of 24 is no evidence of a rate below 10% (its 95% upper bound is 22%): still open.
+    maybe = {"by_k": {"3": {"composed": 2, "uncomposable": 22}}}
+    assert closed_ks(maybe, [2, 3]) == set()
+    never = {"by_k": {"3": {"composed": 0, "uncomposable": 25}}}
+    assert closed_ks(never, [2, 3]) == {3}
     assert closed_ks({"by_k": {"3": {"composed": 5, "uncomposable": 20}}}, [2, 3]) == set()
     # Nobody to hand to: when every k is closed, none is.
     assert closed_ks({"by_k": {"2": {"exhausted": 1}}}, [2]) == set()

@@ -93,8 +93,12 @@ def closing_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:
     :data:`RATE_FLOOR` (the model cannot write it, or its skills break a judge); when the
     selector found no new combination for it (``by_k[k]["exhausted"]``, set by the composer);
     or when its combinations almost never compose: ``u_k >= COMPOSE_MIN_TRIES`` uncomposable
-    and ``c_k / (c_k + u_k) < RATE_FLOOR`` with ``c_k`` composed. When every k is closing,
-    none is: there is nobody to hand the share to.
+    and, with ``c_k`` composed, even the one-sided 95% upper bound of the compose rate
+    ``c_k / (c_k + u_k)`` is below ``RATE_FLOOR`` (a k that composes 2 of its first 24 tries may
+    well compose 13% of the time: the point estimate closed such a k after 24 tries, leaving the
+    quickstart 2 tasks of k = 7; the bound waits for evidence, and a k that never composes still
+    closes after 25 tries). When every k is closing, none is: there is nobody to hand the share
+    to.
     """
     rates = acceptance_rates(stats, ks)
     by_k = stats.get("by_k") or {}
@@ -102,13 +106,23 @@ def closing_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:
     for k in ks:
         counts = by_k.get(str(k)) or {}
         composed, failed = int(counts.get("composed", 0)), int(counts.get("uncomposable", 0))
-        rarely_composes = failed >= COMPOSE_MIN_TRIES and composed < RATE_FLOOR * (
-            composed + failed
+        rarely_composes = (
+            failed >= COMPOSE_MIN_TRIES
+            and _compose_rate_upper(composed, composed + failed) < RATE_FLOOR
         )
         used_up = int(counts.get("exhausted", 0)) > 0
         if rates[k] < RATE_FLOOR or used_up or rarely_composes:
             closing.add(k)
     return closing if len(closing) < len(ks) else set()
+
+
+def _compose_rate_upper(composed: int, tries: int, z: float = 1.645) -> float:
+    """The one-sided 95% Wilson upper bound of a compose rate (1.0 before any try)."""
+    if tries <= 0:
+        return 1.0
+    p, zz = composed / tries, z * z / tries
+    half = z * math.sqrt(p * (1 - p) / tries + zz / (4 * tries))
+    return (p + zz / 2 + half) / (1 + zz)
 
 
 def closed_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:

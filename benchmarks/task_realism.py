@@ -7,7 +7,8 @@ Per file: how many tasks carry each mark of ``steps_agents.worlds.realism`` (a >
 stretch said twice, "Open the ...", "then", arithmetic whose kinds do not combine, arithmetic on
 stated numbers fed on, a plain number written into a message, an answer whose parts share
 nothing), the plans the composer redrew by rule, and three example instructions per mark with
-``--examples``.
+``--examples``; then per file and k: tasks, tasks with any mark, tasks of two or more data
+flows (``steps_agents.worlds.compose.data_flows``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from pathlib import Path
 
 from steps_agents.plugins.toolworld_impl import ToolWorld
 
+from steps_agents.worlds.compose import data_flows
 from steps_agents.worlds.realism import MARKS, realism_marks
+from steps_agents.worlds.records import Task
 from steps_agents.worlds.taskio import load_tasks
 
 
@@ -29,6 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     world = ToolWorld()
     columns: list[tuple[str, Counter[str], int]] = []
+    per_k: list[tuple[str, dict[int, tuple[int, int, int]]]] = []
     for path in args.tasks:
         tasks = load_tasks(path)
         counts: Counter[str] = Counter({mark: 0 for mark in MARKS})
@@ -48,11 +52,29 @@ def main() -> None:
         for rule, n in redrawn.items():
             counts[f"redrawn {rule}"] = n
         columns.append((str(path), counts, len(tasks)))
+        per_k.append((str(path), _per_k(world, tasks)))
     rows = [*MARKS, "any", "fallback", *sorted({k for _, c, _ in columns for k in c if k.startswith("red")})]
     print("| mark | " + " | ".join(f"{name} (n={n})" for name, _, n in columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     for row in rows:
         print(f"| {row} | " + " | ".join(str(c.get(row, 0)) for _, c, _ in columns) + " |")
+    for name, table in per_k:
+        print(f"\n{name}\n| k | tasks | any mark | two or more data flows |\n|---|---|---|---|")
+        for k, (n, marked, split) in sorted(table.items()):
+            print(f"| {k} | {n} | {marked} | {split} |")
+
+
+def _per_k(world: ToolWorld, tasks: list[Task]) -> dict[int, tuple[int, int, int]]:
+    """Per k: tasks, tasks with any realism mark, tasks of more than one data flow."""
+    table: dict[int, tuple[int, int, int]] = {}
+    for task in tasks:
+        n, marked, split = table.get(task.k, (0, 0, 0))
+        table[task.k] = (
+            n + 1,
+            marked + bool(realism_marks(world, task)),
+            split + (len(data_flows(task)) > 1),
+        )
+    return table
 
 
 if __name__ == "__main__":

@@ -177,7 +177,9 @@ def _quickstart_style(per_k: int) -> dict[int, list[Task]]:
 @pytest.mark.slow
 def test_700_quickstart_style_goal_tasks_leak_nothing_and_beat_keyword_matching() -> None:
     made = _quickstart_style(100)
-    assert {k: len(ts) for k, ts in made.items()} == {k: 100 for k in range(1, 8)}
+    # above ComposeOptions.fallback_max_k a glued plan is refused, so k = 6, 7 compose fewer
+    assert {k: len(made[k]) for k in range(1, 6)} == {k: 100 for k in range(1, 6)}
+    assert all(len(made[k]) >= 10 for k in (6, 7)), {k: len(ts) for k, ts in made.items()}
     passed: dict[str, list[int]] = {"goal": [0, 0], "recipe": [0, 0]}
     for k, tasks in made.items():
         for task in tasks:

@@ -148,6 +148,14 @@ def test_empty_result() -> None:
     assert "empty" in rules_of(task)
 
 
+def test_empty_a_count_of_nothing() -> None:
+    # review finding 8: every inbox_count_unread answer was 0, which "0" guesses
+    task = hand_made([("inbox_count_unread", {"query": "zzqx-no-such-word"})], ["s1"])
+    assert [d.detail for d in plan_defects(WORLD, task) if d.rule == "empty"] == [
+        "inbox_count_unread counts nothing"
+    ]
+
+
 def test_constant_for_every_state() -> None:
     task = hand_made([("table_list_tables", {})], ["s1"])
     assert "constant" in rules_of(task)

@@ -135,7 +135,7 @@ def read(state: dict[str, Any], args: Mapping[str, Any]) -> dict[str, Any]:
     ' the query "*" counts all unread emails.',
     params=[Param("query", {"type": "string", "minLength": 1}, s_query, "string")],
     returns="integer",
-    phrase="count the unread emails that mention {query}",
+    phrase="count the unread emails whose subject or body mentions {query}",
     rule="numeric",
 )
 def count_unread(state: dict[str, Any], args: Mapping[str, Any]) -> int:

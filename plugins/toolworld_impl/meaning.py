@@ -209,7 +209,7 @@ MEANING: dict[str, dict[str, Any]] = {
         "fields": {"subject": "subject"},
     },
     "inbox_count_unread": {
-        "noun": "the number of unread emails that mention {query}",
+        "noun": "the number of unread emails whose subject or body mentions {query}",
         "returns": "count",
         "ports": {"query": "string|label"},
     },

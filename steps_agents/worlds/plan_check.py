@@ -6,7 +6,8 @@ re-runs the oracle step by step on a copy of ``task.initial_state`` and reports,
 rule it breaks (the tag is what the ``plan`` judge and the composer count):
 
 ``empty``
-    the step's result is empty (``None``, ``""``, ``[]``, ``{}``).
+    the step's result is empty (``None``, ``""``, ``[]``, ``{}``), or a reading step's
+    ``count`` is 0 (nothing matched; "0" is the answer a guess gives).
 ``echo``
     a step that only reads returns one of its own arguments unchanged (rounding an integer,
     replacing a word the text does not contain, the largest of a one-element list), or the part
@@ -364,6 +365,9 @@ def plan_defects(
         out += [PlanDefect("meaning", step.id, m) for m in misfed]
         if _empty(result):
             out.append(PlanDefect("empty", step.id, f"{step.tool} returns {result!r}"))
+        elif result == 0 and spec.returns == "count" and not spec.mutates:
+            # a count of nothing: the query matched nothing, and "0" is a guess that passes
+            out.append(PlanDefect("empty", step.id, f"{step.tool} counts nothing"))
         inputs = list(run.args[step.id].values())
         if not spec.mutates and any(_echoes(result, v) for v in inputs):
             out.append(PlanDefect("echo", step.id, f"{step.tool} returns its own argument"))

@@ -145,7 +145,7 @@ def weekday(state: dict[str, Any], args: Mapping[str, Any]) -> str:
     params=[Param("date", DATE, s_event_date, "date", "YYYY-MM-DD")],
     returns="list[record:event_brief]",
     fields=EVENT_BRIEF_FIELDS,
-    phrase="list the next calendar events from {date} on",
+    phrase="list the next calendar events on or after {date}",
 )
 def list_events(state: dict[str, Any], args: Mapping[str, Any]) -> list[dict[str, Any]]:
     day = parse_date(args["date"]).isoformat()

@@ -114,7 +114,7 @@ MEANING: dict[str, dict[str, Any]] = {
     "dates_add_days": {"noun": "the date {days} days after {date}", "ports": {"days": "days"}},
     "dates_days_between": {"noun": "the number of days from {start} to {end}", "returns": "days"},
     "dates_weekday": {"noun": "the weekday of {date}"},
-    "calendar_list_events": {"noun": "the calendar events from {date} on", "fields": EVENT},
+    "calendar_list_events": {"noun": "the calendar events on or after {date}", "fields": EVENT},
     "calendar_get_event": {"noun": "the calendar event {event_id}", "fields": EVENT},
     "calendar_create_event": {
         "noun": "the event you created",

@@ -351,7 +351,15 @@ def render_goal(
                 )
             )
     notes = say.appendix()
-    return " ".join(lines) + (f"\n{notes}" if notes else "")
+    return _agree(" ".join(lines)) + (f"\n{notes}" if notes else "")
+
+
+_ONE_PLURAL = re.compile(r"(?<![\d.,])\b1 (decimal place|day|minute|unit|line|row)s\b")
+
+
+def _agree(text: str) -> str:
+    """Number agreement where a noun template met the literal 1: "to 1 decimal place"."""
+    return _ONE_PLURAL.sub(r"1 \1", text)
 
 
 def _ancestors(steps: Sequence[OracleStep], sid: str) -> set[str]:

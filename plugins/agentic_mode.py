@@ -99,8 +99,8 @@ def uncomposable_tag(reason: str) -> str:
         return "types do not chain into a data flow"
     if "has no tool" in reason:
         return "unknown tool"
-    if "attempts" in reason:
-        return "no task the oracle passes"
+    if "attempts" in reason:  # the most common obstacle follows the count (review finding 15)
+        return "no plan keeps the plan rules" if "plan rule" in reason else "no plan executes"
     if "empty combination" in reason:
         return "empty combination"
     return "world cannot compose"

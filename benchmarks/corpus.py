@@ -158,7 +158,9 @@ def run_one(mode: str, corpus: str, keep_sets: bool = False) -> dict[str, object
         "count_s": t_count,
         "to_taxonomy_s": t_total,
         "peaks": peaks,
-        "count_rss_mib": max(peaks["imports"], peaks["start"], peaks["count"], peaks["count workers"]),
+        "count_rss_mib": max(
+            peaks["imports"], peaks["start"], peaks["count"], peaks["count workers"]
+        ),
         "rss_mib": me.ru_maxrss / 1024,
         "child_rss_mib": max(kids.ru_maxrss / 1024, peaks["count workers"]),
         "fingerprint": graph.fingerprint(),
@@ -206,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             keep = ["--keep-sets"] if args.keep_sets else []
             out = subprocess.run(
                 [sys.executable, __file__, "--one", mode, str(corpus), *keep],
-                capture_output=True, text=True, env=env, check=False,
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
             )
             if out.returncode != 0:
                 print(f"{size:>9} {mode:>10} failed: {out.stderr.strip().splitlines()[-1:]}")

@@ -53,7 +53,12 @@ def main() -> None:
             counts[f"redrawn {rule}"] = n
         columns.append((str(path), counts, len(tasks)))
         per_k.append((str(path), _per_k(world, tasks)))
-    rows = [*MARKS, "any", "fallback", *sorted({k for _, c, _ in columns for k in c if k.startswith("red")})]
+    rows = [
+        *MARKS,
+        "any",
+        "fallback",
+        *sorted({k for _, c, _ in columns for k in c if k.startswith("red")}),
+    ]
     print("| mark | " + " | ".join(f"{name} (n={n})" for name, _, n in columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     for row in rows:

@@ -86,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--csv", type=Path, default=Path(tempfile.gettempdir()) / "steps_planted_edges.csv")
+    ap.add_argument(
+        "--csv", type=Path, default=Path(tempfile.gettempdir()) / "steps_planted_edges.csv"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--height", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=1, help="rounds (order alternates)")

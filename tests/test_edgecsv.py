@@ -29,10 +29,16 @@ ROWS = "python,sql,2.5\nsql,pandas,1\npandas,numpy,0\nnumpy,python,4e-3\n"
 FILES: dict[str, tuple[bytes, bool]] = {
     "plain": (("source,target,weight\n" + ROWS).encode(), True),
     "no final newline": (("source,target,weight\n" + ROWS).rstrip().encode(), True),
-    "crlf and bom": (("\ufeffsource,target,weight\r\n" + ROWS.replace("\n", "\r\n")).encode(), True),
+    "crlf and bom": (
+        ("\ufeffsource,target,weight\r\n" + ROWS.replace("\n", "\r\n")).encode(),
+        True,
+    ),
     "padded names": (b"source , target,weight\n python , sql ,2\n\tsql,r\t,1\n", True),
     "columns reordered, extra": (b"weight,note,target,source\n1,x,b,a\n2,,c,b\n", True),
-    "non-ascii": ("source,target,weight\ncaf\u00e9,\u00fcber,1\n\u00fcber,na\u00efve,2\n".encode(), True),
+    "non-ascii": (
+        "source,target,weight\ncaf\u00e9,\u00fcber,1\n\u00fcber,na\u00efve,2\n".encode(),
+        True,
+    ),
     "quoted": (b'source,target,weight\n"a,1",b,1\nb,c,2\n', False),
     "blank line": (b"source,target,weight\na,b,1\n\nb,c,2\n", False),
 }

@@ -23,7 +23,9 @@ def test_quickstart_end_to_end_and_resume(
     assert "| all |" in printed
     assert "| k | n | oracle | random | keyword (goal) | keyword (recipe) |" in printed
     assert "plans redrawn by the plan rules while composing:" in printed
-    assert "| k | n | depth | fan in | state changes | distractors | answer parts | style |" in printed
+    assert (
+        "| k | n | depth | fan in | state changes | distractors | answer parts | style |" in printed
+    )
 
     taxonomy = load_taxonomy(out / "taxonomy.json")
     assert len(taxonomy.skills) >= 40

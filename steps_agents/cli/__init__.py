@@ -44,7 +44,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="steps",
         description="Skill taxonomies by structural entropy; k-skill data synthesis and evaluation.",
     )
-    parser.add_argument("--version", action="version", version=f"steps-agents {STEPS_AGENTS_VERSION}")
+    parser.add_argument(
+        "--version", action="version", version=f"steps-agents {STEPS_AGENTS_VERSION}"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in _modules_for(argv):
         importlib.import_module(module_name).add_parser(subparsers)

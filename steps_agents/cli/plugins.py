@@ -80,5 +80,7 @@ def run_new(args: argparse.Namespace) -> int:
     files = write_plugin_package(args.output or args.name, args.name, hooks, overwrite=args.force)
     for path in files:
         print(f"wrote {path}")
-    print(f"{len(hooks)} hooks: {', '.join(hooks)}; next: pip install -e '{files[0].parent}[test]' && pytest")
+    print(
+        f"{len(hooks)} hooks: {', '.join(hooks)}; next: pip install -e '{files[0].parent}[test]' && pytest"
+    )
     return 0

@@ -152,7 +152,8 @@ def run_build(args: argparse.Namespace) -> int:
     if (args.corpus is None) == (args.graph is None):
         raise InputError("give either a CORPUS or --graph FILE (exactly one)")
     refuse_overwriting(
-        {"-o": args.output}, {"CORPUS": args.corpus, "--graph": args.graph, "--lexicon": args.lexicon}
+        {"-o": args.output},
+        {"CORPUS": args.corpus, "--graph": args.graph, "--lexicon": args.lexicon},
     )
     if not 1 <= args.height <= MAX_HEIGHT:
         raise InputError(f"--height must be between 1 and {MAX_HEIGHT}, got {args.height}")

@@ -250,6 +250,10 @@ def read_edge_csv_rows(path: str | Path) -> SkillGraph:
     if not index:
         raise InputError("no edges in the graph file", location=path)
     return SkillGraph.from_arrays(
-        list(index), np.asarray(us), np.asarray(vs), np.asarray(ws),
-        weighting="precomputed", source=str(path),
+        list(index),
+        np.asarray(us),
+        np.asarray(vs),
+        np.asarray(ws),
+        weighting="precomputed",
+        source=str(path),
     )

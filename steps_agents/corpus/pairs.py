@@ -61,7 +61,10 @@ def _add_codes(
 
 
 def add_pair_counts(
-    keys: np.ndarray, values: np.ndarray, ids: np.ndarray, part_keys: np.ndarray,
+    keys: np.ndarray,
+    values: np.ndarray,
+    ids: np.ndarray,
+    part_keys: np.ndarray,
     part_values: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``keys``/``values`` plus a shard's pair counts, whose local id ``i`` is global ``ids[i]``

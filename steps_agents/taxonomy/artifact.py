@@ -162,9 +162,7 @@ class Taxonomy:
         leaf = self.leaf(skill)
         parent = int(self.parent[leaf])
         return [
-            s
-            for c in self.children[parent]
-            if c != leaf and (s := self.nodes[c].skill) is not None
+            s for c in self.children[parent] if c != leaf and (s := self.nodes[c].skill) is not None
         ]
 
     def subtree_skills(self, node: int) -> list[str]:
@@ -262,7 +260,9 @@ class Taxonomy:
         nodes = [_node(i, row, location) for i, row in enumerate(raw_nodes)]
         height = data.get("height")
         if height is not None and (not _is_int(height) or height < 0):
-            raise InputError(f"'height' must be a non-negative integer, got {height!r}", location=location)
+            raise InputError(
+                f"'height' must be a non-negative integer, got {height!r}", location=location
+            )
         meta = {k: v for k, v in data.items() if k not in {"schema", "nodes"}}
         try:
             taxonomy = cls(nodes, meta)

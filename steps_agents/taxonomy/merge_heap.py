@@ -88,7 +88,12 @@ _DELTA_CHUNK = 1 << 16
 
 
 def _initial_deltas(
-    a: np.ndarray, b: np.ndarray, w: np.ndarray, V: np.ndarray, G: np.ndarray, S: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    w: np.ndarray,
+    V: np.ndarray,
+    G: np.ndarray,
+    S: np.ndarray,
     P: np.ndarray,
 ) -> np.ndarray:
     """``merge_delta`` of every directed pair ``(a, b)``, a chunk of pairs at a time: the eight

@@ -85,7 +85,9 @@ class SkillGraph:
         names = self.skills
         g.add_weighted_edges_from(
             (names[u], names[v], float(w))
-            for u, v, w in zip(self.src.tolist(), self.dst.tolist(), self.weight.tolist(), strict=True)
+            for u, v, w in zip(
+                self.src.tolist(), self.dst.tolist(), self.weight.tolist(), strict=True
+            )
         )
         return g
 
@@ -100,7 +102,12 @@ class SkillGraph:
         """Build from ``(u, v, w)`` index triples; duplicate pairs are summed, self-loops dropped."""
         arr = np.asarray(edges, dtype=np.float64).reshape(-1, 3)
         return cls.from_arrays(
-            skills, arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2], counts, **kwargs
+            skills,
+            arr[:, 0].astype(np.int64),
+            arr[:, 1].astype(np.int64),
+            arr[:, 2],
+            counts,
+            **kwargs,
         )
 
     @classmethod

@@ -439,8 +439,10 @@ def _undone(run: _Run, sid: str, final: Any, path: Sequence[Any]) -> bool:
     """Is what step ``sid`` wrote at ``path`` gone from the final state (removed with its
     record, or back to the value before the step)?"""
     now, written = _value_at(final, path), _value_at(run.after[sid], path)
-    return now is not written and now != written and (
-        now is ABSENT or now == _value_at(run.before[sid], path)
+    return (
+        now is not written
+        and now != written
+        and (now is ABSENT or now == _value_at(run.before[sid], path))
     )
 
 

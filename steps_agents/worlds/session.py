@@ -273,7 +273,9 @@ class TaskSession:
             if isinstance(exc, ToolsStuck):
                 self.stuck = exc
             self.trace.append(
-                TraceEntry(index=index, tool=tool, args=_trace_args(args), error=str(exc), step=step)
+                TraceEntry(
+                    index=index, tool=tool, args=_trace_args(args), error=str(exc), step=step
+                )
             )
             raise
         # execute_tool's result is already a private copy: the trace keeps it, the caller

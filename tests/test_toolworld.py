@@ -105,7 +105,9 @@ def test_oracle_passes_every_composed_task_k1_to_7() -> None:
             assert outcome.passed, outcome.reason
             assert missing_required_values(task) == []
             assert Task.model_validate_json(task.model_dump_json()) == task
-    assert len(tasks) >= 200, made
+    # Above k = 4 the composer refuses plans that glue two unrelated questions, so k = 6 and 7
+    # compose less often (24 and 10 of 29 within 400 tries at this seed).
+    assert all(made[k] == 29 for k in range(1, 6)) and made[6] >= 10 and made[7] >= 5, made
 
 
 def test_composition_is_deterministic() -> None:

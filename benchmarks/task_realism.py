@@ -8,7 +8,9 @@ stretch said twice, "Open the ...", "then", arithmetic whose kinds do not combin
 stated numbers fed on, a plain number written into a message, an answer whose parts share
 nothing), the plans the composer redrew by rule, and three example instructions per mark with
 ``--examples``; then per file and k: tasks, tasks with any mark, tasks of two or more data
-flows (``steps_agents.worlds.compose.data_flows``).
+flows (``steps_agents.worlds.compose.data_flows``); then how templated the instructions read
+as a set (``steps_agents.worlds.realism.phrasing_stats``: shared word 4-grams, stock phrases,
+nested parentheses, distinct wordings once values are masked).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from steps_agents.plugins.toolworld_impl import ToolWorld
 
 from steps_agents.worlds.compose import data_flows
-from steps_agents.worlds.realism import MARKS, realism_marks
+from steps_agents.worlds.realism import MARKS, phrasing_stats, realism_marks
 from steps_agents.worlds.records import Task
 from steps_agents.worlds.taskio import load_tasks
 
@@ -33,6 +35,7 @@ def main() -> None:
     world = ToolWorld()
     columns: list[tuple[str, Counter[str], int]] = []
     per_k: list[tuple[str, dict[int, tuple[int, int, int]]]] = []
+    phrasing: list[tuple[str, dict[str, object]]] = []
     for path in args.tasks:
         tasks = load_tasks(path)
         counts: Counter[str] = Counter({mark: 0 for mark in MARKS})
@@ -53,6 +56,7 @@ def main() -> None:
             counts[f"redrawn {rule}"] = n
         columns.append((str(path), counts, len(tasks)))
         per_k.append((str(path), _per_k(world, tasks)))
+        phrasing.append((str(path), phrasing_stats([task.instruction for task in tasks])))
     rows = [
         *MARKS,
         "any",
@@ -67,6 +71,19 @@ def main() -> None:
         print(f"\n{name}\n| k | tasks | any mark | two or more data flows |\n|---|---|---|---|")
         for k, (n, marked, split) in sorted(table.items()):
             print(f"| {k} | {n} | {marked} | {split} |")
+    _print_phrasing(phrasing)
+
+
+def _print_phrasing(columns: list[tuple[str, dict[str, object]]]) -> None:
+    """The phrasing figures side by side; the most shared 4-grams of each file below."""
+    print("\n| phrasing | " + " | ".join(name for name, _ in columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for row in columns[0][1]:
+        if row != "shared_ngrams":
+            print(f"| {row} | " + " | ".join(str(stats[row]) for _, stats in columns) + " |")
+    for name, stats in columns:
+        shared = "; ".join(f"{gram} ({n})" for gram, n in stats["shared_ngrams"])  # type: ignore[attr-defined]
+        print(f"{name}: most shared 4-grams: {shared}")
 
 
 def _per_k(world: ToolWorld, tasks: list[Task]) -> dict[int, tuple[int, int, int]]:

@@ -17,7 +17,11 @@ it (TaskCraft and tau-bench style requests state a goal once, in the user's word
     an answer of several parts that share no step and no stated value: two questions glued
     together rather than one purpose needing two results.
 
-:func:`realism_counts` counts tasks with each mark over a task list.
+:func:`realism_counts` counts tasks with each mark over a task list; :func:`phrasing_stats`
+measures how templated a set of instructions reads as a whole (one instruction can be fine and
+the set still repeat itself): the word n-grams most instructions share, the stock wordings a
+reviewer flagged, nested parentheses, and how many instructions are distinct once the values
+they state are masked.
 """
 
 from __future__ import annotations
@@ -30,7 +34,16 @@ from typing import Any
 from steps_agents.worlds.quantities import quantity_defects
 from steps_agents.worlds.records import Task
 
-__all__ = ["MARKS", "realism_counts", "realism_marks", "repeated_text", "unrelated_parts"]
+__all__ = [
+    "MARKS",
+    "STOCK_PHRASES",
+    "phrasing_stats",
+    "realism_counts",
+    "realism_marks",
+    "repeated_text",
+    "skeleton",
+    "unrelated_parts",
+]
 
 MARKS = ("repeated", "open", "then", "units", "stated", "bare", "unrelated")
 _THEN = re.compile(r"\bthen\b", re.IGNORECASE)
@@ -114,3 +127,88 @@ def realism_counts(world: Any, tasks: Sequence[Task]) -> Counter[str]:
     for task in tasks:
         counts.update(realism_marks(world, task))
     return counts
+
+
+# Wordings a demanding-user review flagged as template marks (name -> pattern).
+STOCK_PHRASES: dict[str, re.Pattern[str]] = {
+    "the first of the": re.compile(r"\bthe first of the\b", re.IGNORECASE),
+    # a quoted field name used as a noun: 'the "count" of "revenue"', '"units" values'
+    "quoted field": re.compile(r'\bthe "[^"\n]+" (?:of|values)\b|"[^"\n]+" "[^"\n]+"'),
+    "Reply with the number only": re.compile(r"Reply with the number only", re.IGNORECASE),
+}
+_QUOTED = re.compile(r'"""\n.*?\n"""|"[^"\n]*"', re.DOTALL)
+_NUMBER_WORD = re.compile(r"-?\d+(?:[.:-]\d+)*")
+_WORD = re.compile(r"[a-z]+")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
+def skeleton(instruction: str) -> str:
+    """The instruction's wording with what it states masked: quoted values -> ``Q``, numbers
+    (and dates) -> ``N``, notes below the request dropped. Two instructions with the same
+    skeleton differ only in their values."""
+    first = instruction.split("\n")[0]
+    return _NUMBER_WORD.sub("N", _QUOTED.sub("Q", first)).strip()
+
+
+def _long_values(instruction: str) -> set[str]:
+    """The notes under the request and the quoted values of 25 or more characters."""
+    head, _, notes = instruction.partition("\n")
+    found = {q.strip('"') for q in _QUOTED.findall(head) if len(q) >= 27}
+    return found | {line.strip() for line in notes.splitlines() if len(line.strip()) >= 25}
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def phrasing_stats(instructions: Sequence[str], n: int = 4, top: int = 5) -> dict[str, Any]:
+    """How templated ``instructions`` read together: ``shared_ngrams`` (the ``top`` word
+    ``n``-grams of the skeletons by how many instructions contain them, with that count),
+    ``common_ngrams`` (distinct n-grams in at least 10% of the instructions), per stock phrase
+    (:data:`STOCK_PHRASES`) the instructions using it, ``parenthesised`` / ``nested`` (the
+    share with a bracketed description, at any depth / two deep, answer-key labels such as
+    ``(as "date")`` not counted), ``shared_notes`` (instructions whose note below the request,
+    or whose quoted value of 25 or more characters, occurs in another instruction too: the
+    state's fixed texts), ``distinct_skeletons`` (distinct :func:`skeleton` per
+    instruction), ``distinct_sentences`` (the same over sentences: a stock sentence such as
+    "Reply with the number only." lowers it) and ``distinct_ngrams`` (distinct n-grams per
+    n-gram occurrence)."""
+    total = max(len(instructions), 1)
+    per_text: list[set[tuple[str, ...]]] = []
+    occurrences = 0
+    distinct: set[tuple[str, ...]] = set()
+    for text in instructions:
+        words = _WORD.findall(skeleton(text).casefold())
+        grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+        occurrences += len(grams)
+        distinct.update(grams)
+        per_text.append(set(grams))
+    counts: Counter[tuple[str, ...]] = Counter(g for grams in per_text for g in grams)
+    sentences = [
+        part.strip()
+        for text in instructions
+        for part in _SENTENCE_END.split(skeleton(text))
+        if part.strip()
+    ]
+    prose = [re.sub(r'\(as "[^"]*"\)|\(YYYY-MM-DD\)', "", t.split("\n")[0]) for t in instructions]
+    texts = [_long_values(t) for t in instructions]
+    seen: Counter[str] = Counter(v for values in texts for v in values)
+    return {
+        "instructions": len(instructions),
+        "shared_ngrams": [(" ".join(g), c) for g, c in counts.most_common(top)],
+        "common_ngrams": sum(1 for c in counts.values() if c >= 0.1 * total),
+        **{
+            name: sum(1 for t in instructions if pattern.search(t))
+            for name, pattern in STOCK_PHRASES.items()
+        },
+        "shared_notes": sum(1 for values in texts if any(seen[v] > 1 for v in values)),
+        "parenthesised": round(sum(1 for t in prose if _depth(t) >= 1) / total, 3),
+        "nested": round(sum(1 for t in prose if _depth(t) >= 2) / total, 3),
+        "distinct_skeletons": round(len({skeleton(t) for t in instructions}) / total, 3),
+        "distinct_sentences": round(len(set(sentences)) / max(len(sentences), 1), 3),
+        "distinct_ngrams": round(len(distinct) / max(occurrences, 1), 3),
+    }

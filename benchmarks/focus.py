@@ -264,7 +264,7 @@ def main() -> int:
                 args.seed,
                 args.per_request,
                 selector="focus",
-                options={"focus": str(report)},
+                options={"focus": str(report), "focus_band": "run"},
             )
             most = room(tax, pair, args.n, args.seed)
             selected.append(measure(pair, plain_select, focus, most))

@@ -188,6 +188,10 @@ def config_from_args(args: argparse.Namespace) -> Any:
         overrides["selector"], overrides["selector_options"] = "focus", focus
     overrides.update(model_overrides(args))
     config = build_config(args.config, overrides)
+    if config.selector == "focus" and "focus_band" not in config.selector_options:
+        # A run asks the selector for a few sets at a time, excluding those it already chose:
+        # the focus gain band then spans the run, not each small request.
+        config.selector_options = {**config.selector_options, "focus_band": "run"}
     mode_options = dict(_key_values(getattr(args, "mode_opt", None) or [], "--mode-opt"))
     if getattr(args, "world", None):
         mode_options["world"] = args.world

@@ -6,7 +6,8 @@ Options (``SelectionRequest.options``): ``focus`` (an evaluation report path, or
 default 3), ``focus_multiple`` (``m >= 1``, default 5), ``focus_gain_tolerance`` (``tol``,
 default 0.08), ``focus_agent`` (the report's agent; default its first) and ``focus_world``
 (the skill worlds whose ``compose`` vets a swap, step 6; default the report's ``meta.worlds``,
-``"none"`` for no check).
+``"none"`` for no check) and ``focus_band`` (``"request"``, default, or ``"run"``, step 5;
+``steps synth`` sets ``"run"``).
 
 1. **Plain first.** The request is answered by plain ``steps`` (the same seeds, beam and
    widening rule), giving ``n`` sets and their total gain ``G``.
@@ -23,7 +24,8 @@ default 0.08), ``focus_agent`` (the report's agent; default its first) and ``foc
 4. **How many.** With ``r_T(k)`` the share of seeds whose plain set of size k holds the target
    (:func:`_plain_rate`) and ``m_T = 1 + (m - 1) * w_T / max(w)`` (the heaviest target gets
    the full multiple), each slot of size k that a candidate can fill counts
-   ``max(lambda / (1 + lambda) * w_T / sum(w), min(1, m_T * r_T(k)))``; the target's ``want``
+   ``max(lambda / (1 + lambda) * w_T / sum(w), min(1, m_T * r_T(k)))`` (in ``sum(w)`` rival
+   readings of one failure, step 5, count once); the target's ``want``
    is the sum, rounded by a fixed per-request draw (so one- or two-set requests, as the
    synthesis makes, get it on average), and at least ``ceil(m_T * c_T)`` for the ``c_T`` plain
    sets of this request that hold it.
@@ -33,7 +35,16 @@ default 0.08), ``focus_agent`` (the report's agent; default its first) and ``foc
    keeps the running gain difference ``sum(new) - sum(replaced)`` closest to zero (ties: the
    higher gain), and only if it stays within ``tol * G``. So the request's mean gain is plain
    ``steps``'s within ``tol``, the k plan is unchanged, and every set keeps the coherent
-   widening rule of the seed it was grown from.
+   widening rule of the seed it was grown from. Tied pairs and skills that share a skill are
+   rival readings of one failure (:func:`_explanations`): sets holding all of them (their
+   union, up to :data:`JOINT_MAX` skills) go first, then the rivals take turns.
+   ``focus_band = "run"`` widens the band to a run that asks for a few sets at a time, as
+   ``steps synth`` does: ``request.exclude`` is then the sets the run already chose, and the
+   running difference starts from their gain over plain's (:func:`_run_balance`), within
+   ``tol`` times plain's expected gain of them and the request. A single swap often moves a
+   one- or two-set request by more than ``tol`` (in the quickstart's world the calendar
+   community's 4-sets carry a third more information than plain's average 4-set), while what a
+   user trains on is the batch.
 6. **Only sets the world composes.** A candidate goes in only if the report's skill world
    composes it into a task (:mod:`~steps_agents.selection.composable`); one it cannot is
    dropped and the next closest is tried. ``steps synth --mode agentic`` drops uncomposable
@@ -78,6 +89,7 @@ RATE_SEEDS = 256  # seeds whose plain sets estimate how often plain steps holds 
 # A target's candidates of one k are no longer offered once this many were checked and fewer
 # than this share composed: the rule by which the synthesis planner closes a k.
 COMPOSE_MIN_TRIES, COMPOSE_FLOOR = 20, 0.1
+JOINT_MAX = 4  # rival explanations are joined in one set only up to this many skills
 _REQUIRED_BONUS = 1e6  # larger than any set's information: a required skill always ranks first
 
 _LOADED: dict[tuple[str, float, str | None], FocusWeights] = {}
@@ -154,6 +166,15 @@ def focus_world_check(options: Any, focus: FocusWeights) -> WorldCheck | None:
             location="selector_options.focus_world",
         )
     return world_check([str(n) for n in names]) if names else None
+
+
+def _band_scope(options: Any) -> str:
+    scope = str(options.get("focus_band", "request"))
+    if scope not in ("request", "run"):
+        raise InputError(
+            f"expected 'request' or 'run', got {scope!r}", location="selector_options.focus_band"
+        )
+    return scope
 
 
 def focus_strength(options: Any) -> float:
@@ -239,7 +260,7 @@ class _Swapper:
         ix: TreeIndex,
         plain: list[Combination],
         taken: set[frozenset[str]],
-        band: float,
+        band: dict[int, float],
         composable: WorldCheck | None = None,
     ) -> None:
         self.ix = ix
@@ -249,7 +270,8 @@ class _Swapper:
         self.seeds = [c.seed_skill for c in plain]
         self.swapped = [False] * len(plain)
         self.taken = taken
-        self.balance = 0.0  # sum of the gains put in minus those taken out
+        # per k: the sum of the gains put in minus those taken out, and its bound
+        self.balance: dict[int, float] = dict.fromkeys(band, 0.0)
         self.open_pools: list[dict[int, list[Candidate]]] = []
         self.band = band
 
@@ -290,9 +312,9 @@ class _Swapper:
             if best is None:
                 return False
             i, c = best
+            k = len(c.leaves)
             if self.composable is None:
                 break
-            k = len(c.leaves)
             verdicts = self.composable.tally(label, k)
             names = self._names(c.leaves)
             verdicts[names] = self.composable(self._ordered(c.leaves))
@@ -304,7 +326,7 @@ class _Swapper:
         self._drop(c)
         self.taken.discard(self._names(self.slots[i]))
         self.taken.add(self._names(c.leaves))
-        self.balance += c.gain - self.gains[i]
+        self.balance[k] += c.gain - self.gains[i]
         self.slots[i], self.gains[i] = c.leaves, c.gain
         self.seeds[i] = self.ix.skill[c.seed]
         self.swapped[i] = True
@@ -320,11 +342,12 @@ class _Swapper:
             pool = pools[len(self.slots[i])]
             if not pool or self.swapped[i]:
                 continue
-            aim = self.gains[i] - self.balance  # the candidate gain that would zero it
+            k = len(self.slots[i])
+            aim = self.gains[i] - self.balance[k]  # the candidate gain that would zero it
             j = bisect_left(pool, (aim,))
             for c in pool[max(0, j - 1) : j + 1]:
-                gap = abs(self.balance + c.gain - self.gains[i])
-                if gap <= self.band and (best is None or (gap, -c.gain, i) < best[:3]):
+                gap = abs(self.balance[k] + c.gain - self.gains[i])
+                if gap <= self.band[k] and (best is None or (gap, -c.gain, i) < best[:3]):
                     best = (gap, -c.gain, i, c)
         return None if best is None else (best[2], best[3])
 
@@ -359,23 +382,94 @@ def _ties(targets: list[Target]) -> list[list[Target]]:
     return groups
 
 
-def _plain_rate(ix: TreeIndex, target: Target, k: int, seeds: list[int]) -> float:
-    """The share of seeds (at most :data:`RATE_SEEDS`, spread over the seed order) whose plain
-    ``steps`` set of size k holds the target: how often plain ``steps`` gives it at that k.
-    The set is the greedy one (beam 1: on these coverage functions it is the beam's best in
-    every case ``benchmarks/selection.py`` tried), computed once per taxonomy, seed and k."""
+def _explanations(group: list[Target]) -> list[list[Target]]:
+    """A tie group split into sets of rival explanations: tied pairs and skills that share a
+    skill (connected through shared skills). In the quickstart's world every task holding
+    ``calendar_reschedule`` also held ``calendar_get_event`` and ``dates_weekday``, so an agent
+    failing the first pair got equal weights on that pair, on ``calendar_reschedule`` and on
+    ``calendar_reschedule + dates_weekday``: one failure, three readings of it. Tied targets
+    without a shared skill stay apart (two pairs that each failed every task they were in)."""
+    out: list[list[Target]] = []
+    for t in group:
+        joined = [e for e in out if t.required and any(t.required & u.required for u in e)]
+        for e in joined:
+            out.remove(e)
+        out.append([x for e in joined for x in e] + [t])
+    return out
+
+
+def _joint(ix: TreeIndex, rivals: list[Target], largest_k: int) -> Target | None:
+    """The target a set holds when it holds every rival explanation (their skills' union), when
+    that fits a set of the request and :data:`JOINT_MAX` skills: its sets are a failure under
+    each reading, so they go first."""
+    union = frozenset().union(*(t.required for t in rivals))
+    if len(rivals) < 2 or len(union) > min(largest_k, JOINT_MAX):
+        return None
+    for t in rivals:
+        if t.required == union:  # a pair with its own skill: the pair holds both
+            return t
+    label = " + ".join(sorted(ix.skill[v] for v in union))
+    return Target(label, rivals[0].weight, union, frozenset(), tuple(sorted(union)))
+
+
+def _plain_sets(ix: TreeIndex, k: int, seeds: list[int]) -> list[frozenset[int]]:
+    """Plain ``steps``'s set of size k for each seed (at most :data:`RATE_SEEDS`, spread over
+    the seed order; empty when the rule cannot reach k). The set is the greedy one (beam 1: on
+    these coverage functions it is the beam's best in every case ``benchmarks/selection.py``
+    tried), computed once per taxonomy, seed and k."""
     cache = _PLAIN.setdefault(ix, {})
     step = max(1, len(seeds) // RATE_SEEDS)
-    sample = seeds[::step]
-    hits = 0
-    for seed in sample:
-        key = (seed, k)
-        got = cache.get(key)
+    out = []
+    for seed in seeds[::step]:
+        got = cache.get((seed, k))
         if got is None:
             first = next(iter(beam_search(ix, seed, k, 1, widening=True)), None)
-            got = cache[key] = frozenset(first[1]) if first else frozenset()
-        hits += target.holds(got)
-    return hits / len(sample)
+            got = cache[(seed, k)] = frozenset(first[1]) if first else frozenset()
+        out.append(got)
+    return out
+
+
+def _plain_rate(ix: TreeIndex, target: Target, k: int, seeds: list[int]) -> float:
+    """The share of seeds whose plain set of size k holds the target: how often plain
+    ``steps`` gives it at that k."""
+    sets = _plain_sets(ix, k, seeds)
+    return sum(target.holds(s) for s in sets) / len(sets)
+
+
+def _plain_mean(ix: TreeIndex, k: int) -> float:
+    """The mean gain of plain ``steps``'s sets of size k over every seed (seed order: sorted)."""
+    sets = [s for s in _plain_sets(ix, k, ix.leaves) if s]
+    return sum(set_gain(ix, tuple(s)) for s in sets) / len(sets) if sets else 0.0
+
+
+def _run_balance(
+    ix: TreeIndex,
+    exclude: frozenset[frozenset[str]],
+    targets: list[Target],
+    plain: list[Combination],
+) -> dict[int, tuple[float, float]]:
+    """``focus_band = "run"`` (module docstring, step 5), per k: the gain the sets this run
+    already chose (``exclude``, as ``steps synth`` passes them) add over plain's, and plain's
+    gain of them. A set holding no target is plain's own; one holding a target may be a swap,
+    and counts its gain minus plain's mean at its k in this run (the sets holding no target,
+    and this request's plain answer; plain's mean over every seed if there are none). A
+    function of ``exclude`` and the request, so a resumed run agrees."""
+    own: dict[int, list[float]] = {}
+    held: dict[int, list[float]] = {}
+    for names in exclude:
+        if names <= ix.leaf_of.keys():
+            leaves = frozenset(ix.leaf_of[x] for x in names)
+            side = held if any(t.holds(leaves) for t in targets) else own
+            side.setdefault(len(leaves), []).append(set_gain(ix, tuple(sorted(leaves))))
+    for c in plain:
+        own.setdefault(c.k, []).append(c.gain)
+    out = {}
+    for k in own.keys() | held.keys():
+        ref = own.get(k, [])
+        mean = sum(ref) / len(ref) if ref else _plain_mean(ix, k)
+        gains = held.get(k, [])
+        out[k] = (sum(gains) - mean * len(gains), sum(ref) + mean * len(gains))
+    return out
 
 
 class FocusSelector:
@@ -406,10 +500,20 @@ class FocusSelector:
         ix = tree_index(taxonomy)
         targets = focus_targets(ix, focus)
         taken = set(request.exclude) | {c.key() for c in plain}
-        band = tolerance * sum(c.gain for c in plain)
+        band: dict[int, float] = {}
+        for c in plain:
+            band[c.k] = band.get(c.k, 0.0) + tolerance * c.gain
+        prior = {k: (0.0, sum(c.gain for c in plain if c.k == k)) for k in band}
+        if _band_scope(options) == "run":
+            prior = _run_balance(ix, request.exclude, targets, plain)
+        band = {k: tolerance * prior[k][1] for k in band}
         swapper = _Swapper(ix, plain, taken, band, focus_world_check(options, focus))
+        swapper.balance = {k: prior[k][0] for k in band}
         share = strength / (1.0 + strength)
-        total = sum(t.weight for t in targets)
+        rivals = [e for g in _ties(targets) for e in _explanations(g)]
+        # Rival explanations of one failure count once: the failure, not its readings, takes
+        # a share of the sets.
+        total = sum(e[0].weight for e in rivals)
         ks = [c.k for c in plain]
         seeds = [ix.leaf_of[x] for x in seed_order(taxonomy, request)]
         want: dict[str, int] = {}
@@ -428,7 +532,18 @@ class FocusSelector:
             floor = math.ceil(m * swapper.holding(target) - 1e-9)
             eligible = sum(k in fill for k in ks)
             want[target.label] = min(eligible, max(floor, int(expected + u.random())))
+        largest_k = max(ks, default=0)
         for group in _ties(targets):
+            for e in _explanations(group):
+                joint = _joint(ix, e, largest_k)
+                if joint is None:
+                    continue
+                rivals_of = [u for u in targets if u.weight >= joint.weight and u != joint]
+                slots_j = swapper.open_slots(joint, rivals_of)
+                pool_j = swapper.pools(joint, beam)
+                have_j, want_j = swapper.holding(joint), max(want[t.label] for t in e)
+                while have_j < want_j and swapper.swap_one(pool_j, slots_j, joint.label):
+                    have_j += 1
             heavier = {
                 t.label: [u for u in targets if u.weight >= t.weight and u != t] for t in group
             }

@@ -87,6 +87,7 @@ def run_quickstart(
     agents: tuple[str, ...] = ("oracle", "random", "keyword"),
     extractor: str = "tool_calls",
     skip_empty: bool = False,
+    singles: bool = True,
     quiet: bool = False,
 ) -> QuickstartResult:
     """Run the three stages into ``out_dir`` and return what each produced.
@@ -158,6 +159,7 @@ def run_quickstart(
         run_id=f"quickstart-{world}-{seed}",
         seed=seed,
         extractor=extractor,
+        singles=singles,
     )
     synthesis = _synthesise(config, quiet=quiet, pm=pm, taxonomy=taxonomy, progress=not quiet)
     if not quiet:

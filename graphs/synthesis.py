@@ -54,9 +54,11 @@ from typing import Any
 import pluggy
 from langgraph.graph import END, START, StateGraph
 
+from steps_agents.synthesis import singles
 from steps_agents.synthesis.checkpoint import open_checkpointer
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import SynthesisContext
+from steps_agents.synthesis.counters import merge_stats
 from steps_agents.synthesis.pipeline import pipeline, route_after_slice
 from steps_agents.synthesis.planner import pending_by_k, pending_items
 from steps_agents.synthesis.records import RunReport
@@ -145,6 +147,12 @@ async def arun_synthesis(
                 }
             else:
                 graph_input = {"used": writer.used_skill_sets(), "stats": writer.stats()}
+            tracked = "singles" in (snapshot.values.get("stats") or {})
+            if config.singles and graph_input is not None and not tracked:
+                # Singles are planned from per-skill counters; a checkpoint without them (a new
+                # state dir, or a run begun without singles) gets those of the files on disk.
+                extra = singles.coverage_on_disk(writer.decided.values())
+                graph_input["stats"] = merge_stats(graph_input.get("stats"), extra)
             try:
                 with run.progress:
                     # The final values come back from ainvoke: re-reading them with aget_state

@@ -100,6 +100,10 @@ class SynthConfig(ModelOptions):
     extractor: str = "auto"
     per_skill: int = Field(default=3, ge=1)
     curriculum: bool = False
+    singles: bool = Field(
+        default=False,
+        description="after the n samples, a k = 1 task for every skill the k >= 2 ones use",
+    )
     overwrite: bool = False
 
     @field_validator("k", mode="before")

@@ -130,6 +130,14 @@ class SynthesisContext:
     # new call or draft starts, and the runner raises it once the graph has finished and every
     # decided sample is written.
     outage: Outage = field(default_factory=Outage)
+    # Accepted samples allowed on top of ``config.n``: the singles planned and not rejected
+    # (steps_agents.synthesis.singles), kept up to date from the counters by the pipeline.
+    singles_allowance: int = 0
+
+    @property
+    def target(self) -> int:
+        """Accepted samples the writer lets through: ``n`` plus the singles' allowance."""
+        return self.config.n + self.singles_allowance
 
     @property
     def failure(self) -> ModelCallError | None:

@@ -73,7 +73,7 @@ def _skip_reason(ctx: SynthesisContext, item: WorkItem) -> str | None:
     """Why not to write a draft now, if any: the target is already written, the model failed
     for good, or the budget is spent. These depend on timing, but only stop spending: once the
     target is written nothing else is, and a skipped item is never written."""
-    if ctx.writer.accepted >= ctx.config.n:  # the pipeline overshot: spend nothing more
+    if ctx.writer.accepted >= ctx.target:  # the pipeline overshot: spend nothing more
         return "target reached"
     if ctx.failure is not None:
         return MODEL_DOWN

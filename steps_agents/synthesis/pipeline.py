@@ -39,6 +39,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from steps_agents.synthesis import singles
 from steps_agents.synthesis.composer import composer
 from steps_agents.synthesis.counters import merge_stats
 from steps_agents.synthesis.critic import critic
@@ -112,7 +113,7 @@ def _wanted(ctx: SynthesisContext) -> bool:
     """Whether another item may be needed: the target minus what is written, against what the
     started items are expected to add (critic-accepted ones and running ones at the committed
     acceptance rate; a critic-accepted one at the rate such items survived their commit)."""
-    need = ctx.config.n - ctx.writer.accepted
+    need = ctx.target - ctx.writer.accepted
     kept, judged = ctx.survival
     live = len(ctx.live_accepted) * (kept + 1) / (judged + 1)
     # A slot's worth of slack: starting one item too many costs a call, one too few an idle
@@ -206,6 +207,7 @@ class Slice:
         self.stats: dict[str, Any] = {}  # the delta this slice adds
         self.used: list[list[str]] = []
         self.changed: set[str] = set()
+        ctx.singles_allowance = singles.allowance(self.view["stats"])
         if ctx.exclude is None:  # a new process: rebuilt from the checkpoint
             ctx.exclude = {frozenset(skills) for skills in state.get("used") or ()}
         if not ctx.tasks and not ctx.to_start:  # a new process: restart the queued items
@@ -218,6 +220,7 @@ class Slice:
                 self.stats = merge_stats(self.stats, value)
                 a, r = int(stats.get("accepted", 0)), int(stats.get("rejected", 0))
                 self.ctx.acceptance = (a + 3) / (a + r + 4)  # the planner's pooled estimate
+                self.ctx.singles_allowance = singles.allowance(stats)
             elif key == "used":
                 self.used.extend(value)
             else:
@@ -228,6 +231,9 @@ class Slice:
         """Plan and compose waves until the planner waits or stops."""
         while True:
             self.apply(await planner(self.view, runtime))  # type: ignore[arg-type]
+            if self.view.get("action") == "singles":
+                self.plan_singles()
+                continue
             if self.view.get("action") != "compose":
                 return
             assert self.ctx.exclude is not None
@@ -240,18 +246,37 @@ class Slice:
                 pump(self.ctx)
             await asyncio.sleep(0)  # let answered calls be taken up between waves
 
+    def plan_singles(self) -> None:
+        """The batch reached its target and singles are on: drop what is queued (as the stop
+        would) and queue the singles wave (:mod:`steps_agents.synthesis.singles`)."""
+        self.drop_queue(keep_started=False)
+        wave = int(self.view.get("wave", 0)) + 1
+        items, update = singles.compose_singles(self.ctx, self.view["stats"], wave)
+        self.apply(update | {"wave": wave})
+        if items:
+            self.queue.append({"wave": wave, "items": items, "singles": True})
+            self.ctx.to_start.extend((item, wave) for item in items)
+            pump(self.ctx)
+
     async def commit_wave(self) -> None:
         """Commit the first queued wave, item by item in order."""
         wave = self.queue[0]
+        track = self.ctx.config.singles  # the per-skill counters the singles are planned from
         for item in wave["items"]:
             branch, hedged = await decided(self.ctx, item, int(wave["wave"]))
             if hedged:
                 self.apply({"stats": {"hedged": 1}})
             quotas = dict(self.view.get("quotas") or {})
+            work = self.ctx.work_item(item) if track else None
             delta = await commit(self.ctx, branch, quotas)
             if branch.get("decision") == "accepted":
                 self.ctx.survival[1] += 1
                 self.ctx.survival[0] += bool(delta.get("accepted") or delta.get("surplus"))
+            if work is not None:
+                status = next((s for s in ("accepted", "rejected") if delta.get(s)), "")
+                delta = merge_stats(delta, singles.coverage(work.skills, work.k, status))
+                if wave.get("singles"):
+                    delta = merge_stats(delta, singles.outcome(work.skills[0], delta))
             self.apply({"stats": delta})
         self.queue.pop(0)
 

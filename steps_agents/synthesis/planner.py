@@ -27,11 +27,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from steps_agents.selection.curriculum import apportion
+from steps_agents.synthesis import singles
 from steps_agents.synthesis.counters import merge_stats
 
 if TYPE_CHECKING:  # pragma: no cover
     from langgraph.runtime import Runtime
 
+    from steps_agents.synthesis.config import SynthConfig
     from steps_agents.synthesis.context import SynthesisContext
     from steps_agents.synthesis.state import SynthesisState
 
@@ -265,6 +267,15 @@ def pending_by_k(stats: Mapping[str, Any], ks: Sequence[int]) -> dict[int, int]:
     return out
 
 
+def _quotas(cfg: SynthConfig, stats: Mapping[str, Any], extra: int) -> dict[str, int]:
+    """The writer's quotas by k: :func:`k_quotas` of the batch, and k = 1's raised by the
+    ``extra`` singles the writer must let through."""
+    quotas = {str(k): q for k, q in k_quotas(cfg.n, cfg.ks, cfg.k_weights, stats).items()}
+    if extra:
+        quotas["1"] = quotas.get("1", 0) + extra
+    return quotas
+
+
 async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> dict[str, Any]:
     """Plan the next wave, wait, or stop; returns a partial state update.
 
@@ -279,16 +290,23 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
     # must be the same in the resumed run as in an uninterrupted one. The replayed writer
     # counts what it finds on disk, so the counters catch up.
     stats = dict(state.get("stats") or {})
+    extra = singles.allowance(stats)  # k = 1 singles on top of n (steps_agents.synthesis.singles)
+    stats = singles.batch_stats(stats)  # the target and the quotas are the batch's, singles aside
     accepted = int(stats.get("accepted", 0))
     pending = pending_items(stats)
     # ``calls`` is what was spent so far (read by a resumed run's budget), not a decision.
     update: dict[str, Any] = {"calls": ctx.budget.spent(), "action": "stop"}
     if accepted >= cfg.n:
-        return update | {"stop_reason": "target reached"}
+        if cfg.singles and singles.due(stats, cfg.n):  # the pipeline drops the queue first
+            return {"calls": ctx.budget.spent(), "action": "singles"}
+        if not (cfg.singles and pending):
+            return update | {"stop_reason": "target reached"}
     if ctx.failure is not None:  # the runner raises it once the items in flight are written
         return update | {"stop_reason": "model call failed"}
     if ctx.budget.exhausted():
         return update | {"stop_reason": "budget spent"}
+    if accepted >= cfg.n:  # the singles in flight
+        return {"action": "wait", "quotas": _quotas(cfg, stats, extra)}
     closing: dict[str, Any] = {}
     if pending == 0 and int(state.get("dry_waves", 0)) >= DRY_WAVES_BEFORE_STOP:
         # The last waves composed nothing for the k they asked for (every k-set the selector
@@ -305,7 +323,7 @@ async def planner(state: SynthesisState, runtime: Runtime[SynthesisContext]) -> 
         return update | {
             "stop_reason": f"nothing accepted in {rejected} decisions; see the rejects file"
         }
-    quotas = {str(k): q for k, q in k_quotas(cfg.n, cfg.ks, cfg.k_weights, stats).items()}
+    quotas = _quotas(cfg, stats, extra)
     wait = {"action": "wait", "quotas": quotas}
     wave_size = cfg.effective_wave_size
     room = PIPELINE_WAVES * wave_size - pending

@@ -91,6 +91,9 @@ class RunReport(BaseModel):
     rejects: str
     resumed: bool = False
     difficulty_by_k: dict[str, dict[str, float]] | None = None
+    # With ``singles``: the k = 1 tasks added on top of the target and the skills left without
+    # one (steps_agents.synthesis.singles.summary); None without.
+    singles: dict[str, Any] | None = None
 
     def to_json(self, indent: int | None = 1) -> str:
         """The versioned JSON document (``schema`` first)."""
@@ -112,6 +115,8 @@ class RunReport(BaseModel):
         for k, means in sorted((self.difficulty_by_k or {}).items(), key=lambda kv: int(kv[0])):
             shown = ", ".join(f"{name} {value:g}" for name, value in sorted(means.items()))
             lines.append(f"  k={k} difficulty (mean): {shown}")
+        if self.singles is not None:
+            lines.append(f"  singles: {singles_line(self.singles)}")
         if self.rejection_reasons:
             reasons = ", ".join(
                 f"{tag} {n}"
@@ -127,3 +132,20 @@ class RunReport(BaseModel):
             )
         lines.append(f"  output {self.output}; rejects {self.rejects}")
         return "\n".join(lines)
+
+
+def singles_line(summary: dict[str, Any]) -> str:
+    """One line on the singles: how many were added, which skills k >= 2 samples use still
+    have no k = 1 sample, and why."""
+    text = f"{summary.get('added', 0)} k = 1 tasks added on top of the target"
+    unmeasured = list(summary.get("unmeasured") or ())
+    if not unmeasured:
+        return text + "; every skill used at k >= 2 has a k = 1 task"
+    why = dict(summary.get("not_alone_reasons") or {})
+    if summary.get("rejected"):
+        why["single rejected"] = len(summary["rejected"])
+    reasons = ", ".join(f"{tag} {n}" for tag, n in sorted(why.items(), key=lambda kv: -kv[1]))
+    return (
+        f"{text}; {len(unmeasured)} skills used at k >= 2 have none"
+        f" ({reasons}): {', '.join(unmeasured)}"
+    )

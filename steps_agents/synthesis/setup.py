@@ -23,6 +23,7 @@ from steps_agents.fileformats import software_versions
 from steps_agents.plugin_manager import default_plugin_manager
 from steps_agents.registry import available, get_judge, get_output_format, get_synthesis_mode
 from steps_agents.runtime.progress import Progress
+from steps_agents.synthesis import singles
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.context import Budget, Monitor, SynthesisContext
 from steps_agents.synthesis.gate import Outage, gate_models
@@ -277,6 +278,7 @@ def run_report(
         else 0.0,
         by_k=by_k,
         rejection_reasons=reasons,
+        singles=singles.summary(stats) if config.singles else None,
         revisions=int(stats.get("revisions", 0)),
         waves=int(values.get("wave", 0)),
         stop_reason=str(values.get("stop_reason") or "interrupted"),

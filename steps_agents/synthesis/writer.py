@@ -134,7 +134,7 @@ async def _confirm(branch: ItemState, ctx: SynthesisContext, quota: int | None) 
     """An accepted, new branch after the judges with ``observe``: ``None`` when it is surplus,
     the branch as a reject when one of them failed it, else the branch with their verdicts."""
     item = ctx.work_item(branch["item"])
-    if ctx.writer.is_surplus(item.k, max_accepted=ctx.config.n, quota=quota):
+    if ctx.writer.is_surplus(item.k, max_accepted=ctx.target, quota=quota):
         return None
     draft = branch.get("draft") or {}
     sample = JudgeInput(item=item, draft=draft, messages=ctx.mode.to_messages(item, draft))
@@ -173,7 +173,7 @@ def _record(branch: ItemState, ctx: SynthesisContext, quotas: dict[str, Any]) ->
     k = ctx.work_item(branch["item"]).k
     quota = quotas.get(str(k))
     sample = build_sample(branch, ctx)
-    if ctx.writer.write(sample, max_accepted=ctx.config.n, quota=quota) == "surplus":
+    if ctx.writer.write(sample, max_accepted=ctx.target, quota=quota) == "surplus":
         return {"surplus": 1, "by_k": {str(k): {"surplus": 1}}}
     ctx.monitor.decided(sample.status)
     return outcome_stats(

@@ -94,7 +94,9 @@ def run_quickstart(
 
     ``k``: the k values of the tasks, in the grammar every subcommand shares (``"1-7"``,
     ``"2,3,5"``; a ``(LO, HI)`` tuple is the range), ``per_k`` tasks for each.
-    ``extractor`` reads the corpus (``tool_calls`` for the bundled trajectories; ``auto`` or a
+    ``singles``: also a k = 1 task for every skill the k >= 2 tasks use and no k = 1 task covers
+    (``[synth] singles``, on top of the ``per_k`` tasks), so every k >= 2 task's compositional
+    gap is measurable. ``extractor`` reads the corpus (``tool_calls`` for the bundled trajectories; ``auto`` or a
     plugin's for another corpus) and ``skip_empty`` drops records it finds no skill in.
     """
     from steps_agents.graphs.evaluation import evaluate
@@ -144,8 +146,9 @@ def run_quickstart(
             f" -> {files['taxonomy']}"
         )
 
+    extra = " + a k = 1 task for each skill used at k >= 2 without one" if singles else ""
     _stage(
-        f"2/3 synthesis: {per_k * len(ks)} verified {world} tasks over k = {format_ks(ks)}",
+        f"2/3 synthesis: {per_k * len(ks)} verified {world} tasks over k = {format_ks(ks)}{extra}",
         quiet=quiet,
     )
     config = SynthConfig(

@@ -30,14 +30,21 @@ def test_quickstart_end_to_end_and_resume(
     taxonomy = load_taxonomy(out / "taxonomy.json")
     assert len(taxonomy.skills) >= 40
     tasks = load_tasks(out / "tasks.jsonl")
-    assert len(tasks) == 15
+    singles = [t for t in tasks if t.provenance.get("selector") == "singles"]
+    assert len(tasks) - len(singles) == 15  # 3 per k, and the singles on top
     assert {t.k for t in tasks} <= set(range(1, 6))
+    assert {t.k for t in singles} == {1}
     for task in tasks:
         assert len(set(task.skills)) == task.k
+    # Every skill used at k >= 2 has a k = 1 task, or the synthesis report lists it.
+    alone = {s for t in tasks if t.k == 1 for s in t.skills}
+    unmeasured = {s for t in tasks if t.k >= 2 for s in t.skills} - alone
+    assert "singles:" in printed
+    assert all(skill in printed for skill in unmeasured)
 
     report = json.loads((out / "report.json").read_text())
     by_agent = {a["agent"]: a for a in report["agents"]}
-    assert by_agent["oracle"]["overall"]["passed"] == 15
+    assert by_agent["oracle"]["overall"]["passed"] == len(tasks)
     assert by_agent["random"]["overall"]["passed"] <= 2
     assert "keyword" in by_agent
     recipes = load_tasks(out / "tasks-recipe.jsonl")

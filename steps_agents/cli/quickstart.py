@@ -15,8 +15,10 @@ def add_parser(subparsers: Any) -> None:
         help="run the whole method offline on the bundled toolworld corpus",
         description=(
             "Build the taxonomy of a skill world's bundled corpus, synthesise verified k-skill"
-            " tasks (k = 1..5) with the entropy-guided selector, evaluate the oracle, random and"
-            " keyword agents, and print the per-k table. No model or API key needed; rerun to resume."
+            " tasks (k = 1..5, --per-k each) with the entropy-guided selector, plus a k = 1 task for"
+            " every skill used at k >= 2 that has none (so the compositional gap is measurable),"
+            " evaluate the oracle, random and keyword agents, and print the per-k table. No model"
+            " or API key needed; rerun to resume."
         ),
     )
     p.add_argument("-o", "--output-dir", default="quickstart-out", help="where files go")
@@ -33,6 +35,13 @@ def add_parser(subparsers: Any) -> None:
     # composer refuses glued ones), so --k 1-7 gives k = 6 and 7 a handful of tasks.
     p.add_argument(
         "--k", default="1-5", help="k values: a range 1-5 (default), a list 2,3,5, or both"
+    )
+    p.add_argument(
+        "--no-singles",
+        dest="singles",
+        action="store_false",
+        help="skip the k = 1 task added for each skill used at k >= 2 without one (the"
+        " compositional gap then covers only the tasks whose skills all have a k = 1 task)",
     )
     p.add_argument("--height", type=int, default=3, help="community levels (default 3)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -55,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         extractor=args.extractor,
         skip_empty=args.skip_empty,
+        singles=args.singles,
         quiet=args.json,
     )
     # A report over fewer tasks than asked is said so, last and on stderr, and exits 1.

@@ -125,6 +125,14 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", default=None, help="truncate an existing output"
     )
+    parser.add_argument(
+        "--singles",
+        action="store_true",
+        default=None,
+        help="once the N samples are written, add (on top of N) a k = 1 task for every skill the"
+        " k >= 2 ones use and no k = 1 one covers, so each k >= 2 task's compositional gap is"
+        " measurable; skills the mode cannot compose alone are listed in the report",
+    )
     parser.add_argument("--json", action="store_true", help="print the run report as JSON")
     parser.add_argument(
         "--executor",
@@ -183,6 +191,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
     overrides["corpus"] = world_corpus(overrides["corpus"])
     overrides["curriculum"] = args.curriculum
     overrides["overwrite"] = args.overwrite
+    overrides["singles"] = getattr(args, "singles", None)
     focus = focus_options(args)
     if focus:
         overrides["selector"], overrides["selector_options"] = "focus", focus

@@ -56,7 +56,7 @@ def test_goal_describes_the_answer_top_down_with_only_the_leaves() -> None:
     # opening the email goes without saying: its body is what the question is about
     assert "open" not in task.instruction.casefold()
     assert task.checker.state  # ... and the checker still wants it marked read
-    assert "the weekday of the first of the dates mentioned in the body of the email" in (
+    assert "the weekday of the first date mentioned in the body of the email" in (
         task.instruction
     )
     assert task.instruction.endswith("Reply with the weekday only.")

@@ -70,6 +70,7 @@ class Tool:
     rule: str | None = None  # answer comparison when this tool's result is the answer
     noun: str = ""  # the result as a user names it, "the weekday of {date}" (meaning.py)
     verb: str = ""  # the state change as a user asks for it (tools that mutate)
+    item: str = ""  # one element of a list result, "the {nth} file under {directory}"
 
     def spec(self) -> ToolSpec:
         return ToolSpec(

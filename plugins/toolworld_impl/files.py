@@ -15,6 +15,7 @@ from steps_agents.plugins.toolworld_impl.base import (
     pick,
     registrar,
 )
+from steps_agents.plugins.toolworld_impl.notes import file_line
 
 from steps_agents.worlds import ToolError
 
@@ -67,7 +68,7 @@ def s_word(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]
 
 
 def s_text(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
-    return str(pick(["Reviewed and approved.", "Follow up next week.", "Status: done."], rng))
+    return file_line(state, rng)
 
 
 PATH = {"type": "string", "minLength": 1}

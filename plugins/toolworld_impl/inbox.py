@@ -15,6 +15,7 @@ from steps_agents.plugins.toolworld_impl.base import (
     pick,
     registrar,
 )
+from steps_agents.plugins.toolworld_impl.notes import mail_body, mail_subject
 
 from steps_agents.worlds import ToolError
 
@@ -36,7 +37,6 @@ CONTACT_FIELDS = {
     "city": "string",
     "company": "company",
 }
-SUBJECTS = ["Quick update", "Numbers for review", "Follow-up", "Schedule change", "Summary"]
 NEW_PEOPLE = [
     ("Mira Lund", "mira.lund@initech.com"),
     ("Tomas Reyes", "tomas.reyes@acme.com"),
@@ -68,13 +68,11 @@ def s_address(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, A
 
 
 def s_subject(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
-    return str(pick(SUBJECTS, rng))
+    return mail_subject(state, rng)
 
 
 def s_body(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
-    return str(
-        pick(["See you then.", "Numbers attached below.", "Thanks for the quick reply."], rng)
-    )
+    return mail_body(state, rng)
 
 
 def s_name(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:

@@ -17,7 +17,9 @@ the same facts:
   unchanged underneath: the tool still validates its arguments.
 - **Nouns** (:data:`MEANING`): per tool, a noun phrase for its result in terms of its inputs
   (``"the weekday of {date}"``), and for a tool that changes the state the imperative a user
-  would write (``"add {text} as a new line at the end of the file {path}"``). Goal instructions
+  would write (``"add {text} as a new line at the end of the file {path}"``); for a tool that
+  returns a list, one element of it (``"the {nth} file under {directory}"``: "the first file
+  under ...", not "the first of the files under ..."). Goal instructions
   compose these top-down from the answer (:mod:`steps_agents.worlds.goals`).
 - **Intents** (:data:`INTENTS`): the answers a user of this world actually asks for, by meaning,
   with a phrase. The composer prefers plans whose answers are intents.
@@ -83,7 +85,10 @@ ORDER = {"total": "money", "unit_price": "money", "qty": "quantity", "status": "
 
 # tool -> {"noun": ..., "verb": ... (state changes), "returns"/"fields"/"ports": retyping}
 MEANING: dict[str, dict[str, Any]] = {
-    "fs_list_files": {"noun": "the files under {directory}"},
+    "fs_list_files": {
+        "noun": "the files under {directory}",
+        "item": "the {nth} file under {directory}",
+    },
     "fs_read_file": {"noun": "the contents of the file {path}"},
     "fs_write_file": {
         "noun": "the new file {path}",
@@ -100,6 +105,7 @@ MEANING: dict[str, dict[str, Any]] = {
     "fs_file_size": {"noun": "the length in characters of the file {path}", "returns": "count"},
     "fs_search_files": {
         "noun": "the files that mention {query}",
+        "item": "the {nth} file that mentions {query}",
         "ports": {"query": "string|label"},
     },
     "fs_copy_file": {
@@ -114,7 +120,11 @@ MEANING: dict[str, dict[str, Any]] = {
     "dates_add_days": {"noun": "the date {days} days after {date}", "ports": {"days": "days"}},
     "dates_days_between": {"noun": "the number of days from {start} to {end}", "returns": "days"},
     "dates_weekday": {"noun": "the weekday of {date}"},
-    "calendar_list_events": {"noun": "the calendar events on or after {date}", "fields": EVENT},
+    "calendar_list_events": {
+        "noun": "the calendar events on or after {date}",
+        "item": "the {nth} calendar event on or after {date}",
+        "fields": EVENT,
+    },
     "calendar_get_event": {"noun": "the calendar event {event_id}", "fields": EVENT},
     "calendar_create_event": {
         "noun": "the event you created",
@@ -130,6 +140,7 @@ MEANING: dict[str, dict[str, Any]] = {
     },
     "calendar_free_slots": {
         "noun": "the free slots on {date} long enough for {duration} minutes",
+        "item": "the {nth} free slot on {date} long enough for {duration} minutes",
         "ports": {"duration": "minutes"},
     },
     "calendar_reschedule": {
@@ -154,17 +165,35 @@ MEANING: dict[str, dict[str, Any]] = {
     "stats_range": {"noun": "the spread (largest minus smallest) of {values}"},
     "text_word_count": {"noun": "the number of words in {text}", "returns": "count"},
     "text_char_count": {"noun": "the number of characters in {text}", "returns": "count"},
-    "text_extract_numbers": {"noun": "the numbers mentioned in {text}"},
-    "text_extract_emails": {"noun": "the email addresses mentioned in {text}"},
-    "text_extract_dates": {"noun": "the dates mentioned in {text}"},
+    "text_extract_numbers": {
+        "noun": "the numbers mentioned in {text}",
+        "item": "the {nth} number mentioned in {text}",
+    },
+    "text_extract_emails": {
+        "noun": "the email addresses mentioned in {text}",
+        "item": "the {nth} email address mentioned in {text}",
+    },
+    "text_extract_dates": {
+        "noun": "the dates mentioned in {text}",
+        "item": "the {nth} date mentioned in {text}",
+    },
     "text_uppercase": {"noun": "{text} in capital letters"},
     "text_replace": {"noun": "{text} with every {old} replaced by {new}"},
     "text_find_lines": {
         "noun": "the lines of {text} that mention {keyword}",
+        "item": "the {nth} line of {text} that mentions {keyword}",
         "returns": "list[line]",
     },
-    "table_list_tables": {"noun": "the tables I have", "fields": {"rows": "count"}},
-    "table_columns": {"noun": "the columns of the table {table}", "returns": "list[column]"},
+    "table_list_tables": {
+        "noun": "the tables I have",
+        "item": "the alphabetically {nth} table I have",
+        "fields": {"rows": "count"},
+    },
+    "table_columns": {
+        "noun": "the columns of the table {table}",
+        "item": "the {nth} column of the table {table}",
+        "returns": "list[column]",
+    },
     "table_count_rows": {"noun": "the number of rows in the table {table}", "returns": "count"},
     "table_filter": {
         "noun": "the filtered table",
@@ -199,6 +228,7 @@ MEANING: dict[str, dict[str, Any]] = {
     },
     "inbox_search": {
         "noun": "the emails that mention {query}",
+        "item": "the {nth} email that mentions {query}",
         "ports": {"query": "string|label"},
         "fields": {"subject": "subject"},
     },
@@ -226,16 +256,27 @@ MEANING: dict[str, dict[str, Any]] = {
     },
     "contacts_find": {"noun": "the contact card of {name}", "fields": CONTACT},
     "contacts_by_email": {"noun": "the contact with the address {email}", "fields": CONTACT},
-    "contacts_at_company": {"noun": "the people I know at {company}"},
+    "contacts_at_company": {
+        "noun": "the people I know at {company}",
+        "item": "the alphabetically {nth} person I know at {company}",
+    },
     "contacts_add": {
         "noun": "the number of contacts",
         "verb": "add {name} with the address {email} to my contacts",
         "returns": "tally",
     },
-    "orders_list": {"noun": "the {status} orders", "fields": ORDER},
+    "orders_list": {
+        "noun": "the {status} orders",
+        "item": "the {nth} {status} order",
+        "fields": ORDER,
+    },
     "orders_get": {"noun": "the order {order_id}", "fields": ORDER},
     "orders_total": {"noun": "the total value of the order {order_id}", "returns": "money"},
-    "orders_by_customer": {"noun": "the orders of {customer}", "fields": ORDER},
+    "orders_by_customer": {
+        "noun": "the orders of {customer}",
+        "item": "the {nth} order of {customer}",
+        "fields": ORDER,
+    },
     "orders_update_status": {
         "noun": "the updated order",
         "verb": "mark the order {order_id} as {status}",
@@ -257,6 +298,7 @@ MEANING: dict[str, dict[str, Any]] = {
     },
     "inventory_low_stock": {
         "noun": "the items at or below their reorder level",
+        "item": "the {nth} item at or below its reorder level",
         "fields": {"name": "title", "stock": "quantity"},
     },
 }
@@ -298,6 +340,7 @@ def with_meaning(tool: Tool) -> Tool:
         rule=None if entry.get("returns") == "tally" else tool.rule,  # never an answer
         noun=entry["noun"],
         verb=entry.get("verb", ""),
+        item=entry.get("item", ""),
     )
 
 

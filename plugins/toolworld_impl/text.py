@@ -15,6 +15,7 @@ from steps_agents.plugins.toolworld_impl.base import (
     registrar,
     round_num,
 )
+from steps_agents.plugins.toolworld_impl.notes import line_list, short_note
 
 TOOLS: list[Tool] = []
 tool = registrar(TOOLS, "text")
@@ -26,25 +27,15 @@ NUMBER_RE = re.compile(r"(?<![\w.:-])-?\d+(?:\.\d+)?(?![\w:-])")
 # neither the episode deadline nor Ctrl-C could interrupt it; issue 12).
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-SHORT_TEXTS = [
-    "Ship 12 boxes on 2026-04-02 and 7 more on 2026-04-09; contact ops@acme.com.",
-    "Invoice 4410 totals 1280.50 EUR, due 2026-03-30. Questions: billing@globex.com",
-    "The team closed 37 tickets this week and 41 last week.",
-]
-MULTILINE_TEXTS = [
-    "deploy api on monday\nreview budget draft\nbook venue for the offsite\nreview api latency",
-    "milk 2\neggs 12\ncoffee beans 1\nmilk powder 3",
-    "ERROR disk full on node 4\nINFO backup done\nERROR timeout on node 7\nWARN slow query",
-]
 NEW_WORDS = ["approved", "pending", "urgent", "archived", "reviewed"]
 
 
 def s_text(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
-    return str(pick(SHORT_TEXTS, rng))
+    return short_note(state, rng)
 
 
 def s_lines(state: Mapping[str, Any], rng: random.Random, args: Mapping[str, Any]) -> str:
-    return str(pick(MULTILINE_TEXTS, rng))
+    return line_list(state, rng)
 
 
 def _words(text: str) -> list[str]:

@@ -100,6 +100,10 @@ class ToolWorld:
         """The tool's result as a user names it, with ``{param}`` placeholders (meaning.py)."""
         return self._tools[tool].noun
 
+    def item_noun(self, tool: str) -> str:
+        """One element of the tool's list result, ``{nth}`` for its ordinal ("" if none)."""
+        return self._tools[tool].item
+
     def verb(self, tool: str) -> str:
         """The state change as a user asks for it; the recipe phrase for tools that only read."""
         impl = self._tools[tool]

@@ -10,7 +10,8 @@ of {date}"``) and, for a tool that changes the state, the imperative a user writ
 
 - a reference ``s2`` reads as the noun of step ``s2`` with its own arguments filled in the same
   way, recursively (``"the weekday of the due date of the order "O-1004""``); a field reads
-  ``"the total of ..."``, a list element ``"the first of ..."``;
+  ``"the total of ..."``, a list element by the world's ``item_noun`` when it has one (``"the
+  first file under ..."``), else ``"the first of ..."``;
 - each state change is one imperative sentence, in plan order, joined by "then";
 - each answer part is asked for by its noun, with the expected form (``"Reply with the number
   only."``) or, for several parts, the JSON keys the checker reads.
@@ -75,6 +76,7 @@ class _Describer:
         self.said: dict[str, str] = {}  # reference -> its back-reference word
         self.last: dict[str, str] = {}  # word -> the reference it last described ("": unclear)
         self.log: list[tuple[str, str]] = []  # (word, reference) in the order described
+        self.same: dict[str, frozenset[str]] = {}  # reference -> references of the same record
         self.notes = _notes(steps)  # long literal -> its name ("the note below")
 
     def value(self, value: Any) -> str:
@@ -149,19 +151,46 @@ class _Describer:
         self._record(step.id, since)
         return text
 
-    def _record(self, key: str, since: int | None = None) -> None:
+    def _record(
+        self,
+        key: str,
+        since: int | None = None,
+        word: str | None = None,
+        same: frozenset[str] = frozenset(),
+    ) -> None:
         """``key`` was just described; ``since``: where in the log its description began (a
         word also used inside it, "move the event to the date of the first of the events ...",
-        makes "that event" ambiguous until the next mention of the word)."""
-        word = self.words(key)
+        makes "that event" ambiguous until the next mention of the word); ``word``: its
+        back-reference word when the world's ``words`` has none (an element of a list);
+        ``same``: references described inside it that are the same record (a lookup by a
+        reference that names a record: "the calendar event" whose id is the first event's)."""
+        word = word or self.words(key)
         if not word:
             return
         inner = self.log[since:] if since is not None else []
         self.log.append((word, key))
         self.said[key] = word
         # a record and its own fields are one thing ("the first item" and "the sku of" it)
-        other = any(w == word and not (key + ".").startswith(k + ".") for w, k in inner)
+        other = any(
+            w == word and k not in same and not (key + ".").startswith(k + ".") for w, k in inner
+        )
         self.last[word] = "" if other else key
+        self.same[key] = same
+
+    def _named(self, key: str) -> frozenset[str]:
+        """The references (identity fields dropped) that step ``key`` looks up by a port
+        naming a record: the record its noun describes ("the calendar event {event_id}") is
+        theirs. Only for a step described by its noun: a copy names its source, yet is not it."""
+        step = self.steps.get(key)
+        if step is None:
+            return frozenset()
+        out: set[str] = set()
+        for name, value in step.args.items():
+            naming = self.ports.get(step.tool, {}).get(name, "") in self.names
+            if naming and isinstance(value, Mapping) and set(value) == {REF_KEY}:
+                parts = [p for p in str(value[REF_KEY]).split(".") if p not in IDENTITY]
+                out.add(".".join(parts))
+        return frozenset(out)
 
     def ref(self, ref: str) -> str:
         # a field that names the record itself ("s1.id") is the record: one key for both
@@ -170,14 +199,22 @@ class _Describer:
         for cut in range(len(parts), 0, -1):
             key = ".".join(parts[:cut])
             word = self.said.get(key)
-            if word and self.last.get(word) == key:
+            last = self.last.get(word or "", "")
+            if word and (last == key or key in self.same.get(last, ())):
                 plural = word.endswith("s") or word == "people"
                 text, start = f"{'those' if plural else 'that'} {word}", cut
                 break
         since = len(self.log)
-        if not text:
-            text, start = self.noun(parts[0]), 1
+        if not text and len(parts) > 1 and (one := self._item(parts[0], parts[1])):
+            # "the first file under ...", not "the first of the files under ..."
+            text, start = one, 2
+            key = ".".join(parts[:2])
+            # the list is named too: "the first date mentioned in ..." then "those dates"
             self._record(parts[0], since)
+            self._record(key, since, self.words(key) or _singular(self.words(parts[0])))
+        elif not text:
+            text, start = self.noun(parts[0]), 1
+            self._record(parts[0], since, same=self._named(parts[0]))
         for i in range(start, len(parts)):
             part = parts[i]
             if part.lstrip("-").isdigit():
@@ -190,6 +227,18 @@ class _Describer:
             self._record(".".join(parts[: i + 1]), since)
         return text
 
+    def _item(self, step_id: str, index: str) -> str:
+        """One element of a step's list result by the world's item noun (``item_noun``, with
+        an ``{nth}`` placeholder), or "" when the world has none for the tool."""
+        item_noun = getattr(self.world, "item_noun", None)
+        if item_noun is None or not index.isdigit() or int(index) >= len(_ORDINALS):
+            return ""
+        step = self.steps[step_id]
+        template = item_noun(step.tool)
+        if not template:
+            return ""
+        return self.fill(template.replace("{nth}", _ORDINALS[int(index)]), step)
+
     def appendix(self) -> str:
         """The long literals, each once, under the names the text gave them."""
         lines = []
@@ -200,6 +249,15 @@ class _Describer:
                 f"{label[:1].upper()}{label[1:]}:{shown if shown.startswith(chr(10)) else ' ' + shown}"
             )
         return "\n".join(lines)
+
+
+def _singular(word: str | None) -> str | None:
+    """The back-reference word of one element of a list ("events" -> "event")."""
+    if not word:
+        return None
+    if word == "people":
+        return "person"
+    return word[:-1] if word.endswith("s") else None
 
 
 def _notes(steps: Sequence[OracleStep]) -> dict[str, str]:

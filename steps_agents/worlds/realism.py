@@ -157,6 +157,10 @@ def _long_values(instruction: str) -> set[str]:
     return found | {line.strip() for line in notes.splitlines() if len(line.strip()) >= 25}
 
 
+def _by_count(item: tuple[tuple[str, ...], int]) -> tuple[int, tuple[str, ...]]:
+    return -item[1], item[0]  # most frequent first, ties alphabetically (sets do not order)
+
+
 def _depth(text: str) -> int:
     depth = deepest = 0
     for char in text:
@@ -199,7 +203,7 @@ def phrasing_stats(instructions: Sequence[str], n: int = 4, top: int = 5) -> dic
     seen: Counter[str] = Counter(v for values in texts for v in values)
     return {
         "instructions": len(instructions),
-        "shared_ngrams": [(" ".join(g), c) for g, c in counts.most_common(top)],
+        "shared_ngrams": [(" ".join(g), c) for g, c in sorted(counts.items(), key=_by_count)[:top]],
         "common_ngrams": sum(1 for c in counts.values() if c >= 0.1 * total),
         **{
             name: sum(1 for t in instructions if pattern.search(t))

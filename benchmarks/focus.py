@@ -6,7 +6,7 @@
     python benchmarks/focus.py --workdir /tmp/focus     # keep (and reuse) the plain run
 
 In toolworld (the quickstart's world and taxonomy) plain ``steps`` synthesises ``n`` tasks
-(k = 1..7, ``--seed``). The pairs: the five of the README table, ``--random`` pairs drawn
+(``--k``, default 1-7; ``--seed``). The pairs: the five of the README table, ``--random`` pairs drawn
 (seeded) from the pairs some task holds, and ``--cross`` more of them whose skills lie in
 different top-level communities. For each pair a test agent that fails exactly the tasks
 holding both skills (``tests/helpers_focus.py``) is evaluated on the tasks, and its report feeds
@@ -56,7 +56,7 @@ from helpers_selection import feasible_sets  # noqa: E402
 
 from steps_agents.cli import main as steps_main  # noqa: E402
 from steps_agents.fileformats import iter_json_lines  # noqa: E402
-from steps_agents.selection import select_combinations  # noqa: E402
+from steps_agents.selection import parse_k, select_combinations  # noqa: E402
 from steps_agents.selection.composable import check_cost, forget_verdicts  # noqa: E402
 from steps_agents.selection.curriculum import k_plan  # noqa: E402
 from steps_agents.selection.focus import FocusWeights  # noqa: E402
@@ -113,11 +113,11 @@ def pick_pairs(tax: Taxonomy, tasks: Path, random: int, cross: int, seed: int) -
     return chosen
 
 
-def room(tax: Taxonomy, pair: Pair, n: int, seed: int) -> int:
+def room(tax: Taxonomy, pair: Pair, n: int, seed: int, ks: tuple[int, ...]) -> int:
     """How many sets of the k plan could hold the pair at most: per k, the planned count, or
     for k <= 4 the number of widening-rule sets holding it if smaller (exhaustive, every seed)."""
     total = 0
-    for k, count in Counter(k_plan(n, list(range(1, 8)), None, seed=seed)).items():
+    for k, count in Counter(k_plan(n, list(ks), None, seed=seed)).items():
         if k <= 4:
             sets = {s for x in tax.skills for s in feasible_sets(tax, x, k) if set(pair) <= s}
             count = min(count, len(sets))
@@ -221,6 +221,7 @@ def main() -> int:
     parser.add_argument("--synth", type=int, default=0, help="full synth for the first N pairs")
     parser.add_argument("-n", type=int, default=140)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--k", default="1-7", help="the runs' k values (a range a-b or a list)")
     parser.add_argument("--workdir", type=Path, help="keep files here; reuse its plain run")
     parser.add_argument(
         "--per-request", type=int, default=2, help="selection level: sets per k per request"
@@ -233,13 +234,15 @@ def main() -> int:
         taxonomy = out / "taxonomy.json"
         if not taxonomy.is_file():
             build_world_taxonomy(out)
-        tasks = out / "tasks.jsonl"
-        plain_run = f"plain-{args.n}-{args.seed}"
+        ks = tuple(parse_k(args.k))
+        run = f"{args.n}-{args.seed}-k{args.k}"  # the files of one (n, seed, k) setting
+        plain_run = f"plain-{run}"
+        tasks = out / f"tasks-{run}.jsonl"
         plain_time = None
         if not tasks.is_file() or not (out / f"{plain_run}.jsonl").is_file():
             start = time.perf_counter()
             with quiet():
-                synth_tasks(out, taxonomy, plain_run, args.n, args.seed)
+                synth_tasks(out, taxonomy, plain_run, args.n, args.seed, ks=args.k)
             plain_time = time.perf_counter() - start
             export_tasks(out / f"{plain_run}.jsonl", tasks, seed=args.seed)
         plain_synth = [row["metadata"] for _, row in iter_json_lines(out / f"{plain_run}.jsonl")]
@@ -248,13 +251,13 @@ def main() -> int:
             pairs = [(p.split("+")[0], p.split("+")[-1]) for p in args.pairs]
         else:
             pairs = pick_pairs(tax, tasks, args.random, args.cross, args.seed)
-        plain_select = first_wave(tax, args.n, args.seed, args.per_request)
+        plain_select = first_wave(tax, args.n, args.seed, args.per_request, ks)
         print(GAIN_RULE)
         head = "| failed pair | sets holding it: `steps` -> `--focus` | mean gain change | meets |"
         print(head, "\n|---|---:|---:|:---:|", sep="")
         selected, synthesised, times, checks = [], [], [], []
         for i, pair in enumerate(pairs):
-            report = out / f"report-{pair[0]}+{pair[1]}.json"
+            report = out / f"report-{pair[0]}+{pair[1]}-{run}.json"
             if not report.is_file():
                 with quiet():
                     evaluate_failing(tasks, taxonomy, pair, report)
@@ -263,19 +266,20 @@ def main() -> int:
                 args.n,
                 args.seed,
                 args.per_request,
+                ks,
                 selector="focus",
                 options={"focus": str(report), "focus_band": "run"},
             )
-            most = room(tax, pair, args.n, args.seed)
+            most = room(tax, pair, args.n, args.seed, ks)
             selected.append(measure(pair, plain_select, focus, most))
             print(f"| `{pair[0]}` + `{pair[1]}` | {selected[-1][3]} |", flush=True)
             if i < args.synth:
-                name = f"focus-{pair[0]}+{pair[1]}"
+                name = f"focus-{pair[0]}+{pair[1]}-{run}"
                 forget_verdicts()  # the selection level above asked the world about its sets
                 start = time.perf_counter()
                 with quiet():
                     rows = synth_tasks(
-                        out, taxonomy, name, args.n, args.seed, "--focus", str(report)
+                        out, taxonomy, name, args.n, args.seed, "--focus", str(report), ks=args.k
                     )
                 times.append(time.perf_counter() - start)
                 checks.append(check_cost())

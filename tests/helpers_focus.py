@@ -75,12 +75,14 @@ def build_world_taxonomy(out: Path) -> Path:
     return path
 
 
-def synth_tasks(out: Path, taxonomy: Path, name: str, n: int, seed: int, *extra: str) -> list[dict]:
-    """``steps synth --mode agentic`` in toolworld, k = 1..7; the accepted samples' metadata.
+def synth_tasks(
+    out: Path, taxonomy: Path, name: str, n: int, seed: int, *extra: str, ks: str = "1-7"
+) -> list[dict]:
+    """``steps synth --mode agentic`` in toolworld, k = ``ks``; the accepted samples' metadata.
     Exit 1 (stopped short) is allowed: the rows say how many were accepted."""
     path = out / f"{name}.jsonl"
     argv = ["synth", "--taxonomy", str(taxonomy), "--corpus", str(world_corpus())]
-    argv += ["--extractor", "tool_calls", "--mode", "agentic", "-n", str(n), "--k", "1-7"]
+    argv += ["--extractor", "tool_calls", "--mode", "agentic", "-n", str(n), "--k", ks]
     assert main([*argv, "--seed", str(seed), "-o", str(path), "--run-id", name, *extra]) in (0, 1)
     return [json.loads(line)["metadata"] for line in path.read_text().splitlines()]
 
@@ -151,14 +153,19 @@ def gain_change(plain: list[dict], focus: list[dict]) -> float:
 
 
 def first_wave(
-    tax: Taxonomy, n: int, seed: int, per_request: int | None = None, **kw: object
+    tax: Taxonomy,
+    n: int,
+    seed: int,
+    per_request: int | None = None,
+    ks: tuple[int, ...] = tuple(range(1, 8)),
+    **kw: object,
 ) -> list[dict]:
     """The composer's requests without rejections: per k its planned count, seed ``seed + k``;
     with ``per_request``, in waves of that many sets per k (seed ``seed + 7919 * wave + k``),
     as ``steps synth`` asks (its waves of 8 items over 7 k give 1 or 2 per k)."""
     used: set[frozenset[str]] = set()
     rows: list[dict] = []
-    left = Counter(k_plan(n, list(range(1, 8)), None, seed=seed))
+    left = Counter(k_plan(n, list(ks), None, seed=seed))
     wave = 0
     while any(left.values()):
         for k in sorted(left):

@@ -14,6 +14,7 @@ of the uncomposable ones.
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from collections.abc import Sequence
@@ -59,6 +60,16 @@ class WorldCheck:
             _COST[1] += time.perf_counter() - start
             _VERDICTS[key] = verdict
         return verdict
+
+
+def compose_rate_upper(composed: int, tries: int, z: float = 1.645) -> float:
+    """The one-sided 95% Wilson upper bound of a compose rate (1.0 before any try): the bound
+    the synthesis planner closes a k by, and the focus selector a target's k."""
+    if tries <= 0:
+        return 1.0
+    p, zz = composed / tries, z * z / tries
+    half = z * math.sqrt(p * (1 - p) / tries + zz / (4 * tries))
+    return (p + zz / 2 + half) / (1 + zz)
 
 
 def world_check(names: Sequence[str]) -> WorldCheck | None:

@@ -51,8 +51,9 @@ default 0.08), ``focus_agent`` (the report's agent; default its first) and ``foc
    sets and closes a k whose sets rarely compose, so unvetted swaps at k = 6, 7 (where few
    sets holding a pair compose) closed that k and shifted the batch's k mix toward small k.
    By the planner's own rule, once :data:`COMPOSE_MIN_TRIES` of a target's candidates of one
-   k were checked and fewer than :data:`COMPOSE_FLOOR` of them composed, that target is no
-   longer swapped in at that k (each check costs a composition attempt, ~0.1 s).
+   k were checked and the one-sided 95% upper bound of their compose rate is below
+   :data:`COMPOSE_FLOOR` (none of 27, one of 44), that target is no longer swapped in at that
+   k (each check costs a composition attempt, ~0.1 s).
 
 ``lambda = 0`` (or a report with no failure to focus on) is plain ``steps`` itself.
 """
@@ -75,7 +76,7 @@ from steps_agents.errors import InputError
 from steps_agents.records import Combination
 from steps_agents.selection.api import SelectionRequest, make_combination, seed_order
 from steps_agents.selection.beam import beam_search, reference_beam
-from steps_agents.selection.composable import WorldCheck, world_check
+from steps_agents.selection.composable import WorldCheck, compose_rate_upper, world_check
 from steps_agents.selection.focus import FocusWeights, load_focus
 from steps_agents.selection.index import TreeIndex, tree_index
 from steps_agents.selection.strategies import _run_seeded, random_under_rule
@@ -86,8 +87,8 @@ MAX_TARGETS = 16
 BEST = 16  # candidates per seed from the beam (the highest gains)
 DRAWS = 128  # candidates per target and k drawn at random under the widening rule
 RATE_SEEDS = 256  # seeds whose plain sets estimate how often plain steps holds a target
-# A target's candidates of one k are no longer offered once this many were checked and fewer
-# than this share composed: the rule by which the synthesis planner closes a k.
+# A target's candidates of one k are no longer offered once this many were checked and the
+# upper bound of their compose rate is below this share: the synthesis planner's rule for a k.
 COMPOSE_MIN_TRIES, COMPOSE_FLOOR = 20, 0.1
 JOINT_MAX = 4  # rival explanations are joined in one set only up to this many skills
 _REQUIRED_BONUS = 1e6  # larger than any set's information: a required skill always ranks first
@@ -366,8 +367,12 @@ class _Swapper:
 
 
 def _rarely_composes(verdicts: dict[frozenset[str], bool]) -> bool:
+    """The planner's rule: the compose rate's upper bound is below the floor. The candidates
+    are tried closest gain first, not at random, so a point estimate after a few tries closed
+    a k whose sets near plain's gain rarely composed while its others often did."""
     tried = len(verdicts)
-    return tried >= COMPOSE_MIN_TRIES and sum(verdicts.values()) < COMPOSE_FLOOR * tried
+    upper = compose_rate_upper(sum(verdicts.values()), tried)
+    return tried >= COMPOSE_MIN_TRIES and upper < COMPOSE_FLOOR
 
 
 def _ties(targets: list[Target]) -> list[list[Target]]:

@@ -7,7 +7,8 @@ cannot decide: no text to read, no model for a model judge, too little text for 
 - ``format``: chat structure (roles, non-empty contents, user first, assistant last, a length
   bound) and, when the mode declares a ``draft_schema``, the draft validated against it;
 - ``language``: :func:`steps_agents.synthesis.language.detect_language` must find the run's
-  language (``--language``, default ``en``);
+  language (``--language``, default ``en``) in the messages' prose (tool results and JSON
+  answers, world data, are left out);
 - ``coverage``: is every claimed skill really exercised? Through a skill extractor
   (``extractor = "lexicon"`` with its options) or, by default when a model is present, the
   model answering per skill with evidence; passes when the covered fraction reaches
@@ -20,6 +21,7 @@ cannot decide: no text to read, no model for a model judge, too little text for 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -147,7 +149,7 @@ class LanguageJudge:
 
     async def judge(self, sample: JudgeInput, ctx: JudgeContext) -> Verdict | None:
         target = self.language or ctx.language
-        found = detect_language(sample.text)
+        found = detect_language(_prose(sample))
         if found is None or found.confidence < self.min_confidence:
             return None
         details = {"detected": found.language, "confidence": round(found.confidence, 3)}
@@ -159,6 +161,21 @@ class LanguageJudge:
             reason=f"written in {found.language}, expected {target}",
             details=details,
         )
+
+
+def _prose(sample: JudgeInput) -> str:
+    """What was written in a language: every message but tool results and contents that are a
+    JSON document (an agentic answer), which hold world data such as customer names."""
+    out = []
+    for message in sample.messages:
+        content = message.get("content")
+        if message.get("role") == "tool" or not isinstance(content, str):
+            continue
+        try:
+            json.loads(content)
+        except ValueError:
+            out.append(content)
+    return "\n".join(out)
 
 
 class SkillCheck(BaseModel):

@@ -3,7 +3,8 @@
 On the bundled toolworld (agentic mode, no model): the guarantee (every skill used at k >= 2
 has an accepted k = 1 sample, or the report lists it), singles on top of n (even when ``k``
 has no 1), a skill the mode cannot compose alone tried once and listed, and a run that crashes
-mid-batch or mid-singles and is resumed writing exactly the file of an uninterrupted run.
+mid-batch or mid-singles and is resumed writing exactly the file of an uninterrupted run; a
+rejected k = 1 item never judged twice; the singles decision on counters alone.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import pytest
 from steps_agents.graphs.synthesis import run_synthesis
 
 from steps_agents.plugin_manager import default_plugin_manager
-from steps_agents.records import Combination
+from steps_agents.records import Combination, Verdict
 from steps_agents.registry import get_skill_world, get_synthesis_mode
 from steps_agents.synthesis import pipeline
 from steps_agents.synthesis.config import SynthConfig
+from steps_agents.synthesis.counters import merge_stats
 from steps_agents.synthesis.modes import Uncomposable
 from steps_agents.synthesis.records import RunReport
 
@@ -140,3 +142,78 @@ def test_a_crashed_run_resumes_to_the_samples_of_an_uninterrupted_one(
     assert [r["id"] for r in _rows(out)] == [r["id"] for r in ref_rows]
     assert resumed.singles == reference.singles
     assert resumed.accepted == reference.accepted == N + reference.singles["added"]
+
+
+def test_a_rejected_k1_task_is_not_retried_and_its_skill_is_listed(
+    tmp_path: Path, taxonomy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every k = 1 item of a text_ or contacts_ skill fails the mode's check: those the batch
+    rejected get no single (the same skill composes the same item), those rejected as singles
+    are listed as such; no skill's k = 1 item is judged twice."""
+    mode = type(get_synthesis_mode("agentic", PM))
+    check = mode.check
+    judged: list[str] = []
+
+    def fail_alone(self: Any, item: Any, draft: Any, ctx: Any) -> list[Verdict]:
+        if item.k == 1 and item.skills[0].startswith(("text_", "contacts_")):
+            judged.append(item.skills[0])
+            details = {"revisable": False}
+            return [Verdict(judge="agentic", passed=False, reason="test", details=details)]
+        return check(self, item, draft, ctx)
+
+    monkeypatch.setattr(mode, "check", fail_alone)
+    report = _run(tmp_path / "out.jsonl", taxonomy, k="1-4")
+    assert report.stop_reason == "target reached"
+    assert report.singles is not None
+    rows = _rows(tmp_path / "out.jsonl")
+    failing = {s for s in _skills(rows, alone=False) if s.startswith(("text_", "contacts_"))}
+    assert failing, "the batch should use a text_ or contacts_ skill at k >= 2"
+    assert set(report.singles["unmeasured"]) == failing
+    listed = set(report.singles["rejected"]) | set(report.singles["not_alone"])
+    assert listed == failing
+    assert len(judged) == len(set(judged))  # no k = 1 item judged twice
+
+
+def test_singles_are_decided_from_the_counters_alone() -> None:
+    """``compose_singles`` on counters: sorted skill order, a skill covered alone skipped, one
+    whose k = 1 item was rejected listed without a try, one the mode refuses listed."""
+    from types import SimpleNamespace
+
+    from steps_agents.synthesis import singles
+    from steps_agents.synthesis.modes import WorkItem
+
+    tried: list[str] = []
+
+    def compose(combination: Combination, _ctx: Any) -> WorkItem | Uncomposable:
+        tried.append(combination.skills[0])
+        if combination.skills[0] == "d":
+            return Uncomposable(skills=combination.skills, reason="no plan", tag="no plan")
+        return WorkItem(id=combination.skills[0], mode="m", combination=combination)
+
+    logged: list[str] = []
+    ctx: Any = SimpleNamespace(
+        taxonomy=None,
+        exclude=set(),
+        items={},
+        config=SimpleNamespace(n=7),
+        mode=SimpleNamespace(compose=compose),
+        mode_ctx=None,
+        writer=SimpleNamespace(log_uncomposable=lambda r, **_: logged.append(r.skills[0])),
+    )
+    stats = {
+        "singles": {
+            "combined": {"e": 1, "a": 2, "b": 1, "c": 1, "d": 1},
+            "alone": {"a": 1},
+            "alone_rejected": {"b": 1},
+        }
+    }
+    items, update = singles.compose_singles(ctx, stats, wave=3)
+    assert [i["id"] for i in items] == ["c", "e"]
+    assert tried == ["c", "d", "e"] and logged == ["d"]
+    block = update["stats"]["singles"]
+    assert block["planned"] == 2 and block["decided"] == {"7": 1}
+    assert block["not_alone"] == {"b": 1, "d": 1}
+    assert block["not_alone_reasons"] == {"k = 1 task rejected": 1, "no plan": 1}
+    assert update["stats"]["by_k"] == {"1": {"planned": 2, "composed": 2}}
+    assert singles.allowance(merge_stats(stats, update["stats"])) == 2
+    assert not singles.due(merge_stats(stats, update["stats"]), 7)

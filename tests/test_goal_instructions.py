@@ -24,7 +24,7 @@ from steps_agents.plugin_manager import get_plugin_manager
 from steps_agents.registry import get_agent
 from steps_agents.worlds import Task, TaskSession, check, run_oracle, try_compose
 from steps_agents.worlds.compose import instruction_for
-from steps_agents.worlds.goals import goal_leaks
+from steps_agents.worlds.goals import REPLIES, goal_leaks
 from steps_agents.worlds.instructions import missing_required_values
 
 WORLD = ToolWorld()
@@ -56,10 +56,9 @@ def test_goal_describes_the_answer_top_down_with_only_the_leaves() -> None:
     # opening the email goes without saying: its body is what the question is about
     assert "open" not in task.instruction.casefold()
     assert task.checker.state  # ... and the checker still wants it marked read
-    assert "the weekday of the first date mentioned in the body of the email" in (
-        task.instruction
-    )
-    assert task.instruction.endswith("Reply with the weekday only.")
+    assert "the weekday of the first date mentioned in the body of the email" in task.instruction
+    last = task.instruction.rsplit("?", 1)[-1].strip()  # the answer's form, in one of REPLIES
+    assert last in {r.format(form="the weekday") for r in REPLIES}
     assert goal_leaks(task) == [] and missing_required_values(task) == []
     assert task.checker.answer[0].key == "weekday"
 

@@ -3,6 +3,8 @@ wordings that keep quickstart instructions from reading as one template."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from steps_agents.worlds.realism import phrasing_stats, skeleton
 
 
@@ -61,3 +63,74 @@ def test_an_element_of_a_list_reads_as_one_thing_and_is_referred_back_to() -> No
     assert task is not None, reason
     assert "the first order of" in task.instruction
     assert "the first of the" not in task.instruction
+
+
+def _render(steps: list[Any], parts: list[Any], variant: int = 0) -> str:
+    from steps_agents.plugins.toolworld_impl import ToolWorld
+
+    from steps_agents.worlds.goals import render_goal
+
+    world = ToolWorld()
+    specs = {spec.name: spec for spec in world.tool_specs()}
+    return render_goal(
+        world,
+        steps,
+        parts,
+        mutating={name: spec.mutates for name, spec in specs.items()},
+        ports={name: spec.ports for name, spec in specs.items()},
+        in_order=False,
+        variant=variant,
+    )
+
+
+def test_dates_names_and_columns_read_unquoted_codes_stay_quoted() -> None:
+    from steps_agents.worlds import AnswerPart, OracleStep
+
+    steps = [
+        OracleStep(
+            id="s1",
+            tool="table_aggregate",
+            args={"table": "sales", "column": "revenue", "function": "count"},
+        ),
+        OracleStep(id="s2", tool="dates_weekday", args={"date": "2026-03-30"}),
+    ]
+    text = _render(
+        steps,
+        [
+            AnswerPart(key="count", step="s1", value=8),
+            AnswerPart(key="weekday", step="s2", value="Monday"),
+        ],
+    )
+    assert 'the count of the revenue column in the table "sales"' in text
+    assert "the weekday of 2026-03-30" in text
+
+
+def test_two_unrelated_errands_read_as_one_request() -> None:
+    from steps_agents.worlds import AnswerPart, OracleStep
+
+    steps = [
+        OracleStep(id="s1", tool="calendar_cancel_event", args={"event_id": "ev2"}),
+        OracleStep(id="s2", tool="dates_weekday", args={"date": "2026-03-30"}),
+    ]
+    text = _render(steps, [AnswerPart(key="weekday", step="s2", value="Monday")])
+    assert text.startswith('Cancel the calendar event "ev2". While you\'re at it, ')
+    related = [
+        OracleStep(id="s1", tool="orders_get", args={"order_id": "O-1001"}),
+        OracleStep(id="s2", tool="dates_weekday", args={"date": {"$ref": "s1.date"}}),
+        OracleStep(id="s3", tool="orders_total", args={"order_id": "O-1001"}),
+    ]
+    parts = [
+        AnswerPart(key="weekday", step="s2", value="Monday"),
+        AnswerPart(key="money", step="s3", value=3),
+    ]
+    assert "at it" not in _render(related, parts)  # both about the order O-1001
+
+
+def test_the_closing_sentence_varies_with_the_variant() -> None:
+    from steps_agents.worlds import AnswerPart, OracleStep
+
+    steps = [OracleStep(id="s1", tool="dates_weekday", args={"date": "2026-03-30"})]
+    parts = [AnswerPart(key="weekday", step="s1", value="Monday")]
+    texts = {_render(steps, parts, variant) for variant in range(12)}
+    assert len(texts) >= 6
+    assert len({t.rsplit("?", 1)[-1].rsplit(".", 2)[-2] for t in texts}) >= 3

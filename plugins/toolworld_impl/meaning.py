@@ -34,6 +34,7 @@ from steps_agents.plugins.toolworld_impl.base import Tool
 
 __all__ = [
     "CONTENT",
+    "PLAIN",
     "INTENTS",
     "KINDS",
     "MEANING",
@@ -83,7 +84,12 @@ EVENT = {"title": "title", "duration": "minutes"}
 CONTACT = {"phone": "phone", "city": "city"}
 ORDER = {"total": "money", "unit_price": "money", "qty": "quantity", "status": "status"}
 
-# tool -> {"noun": ..., "verb": ... (state changes), "returns"/"fields"/"ports": retyping}
+PLAIN = frozenset({"date", "person"})
+"""Port types whose literals a user writes without quotes (a date, a name); a tool's ``plain``
+adds parameters (a column, a status). Codes, paths and free text stay quoted."""
+
+# tool -> {"noun": ..., "verb": ... (state changes), "item": one element of a list result,
+# "plain": parameters written unquoted, "returns"/"fields"/"ports": retyping}
 MEANING: dict[str, dict[str, Any]] = {
     "fs_list_files": {
         "noun": "the files under {directory}",
@@ -198,27 +204,38 @@ MEANING: dict[str, dict[str, Any]] = {
     "table_filter": {
         "noun": "the filtered table",
         "verb": "keep the rows of the table {table} where {column} {op} {value} as a new table",
+        "plain": ("column", "op"),
         "fields": {"rows": "count"},
     },
     "table_sort": {
         "noun": "the sorted table",
         "verb": "sort the table {table} by {column} in {order} order into a new table",
+        "plain": ("column", "order"),
         "fields": {"rows": "count"},
     },
-    "table_column_values": {"noun": "the {column} values of the table {table}"},
-    "table_aggregate": {"noun": "the {function} of {column} in the table {table}"},
+    "table_column_values": {
+        "noun": "the values in the {column} column of the table {table}",
+        "plain": ("column",),
+    },
+    "table_aggregate": {
+        "noun": "the {function} of the {column} column in the table {table}",
+        "plain": ("function", "column"),
+    },
     "units_convert": {
         "noun": "{value} {from_unit} expressed in {to_unit}",
+        "plain": ("from_unit", "to_unit"),
         "returns": "quantity",
         "ports": {"value": "quantity"},
     },
     "units_currency": {
         "noun": "{amount} {from_currency} in {to_currency}",
+        "plain": ("from_currency", "to_currency"),
         "returns": "money",
         "ports": {"amount": "money"},
     },
     "units_exchange_rate": {
         "noun": "today's exchange rate from {from_currency} to {to_currency}",
+        "plain": ("from_currency", "to_currency"),
         "returns": "rate",
     },
     "units_format_minutes": {
@@ -268,6 +285,7 @@ MEANING: dict[str, dict[str, Any]] = {
     "orders_list": {
         "noun": "the {status} orders",
         "item": "the {nth} {status} order",
+        "plain": ("status",),
         "fields": ORDER,
     },
     "orders_get": {"noun": "the order {order_id}", "fields": ORDER},
@@ -280,6 +298,7 @@ MEANING: dict[str, dict[str, Any]] = {
     "orders_update_status": {
         "noun": "the updated order",
         "verb": "mark the order {order_id} as {status}",
+        "plain": ("status",),
         "fields": {"status": "status", "previous_status": "status"},
     },
     "orders_create": {

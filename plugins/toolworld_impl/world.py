@@ -22,6 +22,7 @@ from steps_agents.plugins.toolworld_impl.meaning import (
     INTENTS,
     MEANING,
     OPERATIONS,
+    PLAIN,
     TYPE_PARENTS,
     operation_kind,
     type_word,
@@ -99,6 +100,12 @@ class ToolWorld:
     def noun(self, tool: str) -> str:
         """The tool's result as a user names it, with ``{param}`` placeholders (meaning.py)."""
         return self._tools[tool].noun
+
+    def plain(self, tool: str) -> frozenset[str]:
+        """Parameters whose literal values the tool's noun and verb write unquoted."""
+        impl = self._tools[tool]
+        typed = {p.name for p in impl.params if p.port in PLAIN}
+        return frozenset(typed | set(MEANING[tool].get("plain", ())))
 
     def item_noun(self, tool: str) -> str:
         """One element of the tool's list result, ``{nth}`` for its ordinal ("" if none)."""

@@ -48,7 +48,25 @@ class GoalWorld(Protocol):
     def verb(self, tool: str) -> str: ...
 
 
-ASKS = ("What is {noun}?", "Tell me {noun}.", "I need to know {noun}.")
+ASKS = (
+    "What is {noun}?",
+    "Tell me {noun}.",
+    "I need to know {noun}.",
+    "Can you find out {noun}?",
+    "Could you tell me {noun}?",
+)
+REPLIES = (
+    "Reply with {form} only.",
+    "Answer with {form} only.",
+    "Please reply with just {form}.",
+    "Give me {form} and nothing else.",
+)
+DONE = (
+    'Reply "done" when it is finished.',
+    'Just reply "done" once that is done.',
+    'When you have finished, reply "done".',
+)
+ALSO = "while you're at it, "  # joins a request to one it shares nothing with
 _NUMERIC = {"number", "integer", "money", "quantity", "count", "days", "minutes", "percent", "rate"}
 
 
@@ -78,6 +96,10 @@ class _Describer:
         self.log: list[tuple[str, str]] = []  # (word, reference) in the order described
         self.same: dict[str, frozenset[str]] = {}  # reference -> references of the same record
         self.notes = _notes(steps)  # long literal -> its name ("the note below")
+        # parameters whose literal values read unquoted ("on 2026-04-05", "Chen Berg")
+        self.plain: Callable[[str], frozenset[str]] = getattr(
+            world, "plain", lambda tool: frozenset()
+        )
 
     def value(self, value: Any) -> str:
         if isinstance(value, Mapping) and set(value) == {REF_KEY}:
@@ -104,6 +126,7 @@ class _Describer:
         # In an operation written around its operands ("{a} divided by {b}") a described
         # operand is bracketed: "(the largest of 25, 65 and 78) divided by 0.85".
         operation = template.lstrip().startswith("{")
+        plain = self.plain(step.tool)
 
         # placeholders are filled left to right, as the text reads (back-references need it)
         def one(match: re.Match[str]) -> str:
@@ -119,6 +142,8 @@ class _Describer:
                 return f"as many {unit.strip()} as {text}" if unit else text
             if unit and value == 1:
                 unit = unit.rstrip("s")  # "1 unit", "1 day"
+            if isinstance(value, str) and name in plain and value not in self.notes:
+                return value + unit  # "on 2026-04-05", "the first pending order"
             return self.value(value) + unit
 
         def described(match: re.Match[str]) -> str:
@@ -355,7 +380,15 @@ def render_goal(
         if many:
             keys = _join(f'"{p.key}"' for p in parts)
             return f"Reply with one JSON object with the keys {keys}."
-        return f"Reply with {_form(parts[0].value, types.get(parts[0].key, ''))} only."
+        form = _form(parts[0].value, types.get(parts[0].key, ""))
+        return REPLIES[(variant // 2) % len(REPLIES)].format(form=form)
+
+    def apart(one: set[str], other: set[str]) -> bool:
+        """Do the steps ``one`` and ``other`` (with what they are fed) share no step and no
+        stated value? Then asking for both is two errands in one request."""
+        a = set().union(*(_ancestors(steps, sid) for sid in one))
+        b = set().union(*(_ancestors(steps, sid) for sid in other))
+        return not a & b and not _stated(steps, a) & _stated(steps, b)
 
     early = (
         _reads_before_change(steps, [p.step for p in parts if p.step], mutating)
@@ -391,23 +424,36 @@ def render_goal(
             lines += [_sentence("then " + text) for text in texts[1:]]
         lines.append(reply())
     else:
+        changed = {c.id for c in changes}
         if changes:
             lines.append(_sentence(told(changes)))
         if not parts:
-            lines.append('Reply "done" when it is finished.')
+            lines.append(DONE[variant % len(DONE)])
         elif not many:
             plural = isinstance(parts[0].value, (list, dict))  # "what is" + "the details of"
             asks = ASKS[1:] if plural else ASKS
-            lines.append(asks[variant % len(asks)].format(noun=question(parts[0])))
+            ask = asks[variant % len(asks)].format(noun=question(parts[0]))
+            if changes and apart(_steps_of(parts), changed):  # one request, two errands
+                ask = _sentence(ALSO + (ask if ask.startswith("I ") else ask[:1].lower() + ask[1:]))
+            lines.append(ask)
             lines.append(reply())
         else:
-            lines.append(
-                _sentence(
-                    "tell me "
-                    + _join(map(question, parts))
-                    + ", in one JSON object with those keys"
+            groups = _linked_groups(parts, apart)
+            if len(groups) == 1:
+                lines.append(
+                    _sentence(
+                        "tell me "
+                        + _join(map(question, parts))
+                        + ", in one JSON object with those keys"
+                    )
                 )
-            )
+            else:
+                lines.append(_sentence("tell me " + _join(map(question, groups[0]))))
+                lines += [
+                    _sentence(ALSO + "I also need " + _join(map(question, group)))
+                    for group in groups[1:]
+                ]
+                lines.append(reply())
     notes = say.appendix()
     return _agree(" ".join(lines)) + (f"\n{notes}" if notes else "")
 
@@ -418,6 +464,30 @@ _ONE_PLURAL = re.compile(r"(?<![\d.,])\b1 (decimal place|day|minute|unit|line|ro
 def _agree(text: str) -> str:
     """Number agreement where a noun template met the literal 1: "to 1 decimal place"."""
     return _ONE_PLURAL.sub(r"1 \1", text)
+
+
+def _linked_groups(
+    parts: Sequence[AnswerPart], apart: Callable[[set[str], set[str]], bool]
+) -> list[list[AnswerPart]]:
+    """The answer parts in groups that share a step or a stated value, in answer order."""
+    groups: list[list[AnswerPart]] = []
+    for part in parts:
+        linked = [g for g in groups if not apart(_steps_of(g), {str(part.step)})]
+        merged = [p for g in linked for p in g] + [part]
+        groups = [g for g in groups if g not in linked]
+        groups.append(merged)
+    return sorted(groups, key=lambda g: parts.index(g[0]))
+
+
+def _steps_of(group: Sequence[AnswerPart]) -> set[str]:
+    return {str(p.step) for p in group}
+
+
+def _stated(steps: Sequence[OracleStep], ids: set[str]) -> set[str]:
+    """The literal strings the steps ``ids`` are given."""
+    from steps_agents.worlds.instructions import _literals
+
+    return {v for s in steps if s.id in ids for v in _literals(s.args) if isinstance(v, str)}
 
 
 def _ancestors(steps: Sequence[OracleStep], sid: str) -> set[str]:

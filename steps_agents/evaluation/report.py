@@ -201,7 +201,7 @@ def measured_note(gap: GapAnalysis) -> str:
         return (
             f"Not estimable: only {share} have every skill measured alone (a k = 1 task of each"
             f" skill); {gap.unmeasured_tasks} would need a guessed rate. Give k = 1 a task for"
-            " every skill used at k >= 2."
+            " every skill used at k >= 2 (`steps synth --singles`)."
         )
     if gap.unmeasured_tasks:
         return (

@@ -216,4 +216,11 @@ def test_singles_are_decided_from_the_counters_alone() -> None:
     assert block["not_alone_reasons"] == {"k = 1 task rejected": 1, "no plan": 1}
     assert update["stats"]["by_k"] == {"1": {"planned": 2, "composed": 2}}
     assert singles.allowance(merge_stats(stats, update["stats"])) == 2
-    assert not singles.due(merge_stats(stats, update["stats"]), 7)
+    after = merge_stats(stats, update["stats"])
+    assert not singles.due(after, 7) and singles.due(after, 9)
+    # A finished run asked for more: only the new skill is tried, the listed ones are not.
+    ctx.config.n = 9
+    after = merge_stats(after, {"singles": {"alone": {"c": 1, "e": 1}, "combined": {"f": 1}}})
+    items, update = singles.compose_singles(ctx, after, wave=5)
+    assert [i["id"] for i in items] == ["f"] and tried[3:] == ["f"]
+    assert "not_alone" not in update["stats"]["singles"]

@@ -13,7 +13,7 @@ rejected k = 1 ones (``alone_rejected``) as it commits them, so a resumed run pl
 singles at the same point of the commit order. A skill gets no single, and is listed in the
 report instead, when its k = 1 item was already tried and rejected (the same combination
 composes the same item) or when the mode cannot compose it alone (``Uncomposable``); it is
-tried once, never again. A single the critic rejects is listed too. Counters live under
+tried once, never again (not by a finished run asked for more either). A single the critic rejects is listed too. Counters live under
 ``stats["singles"]``:
 
 ``alone`` / ``combined`` / ``alone_rejected``: ``{skill: count}``; ``planned``: singles items
@@ -124,12 +124,16 @@ def compose_singles(
     """The singles wave for the run's current target: its items (as JSON, in sorted skill
     order) and the state update (``used``, ``stats``). A pure function of the committed
     counters and the run's inputs."""
-    rejected_alone = {s for s, n in (counters(stats).get("alone_rejected") or {}).items() if n}
+    block = counters(stats)
+    rejected_alone = {s for s, n in (block.get("alone_rejected") or {}).items() if n}
+    listed = set(block.get("not_alone") or {}) | set(block.get("rejected_skills") or {})
     items: list[dict[str, Any]] = []
     used: list[list[str]] = []
     not_alone: dict[str, int] = {}
     reasons: dict[str, int] = {}
     for skill in needed(stats):
+        if skill in listed:  # an earlier target's singles (a finished run asked for more)
+            continue
         if skill in rejected_alone:  # the same combination composes the same item: no retry
             not_alone[skill] = 1
             reasons["k = 1 task rejected"] = reasons.get("k = 1 task rejected", 0) + 1
@@ -148,10 +152,10 @@ def compose_singles(
         assert isinstance(result, WorkItem)
         items.append(result.model_dump(mode="json"))
         ctx.items[result.id] = result
-    block: dict[str, Any] = {"planned": len(items), "decided": {str(ctx.config.n): 1}}
+    delta: dict[str, Any] = {"planned": len(items), "decided": {str(ctx.config.n): 1}}
     if not_alone:
-        block |= {"not_alone": not_alone, "not_alone_reasons": reasons}
-    update_stats: dict[str, Any] = {"singles": block}
+        delta |= {"not_alone": not_alone, "not_alone_reasons": reasons}
+    update_stats: dict[str, Any] = {"singles": delta}
     if items:
         update_stats |= {
             "planned": len(items),

@@ -207,11 +207,19 @@ class Slice:
         self.stats: dict[str, Any] = {}  # the delta this slice adds
         self.used: list[list[str]] = []
         self.changed: set[str] = set()
-        ctx.singles_allowance = singles.allowance(self.view["stats"])
+        self._sync_target()
         if ctx.exclude is None:  # a new process: rebuilt from the checkpoint
             ctx.exclude = {frozenset(skills) for skills in state.get("used") or ()}
         if not ctx.tasks and not ctx.to_start:  # a new process: restart the queued items
             ctx.to_start.extend((item, int(w["wave"])) for w in self.queue for item in w["items"])
+
+    def _sync_target(self) -> None:
+        """The writer's target (and the progress bar's) follows the singles planned."""
+        before = self.ctx.singles_allowance
+        self.ctx.singles_allowance = singles.allowance(self.view["stats"])
+        bar = self.ctx.monitor.progress
+        if bar is not None and bar.total:
+            bar.total += self.ctx.singles_allowance - before
 
     def apply(self, update: Mapping[str, Any]) -> None:
         for key, value in update.items():
@@ -220,7 +228,7 @@ class Slice:
                 self.stats = merge_stats(self.stats, value)
                 a, r = int(stats.get("accepted", 0)), int(stats.get("rejected", 0))
                 self.ctx.acceptance = (a + 3) / (a + r + 4)  # the planner's pooled estimate
-                self.ctx.singles_allowance = singles.allowance(stats)
+                self._sync_target()
             elif key == "used":
                 self.used.extend(value)
             else:

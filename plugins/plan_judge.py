@@ -25,7 +25,30 @@ import steps_agents
 from steps_agents.records import Verdict
 from steps_agents.synthesis.judge_protocol import JudgeContext, JudgeInput
 from steps_agents.worlds import Task, ToolError
-from steps_agents.worlds.plan_check import plan_defects
+from steps_agents.worlds.plan_check import RULES, SOFT_RULES, PlanDefect, plan_defects
+
+MORE_SHOWN = 3
+"""How many further defects a failed verdict's reason names after the first (the rest are counted)."""
+
+
+def checked_rules(world: Any, ignore: frozenset[str] = frozenset()) -> list[str]:
+    """The rules the judge holds a plan to on ``world``, in :data:`RULES` order: the hard ones,
+    less ``ignore`` and those the world gives no means to check (``insensitive`` needs its
+    ``sample_arg``, ``constant`` its ``new_state``)."""
+    needs = {"insensitive": "sample_arg", "constant": "new_state"}
+    return [
+        rule
+        for rule in RULES
+        if rule not in SOFT_RULES
+        and rule not in ignore
+        and (rule not in needs or hasattr(world, needs[rule]))
+    ]
+
+
+def _where(defect: PlanDefect, tool_of: Mapping[str, str]) -> str:
+    """``echo at s1 (math_round)``: the rule, the oracle step and its tool."""
+    tool = tool_of.get(defect.step)
+    return f"{defect.rule} at {defect.step}" + (f" ({tool})" if tool else "")
 
 
 def plan_verdict(
@@ -36,8 +59,11 @@ def plan_verdict(
     states: int = 2,
     ignore: frozenset[str] = frozenset(),
 ) -> Verdict:
-    """The ``plan`` verdict for one task: failed with the broken rules' tags (sorted, in
-    ``details["rules"]``) and one line per defect, or passed."""
+    """The ``plan`` verdict for one task. Passed: the reason says how many steps were replayed
+    and which rules they keep (``details["steps"]``, ``details["checked"]``). Failed: the first
+    broken rule with its step and tool, then the others' tags; ``details["rules"]`` holds the
+    broken rules' tags (sorted) and ``details["defects"]`` one line per defect."""
+    steps = len(task.oracle)
     try:
         defects = [
             d for d in plan_defects(world, task, draws=draws, states=states) if d.rule not in ignore
@@ -50,13 +76,33 @@ def plan_verdict(
             details={"rules": ["replay"], "revisable": False},
         )
     if not defects:
-        return Verdict(judge="plan", passed=True, reason="every step is needed and meaningful")
-    rules = sorted({d.rule for d in defects})
+        checked = checked_rules(world, ignore)
+        plural = "step" if steps == 1 else "steps"
+        reason = (
+            f"{steps} {plural} replayed, none breaks a plan rule (checked: {', '.join(checked)})"
+        )
+        details: dict[str, Any] = {"steps": steps, "checked": checked}
+        if ignore:
+            reason += f"; ignored: {', '.join(sorted(ignore))}"
+            details["ignored"] = sorted(ignore)
+        return Verdict(judge="plan", passed=True, reason=reason, details=details)
+    tool_of = {step.id: step.tool for step in task.oracle}
+    first, *others = defects
+    reason = f"{_where(first, tool_of)}: {first.detail}"
+    if others:
+        shown = ", ".join(_where(d, tool_of) for d in others[:MORE_SHOWN])
+        hidden = len(others) - MORE_SHOWN
+        reason += f"; also {shown}" + (f" and {hidden} more" if hidden > 0 else "")
     return Verdict(
         judge="plan",
         passed=False,
-        reason=str(defects[0]) + (f" (and {len(defects) - 1} more)" if len(defects) > 1 else ""),
-        details={"rules": rules, "defects": [str(d) for d in defects], "revisable": False},
+        reason=reason,
+        details={
+            "rules": sorted({d.rule for d in defects}),
+            "defects": [str(d) for d in defects],
+            "steps": steps,
+            "revisable": False,
+        },
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from steps_agents.plugins.plan_judge import PlanJudge, plan_verdict
+from steps_agents.plugins.plan_judge import MORE_SHOWN, PlanJudge, plan_verdict
 from steps_agents.plugins.toolworld_impl import ToolWorld
 
 from steps_agents.plugin_manager import get_plugin_manager
@@ -19,7 +19,7 @@ from steps_agents.synthesis.judge_protocol import JudgeContext, JudgeInput
 from steps_agents.synthesis.modes import WorkItem
 from steps_agents.worlds import AnswerPart, Checker, OracleStep, StateCheck, Task, resolve_refs
 from steps_agents.worlds.checking import ABSENT, state_diff
-from steps_agents.worlds.plan_check import RULES, plan_defects
+from steps_agents.worlds.plan_check import RULES, SOFT_RULES, plan_defects
 
 WORLD = ToolWorld()
 SPECS = {spec.name: spec for spec in WORLD.tool_specs()}
@@ -315,3 +315,55 @@ def test_plan_judge_is_registered_and_names_the_rules() -> None:
 def test_plan_verdict_can_ignore_a_rule(ignored: frozenset[str]) -> None:
     task = hand_made([("math_round", {"x": 43, "digits": 0})], ["s1"])
     assert plan_verdict(task, WORLD, ignore=ignored).passed
+
+
+def test_a_passed_plan_verdict_counts_the_steps_and_names_the_rules_checked() -> None:
+    task = hand_made(
+        [
+            ("fs_read_file", {"path": "/home/notes/meeting.txt"}),
+            ("text_word_count", {"text": {"$ref": "s1"}}),
+        ],
+        ["s2"],
+    )
+    verdict = plan_verdict(task, WORLD)
+    hard = [rule for rule in RULES if rule not in SOFT_RULES]
+    assert verdict.passed and verdict.details == {"steps": 2, "checked": hard}
+    assert (
+        verdict.reason == f"2 steps replayed, none breaks a plan rule (checked: {', '.join(hard)})"
+    )
+    ignoring = plan_verdict(task, WORLD, ignore=frozenset({"echo", "empty"}))
+    assert ignoring.details["checked"] == [r for r in hard if r not in {"echo", "empty"}]
+    assert ignoring.reason.endswith(
+        f"(checked: {', '.join(ignoring.details['checked'])}); ignored: echo, empty"
+    )
+
+
+class WithoutSampler:
+    """The tool world less ``sample_arg`` and ``new_state``: nothing to perturb or re-seed with."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name in {"sample_arg", "new_state"}:
+            raise AttributeError(name)
+        return getattr(WORLD, name)
+
+
+def test_a_passed_plan_verdict_leaves_out_the_rules_the_world_cannot_check() -> None:
+    task = hand_made([("fs_read_file", {"path": "/home/notes/meeting.txt"})], ["s1"])
+    verdict = plan_verdict(task, WithoutSampler())
+    assert verdict.passed, verdict.reason
+    assert verdict.reason.startswith("1 step replayed, ")
+    assert "insensitive" not in verdict.reason and "constant" not in verdict.reason
+    assert "insensitive" not in verdict.details["checked"]
+
+
+def test_a_failed_plan_verdict_names_rule_step_and_tool_then_a_few_others() -> None:
+    task = hand_made([("math_round", {"x": 40 + n, "digits": 0}) for n in range(5)], ["s5"])
+    verdict = plan_verdict(task, WORLD)
+    defects = verdict.details["defects"]
+    assert not verdict.passed and verdict.details["steps"] == 5 and len(defects) == 9
+    first, also = verdict.reason.split("; also ")
+    assert first == "echo at s1 (math_round): math_round returns its own argument"
+    assert also == (
+        "unused at s1 (math_round), echo at s2 (math_round), unused at s2 (math_round)"
+        f" and {len(defects) - 1 - MORE_SHOWN} more"
+    )

@@ -134,3 +134,20 @@ def test_the_closing_sentence_varies_with_the_variant() -> None:
     texts = {_render(steps, parts, variant) for variant in range(12)}
     assert len(texts) >= 6
     assert len({t.rsplit("?", 1)[-1].rsplit(".", 2)[-2] for t in texts}) >= 3
+
+
+def test_an_asked_for_operation_needs_no_bracket_before_a_plain_tail() -> None:
+    from steps_agents.worlds import AnswerPart, OracleStep
+
+    steps = [
+        OracleStep(id="s1", tool="orders_total", args={"order_id": "O-1001"}),
+        OracleStep(id="s2", tool="math_round", args={"x": {"$ref": "s1"}, "digits": 1}),
+        OracleStep(id="s3", tool="stats_median", args={"values": [{"$ref": "s2"}, 12, 40]}),
+    ]
+    text = _render(steps[:2], [AnswerPart(key="money", step="s2", value=3)])
+    assert 'the total value of the order "O-1001", rounded to 1 decimal place' in text
+    nested = _render(steps, [AnswerPart(key="money", step="s3", value=3)])
+    assert 'the median of (the total value of the order "O-1001", rounded to 1 decimal place)' in (
+        nested
+    )
+    assert phrasing_stats([nested])["nested"] == 0

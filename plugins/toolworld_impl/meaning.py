@@ -239,7 +239,7 @@ MEANING: dict[str, dict[str, Any]] = {
         "returns": "rate",
     },
     "units_format_minutes": {
-        "noun": "{minutes} (in minutes) written as hours and minutes",
+        "noun": "{minutes} minutes written as hours and minutes",
         "returns": "duration_text",
         "ports": {"minutes": "minutes"},
     },
@@ -481,12 +481,15 @@ word of its record name (``record:email_brief`` -> ``email``). Free text and pla
 none: they are described again."""
 
 
+RECORD_WORDS = {"status_change": "order"}  # the order whose status changed is "that order"
+
+
 def type_word(port_type: str | None) -> str | None:
     """The back-reference noun of a value of ``port_type`` (:data:`TYPE_WORDS`), or ``None``."""
     if not port_type:
         return None
     if port_type.startswith("record:"):
-        return port_type[7:].split("_")[0]
+        return RECORD_WORDS.get(port_type[7:], port_type[7:].split("_")[0])
     if port_type.startswith("list[record:"):
         return port_type[12:-1].split("_")[0] + "s"
     return TYPE_WORDS.get(port_type)

@@ -110,7 +110,7 @@ class _Describer:
             template = self.world.noun(self.steps[ref.split(".")[0]].tool)
             operation = template.startswith("{") and "." not in ref
             plain = text.startswith(("that ", "those "))
-            return f"({text})" if operation and not plain else text
+            return f"({_unbracket_head(text)})" if operation and not plain else text
         if isinstance(value, list):
             words = [self.value(v) for v in value]
             if len(words) <= 1:
@@ -226,8 +226,11 @@ class _Describer:
             word = self.said.get(key)
             last = self.last.get(word or "", "")
             if word and (last == key or key in self.same.get(last, ())):
-                plural = word.endswith("s") or word == "people"
+                plural = word == "people" or word.endswith("s") and not word.endswith(_SINGULAR_S)
                 text, start = f"{'those' if plural else 'that'} {word}", cut
+                # logged, so a record of the same word described around it ("order 2 units
+                # for the customer of that order") does not take "that order" over
+                self.log.append((word, key))
                 break
         since = len(self.log)
         if not text and len(parts) > 1 and (one := self._item(parts[0], parts[1])):
@@ -276,13 +279,33 @@ class _Describer:
         return "\n".join(lines)
 
 
+_SINGULAR_S = ("ss", "us")  # "that address", "that status": one thing, not "those"
+
+
+def _unbracket_head(noun: str) -> str:
+    """An asked-for operation on a described operand needs no bracket before a plain tail:
+    "(the total of the order) rounded to 1 decimal place" -> "the total of the order, rounded
+    to 1 decimal place". Kept when the tail has a bracket of its own ("(a) divided by (b)")."""
+    if not noun.startswith("("):
+        return noun
+    depth = 0
+    for i, char in enumerate(noun):
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            tail = noun[i + 1 :]
+            if tail.startswith(" ") and "(" not in tail:
+                return noun[1:i] + "," + tail
+            return noun
+    return noun
+
+
 def _singular(word: str | None) -> str | None:
     """The back-reference word of one element of a list ("events" -> "event")."""
     if not word:
         return None
     if word == "people":
         return "person"
-    return word[:-1] if word.endswith("s") else None
+    return word[:-1] if word.endswith("s") and not word.endswith(_SINGULAR_S) else None
 
 
 def _notes(steps: Sequence[OracleStep]) -> dict[str, str]:
@@ -361,7 +384,7 @@ def render_goal(
     many = len(parts) > 1
 
     def question(part: AnswerPart) -> str:
-        noun = say.ref(".".join([str(part.step), *map(str, part.path)]))
+        noun = _unbracket_head(say.ref(".".join([str(part.step), *map(str, part.path)])))
         if many:
             return f'{noun} (as "{part.key}")'
         return f"the details of {noun}" if isinstance(part.value, dict) else noun

@@ -10,37 +10,24 @@ sets whose LCA is the root (they span top-level communities).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import defaultdict
-from pathlib import Path
 
-from selection_table import taxonomy_for
+from selection_table import select_each, selection_parser, taxonomy_for
 
 from steps_agents.corpus.cooccurrence import corpus_set_counts
-from steps_agents.selection import select_combinations
 
-REPO = Path(__file__).resolve().parents[1]
 SELECTORS = ("steps", "unconstrained", "random")
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", default=str(REPO / "examples/data/example_corpus.jsonl.gz"))
-    ap.add_argument("--taxonomy", help="use this taxonomy instead of building one")
-    ap.add_argument("-n", type=int, default=300)
-    ap.add_argument("--beam", type=int, default=100)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
+    args = selection_parser(__doc__).parse_args()
     tax = taxonomy_for(args.corpus, args.taxonomy, args.seed)
     if tax is None:
         return 1
     counts = corpus_set_counts(args.corpus)
     by_k: dict[str, dict[int, list[int]]] = {}
-    for name in SELECTORS:
-        combos = select_combinations(
-            tax, n=args.n, selector=name, beam=args.beam, seed=args.seed, corpus_counts=counts
-        )
+    for name, combos in select_each(tax, args, counts, SELECTORS).items():
         by_k[name] = defaultdict(list)
         for c in combos:
             by_k[name][c.k].append(c.lca_depth or 0)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -61,13 +62,34 @@ def taxonomy_for(corpus: str, path: str | None, seed: int) -> Taxonomy | None:
         return load_taxonomy(built)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def selection_parser(doc: str) -> argparse.ArgumentParser:
+    """The options of the selection benchmarks: corpus, taxonomy, n, beam, seed."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--corpus", default=str(REPO / "examples/data/example_corpus.jsonl.gz"))
     ap.add_argument("--taxonomy", help="use this taxonomy instead of building one")
     ap.add_argument("-n", type=int, default=300)
     ap.add_argument("--beam", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
+    return ap
+
+
+def select_each(
+    tax: Taxonomy,
+    args: argparse.Namespace,
+    counts: Mapping[frozenset[str], int],
+    names: Sequence[str],
+) -> dict[str, list[Combination]]:
+    """Each selector's ``args.n`` combinations, same beam, seed and corpus counts."""
+    return {
+        name: select_combinations(
+            tax, n=args.n, selector=name, beam=args.beam, seed=args.seed, corpus_counts=counts
+        )
+        for name in names
+    }
+
+
+def main() -> int:
+    ap = selection_parser(__doc__)
     ap.add_argument(
         "--draws",
         type=int,
@@ -86,12 +108,8 @@ def main() -> int:
         f"n={args.n}, k=2..7 (same plan for all), beam {args.beam}, seed {args.seed}\n"
     )
     rows = []
-    results: dict[str, list[Combination]] = {}
-    for name in SELECTORS:
-        combos = select_combinations(
-            tax, n=args.n, selector=name, beam=args.beam, seed=args.seed, corpus_counts=counts
-        )
-        results[name] = combos
+    results = select_each(tax, args, counts, SELECTORS)
+    for name, combos in results.items():
         rows.append(
             (
                 name,

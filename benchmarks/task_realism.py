@@ -8,7 +8,8 @@ stretch said twice, "Open the ...", "then", arithmetic whose kinds do not combin
 stated numbers fed on, a plain number written into a message, an answer whose parts share
 nothing), the plans the composer redrew by rule, and three example instructions per mark with
 ``--examples``; then per file and k: tasks, tasks with any mark, tasks of two or more data
-flows (``steps_agents.worlds.compose.data_flows``); then how templated the instructions read
+flows (``steps_agents.worlds.compose.data_flows``) and of those the ones that read as one
+request ("While you're at it, ..."); then how templated the instructions read
 as a set (``steps_agents.worlds.realism.phrasing_stats``: shared word 4-grams, stock phrases,
 nested parentheses, distinct wordings once values are masked).
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from steps_agents.plugins.toolworld_impl import ToolWorld
 
 from steps_agents.worlds.compose import data_flows
+from steps_agents.worlds.goals import ALSO
 from steps_agents.worlds.realism import MARKS, phrasing_stats, realism_marks
 from steps_agents.worlds.records import Task
 from steps_agents.worlds.taskio import load_tasks
@@ -68,9 +70,12 @@ def main() -> None:
     for row in rows:
         print(f"| {row} | " + " | ".join(str(c.get(row, 0)) for _, c, _ in columns) + " |")
     for name, table in per_k:
-        print(f"\n{name}\n| k | tasks | any mark | two or more data flows |\n|---|---|---|---|")
-        for k, (n, marked, split) in sorted(table.items()):
-            print(f"| {k} | {n} | {marked} | {split} |")
+        print(
+            f"\n{name}\n| k | tasks | any mark | two or more data flows | of those, one request |"
+            "\n|---|---|---|---|---|"
+        )
+        for k, (n, marked, split, joined) in sorted(table.items()):
+            print(f"| {k} | {n} | {marked} | {split} | {joined} |")
     _print_phrasing(phrasing)
 
 
@@ -86,15 +91,19 @@ def _print_phrasing(columns: list[tuple[str, dict[str, object]]]) -> None:
         print(f"{name}: most shared 4-grams: {shared}")
 
 
-def _per_k(world: ToolWorld, tasks: list[Task]) -> dict[int, tuple[int, int, int]]:
-    """Per k: tasks, tasks with any realism mark, tasks of more than one data flow."""
-    table: dict[int, tuple[int, int, int]] = {}
+def _per_k(world: ToolWorld, tasks: list[Task]) -> dict[int, tuple[int, int, int, int]]:
+    """Per k: tasks, tasks with any realism mark, tasks of more than one data flow, and of
+    those the ones whose instruction joins the errands as one request ("While you're at
+    it, ...", ``steps_agents.worlds.goals.ALSO``)."""
+    table: dict[int, tuple[int, int, int, int]] = {}
     for task in tasks:
-        n, marked, split = table.get(task.k, (0, 0, 0))
+        n, marked, split, joined = table.get(task.k, (0, 0, 0, 0))
+        many = len(data_flows(task)) > 1
         table[task.k] = (
             n + 1,
             marked + bool(realism_marks(world, task)),
-            split + (len(data_flows(task)) > 1),
+            split + many,
+            joined + (many and ALSO.casefold() in task.instruction.casefold()),
         )
     return table
 

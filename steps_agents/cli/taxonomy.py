@@ -16,6 +16,7 @@ from typing import Any
 
 from steps_agents.corpus.cooccurrence import (
     WEIGHTINGS,
+    CooccurrenceCounts,
     build_skill_graph,
     count_corpus,
     graph_summary,
@@ -115,6 +116,25 @@ def _executor(args: argparse.Namespace) -> Executor:
     return get_executor(args.executor, address=args.ray_address, workers=args.workers)
 
 
+def _count(
+    args: argparse.Namespace, *, stats: ExtractionStats | None = None, keep_sets: bool = True
+) -> CooccurrenceCounts:
+    """Count ``args.corpus`` through the chosen extractor, on the chosen executor; the
+    extractor's name and options are checked before the corpus is read."""
+    options = _options(args)
+    ExtractorChooser(args.extractor, options)
+    return count_corpus(
+        args.corpus,
+        args.extractor,
+        options,
+        skip_empty=args.skip_empty,
+        progress=True,
+        stats=stats,
+        executor=_executor(args),
+        keep_sets=keep_sets,
+    )
+
+
 def _options(args: argparse.Namespace) -> ExtractorOptions:
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
@@ -169,19 +189,9 @@ def run_build(args: argparse.Namespace) -> int:
     else:
         weighting = args.weight or DEFAULT_WEIGHT
         weighting_function(weighting)  # unknown names fail before the corpus is read
-        options = _options(args)
-        ExtractorChooser(args.extractor, options)  # same for extractor names and their options
         read = ExtractionStats()
-        counts = count_corpus(
-            args.corpus,
-            args.extractor,
-            options,
-            skip_empty=args.skip_empty,
-            progress=True,
-            stats=read,
-            executor=_executor(args),
-            keep_sets=False,  # the graph needs c_i and c_ij only; memory then O(pairs)
-        )
+        # the graph needs c_i and c_ij only, not the exact sets: memory then O(pairs)
+        counts = _count(args, stats=read, keep_sets=False)
         graph = build_skill_graph(
             counts, weighting=weighting, min_count=args.min_count, source=args.corpus
         )
@@ -340,16 +350,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
     if args.max_k < 2:
         raise InputError(f"--max-k must be at least 2, got {args.max_k}")
-    options = _options(args)
-    ExtractorChooser(args.extractor, options)
-    counts = count_corpus(
-        args.corpus,
-        args.extractor,
-        options,
-        skip_empty=args.skip_empty,
-        progress=True,
-        executor=_executor(args),
-    )
+    counts = _count(args)
     report = corpus_statistics(counts, max_k=args.max_k, top=args.top)
     report["source"] = args.corpus
     if args.json:

@@ -35,85 +35,38 @@ def test_acceptance_rates_follow_the_prior_then_the_record() -> None:
     assert rates[2] > rates[4] > rates[3]
 
 
+def _wave(**changes: Any) -> dict[int, int]:
+    """``plan_wave`` for k = 2, 3, a target of 100, waves of 64, no budget, unless ``changes``."""
+    args: dict[str, Any] = {
+        "target": 100,
+        "stats": {},
+        "ks": [2, 3],
+        "k_weights": None,
+        "wave_size": 64,
+        "budget_left": None,
+        "calls_per_item": 1,
+    }
+    return plan_wave(**(args | changes))
+
+
 def test_a_k_that_is_often_rejected_gets_more_starts() -> None:
     stats = {
         "accepted": 20,
         "rejected": 20,
         "by_k": {"2": {"accepted": 15, "rejected": 0}, "3": {"accepted": 5, "rejected": 20}},
     }
-    plan = plan_wave(
-        target=40,
-        stats=stats,
-        ks=[2, 3],
-        k_weights=None,
-        wave_size=1000,
-        budget_left=None,
-        calls_per_item=1.0,
-    )
+    plan = _wave(target=40, stats=stats, wave_size=1000, calls_per_item=1.0)
     assert plan[3] > plan[2] > 0
 
 
 def test_plan_respects_target_wave_size_budget_and_weights() -> None:
-    assert (
-        plan_wave(
-            target=5,
-            stats={"accepted": 5},
-            ks=[2],
-            k_weights=None,
-            wave_size=10,
-            budget_left=None,
-            calls_per_item=1,
-        )
-        == {}
-    )
-    assert (
-        sum(
-            plan_wave(
-                target=100,
-                stats={},
-                ks=[2, 3],
-                k_weights=None,
-                wave_size=16,
-                budget_left=None,
-                calls_per_item=1,
-            ).values()
-        )
-        == 16
-    )
-    assert (
-        sum(
-            plan_wave(
-                target=100,
-                stats={},
-                ks=[2, 3],
-                k_weights=None,
-                wave_size=64,
-                budget_left=9,
-                calls_per_item=3,
-            ).values()
-        )
-        == 3
-    )
-    only_three = plan_wave(
-        target=10,
-        stats={},
-        ks=[2, 3, 4],
-        k_weights={3: 1.0},
-        wave_size=64,
-        budget_left=None,
-        calls_per_item=1,
-    )
+    assert _wave(target=5, stats={"accepted": 5}, ks=[2], wave_size=10) == {}
+    assert sum(_wave(wave_size=16).values()) == 16
+    assert sum(_wave(budget_left=9, calls_per_item=3).values()) == 3
+    only_three = _wave(target=10, ks=[2, 3, 4], k_weights={3: 1.0})
     assert set(only_three) == {3}
     # First wave, prior 0.75: ceil(12 / 0.75) = 16 starts, split evenly over k.
-    assert plan_wave(
-        target=12,
-        stats={},
-        ks=[2, 3],
-        k_weights=None,
-        wave_size=64,
-        budget_left=None,
-        calls_per_item=1,
-    ) == {2: 8, 3: 8}
+    assert _wave(target=12) == {2: 8, 3: 8}
 
 
 @settings(max_examples=40, deadline=None)

@@ -151,3 +151,28 @@ def test_an_asked_for_operation_needs_no_bracket_before_a_plain_tail() -> None:
         nested
     )
     assert phrasing_stats([nested])["nested"] == 0
+
+
+def test_a_noun_met_by_a_description_of_the_same_noun_is_said_once() -> None:
+    from steps_agents.worlds import AnswerPart, OracleStep
+
+    steps = [
+        OracleStep(id="s1", tool="inbox_search", args={"query": "refund"}),
+        OracleStep(
+            id="s2",
+            tool="inbox_send",
+            args={"to": "ana@acme.com", "subject": {"$ref": "s1.0.subject"}, "body": "Hi."},
+        ),
+    ]
+    text = _render(steps, [])
+    assert 'with the same subject as the first email that mentions "refund"' in text
+    assert "the subject the subject" not in text
+    steps = [
+        OracleStep(id="s1", tool="contacts_find", args={"name": "Ana Ortiz"}),
+        OracleStep(id="s2", tool="contacts_by_email", args={"email": {"$ref": "s1.email"}}),
+        OracleStep(id="s3", tool="dates_weekday", args={"date": "2026-03-30"}),
+    ]
+    parts = [AnswerPart(key="contact", step="s2", value={"name": "Ana Ortiz"})]
+    assert "the contact with the same address as the contact card of Ana Ortiz" in (
+        _render(steps, parts)
+    )

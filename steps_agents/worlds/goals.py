@@ -163,7 +163,7 @@ class _Describer:
                 out.append(self.ref(str(step.args[piece.strip("\x00")][REF_KEY])))
             else:
                 out.append(_PLACEHOLDER.sub(one, piece))
-        return "".join(out).strip()
+        return _same_noun("".join(out).strip())
 
     def noun(self, step_id: str) -> str:
         step = self.steps[step_id]
@@ -277,6 +277,17 @@ class _Describer:
                 f"{label[:1].upper()}{label[1:]}:{shown if shown.startswith(chr(10)) else ' ' + shown}"
             )
         return "\n".join(lines)
+
+
+_NOUN_THAT = re.compile(r"\bthe (\w+) (that|those) \1\b")
+_NOUN_OF_SAME = re.compile(r"\bthe (\w+) the (?:\w+ )?\1 of\b")
+
+
+def _same_noun(text: str) -> str:
+    """A template's noun met a description of the same noun: "the address that address" ->
+    "that address", "with the subject the subject of the email" -> "with the same subject as
+    the email"."""
+    return _NOUN_OF_SAME.sub(r"the same \1 as", _NOUN_THAT.sub(r"\2 \1", text))
 
 
 _SINGULAR_S = ("ss", "us")  # "that address", "that status": one thing, not "those"

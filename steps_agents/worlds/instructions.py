@@ -35,7 +35,13 @@ __all__ = [
 ]
 
 _ORDINALS = ["first", "second", "third", "fourth", "fifth"]
-FIELD_WORDS = {"from": "sender", "qty": "quantity", "id": "id", "rows": "number of rows"}
+FIELD_WORDS = {
+    "from": "sender",
+    "qty": "quantity",
+    "id": "id",
+    "rows": "number of rows",
+    "email": "email address",
+}
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _NOUN_PLACEHOLDER = re.compile(r"\bthe (\w+) \{(\w+)\}")

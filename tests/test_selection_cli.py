@@ -21,6 +21,11 @@ def taxonomy_file(tmp_path: Path) -> Path:
     return path
 
 
+def select(taxonomy: Path, *args: str) -> int:
+    """``steps select --taxonomy TAXONOMY --no-progress ARGS``: the exit code."""
+    return main(["select", "--taxonomy", str(taxonomy), "--no-progress", *args])
+
+
 def _read(path: Path) -> list[Combination]:
     return [Combination.model_validate_json(line) for line in path.read_text().splitlines()]
 
@@ -29,23 +34,7 @@ def test_select_writes_one_record_per_line(
     taxonomy_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "combos.jsonl"
-    rc = main(
-        [
-            "select",
-            "--taxonomy",
-            str(taxonomy_file),
-            "-n",
-            "30",
-            "--k",
-            "2-4",
-            "--beam",
-            "10",
-            "-o",
-            str(out),
-            "--report",
-            "--no-progress",
-        ]
-    )
+    rc = select(taxonomy_file, "-n", "30", "--k", "2-4", "--beam", "10", "-o", str(out), "--report")
     assert rc == 0
     combos = _read(out)
     tax = load_taxonomy(taxonomy_file)
@@ -62,22 +51,8 @@ def test_select_json_report_and_curriculum(
     taxonomy_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "c.jsonl"
-    rc = main(
-        [
-            "select",
-            "--taxonomy",
-            str(taxonomy_file),
-            "-n",
-            "60",
-            "--curriculum",
-            "--selector",
-            "random-coherent",
-            "-o",
-            str(out),
-            "--json",
-            "--no-progress",
-        ]
-    )
+    curriculum = ["--curriculum", "--selector", "random-coherent"]
+    rc = select(taxonomy_file, "-n", "60", *curriculum, "-o", str(out), "--json")
     assert rc == 0
     report = json.loads(capsys.readouterr().out)
     assert report["combinations"] == 60 and report["output"] == str(out)
@@ -92,50 +67,15 @@ def test_select_json_report_and_curriculum(
 def test_select_to_stdout_and_exclude(
     taxonomy_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        main(
-            [
-                "select",
-                "--taxonomy",
-                str(taxonomy_file),
-                "-n",
-                "5",
-                "--k",
-                "3",
-                "--beam",
-                "5",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    assert select(taxonomy_file, "-n", "5", "--k", "3", "--beam", "5") == 0
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert len(lines) == 5 and "wrote 5" in captured.err
     first = tmp_path / "first.jsonl"
     first.write_text("\n".join(lines) + "\n")
     out = tmp_path / "second.jsonl"
-    assert (
-        main(
-            [
-                "select",
-                "--taxonomy",
-                str(taxonomy_file),
-                "-n",
-                "5",
-                "--k",
-                "3",
-                "--beam",
-                "5",
-                "--exclude",
-                str(first),
-                "-o",
-                str(out),
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    exclude = ["--exclude", str(first), "-o", str(out)]
+    assert select(taxonomy_file, "-n", "5", "--k", "3", "--beam", "5", *exclude) == 0
     assert not {c.key() for c in _read(out)} & {frozenset(json.loads(x)["skills"]) for x in lines}
 
 
@@ -173,7 +113,7 @@ def test_bad_taxonomy_is_one_line_exit_2(
 def test_bad_flags_are_one_line_exit_2(
     taxonomy_file: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    rc = main(["select", "--taxonomy", str(taxonomy_file), "-n", "3", "--no-progress", *args])
+    rc = select(taxonomy_file, "-n", "3", *args)
     err = capsys.readouterr().err
     assert rc == 2 and message in err and err.count("\n") == 1
 
@@ -182,19 +122,8 @@ def test_corpus_counts_and_longtail(
     taxonomy_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "steps.jsonl"
-    base = [
-        "select",
-        "--taxonomy",
-        str(taxonomy_file),
-        "-n",
-        "10",
-        "--k",
-        "2",
-        "--beam",
-        "5",
-        "--no-progress",
-    ]
-    assert main([*base, "-o", str(out)]) == 0
+    base = ["-n", "10", "--k", "2", "--beam", "5"]
+    assert select(taxonomy_file, *base, "-o", str(out)) == 0
     chosen = [c.skills for c in _read(out)]
     corpus = tmp_path / "corpus.jsonl"
     rows = [{"skills": list(s)} for s in chosen[:4] for _ in range(2)] + [
@@ -202,11 +131,13 @@ def test_corpus_counts_and_longtail(
     ]
     corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
     counted = tmp_path / "counted.jsonl"
-    assert main([*base, "-o", str(counted), "--corpus", str(corpus), "--report"]) == 0
+    counting = ["--corpus", str(corpus), "--report"]
+    assert select(taxonomy_file, *base, "-o", str(counted), *counting) == 0
     assert [c.corpus_count for c in _read(counted)] == [2] * 4 + [0] * 6
     assert "sets never in the corpus: 6 of 10" in capsys.readouterr().out
     tail = tmp_path / "tail.jsonl"
-    assert main([*base, "-o", str(tail), "--corpus", str(corpus), "--selector", "longtail"]) == 0
+    longtail = ["--corpus", str(corpus), "--selector", "longtail"]
+    assert select(taxonomy_file, *base, "-o", str(tail), *longtail) == 0
     assert all(c.corpus_count == 0 for c in _read(tail))
 
 
@@ -217,6 +148,5 @@ def test_seeds_flag(taxonomy_file: Path, tmp_path: Path) -> None:
     listing.write_text("\n".join(seeds) + "\n")
     for flag in (",".join(seeds), f"@{listing}"):
         out = tmp_path / "s.jsonl"
-        args = ["select", "--taxonomy", str(taxonomy_file), "-n", "3", "--k", "2", "--seeds", flag]
-        assert main([*args, "-o", str(out), "--no-progress"]) == 0
+        assert select(taxonomy_file, "-n", "3", "--k", "2", "--seeds", flag, "-o", str(out)) == 0
         assert [c.seed_skill for c in _read(out)] == seeds

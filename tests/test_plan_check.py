@@ -30,7 +30,8 @@ def hand_made(calls: Sequence[tuple[str, dict[str, Any]]], answer: Sequence[str]
     step ids whose results are the answer. The checker is what the calls really produce."""
     initial = WORLD.new_state(3)
     state = copy.deepcopy(initial)
-    steps, results = [], {}
+    steps: list[OracleStep] = []
+    results: dict[str, Any] = {}
     for n, (tool, args) in enumerate(calls, start=1):
         sid = f"s{n}"
         results[sid] = WORLD.execute(state, tool, resolve_refs(args, results))

@@ -106,55 +106,18 @@ def test_a_k_that_never_passes_hands_its_share_to_the_others() -> None:
         "rejected": 40,
         "by_k": {"2": {"accepted": 3}, "3": {"accepted": 3}, "4": {"rejected": 40}},
     }
-    plan = plan_wave(
-        target=12,
-        stats=stats,
-        ks=[2, 3, 4],
-        k_weights=None,
-        wave_size=64,
-        budget_left=None,
-        calls_per_item=1.0,
-    )
+    plan = _wave(target=12, stats=stats, ks=[2, 3, 4], calls_per_item=1.0)
     assert plan.get(4, 0) == 0 and plan[2] > 0 and plan[3] > 0
 
 
 def test_items_in_flight_count_as_expected_acceptances_and_committed_calls() -> None:
     stats = {"accepted": 40, "rejected": 0}
     p = 43 / 44  # pooled Beta(3, 1) estimate
-    plan = plan_wave(
-        target=100,
-        stats=stats,
-        ks=[2],
-        k_weights=None,
-        wave_size=1000,
-        budget_left=None,
-        calls_per_item=1,
-        pending=50,
-    )
+    one_k = {"stats": stats, "ks": [2], "wave_size": 1000}
+    plan = _wave(**one_k, pending=50)
     assert sum(plan.values()) == math.ceil((100 - 40 - p * 50) / p)
-    assert (
-        plan_wave(
-            target=100,
-            stats=stats,
-            ks=[2],
-            k_weights=None,
-            wave_size=1000,
-            budget_left=None,
-            calls_per_item=1,
-            pending=70,
-        )
-        == {}
-    )
-    budgeted = plan_wave(
-        target=100,
-        stats=stats,
-        ks=[2],
-        k_weights=None,
-        wave_size=1000,
-        budget_left=60,
-        calls_per_item=1,
-        pending=50,
-    )
+    assert _wave(**one_k, pending=70) == {}
+    budgeted = _wave(**one_k, budget_left=60, pending=50)
     assert sum(budgeted.values()) == 10
 
 

@@ -176,3 +176,21 @@ def test_a_noun_met_by_a_description_of_the_same_noun_is_said_once() -> None:
     assert "the contact with the same address as the contact card of Ana Ortiz" in (
         _render(steps, parts)
     )
+
+
+def test_a_described_body_is_introduced_as_the_body() -> None:
+    from steps_agents.worlds import OracleStep
+
+    steps = [
+        OracleStep(id="s1", tool="text_extract_dates", args={"text": "Due 2026-03-30."}),
+        OracleStep(
+            id="s2",
+            tool="inbox_send",
+            args={"to": "ana@acme.com", "subject": "Dates", "body": {"$ref": "s1"}},
+        ),
+    ]
+    text = _render(steps, [])
+    assert (
+        'with the subject "Dates" and, as the body, the dates mentioned in "Due 2026-03-30."'
+        in (text)
+    )

@@ -155,7 +155,14 @@ class _Describer:
                 return "\x00" + match.group(2) + "\x00"
             return match.group(0)
 
-        marked = _NOUN_PLACEHOLDER.sub(described, template)
+        def as_the(match: re.Match[str]) -> str:
+            # "and the body the dates mentioned in ..." reads "and, as the body, the dates ..."
+            value = step.args.get(match.group(2))
+            if isinstance(value, Mapping) and set(value) == {REF_KEY}:
+                return f"and, as the {match.group(1)}, {{{match.group(2)}}}"
+            return match.group(0)
+
+        marked = _NOUN_PLACEHOLDER.sub(described, _AS_THE.sub(as_the, template))
         pieces = re.split(r"(\x00\w+\x00|\{\w+\}(?: (?:minutes|days|units))?)", marked)
         out = []
         for piece in pieces:
@@ -279,6 +286,7 @@ class _Describer:
         return "\n".join(lines)
 
 
+_AS_THE = re.compile(r"\band the (body) \{(\w+)\}")  # "and, as the body, <a description>"
 _NOUN_THAT = re.compile(r"\bthe (\w+) (that|those) \1\b")
 _NOUN_OF_SAME = re.compile(r"\bthe (\w+) the (?:\w+ )?\1 of\b")
 

@@ -215,6 +215,7 @@ MEANING: dict[str, dict[str, Any]] = {
     },
     "table_column_values": {
         "noun": "the values in the {column} column of the table {table}",
+        "item": "the {nth} value in the {column} column of the table {table}",
         "plain": ("column",),
     },
     "table_aggregate": {

@@ -213,8 +213,11 @@ def test_quickstart_runs_a_plugin_world_on_its_corpus_with_its_extractor(
         err = capsys.readouterr().err
         assert f"{log}:2" in err and "--skip-empty" in err, err
         assert main([*argv, "--skip-empty"]) == 0
-    tasks = (tmp_path / "q" / "tasks.jsonl").read_text().splitlines()
-    assert len(tasks) == 2 and all(json.loads(t)["world"] == "bank" for t in tasks)
+    lines = (tmp_path / "q" / "tasks.jsonl").read_text().splitlines()
+    tasks = [json.loads(line) for line in lines]
+    singles = [t for t in tasks if t["provenance"].get("selector") == "singles"]
+    assert len(tasks) - len(singles) == 2 and all(t["world"] == "bank" for t in tasks)
+    assert all(t["k"] == 1 for t in singles)  # the quickstart's k = 1 task per skill used
 
 
 def _docs_plugin() -> Any:

@@ -182,7 +182,7 @@ def test_eval_with_a_model_agent_completes(
     realmodel_server: RealModelServer, tmp_path: Path
 ) -> None:
     quick = tmp_path / "qs"
-    _clean(_steps("quickstart", "-o", str(quick), "--per-k", "1", "--k", "1-2"))
+    _clean(_steps("quickstart", "-o", str(quick), "--per-k", "1", "--k", "1-2", "--no-singles"))
     tasks = quick / "tasks.jsonl"
     report = tmp_path / "report.json"
     done = _steps(

@@ -55,6 +55,8 @@ class FocusWeights:
     community_skills: dict[str, list[str]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     worlds: list[str] = field(default_factory=list)  # the evaluated tasks' skill worlds
+    # the skill sets of the evaluated tasks (from the episodes): how often the agent saw each
+    evaluated: list[frozenset[str]] = field(default_factory=list)
 
     def seed_masses(self, skills: list[str]) -> list[float]:
         """``sigma_s`` of each skill: its own weight, its pairs' and its community's."""
@@ -132,8 +134,12 @@ def _shrunk_lift(failed: float, n: float, pbar: float) -> float:
     return max(0.0, rate - pbar) / (1.0 - pbar)
 
 
-def _episode_trials(path: Path, agent: str) -> list[tuple[list[Any], bool]]:
+def _episode_trials(
+    path: Path, agent: str
+) -> tuple[list[tuple[list[Any], bool]], list[frozenset[str]]]:
+    """The noisy-OR trials of ``agent``'s episodes, and each episode's skill set."""
     trials = []
+    sets = []
     for location, row in iter_json_lines(path):
         if not isinstance(row, dict) or row.get("agent") != agent or row.get("passed") is None:
             continue
@@ -143,7 +149,8 @@ def _episode_trials(path: Path, agent: str) -> list[tuple[list[Any], bool]]:
         names = sorted({str(s) for s in skills})
         causes: list[Any] = [*names, *(frozenset(p) for p in combinations(names, 2))]
         trials.append((causes, not row["passed"]))
-    return trials
+        sets.append(frozenset(names))
+    return trials, sets
 
 
 def _summary(report: dict[str, Any], agent: str | None, path: str | Path) -> dict[str, Any]:
@@ -175,7 +182,8 @@ def focus_from_report(
     pbar = 1.0 - float(overall.get("pass_rate") or 0.0) if overall.get("n") else 0.0
     episodes = (report.get("meta") or {}).get("episodes_file")
     if isinstance(episodes, str) and Path(episodes).is_file():
-        q = noisy_or(_episode_trials(Path(episodes), out.agent))
+        trials, out.evaluated = _episode_trials(Path(episodes), out.agent)
+        q = noisy_or(trials)
         for cause, w in q.items():
             if w < MIN_WEIGHT:
                 continue

@@ -26,6 +26,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from steps_agents.selection.composable import compose_rate_upper
 from steps_agents.selection.curriculum import apportion
 from steps_agents.synthesis import singles
 from steps_agents.synthesis.counters import merge_stats
@@ -110,21 +111,12 @@ def closing_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:
         composed, failed = int(counts.get("composed", 0)), int(counts.get("uncomposable", 0))
         rarely_composes = (
             failed >= COMPOSE_MIN_TRIES
-            and _compose_rate_upper(composed, composed + failed) < RATE_FLOOR
+            and compose_rate_upper(composed, composed + failed) < RATE_FLOOR
         )
         used_up = int(counts.get("exhausted", 0)) > 0
         if rates[k] < RATE_FLOOR or used_up or rarely_composes:
             closing.add(k)
     return closing if len(closing) < len(ks) else set()
-
-
-def _compose_rate_upper(composed: int, tries: int, z: float = 1.645) -> float:
-    """The one-sided 95% Wilson upper bound of a compose rate (1.0 before any try)."""
-    if tries <= 0:
-        return 1.0
-    p, zz = composed / tries, z * z / tries
-    half = z * math.sqrt(p * (1 - p) / tries + zz / (4 * tries))
-    return (p + zz / 2 + half) / (1 + zz)
 
 
 def closed_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:

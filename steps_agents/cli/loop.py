@@ -31,10 +31,19 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--taxonomy", required=True, help="taxonomy JSON of the tasks' skills")
     p.add_argument("-n", type=int, required=True, help="tasks in the next batch")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
-    p.add_argument("--k", default="1-7", help="skills per new task (default 1-7)")
-    p.add_argument("--focus-strength", type=float, default=3.0, help="as for steps synth (3)")
+    p.add_argument(
+        "--k",
+        help="skills per new task (default: the range of TASKS, the k the agent was tested at)",
+    )
+    p.add_argument("--focus-strength", type=float, help="as for steps synth (default 6)")
     p.add_argument("--corpus", help="seed-example corpus (default: the world's bundled corpus)")
-    p.add_argument("--seed", type=int, default=0, help="seed of both stages (default 0)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of both stages (default 0); the synthesis mixes in the report, so the next batch"
+        " is not the evaluated tasks again",
+    )
     p.add_argument(
         "--agent-opt", action="append", default=[], metavar="KEY=VALUE", help="as for steps eval"
     )
@@ -49,33 +58,60 @@ def _subcommand(argv: list[str]) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
-def _world(tasks: str) -> str:
+MIN_LISTED = 0.01  # a target lighter than this is the fit's residue, not a failure: not listed
+
+
+def _evaluated(tasks: str) -> tuple[str, list[int], set[str], set[str]]:
+    """The task file's world, its k values, and its task ids and instructions (to tell the new
+    batch from it)."""
     from steps_agents.fileformats import iter_json_lines
 
+    world, ks, ids, texts = None, set(), set(), set()
     for location, row in iter_json_lines(tasks):
-        world = row.get("world") if isinstance(row, dict) else None
-        if not isinstance(world, str):
+        name = row.get("world") if isinstance(row, dict) else None
+        if not isinstance(name, str):
             raise InputError("not an executable task (no 'world')", location=location)
-        return world
-    raise InputError("no tasks", location=tasks)
+        world = world or name
+        ks.add(len(row.get("skills") or ()))
+        ids.add(str(row.get("id")))
+        texts.add(str(row.get("instruction")))
+    if world is None:
+        raise InputError("no tasks", location=tasks)
+    return world, sorted(k for k in ks if k > 0), ids, texts
 
 
 def summarise(focus: Any, combos: list[frozenset[str]], top: int) -> dict[str, Any]:
-    """The heaviest targets and, for each, how many new combinations hold it."""
+    """The heaviest targets (weight at least :data:`MIN_LISTED`) and, for each, how many
+    evaluated tasks held it and failed, and how many new combinations hold it."""
     best = focus.top(top)
-    holds = {
-        "skills": lambda name: sum(name in c for c in combos),
-        "pairs": lambda name: sum(set(name.split(" + ")) <= c for c in combos),
-        "communities": lambda name: sum(
-            not c.isdisjoint(focus.community_skills.get(name, ())) for c in combos
-        ),
-    }
-    return {
-        kind: [
-            {"target": name, "weight": round(w, 4), "new": holds[kind](name)} for name, w in rows
-        ]
-        for kind, rows in best.items()
-    }
+
+    def skills_of(kind: str, name: str) -> list[frozenset[str]]:
+        if kind == "communities":
+            return [frozenset((s,)) for s in focus.community_skills.get(name, ())]
+        return [frozenset(name.split(" + "))]
+
+    out: dict[str, Any] = {}
+    for kind, rows in best.items():
+        out[kind] = []
+        for name, w in rows:
+            if w < MIN_LISTED:
+                continue
+            parts = skills_of(kind, name)
+            held = [
+                t
+                for t in zip(focus.evaluated, focus.failed, strict=True)
+                if any(p <= t[0] for p in parts)
+            ]
+            out[kind].append(
+                {
+                    "target": name,
+                    "weight": round(w, 4),
+                    "evaluated": len(held),
+                    "failed": sum(f for _, f in held),
+                    "new": sum(any(p <= c for p in parts) for c in combos),
+                }
+            )
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,13 +120,16 @@ def run(args: argparse.Namespace) -> int:
     from steps_agents.plugin_manager import default_plugin_manager
     from steps_agents.registry import get_skill_world, get_synthesis_mode
     from steps_agents.selection.focus import load_focus
+    from steps_agents.selection.focused import DEFAULT_STRENGTH
 
+    strength = DEFAULT_STRENGTH if args.focus_strength is None else args.focus_strength
+    world, tested_ks, old_ids, old_texts = _evaluated(args.tasks)
+    ks = args.k or (f"{tested_ks[0]}-{tested_ks[-1]}" if tested_ks else "1-7")
     if args.n < 1:
         raise InputError(f"must be at least 1, got {args.n}", location="-n")
     out = Path(args.output)
     report, samples, tasks = out / "report.json", out / "samples.jsonl", out / "tasks.jsonl"
     pm = default_plugin_manager()
-    world = _world(args.tasks)
     corpus = args.corpus or getattr(get_skill_world(world, pm), "corpus", None)
     if corpus is None:
         raise InputError(f"world {world!r} bundles no corpus; pass --corpus FILE")
@@ -105,16 +144,15 @@ def run(args: argparse.Namespace) -> int:
     if code:
         return code
 
-    run_id = (
-        "loop-"
-        + hashlib.sha1(
-            report.read_bytes() + f"|{args.n}|{args.k}|{args.seed}|{args.focus_strength}".encode()
-        ).hexdigest()[:12]
-    )
+    digest = hashlib.sha1(report.read_bytes() + f"|{args.n}|{ks}|{args.seed}|{strength}".encode())
+    run_id = "loop-" + digest.hexdigest()[:12]
+    # The evaluated tasks came from some seed, often this one: the same seed would compose the
+    # same skill sets into the same tasks. The report's digest makes each turn's batch new.
+    synth_seed = int(digest.hexdigest()[12:20], 16) & 0x3FFFFFFF
     synth_args = _subcommand(
         ["synth", "--taxonomy", args.taxonomy, "--corpus", str(corpus), "--mode", "agentic"]
-        + ["-n", str(args.n), "--k", args.k, "--seed", str(args.seed), "-o", str(samples)]
-        + ["--focus", str(report), "--focus-strength", str(args.focus_strength)]
+        + ["-n", str(args.n), "--k", ks, "--seed", str(synth_seed), "-o", str(samples)]
+        + ["--focus", str(report), "--focus-strength", str(strength)]
         + ["--run-id", run_id]
         + (["--extractor", "tool_calls"] if args.corpus is None else [])
     )
@@ -122,7 +160,11 @@ def run(args: argparse.Namespace) -> int:
     config.mode_options = {**config.mode_options, "world": world}
     synthesis = run_synthesis(config, pm=pm, progress=False)
     get_synthesis_mode("agentic", pm).export_tasks(
-        samples, tasks, seed=args.seed, world=world, pm=pm
+        samples, tasks, seed=synth_seed, world=world, pm=pm
+    )
+    new_rows = [json.loads(line) for line in tasks.read_text(encoding="utf-8").splitlines() if line]
+    repeated = sum(
+        str(r.get("id")) in old_ids or str(r.get("instruction")) in old_texts for r in new_rows
     )
 
     focus = load_focus(report)
@@ -137,14 +179,29 @@ def run(args: argparse.Namespace) -> int:
         "samples": str(samples),
         "tasks": str(tasks),
         "new_tasks": len(combos),
+        "k": ks,
+        "repeated_from_tasks": repeated,
         "stop_reason": synthesis.stop_reason,
         "targets": summarise(focus, combos, args.top),
     }
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"next batch for {focus.agent}: {len(combos)} tasks -> {tasks}")
+        print(f"next batch for {focus.agent}: {len(combos)} tasks (k = {ks}) -> {tasks}")
+        if repeated:
+            print(
+                f"  warning: {repeated} new tasks repeat a task of {args.tasks} (id or instruction)"
+            )
+        print(
+            "  targets, heaviest first: weight = the chance it breaks a task on its own (noisy-OR fit);"
+            f" failed = evaluated tasks holding it that {focus.agent} failed; new = tasks of the"
+            " next batch holding it"
+        )
         for kind, rows in summary["targets"].items():
-            text = ", ".join(f"{r['target']} ({r['weight']:.2f}; in {r['new']})" for r in rows)
-            print(f"  targeted {kind}: {text or 'none (nothing failed more than the rest)'}")
+            text = "; ".join(
+                f"{r['target']} (weight {r['weight']:.2f}, failed {r['failed']}/{r['evaluated']},"
+                f" new {r['new']}{' - none composed' if not r['new'] else ''})"
+                for r in rows
+            )
+            print(f"  {kind}: {text or 'none (nothing failed more than the rest)'}")
     return 0 if synthesis.stop_reason == "target reached" else 1

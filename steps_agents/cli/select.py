@@ -109,7 +109,7 @@ def add_focus_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         metavar="L",
         help="0 = plain steps; at least a share L/(1+L) of the sets that can hold a failure"
-        " hold one (default 3); the heaviest failure also gets 5x the sets plain steps gives it",
+        " hold one (default 6); the heaviest failure also gets 5x the sets plain steps gives it",
     )
     parser.add_argument(
         "--focus-agent", metavar="NAME", help="the report's agent (default: its first)"

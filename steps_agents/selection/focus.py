@@ -57,6 +57,12 @@ class FocusWeights:
     worlds: list[str] = field(default_factory=list)  # the evaluated tasks' skill worlds
     # the skill sets of the evaluated tasks (from the episodes): how often the agent saw each
     evaluated: list[frozenset[str]] = field(default_factory=list)
+    failed: list[bool] = field(default_factory=list)  # per evaluated task: did the agent fail it
+
+    def record(self, skills: frozenset[str]) -> tuple[int, int]:
+        """How many evaluated tasks hold all of ``skills``, and how many of those failed."""
+        held = [f for s, f in zip(self.evaluated, self.failed, strict=True) if skills <= s]
+        return len(held), sum(held)
 
     def seed_masses(self, skills: list[str]) -> list[float]:
         """``sigma_s`` of each skill: its own weight, its pairs' and its community's."""
@@ -183,6 +189,7 @@ def focus_from_report(
     episodes = (report.get("meta") or {}).get("episodes_file")
     if isinstance(episodes, str) and Path(episodes).is_file():
         trials, out.evaluated = _episode_trials(Path(episodes), out.agent)
+        out.failed = [failed for _, failed in trials]
         q = noisy_or(trials)
         for cause, w in q.items():
             if w < MIN_WEIGHT:

@@ -3,7 +3,7 @@ what an agent failed, at the same information per set.
 
 Options (``SelectionRequest.options``): ``focus`` (an evaluation report path, or
 :class:`~steps_agents.selection.focus.FocusWeights`), ``focus_strength`` (``lambda >= 0``,
-default 3), ``focus_multiple`` (``m >= 1``, default 5), ``focus_gain_tolerance`` (``tol``,
+default 6), ``focus_multiple`` (``m >= 1``, default 5), ``focus_gain_tolerance`` (``tol``,
 default 0.08), ``focus_agent`` (the report's agent; default its first) and ``focus_world``
 (the skill worlds whose ``compose`` vets a swap, step 6; default the report's ``meta.worlds``,
 ``"none"`` for no check) and ``focus_band`` (``"request"``, default, or ``"run"``, step 5;
@@ -83,7 +83,7 @@ from steps_agents.selection.index import TreeIndex, tree_index
 from steps_agents.selection.strategies import _run_seeded, random_under_rule
 from steps_agents.taxonomy.artifact import Taxonomy
 
-DEFAULT_STRENGTH = 3.0  # a share 3/4 of the sets that can hold a failure hold one
+DEFAULT_STRENGTH = 6.0  # a share 6/7 of the sets that can hold a failure hold one
 MAX_TARGETS = 16
 BEST = 16  # candidates per seed from the beam (the highest gains)
 DRAWS = 128  # candidates per target and k drawn at random under the widening rule

@@ -172,6 +172,52 @@ def test_reading_says_inconclusive_for_a_wide_interval() -> None:
     assert gap_reading(row(0.01, 0.3)) == "easier"
 
 
+def test_reading_at_the_floor_or_ceiling_is_not_estimable_rather_than_no_gap() -> None:
+    """A prediction within 10 points of 0% / 100% leaves no room for a gap in that direction."""
+    from steps_agents.evaluation.gap import GapRow, gap_reading
+
+    def row(predicted: float, observed: float, low: float, high: float) -> GapRow:
+        return GapRow(
+            group="g",
+            tasks=28,
+            observed=observed,
+            predicted=predicted,
+            gap=observed - predicted,
+            ci_low=low,
+            ci_high=high,
+        )
+
+    assert gap_reading(row(0.0, 0.0, 0.0, 0.0)) == "floor: not estimable"
+    assert gap_reading(row(0.06, 0.04, -0.05, 0.01)) == "floor: not estimable"
+    assert gap_reading(row(1.0, 1.0, 0.0, 0.0)) == "ceiling: not estimable"
+    assert gap_reading(row(0.95, 0.93, -0.06, 0.03)) == "ceiling: not estimable"
+    assert gap_reading(row(0.5, 0.49, -0.05, 0.03)) == "no gap"
+    # a finding away from the bound still reads as one
+    assert gap_reading(row(0.05, 0.3, 0.1, 0.4)) == "easier"
+    assert gap_reading(row(0.98, 0.6, -0.5, -0.2)) == "harder"
+    assert gap_reading(row(0.0, 0.1, -0.01, 0.3)) == "inconclusive"
+
+
+def test_an_agent_that_always_fails_reads_floor_in_json_markdown_and_html() -> None:
+    from steps_agents.reporting.evaluation_section import evaluation_section
+
+    episodes = [_episode(f"{s}-{i}", [s], {s}) for s in SKILLS[:4] for i in range(5)]
+    episodes += [
+        _episode(f"p{i}", list(p), set(p)) for i, p in enumerate(combinations(SKILLS[:4], 2))
+    ]
+    report = build_report(episodes, run_id="r", agents=["a"])
+    gap = report.agents[0].gap
+    assert gap is not None and gap.overall is not None
+    assert (gap.overall.ci_low, gap.overall.ci_high) == (0.0, 0.0)
+    assert gap.overall.reading == "floor: not estimable"
+    assert '"reading": "floor: not estimable"' in report.to_json()
+    assert type(report).model_validate_json(report.to_json()).agents[0].gap == gap
+    text = to_markdown(report)
+    assert "| floor: not estimable |" in text and "no gap |" not in text
+    assert "k = 1 pass rates lie between the extremes" in text
+    assert "<td>floor: not estimable</td>" in evaluation_section([report]).body
+
+
 def test_same_seed_same_interval_and_seed_matters() -> None:
     episodes = synthetic(planted=False, pairs=100)
     a = gap_analysis(episodes, seed=3, resamples=200)

@@ -32,6 +32,11 @@ so repeats of a task are never counted as independent evidence):
 * **reading** of a row (:func:`gap_reading`) -- *harder* / *easier* when the interval lies
   below / above zero, *no gap* when it lies within +-``EQUIVALENCE`` (10 points), else
   *inconclusive*: an interval from -65 to +17 points has not shown that there is no gap.
+  A prediction within ``EQUIVALENCE`` of 0 (1) leaves the observed rate no room to fall (rise)
+  that far below (above) it, and there the bootstrap of all-failed (all-passed) tasks is the
+  degenerate [0, 0]: "no gap" would be a floor (ceiling) effect, so such a row reads
+  *floor: not estimable* (*ceiling: not estimable*). Estimating the gap needs an agent whose
+  k = 1 pass rates lie between the extremes.
 * **repeats** -- with ``R >= 2`` repeats, per k: ``pass^R`` (mean over tasks of
   ``C(c, R) / C(R, R)``, the share of tasks passed every time) and the split of the outcome
   variance ``pbar (1 - pbar)`` into *task* variance ``mean_t (p_t - pbar)^2`` (tasks differ) and
@@ -47,7 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from steps_agents.evaluation.cofailure import CoFailureRow, Unit, co_failures, make_unit
 from steps_agents.evaluation.records import EpisodeResult
@@ -81,6 +86,12 @@ class GapRow(BaseModel):
     gap: float
     ci_low: float | None = None
     ci_high: float | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reading(self) -> str:
+        """What the interval says (:func:`gap_reading`); written to report.json with the row."""
+        return gap_reading(self)
 
 
 class RepeatKRow(BaseModel):
@@ -145,9 +156,14 @@ def _tasks(episodes: Sequence[EpisodeResult]) -> dict[str, _Task]:
     return tasks
 
 
+FLOOR_READING = "floor: not estimable"
+CEILING_READING = "ceiling: not estimable"
+
+
 def gap_reading(row: GapRow) -> str:
-    """``harder`` / ``easier`` / ``no gap`` / ``inconclusive`` (module docstring); ``""`` without
-    an interval."""
+    """``harder`` / ``easier`` / ``no gap`` / ``inconclusive``, or ``floor: not estimable`` /
+    ``ceiling: not estimable`` where "no gap" would only restate that the prediction sits within
+    ``EQUIVALENCE`` of 0 or 1 (module docstring); ``""`` without an interval."""
     if row.ci_low is None or row.ci_high is None:
         return ""
     if row.ci_high < 0:
@@ -155,6 +171,10 @@ def gap_reading(row: GapRow) -> str:
     if row.ci_low > 0:
         return "easier"
     if row.ci_low >= -EQUIVALENCE and row.ci_high <= EQUIVALENCE:
+        if row.predicted <= EQUIVALENCE:
+            return FLOOR_READING
+        if row.predicted >= 1 - EQUIVALENCE:
+            return CEILING_READING
         return "no gap"
     return "inconclusive"
 

@@ -220,7 +220,9 @@ def gap_markdown(gap: GapAnalysis, *, max_pairs: int = 10) -> list[str]:
         " of each skill's k = 1 pass rate); gap = observed - predicted, bootstrap 95% interval"
         f" ({gap.resamples} resamples of tasks, seed {gap.seed}); reading: harder / easier when"
         " the interval lies below / above zero, no gap when it lies within +-10 points, else"
-        " inconclusive.",
+        " inconclusive; floor / ceiling: not estimable instead of no gap when the prediction is"
+        " within 10 points of 0% / 100%, where the observed rate has no room to fall / rise that"
+        " far (the estimate needs an agent whose k = 1 pass rates lie between the extremes).",
         "",
         measured_note(gap),
         "",

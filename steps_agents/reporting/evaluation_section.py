@@ -108,7 +108,10 @@ def _gap_table(gap: GapAnalysis) -> str:
         f"{measured_note(gap)} Gap = observed - predicted; predicted = mean over tasks of the"
         " product of the skills' k = 1 pass rates. 95% CI: bootstrap over tasks"
         f" ({gap.resamples} resamples, seed {gap.seed}); harder / easier: the interval lies"
-        " below / above zero; no gap: it lies within +-10 points; inconclusive: wider."
+        " below / above zero; no gap: it lies within +-10 points; inconclusive: wider;"
+        " floor / ceiling: not estimable instead of no gap when the prediction is within 10"
+        " points of 0% / 100%, where the observed rate has no room to fall / rise that far"
+        " (the estimate needs an agent whose k = 1 pass rates lie between the extremes)."
     )
 
 

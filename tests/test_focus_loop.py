@@ -28,6 +28,16 @@ PAIR = ("fs_list_files", "fs_read_file")
 N = 140
 
 
+@pytest.fixture(autouse=True)
+def fresh_world_check() -> None:
+    """Each run starts with the world check's verdicts a new ``steps`` process has: none.
+    (The focus selector keeps them per process, so a target's k closed in an earlier run of
+    the module would stay closed.)"""
+    from steps_agents.selection.composable import forget_verdicts
+
+    forget_verdicts()
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     out = tmp_path_factory.mktemp("focus")

@@ -27,3 +27,18 @@ def realmodel_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealM
         pytest.skip(reason)
     with serve(tmp_path_factory.mktemp("realmodel")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def toolworld_taxonomy() -> object:
+    """The taxonomy of the bundled toolworld's corpus (the quickstart's: height 3, seed 0)."""
+    from steps_agents.corpus.cooccurrence import build_skill_graph, count_corpus
+    from steps_agents.plugin_manager import default_plugin_manager
+    from steps_agents.registry import get_skill_world
+    from steps_agents.taxonomy.builder import build_taxonomy
+
+    pm = default_plugin_manager()
+    corpus = str(get_skill_world("toolworld", pm).corpus)
+    counts = count_corpus(corpus, "tool_calls", progress=False, pm=pm)
+    graph = build_skill_graph(counts, weighting="steps", source=corpus)
+    return build_taxonomy(graph, height=3, seed=0, params={"extractor": "tool_calls"})

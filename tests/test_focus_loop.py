@@ -94,10 +94,13 @@ def test_loop_evaluates_then_synthesises_the_next_batch(
     assert summary["new_tasks"] == 14
     top_pair = summary["targets"]["pairs"][0]
     assert top_pair["target"] == " + ".join(sorted(PAIR)) and top_pair["new"] >= 5
-    # every evaluated task holding the pair failed, and the next batch repeats none of them
+    # every evaluated task holding the pair failed, and the next batch repeats none of them:
+    # not a task, not even a skill set (steps synth --exclude TASKS)
     assert top_pair["failed"] == top_pair["evaluated"] >= 1
     assert summary["repeated_from_tasks"] == 0
     evaluated = [json.loads(line) for line in world["tasks"].read_text().splitlines()]
+    new = [json.loads(line) for line in (out / "tasks.jsonl").read_text().splitlines()]
+    assert not {frozenset(t["skills"]) for t in new} & {frozenset(t["skills"]) for t in evaluated}
     sizes = sorted({len(t["skills"]) for t in evaluated})
     assert summary["k"] == f"{sizes[0]}-{sizes[-1]}"  # the k the agent was tested at
     assert (out / "report.json").is_file()

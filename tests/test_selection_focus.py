@@ -333,3 +333,35 @@ def test_run_band_spans_the_run_and_depends_only_on_what_it_chose(
     assert focused("run") == run
     with pytest.raises(InputError, match="focus_band"):
         first_wave(tax, 10, 0, 2, selector="focus", options={"focus": weights, "focus_band": "x"})
+
+
+def test_sets_kept_out_of_a_run_are_neither_chosen_nor_counted_as_its_own(
+    world_taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``steps synth --exclude`` (``outside_run``): the evaluated tasks or a split's test side.
+    No such set comes back, and the run band balances only the sets the run itself chose."""
+    from helpers_focus import first_wave, mean_gain
+
+    from steps_agents.selection import focused as focused_module
+
+    tax = world_taxonomy
+    pair = ("calendar_get_event", "calendar_reschedule")
+    weights = FocusWeights(agent="t", pairs={frozenset(pair): 0.9}, worlds=[])
+    outside = {frozenset(r["skills"]) for r in first_wave(tax, 40, 5)}
+    seen: list[frozenset[frozenset[str]]] = []
+    balance = focused_module._run_balance
+
+    def spy(ix, exclude, targets, plain):  # type: ignore[no-untyped-def]
+        seen.append(exclude)
+        return balance(ix, exclude, targets, plain)
+
+    monkeypatch.setattr(focused_module, "_run_balance", spy)
+    options = {"focus": weights, "focus_band": "run"}
+    run = first_wave(tax, 70, 0, 2, selector="focus", options=options, outside_run=outside)
+    plain = first_wave(tax, 70, 0, 2, outside_run=outside)
+    assert not {frozenset(r["skills"]) for r in run + plain} & outside
+    assert seen and not any(exclude & outside for exclude in seen)
+    for k in range(1, 8):
+        at_k = [r for r in run if len(r["skills"]) == k]
+        plain_k = [r for r in plain if len(r["skills"]) == k]
+        assert abs(mean_gain(at_k) / mean_gain(plain_k) - 1) <= 0.08 + 1e-9, k

@@ -18,7 +18,7 @@ from steps_agents.graphs.synthesis import run_synthesis
 
 from steps_agents.plugin_manager import default_plugin_manager
 from steps_agents.records import Combination, Verdict
-from steps_agents.registry import get_skill_world, get_synthesis_mode
+from steps_agents.registry import get_synthesis_mode
 from steps_agents.synthesis import pipeline
 from steps_agents.synthesis.config import SynthConfig
 from steps_agents.synthesis.counters import merge_stats
@@ -29,15 +29,9 @@ N = 10
 PM = default_plugin_manager()
 
 
-@pytest.fixture(scope="module")
-def taxonomy() -> Any:
-    from steps_agents.corpus.cooccurrence import build_skill_graph, count_corpus
-    from steps_agents.taxonomy.builder import build_taxonomy
-
-    corpus = str(get_skill_world("toolworld", PM).corpus)
-    counts = count_corpus(corpus, "tool_calls", progress=False, pm=PM)
-    graph = build_skill_graph(counts, weighting="steps", source=corpus)
-    return build_taxonomy(graph, height=3, seed=0, params={"extractor": "tool_calls"})
+@pytest.fixture
+def taxonomy(toolworld_taxonomy: Any) -> Any:
+    return toolworld_taxonomy
 
 
 def _run(out: Path, taxonomy: Any, k: str = "2-3") -> RunReport:
@@ -194,6 +188,7 @@ def test_singles_are_decided_from_the_counters_alone() -> None:
     ctx: Any = SimpleNamespace(
         taxonomy=None,
         exclude=set(),
+        outside_run=frozenset(),
         items={},
         config=SimpleNamespace(n=7),
         mode=SimpleNamespace(compose=compose),

@@ -3,7 +3,8 @@
 One turn of the loop, in one command: steps eval runs the agent on the task file
 (DIR/report.json, resumable), then steps synth --focus DIR/report.json synthesises the
 next batch of executable tasks in the same skill world, steered toward the skills, pairs and
-communities the agent failed (DIR/samples.jsonl, exported as DIR/tasks.jsonl), and a
+communities the agent failed and holding none of the evaluated skill sets (steps synth
+--exclude TASKS; DIR/samples.jsonl, exported as DIR/tasks.jsonl), and a
 short summary says what was targeted and how much of the new batch holds it. Both stages are
 the subcommands themselves, so every flag means what it means there; rerunning resumes both.
 """
@@ -41,8 +42,8 @@ def add_parser(subparsers: Any) -> None:
         "--seed",
         type=int,
         default=0,
-        help="seed of both stages (default 0); the synthesis mixes in the report, so the next batch"
-        " is not the evaluated tasks again",
+        help="seed of both stages (default 0); the synthesis mixes in the report, so each turn's"
+        " batch differs",
     )
     p.add_argument(
         "--agent-opt", action="append", default=[], metavar="KEY=VALUE", help="as for steps eval"
@@ -78,6 +79,15 @@ def _evaluated(tasks: str) -> tuple[str, list[int], set[str], set[str]]:
     if world is None:
         raise InputError("no tasks", location=tasks)
     return world, sorted(k for k in ks if k > 0), ids, texts
+
+
+def _report_identity(report: Path) -> bytes:
+    """The report's content without the paths it names (the tasks file, the episodes file)."""
+    body = json.loads(report.read_text(encoding="utf-8"))
+    meta = body.get("meta")
+    if isinstance(meta, dict):
+        body["meta"] = {k: v for k, v in meta.items() if not k.endswith("_file")}
+    return json.dumps(body, sort_keys=True).encode()
 
 
 def summarise(focus: Any, combos: list[frozenset[str]], top: int) -> dict[str, Any]:
@@ -144,16 +154,19 @@ def run(args: argparse.Namespace) -> int:
     if code:
         return code
 
-    digest = hashlib.sha1(report.read_bytes() + f"|{args.n}|{ks}|{args.seed}|{strength}".encode())
+    digest = hashlib.sha1(
+        _report_identity(report) + f"|{args.n}|{ks}|{args.seed}|{strength}".encode()
+    )
     run_id = "loop-" + digest.hexdigest()[:12]
     # The evaluated tasks came from some seed, often this one: the same seed would compose the
-    # same skill sets into the same tasks. The report's digest makes each turn's batch new.
+    # same skill sets into the same tasks. Their sets are excluded, and the report's digest
+    # seeds the batch (the same report and flags give the same batch, wherever the files are).
     synth_seed = int(digest.hexdigest()[12:20], 16) & 0x3FFFFFFF
     synth_args = _subcommand(
         ["synth", "--taxonomy", args.taxonomy, "--corpus", str(corpus), "--mode", "agentic"]
         + ["-n", str(args.n), "--k", ks, "--seed", str(synth_seed), "-o", str(samples)]
         + ["--focus", str(report), "--focus-strength", str(strength)]
-        + ["--run-id", run_id]
+        + ["--run-id", run_id, "--exclude", str(args.tasks)]
         + (["--extractor", "tool_calls"] if args.corpus is None else [])
     )
     config = config_from_args(synth_args)

@@ -18,19 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.errors import InputError, OutputError
-from steps_agents.fileformats import (
-    COMBINATION_SCHEMA,
-    SAMPLE_SCHEMA,
-    SCHEMA_KEY,
-    TASK_SCHEMA,
-    check_schema,
-    iter_json_lines,
-    iter_text_lines,
-    software_versions,
-)
+from steps_agents.fileformats import SCHEMA_KEY, software_versions
 from steps_agents.selection import splits
-
-KINDS = {COMBINATION_SCHEMA: "combinations", SAMPLE_SCHEMA: "samples", TASK_SCHEMA: "tasks"}
+from steps_agents.selection.record_sets import read_records
 
 
 def add_parser(subparsers: Any) -> None:
@@ -68,63 +58,6 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the manifest as JSON")
     p.set_defaults(handler=run)
-
-
-def _skills_field(kind: str, record: dict[str, Any]) -> tuple[str, Any]:
-    """Where a record of ``kind`` keeps its skill set, and the value found there."""
-    if kind == "samples":
-        meta = record.get("metadata")
-        return "metadata.skills", meta.get("skills") if isinstance(meta, dict) else None
-    if kind == "corpus" and "skills" not in record:  # SkillBench / the tags extractor's shape
-        label = record.get("label")
-        return "label.ability", label.get("ability") if isinstance(label, dict) else None
-    return "skills", record.get("skills")
-
-
-def read_records(path: str) -> tuple[str, list[str], list[frozenset[str]], list[str]]:
-    """``(kind, raw lines, skill sets, record keys)``; the kind comes from the first line's
-    marker (none: tagged corpus records, ``skills`` or ``label.ability``)."""
-    kind: str | None = None
-    marker: Any = None
-    lines: list[str] = []
-    sets: list[frozenset[str]] = []
-    keys: list[str] = []
-    # The lines are copied verbatim, so they are read as text too (a second, cheap pass).
-    raw = {f"{path}:{number}": text for number, text in iter_text_lines(path)}
-    for location, record in iter_json_lines(path):
-        text = raw[location]
-        if not isinstance(record, dict):
-            raise InputError("expected a JSON object", location=location)
-        if kind is None:
-            marker = record.get(SCHEMA_KEY)
-            kind = KINDS.get(marker) if isinstance(marker, str) else None
-            if kind is None and marker is None and ("skills" in record or "label" in record):
-                kind = "corpus"
-            if kind is None:
-                raise InputError(
-                    f"{SCHEMA_KEY} is {marker!r}; expected one of {', '.join(KINDS)}"
-                    " (a combinations, samples or tasks file) or none (tagged corpus records)",
-                    location=location,
-                )
-        if kind == "corpus":
-            if record.get(SCHEMA_KEY) is not None:
-                raise InputError(f"a {SCHEMA_KEY} marker in a corpus file", location=location)
-        else:
-            check_schema(record.get(SCHEMA_KEY), marker, location=location, missing_ok=True)
-        field, skills = _skills_field(kind, record)
-        if (
-            not isinstance(skills, list)
-            or not skills
-            or not all(isinstance(s, str) for s in skills)
-        ):
-            raise InputError(f"{field} must be a non-empty list of strings", location=location)
-        lines.append(text if text.endswith("\n") else text + "\n")
-        sets.append(frozenset(skills))
-        ident = record.get("id")
-        keys.append(ident if isinstance(ident, str) else json.dumps(record, sort_keys=True))
-    if kind is None:
-        raise InputError("no records", location=path)
-    return kind, lines, sets, keys
 
 
 def _names(text: str | None) -> list[str]:

@@ -30,6 +30,7 @@ _OVERRIDES = [
     "k",
     "selector",
     "beam",
+    "exclude",
     "mode",
     "instructions",
     "model",
@@ -69,6 +70,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--selector", help="combination selector (default steps)")
     parser.add_argument("--beam", type=int, help="selector beam width")
     add_focus_arguments(parser)
+    parser.add_argument(
+        "--exclude",
+        metavar="FILE",
+        help="a combinations, samples or tasks file whose skill sets this run never chooses"
+        " (a split's test.jsonl, tasks already evaluated)",
+    )
     parser.add_argument("--mode", help="synthesis mode (default instruct)")
     parser.add_argument(
         "--instructions",

@@ -29,9 +29,12 @@ SEED_SAMPLING = ("round-robin", "rare")
 class SelectionRequest:
     """What a selector must produce: one combination per entry of ``k_plan`` (in that order).
 
-    ``exclude`` holds sets that must not be returned (already used elsewhere). ``seeds`` (skill
-    names) restricts and orders the seed skills; ``None`` means every skill. ``options`` carries
-    selector-specific settings (e.g. ``longtail_threshold``).
+    ``exclude`` holds sets that must not be returned (already used elsewhere). ``outside_run``
+    is the part of ``exclude`` that is not this run's own earlier choices (``steps synth
+    --exclude``: a split's test side, tasks already evaluated): a selector that balances against
+    what the run chose so far leaves these out. ``seeds`` (skill names) restricts and orders the
+    seed skills; ``None`` means every skill. ``options`` carries selector-specific settings
+    (e.g. ``longtail_threshold``).
     """
 
     n: int
@@ -40,6 +43,7 @@ class SelectionRequest:
     seed: int = 0
     corpus_counts: Mapping[frozenset[str], int] | None = None
     exclude: frozenset[frozenset[str]] = frozenset()
+    outside_run: frozenset[frozenset[str]] = frozenset()
     seeds: tuple[str, ...] | None = None
     seed_sampling: str = "round-robin"
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -136,6 +140,7 @@ def select_combinations(
     seed: int = 0,
     corpus_counts: Mapping[frozenset[str], int] | None = None,
     exclude: Collection[frozenset[str]] = (),
+    outside_run: Collection[frozenset[str]] = (),
     seeds: Sequence[str] | None = None,
     pm: Any = None,
     seed_sampling: str = "round-robin",
@@ -145,7 +150,8 @@ def select_combinations(
     """``n`` unique k-skill combinations chosen by the selector registered as ``selector``.
 
     ``k`` lists the allowed k (mixed by ``k_weights``, uniform by default; the exact count of
-    each k is fixed by largest remainders). Deterministic for ``seed``. Raises
+    each k is fixed by largest remainders). No set of ``exclude`` or ``outside_run`` is returned
+    (``outside_run``: :class:`SelectionRequest`). Deterministic for ``seed``. Raises
     :class:`InputError` when fewer than ``n`` new unique sets can be found.
     """
     from steps_agents.registry import get_selector
@@ -165,7 +171,8 @@ def select_combinations(
         )
     impl = get_selector(selector, pm)
     plan = tuple(k_plan(n, list(k), k_weights, seed=seed))
-    excluded = frozenset(frozenset(x) for x in exclude)
+    outside = frozenset(frozenset(x) for x in outside_run)
+    excluded = frozenset(frozenset(x) for x in exclude) | outside
     with Progress(f"select ({selector})", total=n, unit="set", enabled=progress) as bar:
         request = SelectionRequest(
             n=n,
@@ -174,6 +181,7 @@ def select_combinations(
             seed=seed,
             corpus_counts=corpus_counts,
             exclude=excluded,
+            outside_run=outside,
             seeds=tuple(seeds) if seeds is not None else None,
             seed_sampling=seed_sampling,
             options=dict(options or {}),

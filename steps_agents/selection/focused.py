@@ -40,7 +40,8 @@ default 0.08), ``focus_agent`` (the report's agent; default its first) and ``foc
    rival readings of one failure (:func:`_explanations`): sets holding all of them (their
    union, up to :data:`JOINT_MAX` skills) go first, then the rivals take turns.
    ``focus_band = "run"`` widens the band to a run that asks for a few sets at a time, as
-   ``steps synth`` does: ``request.exclude`` is then the sets the run already chose, and the
+   ``steps synth`` does: ``request.exclude`` is then the sets the run already chose (less
+   ``request.outside_run``, the sets ``steps synth --exclude`` keeps out), and the
    running difference starts from their gain over plain's (:func:`_run_balance`), within
    ``tol`` times plain's expected gain of them and the request. A single swap often moves a
    one- or two-set request by more than ``tol`` (in the quickstart's world the calendar
@@ -534,7 +535,7 @@ class FocusSelector:
             band[c.k] = band.get(c.k, 0.0) + tolerance * c.gain
         prior = {k: (0.0, sum(c.gain for c in plain if c.k == k)) for k in band}
         if _band_scope(options) == "run":
-            prior = _run_balance(ix, request.exclude, targets, plain)
+            prior = _run_balance(ix, request.exclude - request.outside_run, targets, plain)
         band = {k: tolerance * prior[k][1] for k in band}
         swapper = _Swapper(ix, plain, taken, band, focus_world_check(options, focus))
         swapper.balance = {k: prior[k][0] for k in band}

@@ -61,6 +61,7 @@ def _select(
                     beam=cfg.beam,
                     seed=seed,
                     exclude=frozenset(exclude),
+                    outside_run=ctx.outside_run,
                     corpus_counts=ctx.corpus_counts,
                     pm=ctx.pm,
                     options=cfg.selector_options,
@@ -90,7 +91,9 @@ def _compose_k(
             break
         seed = ctx.config.seed + 7919 * wave + 104729 * round_ + k
         fresh = [
-            c for c in _select(ctx, want - composed, k, seed, exclude) if c.key() not in exclude
+            c
+            for c in _select(ctx, want - composed, k, seed, exclude)
+            if c.key() not in exclude and c.key() not in ctx.outside_run
         ]
         if not fresh:
             break

@@ -78,6 +78,10 @@ class SynthConfig(ModelOptions):
     selector: str = "steps"
     beam: int = Field(default=100, ge=1)
     selector_options: dict[str, Any] = Field(default_factory=dict)
+    exclude: Path | None = Field(
+        default=None,
+        description="a combinations, samples or tasks file whose skill sets the run never chooses",
+    )
     mode: str = "instruct"
     mode_options: dict[str, Any] = Field(default_factory=dict)
     instructions: Literal["goal", "recipe", "model"] | None = Field(
@@ -176,5 +180,5 @@ def build_config(
         "synth",
         file,
         overrides,
-        paths=("taxonomy", "output", "state_dir", "corpus", "selector_options.focus"),
+        paths=("taxonomy", "output", "state_dir", "corpus", "exclude", "selector_options.focus"),
     )

@@ -122,6 +122,9 @@ class SynthesisContext:
     # Every skill set the run has tried (the composer's ``exclude``), built from the state's
     # ``used`` once per process and kept up to date by the composer.
     exclude: set[frozenset[str]] | None = None
+    # The skill sets of ``config.exclude`` (a split's test side, tasks already evaluated): never
+    # chosen, and not the run's own choices (``SelectionRequest.outside_run``).
+    outside_run: frozenset[frozenset[str]] = frozenset()
     # Parsed work items by id, so the branch's nodes do not re-validate the same JSON three or
     # more times; filled by the composer, emptied by the writer (a resumed branch re-parses).
     items: dict[str, WorkItem] = field(default_factory=dict)

@@ -122,6 +122,11 @@ def open_run(
         from steps_agents.taxonomy.artifact import load_taxonomy
 
         taxonomy = load_taxonomy(config.taxonomy)
+    outside_run: frozenset[frozenset[str]] = frozenset()
+    if config.exclude is not None:  # read before any file is opened: a bad line is one error
+        from steps_agents.selection.record_sets import read_skill_sets
+
+        outside_run = read_skill_sets(config.exclude)
     state_dir = config.resolved_state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     cache_path = state_dir / "responses.sqlite"
@@ -225,6 +230,7 @@ def open_run(
             versions=software_versions() | _run_identity(taxonomy, model, judge_model),
             outage=outage,
             corpus_counts=corpus_counts,
+            outside_run=outside_run,
         )
     except BaseException:
         for resource in reversed(owned):

@@ -12,8 +12,9 @@ the accepted k = 1 samples (``alone``), the accepted k >= 2 ones (``combined``) 
 rejected k = 1 ones (``alone_rejected``) as it commits them, so a resumed run plans the same
 singles at the same point of the commit order. A skill gets no single, and is listed in the
 report instead, when its k = 1 item was already tried and rejected (the same combination
-composes the same item) or when the mode cannot compose it alone (``Uncomposable``); it is
-tried once, never again (not by a finished run asked for more either). A single the critic rejects is listed too. Counters live under
+composes the same item), when the mode cannot compose it alone (``Uncomposable``) or when
+``--exclude`` holds it (reason ``excluded``); it is tried once, never again (not by a finished
+run asked for more either). A single the critic rejects is listed too. Counters live under
 ``stats["singles"]``:
 
 ``alone`` / ``combined`` / ``alone_rejected``: ``{skill: count}``; ``planned``: singles items
@@ -137,6 +138,10 @@ def compose_singles(
         if skill in rejected_alone:  # the same combination composes the same item: no retry
             not_alone[skill] = 1
             reasons["k = 1 task rejected"] = reasons.get("k = 1 task rejected", 0) + 1
+            continue
+        if frozenset((skill,)) in ctx.outside_run:  # --exclude: never chosen, not even alone
+            not_alone[skill] = 1
+            reasons["excluded"] = reasons.get("excluded", 0) + 1
             continue
         combination = _combination(ctx, skill)
         used.append([skill])

@@ -124,3 +124,45 @@ def test_community_split_of_the_tasks(world: dict) -> None:
         assert region.isdisjoint(json.loads(line)["skills"])
     for line in (out / "test.jsonl").read_text().splitlines():
         assert not region.isdisjoint(json.loads(line)["skills"])
+
+
+@pytest.mark.slow
+def test_a_focused_run_resumed_in_a_new_process_writes_what_an_uninterrupted_one_does(
+    world: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The world check closes a target's k from a fixed sample of its candidates, never from
+    what the run tried before: a run that crashes half-way and resumes with the cold caches of a
+    new process writes the samples of an uninterrupted one."""
+    from steps_agents.selection.composable import forget_verdicts
+    from steps_agents.synthesis import pipeline
+
+    pair = ("calendar_get_event", "calendar_reschedule")
+    report = world["dir"] / "report-resume.json"
+    evaluate_failing(world["tasks"], world["taxonomy"], pair, report)
+    monkeypatch.setattr(pipeline, "SLICE_SECONDS", 0.0)  # a checkpoint after every wave
+    focus = ("--focus", str(report))
+    reference = synth_tasks(world["dir"], world["taxonomy"], "resume-ref", N, 0, *focus)
+
+    commit, commits = pipeline.commit, [0]
+
+    async def crashing_commit(*args: object, **kwargs: object) -> object:
+        commits[0] += 1
+        if commits[0] > N // 2:
+            raise RuntimeError("crash")
+        return await commit(*args, **kwargs)
+
+    forget_verdicts()
+    monkeypatch.setattr(pipeline, "commit", crashing_commit)
+    with pytest.raises(RuntimeError, match="crash"):
+        synth_tasks(world["dir"], world["taxonomy"], "resume-run", N, 0, *focus)
+    written = (world["dir"] / "resume-run.jsonl").read_text().splitlines()
+    assert 0 < len(written) < N
+    monkeypatch.setattr(pipeline, "commit", commit)
+    forget_verdicts()  # what a new process starts with
+    resumed = synth_tasks(world["dir"], world["taxonomy"], "resume-run", N, 0, *focus)
+
+    def what(rows: list[dict]) -> list[tuple[object, ...]]:
+        return [(r["skills"], r["k"], r["seed_skill"], r["task_id"]) for r in rows]
+
+    assert what(resumed) == what(reference)
+    assert holding(resumed, pair) >= 5 * holding(world["plain"], pair)

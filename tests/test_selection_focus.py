@@ -130,7 +130,10 @@ def test_select_cli_focus_flags(tmp_path: Path, capsys: pytest.CaptureFixture[st
     focused = run("--focus", str(report), "--focus-strength", "4")
     assert {c["selector"] for c in focused} == {"focus"}
     assert sum(weak in c["skills"] for c in focused) > sum(weak in c["skills"] for c in plain)
-    capsys.readouterr()
+    new = sum(weak in c["skills"] for c in focused)  # what it targeted, as steps loop says it
+    err = capsys.readouterr().err
+    assert "targets, heaviest first" in err and f"skills: {weak} (weight " in err
+    assert f"failed 0/0, new {new})" in err  # the report has per-skill rows, no episodes
     assert main([*base, "--focus", str(tmp_path / "none.json")]) == 2
     assert main([*base, "--focus", str(report), "--selector", "random"]) == 2
     assert main([*base, "--focus-strength", "1"]) == 2
@@ -365,3 +368,40 @@ def test_sets_kept_out_of_a_run_are_neither_chosen_nor_counted_as_its_own(
         at_k = [r for r in run if len(r["skills"]) == k]
         plain_k = [r for r in plain if len(r["skills"]) == k]
         assert abs(mean_gain(at_k) / mean_gain(plain_k) - 1) <= 0.08 + 1e-9, k
+
+
+def test_a_target_k_closes_by_the_planners_rule_on_a_fixed_sample() -> None:
+    """``rarely_composes``: checked in a fixed random order, the sets close at the first point
+    where the rate's 95% upper bound drops below 10% after 20 checks (none of 25 composed), stay
+    open once two composed (the bound cannot get there within 44 checks), and are never closed
+    with fewer than 20 candidates. The answer and the checks made depend only on the
+    candidates, the verdicts and the seed."""
+    from steps_agents.selection.focused import COMPOSE_SAMPLE, rarely_composes
+
+    def run(candidates: list[tuple[str, ...]], composes: set[tuple[str, ...]]) -> tuple:
+        asked: list[tuple[str, ...]] = []
+
+        def check(skills: tuple[str, ...]) -> bool:
+            asked.append(tuple(skills))
+            return tuple(skills) in composes
+
+        return rarely_composes(check, candidates, (3, 100, 7)), asked
+
+    sets = [(f"s{i}", f"t{i}") for i in range(100)]
+    closed, asked = run(sets, set())
+    assert closed and len(asked) == 25 and len(set(asked)) == 25
+    assert run(sets, set()) == (closed, asked)  # the same order every time
+    some = set(asked[:2])  # the first two checked compose
+    closed, asked = run(sets, some)
+    assert not closed and len(asked) == 2
+    one = {asked[0]}
+    closed, asked = run(sets, one)
+    assert closed and len(asked) == 42 <= COMPOSE_SAMPLE
+    closed, asked = run(sets[:19], set())
+    assert not closed and asked == []
+    rng = np.random.default_rng(0)
+    for _ in range(50):  # random compose rates: open whenever two of the sample composed
+        composes = {s for s in sets if rng.random() < rng.random()}
+        closed, asked = run(sets, composes)
+        got = sum(s in composes for s in asked)
+        assert len(asked) <= COMPOSE_SAMPLE and (closed == (got <= 1))

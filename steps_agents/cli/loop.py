@@ -124,6 +124,25 @@ def summarise(focus: Any, combos: list[frozenset[str]], top: int) -> dict[str, A
     return out
 
 
+def format_targets(
+    targets: dict[str, Any], agent: str, new: str, none_new: str = " - none composed"
+) -> list[str]:
+    """:func:`summarise`'s targets as lines for a terminal; ``new`` says what "new" counts,
+    ``none_new`` what a target that got none is marked with."""
+    lines = [
+        "  targets, heaviest first: weight = the chance it breaks a task on its own (noisy-OR fit);"
+        f" failed = evaluated tasks holding it that {agent} failed; new = {new} holding it"
+    ]
+    for kind, rows in targets.items():
+        text = "; ".join(
+            f"{r['target']} (weight {r['weight']:.2f}, failed {r['failed']}/{r['evaluated']},"
+            f" new {r['new']}{none_new if not r['new'] else ''})"
+            for r in rows
+        )
+        lines.append(f"  {kind}: {text or 'none (nothing failed more than the rest)'}")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     from steps_agents.cli.synth import config_from_args
     from steps_agents.graphs.synthesis import run_synthesis
@@ -205,16 +224,6 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"  warning: {repeated} new tasks repeat a task of {args.tasks} (id or instruction)"
             )
-        print(
-            "  targets, heaviest first: weight = the chance it breaks a task on its own (noisy-OR fit);"
-            f" failed = evaluated tasks holding it that {focus.agent} failed; new = tasks of the"
-            " next batch holding it"
-        )
-        for kind, rows in summary["targets"].items():
-            text = "; ".join(
-                f"{r['target']} (weight {r['weight']:.2f}, failed {r['failed']}/{r['evaluated']},"
-                f" new {r['new']}{' - none composed' if not r['new'] else ''})"
-                for r in rows
-            )
-            print(f"  {kind}: {text or 'none (nothing failed more than the rest)'}")
+        for line in format_targets(summary["targets"], focus.agent, "tasks of the next batch"):
+            print(line)
     return 0 if synthesis.stop_reason == "target reached" else 1

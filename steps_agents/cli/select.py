@@ -259,4 +259,23 @@ def run(args: argparse.Namespace) -> int:
     else:
         name = combos[0].selector if combos else args.selector
         print(f"wrote {len(combos)} combinations ({name}) to {args.output}", file=sys.stderr)
+        if focus:
+            _print_focus(args, combos)
     return 0
+
+
+def _print_focus(args: argparse.Namespace, combos: list[Any]) -> None:
+    """What ``--focus`` targeted, as ``steps loop`` prints it (on stderr, beside the line above)."""
+    from steps_agents.cli.loop import format_targets, summarise
+    from steps_agents.selection.focus import load_focus
+
+    focus = load_focus(args.focus, args.focus_agent)
+    targets = summarise(focus, [c.key() for c in combos], top=5)
+    for line in format_targets(targets, focus.agent, "combinations chosen here", none_new=""):
+        print(line, file=sys.stderr)
+    if not any(targets.values()):
+        report = json.loads(Path(args.focus).read_text(encoding="utf-8"))
+        names = [a.get("agent") for a in report.get("agents") or () if isinstance(a, dict)]
+        others = [str(a) for a in names if a and a != focus.agent]
+        if others:
+            print(f"  (--focus-agent NAME for another agent: {', '.join(others)})", file=sys.stderr)

@@ -17,15 +17,15 @@ from __future__ import annotations
 import math
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from steps_agents.errors import StepsError
 from steps_agents.registry import get_skill_world
 
 _VERDICTS: dict[tuple[str, str, frozenset[str]], bool] = {}
-# (worlds, target label, k) -> the verdicts on that target's candidates of size k so far
-_TALLIES: dict[tuple[tuple[str, ...], str, int], dict[frozenset[str], bool]] = {}
+# (the worlds checked, a caller's key) -> a decision made from verdicts alone (WorldCheck.once)
+_DECISIONS: dict[tuple[tuple[str, ...], Hashable], bool] = {}
 _COST = [0, 0.0]  # compose calls made by every check of this process, and their seconds
 
 
@@ -39,10 +39,14 @@ class WorldCheck:
     def __call__(self, skills: Sequence[str]) -> bool:
         return any(self._composes(world, skills) for world in self.worlds)
 
-    def tally(self, label: str, k: int) -> dict[frozenset[str], bool]:
-        """The verdicts on one focus target's candidates of size ``k`` so far (this process)."""
-        worlds = tuple(str(w.name) for w in self.worlds)
-        return _TALLIES.setdefault((worlds, label, k), {})
+    def once(self, key: Hashable, decide: Callable[[], bool]) -> bool:
+        """``decide()``, cached per process under ``key`` for these worlds: for decisions that
+        are a function of the worlds' verdicts alone (the same in every process)."""
+        worlds = tuple(f"{w.name}@{getattr(w, 'version', '')}" for w in self.worlds)
+        got = _DECISIONS.get((worlds, key))
+        if got is None:
+            got = _DECISIONS[(worlds, key)] = decide()
+        return got
 
     def _composes(self, world: Any, skills: Sequence[str]) -> bool:
         key = (str(world.name), str(getattr(world, "version", "")), frozenset(skills))
@@ -89,7 +93,7 @@ def world_check(names: Sequence[str]) -> WorldCheck | None:
 def forget_verdicts() -> None:
     """Empty the per-process cache and the cost count (benchmarks: a run with a cold cache)."""
     _VERDICTS.clear()
-    _TALLIES.clear()
+    _DECISIONS.clear()
     _COST[:] = [0, 0.0]
 
 

@@ -405,3 +405,17 @@ def test_a_target_k_closes_by_the_planners_rule_on_a_fixed_sample() -> None:
         closed, asked = run(sets, composes)
         got = sum(s in composes for s in asked)
         assert len(asked) <= COMPOSE_SAMPLE and (closed == (got <= 1))
+
+
+def test_select_focus_defaults_to_the_k_range_the_agent_was_evaluated_at(tmp_path: Path) -> None:
+    tax = tree_from_parents([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5], np.random.default_rng(0))
+    tax.save(tmp_path / "t.json")
+    report = json.loads(_report(tmp_path / "r.json", sorted(tax.skills)[-1]).read_text())
+    report["agents"][0]["per_k"] = [{"k": 1, "n": 4}, {"k": 3, "n": 4}]
+    (tmp_path / "r.json").write_text(json.dumps(report))
+    out = tmp_path / "c.jsonl"
+    argv = ["select", "--taxonomy", str(tmp_path / "t.json"), "-n", "6", "--no-progress"]
+    assert main([*argv, "--focus", str(tmp_path / "r.json"), "-o", str(out)]) == 0
+    assert {json.loads(line)["k"] for line in out.read_text().splitlines()} == {1, 2, 3}
+    assert main([*argv, "-o", str(out)]) == 0  # no report: the usual 2-7
+    assert {json.loads(line)["k"] for line in out.read_text().splitlines()} <= set(range(2, 8))

@@ -49,7 +49,11 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--taxonomy", required=True, help="taxonomy.json from `steps taxonomy build`")
     p.add_argument("-n", type=int, required=True, help="number of unique combinations")
-    p.add_argument("--k", default="2-7", help="k values: a range 2-7 or a list 2,3,5 (default 2-7)")
+    p.add_argument(
+        "--k",
+        help="k values: a range 2-7 or a list 2,3,5 (default 2-7; with --focus, the k range the"
+        " report's agent was evaluated at)",
+    )
     p.add_argument("--k-weights", help="comma-separated weight per k (default uniform)")
     p.add_argument(
         "--selector",
@@ -213,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
         },
     )
     taxonomy = load_taxonomy(args.taxonomy)
-    ks = parse_k(args.k)
+    ks = parse_k(args.k or (args.focus and _report_ks(args.focus, args.focus_agent)) or "2-7")
     weights = parse_k_weights(args.k_weights, ks) if args.k_weights else None
     if args.curriculum and weights is None:
         if sorted(ks) != list(DEFAULT_K):
@@ -262,6 +266,17 @@ def run(args: argparse.Namespace) -> int:
         if focus:
             _print_focus(args, combos)
     return 0
+
+
+def _report_ks(path: str, agent: str | None) -> str | None:
+    """The k range of an evaluation report's agent (its ``per_k`` rows), e.g. ``"1-7"``."""
+    try:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        rows = [a for a in report["agents"] if agent in (None, a.get("agent"))][0]["per_k"]
+        ks = sorted(int(row["k"]) for row in rows if int(row["k"]) > 0)
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None  # load_focus, called next, names what is wrong with the report
+    return f"{ks[0]}-{ks[-1]}" if ks else None
 
 
 def _print_focus(args: argparse.Namespace, combos: list[Any]) -> None:

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from steps_agents.cli.focus_summary import format_targets, summarise
 from steps_agents.errors import InputError
 
 
@@ -59,9 +60,6 @@ def _subcommand(argv: list[str]) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
-MIN_LISTED = 0.01  # a target lighter than this is the fit's residue, not a failure: not listed
-
-
 def _evaluated(tasks: str) -> tuple[str, list[int], set[str], set[str]]:
     """The task file's world, its k values, and its task ids and instructions (to tell the new
     batch from it)."""
@@ -88,59 +86,6 @@ def _report_identity(report: Path) -> bytes:
     if isinstance(meta, dict):
         body["meta"] = {k: v for k, v in meta.items() if not k.endswith("_file")}
     return json.dumps(body, sort_keys=True).encode()
-
-
-def summarise(focus: Any, combos: list[frozenset[str]], top: int) -> dict[str, Any]:
-    """The heaviest targets (weight at least :data:`MIN_LISTED`) and, for each, how many
-    evaluated tasks held it and failed, and how many new combinations hold it."""
-    best = focus.top(top)
-
-    def skills_of(kind: str, name: str) -> list[frozenset[str]]:
-        if kind == "communities":
-            return [frozenset((s,)) for s in focus.community_skills.get(name, ())]
-        return [frozenset(name.split(" + "))]
-
-    out: dict[str, Any] = {}
-    for kind, rows in best.items():
-        out[kind] = []
-        for name, w in rows:
-            if w < MIN_LISTED:
-                continue
-            parts = skills_of(kind, name)
-            held = [
-                t
-                for t in zip(focus.evaluated, focus.failed, strict=True)
-                if any(p <= t[0] for p in parts)
-            ]
-            out[kind].append(
-                {
-                    "target": name,
-                    "weight": round(w, 4),
-                    "evaluated": len(held),
-                    "failed": sum(f for _, f in held),
-                    "new": sum(any(p <= c for p in parts) for c in combos),
-                }
-            )
-    return out
-
-
-def format_targets(
-    targets: dict[str, Any], agent: str, new: str, none_new: str = " - none composed"
-) -> list[str]:
-    """:func:`summarise`'s targets as lines for a terminal; ``new`` says what "new" counts,
-    ``none_new`` what a target that got none is marked with."""
-    lines = [
-        "  targets, heaviest first: weight = the chance it breaks a task on its own (noisy-OR fit);"
-        f" failed = evaluated tasks holding it that {agent} failed; new = {new} holding it"
-    ]
-    for kind, rows in targets.items():
-        text = "; ".join(
-            f"{r['target']} (weight {r['weight']:.2f}, failed {r['failed']}/{r['evaluated']},"
-            f" new {r['new']}{none_new if not r['new'] else ''})"
-            for r in rows
-        )
-        lines.append(f"  {kind}: {text or 'none (nothing failed more than the rest)'}")
-    return lines
 
 
 def run(args: argparse.Namespace) -> int:

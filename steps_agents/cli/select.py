@@ -281,7 +281,7 @@ def _report_ks(path: str, agent: str | None) -> str | None:
 
 def _print_focus(args: argparse.Namespace, combos: list[Any]) -> None:
     """What ``--focus`` targeted, as ``steps loop`` prints it (on stderr, beside the line above)."""
-    from steps_agents.cli.loop import format_targets, summarise
+    from steps_agents.cli.focus_summary import format_targets, summarise
     from steps_agents.selection.focus import load_focus
 
     focus = load_focus(args.focus, args.focus_agent)

@@ -1,0 +1,61 @@
+"""What a focused selection targeted: the report's heaviest failures and how many of the
+chosen combinations hold each (``steps loop``'s and ``steps select --focus``'s summary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MIN_LISTED = 0.01  # a target lighter than this is the fit's residue, not a failure: not listed
+
+
+def summarise(focus: Any, combos: list[frozenset[str]], top: int) -> dict[str, Any]:
+    """The heaviest targets (weight at least :data:`MIN_LISTED`) and, for each, how many
+    evaluated tasks held it and failed, and how many new combinations hold it."""
+    best = focus.top(top)
+
+    def skills_of(kind: str, name: str) -> list[frozenset[str]]:
+        if kind == "communities":
+            return [frozenset((s,)) for s in focus.community_skills.get(name, ())]
+        return [frozenset(name.split(" + "))]
+
+    out: dict[str, Any] = {}
+    for kind, rows in best.items():
+        out[kind] = []
+        for name, w in rows:
+            if w < MIN_LISTED:
+                continue
+            parts = skills_of(kind, name)
+            held = [
+                t
+                for t in zip(focus.evaluated, focus.failed, strict=True)
+                if any(p <= t[0] for p in parts)
+            ]
+            out[kind].append(
+                {
+                    "target": name,
+                    "weight": round(w, 4),
+                    "evaluated": len(held),
+                    "failed": sum(f for _, f in held),
+                    "new": sum(any(p <= c for p in parts) for c in combos),
+                }
+            )
+    return out
+
+
+def format_targets(
+    targets: dict[str, Any], agent: str, new: str, none_new: str = " - none composed"
+) -> list[str]:
+    """:func:`summarise`'s targets as lines for a terminal; ``new`` says what "new" counts,
+    ``none_new`` what a target that got none is marked with."""
+    lines = [
+        "  targets, heaviest first: weight = the chance it breaks a task on its own (noisy-OR fit);"
+        f" failed = evaluated tasks holding it that {agent} failed; new = {new} holding it"
+    ]
+    for kind, rows in targets.items():
+        text = "; ".join(
+            f"{r['target']} (weight {r['weight']:.2f}, failed {r['failed']}/{r['evaluated']},"
+            f" new {r['new']}{none_new if not r['new'] else ''})"
+            for r in rows
+        )
+        lines.append(f"  {kind}: {text or 'none (nothing failed more than the rest)'}")
+    return lines

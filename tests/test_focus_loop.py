@@ -106,6 +106,12 @@ def test_loop_evaluates_then_synthesises_the_next_batch(
     assert (out / "report.json").is_file()
     tasks = [json.loads(line) for line in (out / "tasks.jsonl").read_text().splitlines()]
     assert len(tasks) == 14 and all(t["schema"] == "steps-agents/task@1" for t in tasks)
+    # The same command again resumes both stages: the evaluation's report says it resumed its
+    # episodes, and the batch keeps its run id and seed.
+    first = (out / "tasks.jsonl").read_text()
+    with failing_agent(PAIR):
+        assert main(argv) == 0
+    assert (out / "tasks.jsonl").read_text() == first
 
 
 @pytest.mark.slow

@@ -65,3 +65,14 @@ def test_the_exclude_file_is_read_before_anything_is_written(
     error = capsys.readouterr().err.strip().splitlines()[-1]  # after the run's banner
     assert error.startswith("error: ") and f"{bad}:2" in error and "skills" in error
     assert not out.exists()
+
+
+def test_an_exclude_file_of_another_world_is_refused(tmp_path: Path, taxonomy: Any) -> None:
+    """A file whose skills the taxonomy does not know would exclude nothing, silently."""
+    from steps_agents.errors import InputError
+
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"schema": "steps-agents/task@1", "skills": ["sql", "python"]}\n')
+    with pytest.raises(InputError, match="none of its skills is in the taxonomy"):
+        _run(tmp_path / "out.jsonl", taxonomy, run_id="other", exclude=other)
+    assert not (tmp_path / "out.jsonl").exists()

@@ -3,6 +3,8 @@ chosen combinations hold each (``steps loop``'s and ``steps select --focus``'s s
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 MIN_LISTED = 0.01  # a target lighter than this is the fit's residue, not a failure: not listed
@@ -42,11 +44,8 @@ def summarise(focus: Any, combos: list[frozenset[str]], top: int) -> dict[str, A
     return out
 
 
-def format_targets(
-    targets: dict[str, Any], agent: str, new: str, none_new: str = " - none composed"
-) -> list[str]:
-    """:func:`summarise`'s targets as lines for a terminal; ``new`` says what "new" counts,
-    ``none_new`` what a target that got none is marked with."""
+def format_targets(targets: dict[str, Any], agent: str, new: str) -> list[str]:
+    """:func:`summarise`'s targets as lines for a terminal; ``new`` says what "new" counts."""
     lines = [
         "  targets, heaviest first: weight = the chance it breaks a task on its own (noisy-OR fit);"
         f" failed = evaluated tasks holding it that {agent} failed; new = {new} holding it"
@@ -54,8 +53,19 @@ def format_targets(
     for kind, rows in targets.items():
         text = "; ".join(
             f"{r['target']} (weight {r['weight']:.2f}, failed {r['failed']}/{r['evaluated']},"
-            f" new {r['new']}{none_new if not r['new'] else ''})"
+            f" new {r['new']})"
             for r in rows
         )
         lines.append(f"  {kind}: {text or 'none (nothing failed more than the rest)'}")
     return lines
+
+
+def report_ks(path: str, agent: str | None) -> str | None:
+    """The k range of an evaluation report's agent (its ``per_k`` rows), e.g. ``"1-7"``."""
+    try:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        rows = [a for a in report["agents"] if agent in (None, a.get("agent"))][0]["per_k"]
+        ks = sorted(int(row["k"]) for row in rows if int(row["k"]) > 0)
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None  # load_focus, called next, names what is wrong with the report
+    return f"{ks[0]}-{ks[-1]}" if ks else None

@@ -79,12 +79,28 @@ def _evaluated(tasks: str) -> tuple[str, list[int], set[str], set[str]]:
     return world, sorted(k for k in ks if k > 0), ids, texts
 
 
+# What of a report's meta decides the evaluation's results. Left out: paths (the tasks and episodes
+# files, invalid tasks' locations), the executor, and how many episodes a rerun resumed.
+_RESULT_META = (
+    "repeats",
+    "step_limit",
+    "timeout",
+    "seed",
+    "worlds",
+    "valid_tasks",
+    "agents",
+    "judge",
+)
+
+
 def _report_identity(report: Path) -> bytes:
-    """The report's content without the paths it names (the tasks file, the episodes file)."""
+    """The report's results and the settings that decide them, without where its files were or
+    whether the evaluation was resumed: a rerun of the loop gets the same run id and seed."""
     body = json.loads(report.read_text(encoding="utf-8"))
-    meta = body.get("meta")
+    meta = body.pop("meta", None)
     if isinstance(meta, dict):
-        body["meta"] = {k: v for k, v in meta.items() if not k.endswith("_file")}
+        body["meta"] = {k: meta.get(k) for k in _RESULT_META}
+        body["meta"]["invalid_tasks"] = len(meta.get("invalid_tasks") or ())
     return json.dumps(body, sort_keys=True).encode()
 
 

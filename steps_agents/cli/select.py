@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from steps_agents.cli.focus_summary import report_ks
 from steps_agents.errors import InputError, OutputError
 from steps_agents.fileformats import (
     COMBINATION_SCHEMA,
@@ -217,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
         },
     )
     taxonomy = load_taxonomy(args.taxonomy)
-    ks = parse_k(args.k or (args.focus and _report_ks(args.focus, args.focus_agent)) or "2-7")
+    ks = parse_k(args.k or (args.focus and report_ks(args.focus, args.focus_agent)) or "2-7")
     weights = parse_k_weights(args.k_weights, ks) if args.k_weights else None
     if args.curriculum and weights is None:
         if sorted(ks) != list(DEFAULT_K):
@@ -268,17 +269,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_ks(path: str, agent: str | None) -> str | None:
-    """The k range of an evaluation report's agent (its ``per_k`` rows), e.g. ``"1-7"``."""
-    try:
-        report = json.loads(Path(path).read_text(encoding="utf-8"))
-        rows = [a for a in report["agents"] if agent in (None, a.get("agent"))][0]["per_k"]
-        ks = sorted(int(row["k"]) for row in rows if int(row["k"]) > 0)
-    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
-        return None  # load_focus, called next, names what is wrong with the report
-    return f"{ks[0]}-{ks[-1]}" if ks else None
-
-
 def _print_focus(args: argparse.Namespace, combos: list[Any]) -> None:
     """What ``--focus`` targeted, as ``steps loop`` prints it (on stderr, beside the line above)."""
     from steps_agents.cli.focus_summary import format_targets, summarise
@@ -286,7 +276,7 @@ def _print_focus(args: argparse.Namespace, combos: list[Any]) -> None:
 
     focus = load_focus(args.focus, args.focus_agent)
     targets = summarise(focus, [c.key() for c in combos], top=5)
-    for line in format_targets(targets, focus.agent, "combinations chosen here", none_new=""):
+    for line in format_targets(targets, focus.agent, "combinations chosen here"):
         print(line, file=sys.stderr)
     if not any(targets.values()):
         report = json.loads(Path(args.focus).read_text(encoding="utf-8"))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from steps_agents.cli import debugging
+from steps_agents.cli.focus_summary import report_ks
 from steps_agents.cli.select import add_focus_arguments, focus_options
 from steps_agents.errors import InputError, StepsError
 from steps_agents.models import add_model_arguments
@@ -65,7 +66,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--corpus", metavar="SOURCE", help="corpus to draw seed examples from")
     parser.add_argument("-n", type=int, metavar="N", help="accepted samples to produce")
     parser.add_argument(
-        "--k", metavar="KS", help="skills per sample: a range 2-7 (default), a list 2,3,5, or both"
+        "--k",
+        metavar="KS",
+        help="skills per sample: a range 2-7 (default; with --focus, the k range the report's"
+        " agent was evaluated at), a list 2,3,5, or both",
     )
     parser.add_argument("--selector", help="combination selector (default steps)")
     parser.add_argument("--beam", type=int, help="selector beam width")
@@ -202,6 +206,8 @@ def config_from_args(args: argparse.Namespace) -> Any:
     focus = focus_options(args)
     if focus:
         overrides["selector"], overrides["selector_options"] = "focus", focus
+        if overrides["k"] is None and not args.config:  # the k the agent was evaluated at
+            overrides["k"] = report_ks(args.focus, args.focus_agent)
     overrides.update(model_overrides(args))
     config = build_config(args.config, overrides)
     if config.selector == "focus" and "focus_band" not in config.selector_options:

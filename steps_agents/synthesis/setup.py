@@ -127,6 +127,12 @@ def open_run(
         from steps_agents.selection.record_sets import read_skill_sets
 
         outside_run = read_skill_sets(config.exclude)
+        if not {s for skills in outside_run for s in skills} & set(taxonomy.skills):
+            raise InputError(
+                "none of its skills is in the taxonomy: it would exclude nothing"
+                " (a file of another corpus or world?)",
+                location=config.exclude,
+            )
     state_dir = config.resolved_state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     cache_path = state_dir / "responses.sqlite"

@@ -76,3 +76,43 @@ def test_an_exclude_file_of_another_world_is_refused(tmp_path: Path, taxonomy: A
     with pytest.raises(InputError, match="none of its skills is in the taxonomy"):
         _run(tmp_path / "out.jsonl", taxonomy, run_id="other", exclude=other)
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_synth_focus_prints_its_targets_at_the_reports_k(
+    tmp_path: Path, taxonomy: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``steps synth --focus``: without --k, the k range the report's agent was evaluated at;
+    after the run report, what it targeted and how many samples hold each target."""
+    weak = "fs_read_file"
+    report = {
+        "schema": "steps-agents/eval-report@1",
+        "agents": [
+            {
+                "agent": "me",
+                "overall": {"n": 10, "pass_rate": 0.5},
+                "per_skill": [{"skill": weak, "n": 5, "passed": 0}],
+                "per_k": [{"k": 2, "n": 5}, {"k": 3, "n": 5}],
+            }
+        ],
+        "meta": {"worlds": {"toolworld": "1.0"}},
+    }
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    taxonomy.save(tmp_path / "t.json")
+    out = tmp_path / "out.jsonl"
+    argv = ["synth", "--mode", "agentic", "--corpus", "toolworld", "--taxonomy"]
+    argv += [
+        str(tmp_path / "t.json"),
+        "-n",
+        "6",
+        "-o",
+        str(out),
+        "--focus",
+        str(tmp_path / "report.json"),
+    ]
+    assert main(argv) == 0
+    samples = _sets(out)
+    assert {len(s) for s in samples} == {2, 3}
+    printed = capsys.readouterr().out
+    held = sum(weak in s for s in samples)
+    assert "targets, heaviest first" in printed and f"skills: {weak} (weight " in printed
+    assert f"new {held})" in printed and held >= 1

@@ -288,9 +288,23 @@ def run(args: argparse.Namespace) -> int:
         print(report.to_json())
     else:
         print(report.text())
+        if args.focus:
+            _print_focus(args, config.output)
         if report.stop_reason != "target reached":
             print(f"resume or extend with: --run-id {report.run_id}", file=sys.stderr)
     return 0 if report.stop_reason == "target reached" else 1
+
+
+def _print_focus(args: argparse.Namespace, samples: Path) -> None:
+    """What ``--focus`` targeted and how many of the run's samples hold each target."""
+    from steps_agents.cli.focus_summary import format_targets, summarise
+    from steps_agents.selection.focus import load_focus
+    from steps_agents.selection.record_sets import read_records
+
+    focus = load_focus(args.focus, args.focus_agent)
+    combos = read_records(str(samples))[2] if samples.is_file() and samples.stat().st_size else []
+    for line in format_targets(summarise(focus, combos, top=5), focus.agent, "samples of this run"):
+        print(line)
 
 
 def _resume_hint(run_id: str, named: bool) -> str:
@@ -334,9 +348,24 @@ def _preflight(config: Any, *, quiet: bool, tasks: str | None = None) -> None:
             "no taxonomy given" if config.taxonomy is None else f"{config.taxonomy}: no such file"
         )
         raise InputError(f"{where}; build one with `steps taxonomy build`", location="--taxonomy")
+    if tasks and not hasattr(mode, "export_tasks"):
+        raise InputError(f"synthesis mode {config.mode!r} writes no tasks", location="--tasks")
+    if mode.needs_model and not config.model:
+        raise InputError(
+            f"the {mode.name!r} mode needs a model: pass --model SPEC (PROVIDER:MODEL,"
+            " MODULE:ATTRIBUTE, or a name with --base-url)"
+            + (
+                "; a focus report's tasks come from --mode agentic"
+                if config.selector == "focus"
+                else ""
+            ),
+            location="--model",
+        )
+    if config.exclude is not None:  # a bad line of it is the only line printed
+        from steps_agents.selection.record_sets import read_skill_sets
+
+        read_skill_sets(config.exclude)
     if not hasattr(mode, "export_tasks"):
-        if tasks:
-            raise InputError(f"synthesis mode {config.mode!r} writes no tasks", location="--tasks")
         return
     world = get_skill_world(str(options.get("world", DEFAULT_WORLD)), pm)
     from steps_agents.taxonomy.artifact import load_taxonomy

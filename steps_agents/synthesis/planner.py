@@ -103,20 +103,27 @@ def closing_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:
     closes after 25 tries). When every k is closing, none is: there is nobody to hand the share
     to.
     """
+    return set(closing_reasons(stats, ks))
+
+
+def closing_reasons(stats: Mapping[str, Any], ks: Sequence[int]) -> dict[int, str]:
+    """The closing k (:func:`closing_ks`), each with why, in words for the run report."""
     rates = acceptance_rates(stats, ks)
     by_k = stats.get("by_k") or {}
-    closing = set()
+    closing = {}
     for k in ks:
         counts = by_k.get(str(k)) or {}
         composed, failed = int(counts.get("composed", 0)), int(counts.get("uncomposable", 0))
-        rarely_composes = (
+        if (
             failed >= COMPOSE_MIN_TRIES
             and compose_rate_upper(composed, composed + failed) < RATE_FLOOR
-        )
-        used_up = int(counts.get("exhausted", 0)) > 0
-        if rates[k] < RATE_FLOOR or used_up or rarely_composes:
-            closing.add(k)
-    return closing if len(closing) < len(ks) else set()
+        ):
+            closing[k] = f"its sets rarely compose ({composed} of {composed + failed})"
+        elif int(counts.get("exhausted", 0)) > 0:
+            closing[k] = "the selector found no new combination"
+        elif rates[k] < RATE_FLOOR:
+            closing[k] = f"estimated acceptance {rates[k]:.0%}"
+    return closing if len(closing) < len(ks) else {}
 
 
 def closed_ks(stats: Mapping[str, Any], ks: Sequence[int]) -> set[int]:

@@ -80,6 +80,8 @@ class RunReport(BaseModel):
     skipped: int = 0
     acceptance_rate: float
     by_k: dict[str, dict[str, int]]
+    # The k that got no more items of their own by the end, and why (planner.closing_reasons).
+    closed_k: dict[str, str] = Field(default_factory=dict)
     rejection_reasons: dict[str, int]
     revisions: int
     waves: int
@@ -107,11 +109,14 @@ class RunReport(BaseModel):
             f"  acceptance rate {self.acceptance_rate:.1%}, revisions {self.revisions},"
             f" waves {self.waves}, {self.elapsed_s:.1f}s",
         ]
-        for k in sorted(self.by_k, key=int):
-            counts = self.by_k[k]
-            lines.append(
-                f"  k={k}: {counts.get('accepted', 0)} accepted, {counts.get('rejected', 0)} rejected"
-            )
+        for k in sorted(self.by_k.keys() | self.closed_k.keys(), key=int):
+            counts = self.by_k.get(k, {})
+            line = f"  k={k}: {counts.get('accepted', 0)} accepted, {counts.get('rejected', 0)} rejected"
+            if counts.get("uncomposable"):
+                line += f", {counts['uncomposable']} uncomposable"
+            if k in self.closed_k:
+                line += f" (closed: {self.closed_k[k]})"
+            lines.append(line)
         for k, means in sorted((self.difficulty_by_k or {}).items(), key=lambda kv: int(kv[0])):
             shown = ", ".join(f"{name} {value:g}" for name, value in sorted(means.items()))
             lines.append(f"  k={k} difficulty (mean): {shown}")

@@ -29,6 +29,7 @@ from steps_agents.synthesis.context import Budget, Monitor, SynthesisContext
 from steps_agents.synthesis.gate import Outage, gate_models
 from steps_agents.synthesis.judge_protocol import JudgeContext
 from steps_agents.synthesis.modes import ModeContext, mode_options
+from steps_agents.synthesis.planner import closing_reasons
 from steps_agents.synthesis.records import RunReport
 from steps_agents.synthesis.runlock import RunLock
 from steps_agents.synthesis.store import SampleWriter
@@ -274,6 +275,7 @@ def run_report(
         str(k): {s: int(n) for s, n in counts.items() if s in REPORTED_BY_K and n}
         for k, counts in (stats.get("by_k") or {}).items()
     }
+    closed = closing_reasons(stats, config.ks)
     reasons = {str(t): int(n) for t, n in (stats.get("reasons") or {}).items()}
     for tag, n in (stats.get("uncomposable_reasons") or {}).items():
         reasons[f"uncomposable: {tag}"] = int(n)
@@ -289,6 +291,7 @@ def run_report(
         if accepted + surplus + rejected
         else 0.0,
         by_k=by_k,
+        closed_k={str(k): why for k, why in sorted(closed.items())},
         rejection_reasons=reasons,
         singles=singles.summary(stats) if config.singles else None,
         revisions=int(stats.get("revisions", 0)),

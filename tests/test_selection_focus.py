@@ -419,3 +419,35 @@ def test_select_focus_defaults_to_the_k_range_the_agent_was_evaluated_at(tmp_pat
     assert {json.loads(line)["k"] for line in out.read_text().splitlines()} == {1, 2, 3}
     assert main([*argv, "-o", str(out)]) == 0  # no report: the usual 2-7
     assert {json.loads(line)["k"] for line in out.read_text().splitlines()} <= set(range(2, 8))
+
+
+def test_failures_that_follow_k_are_not_blamed_on_the_skills_of_large_tasks(
+    tmp_path: Path,
+) -> None:
+    """Most agents fail more as k grows, whatever the skills. An agent that fails every task of
+    k >= 3 and one skill wherever it appears: that skill is the target; the skills and the
+    region that large tasks hold more often are not (a leak per k takes the size)."""
+    rng = np.random.default_rng(0)
+    small, big = [f"s{i}" for i in range(6)], [f"b{i}" for i in range(6)]
+    episodes = []
+    for _ in range(300):
+        k = int(rng.integers(1, 6))
+        pool = small if k <= 2 else small + big * 3  # the b skills sit mostly in large tasks
+        skills = sorted({str(s) for s in rng.choice(pool, size=k)})
+        failed = len(skills) >= 3 or "s0" in skills
+        episodes.append({"agent": "a", "skills": skills, "passed": not failed})
+    path = tmp_path / "episodes.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in episodes))
+    region = {"community": "big", "n": 1, "passed": 0, "skills": big}
+    report = {
+        "schema": "steps-agents/eval-report@1",
+        "agents": [
+            {"agent": "a", "overall": {"n": 300, "pass_rate": 0.5}, "per_community": [region]}
+        ],
+        "meta": {"episodes_file": str(path)},
+    }
+    focus = focus_from_report(report)
+    assert focus.skills["s0"] > 0.5
+    assert max((w for s, w in focus.skills.items() if s != "s0"), default=0.0) < 0.05
+    assert max(focus.pairs.values(), default=0.0) < 0.05
+    assert focus.communities["big"] < 0.05

@@ -5,12 +5,14 @@ Every weight lies in ``[0, 1]`` and reads "how much of a failure this cause expl
 
 * **pairs and skills, from the episodes** (the report's ``meta.episodes_file``): a noisy-OR
   model of failure. Each task ``t`` has causes ``C(t)``: a *leak* present in every task (the
-  agent's failure rate on anything), each of its skills and each pair of its skills; cause ``c``
+  agent's failure rate on anything), a leak for the tasks of its k (most agents fail more as k
+  grows, whatever the skills: without it, a skill common in large tasks took the blame for
+  their size), each of its skills and each pair of its skills; cause ``c``
   breaks the task with probability ``q_c`` on its own, so
   ``P(fail t) = 1 - prod_{c in C(t)} (1 - q_c)``. EM fits the ``q``: the E-step gives a failed
   episode's responsibility ``r_tc = q_c / P(fail t)`` (a passed one gives 0), the M-step sets
   ``q_c = sum_t r_tc / (n_c + PRIOR)`` (the MAP under a Beta(1, 1 + PRIOR) prior; the leak gets
-  no prior). The prior is what explains away: a pair seen only beside a pair that fails
+  no prior, nor do the per-k leaks). The prior is what explains away: a pair seen only beside a pair that fails
   everywhere it appears loses its share each round, while the leak absorbs failures that
   happen everywhere (an agent that fails every task gets no focus at all).
 * **pairs, from the co-failure table** (``agents[].gap.co_failure`` of the report, when the
@@ -20,7 +22,9 @@ Every weight lies in ``[0, 1]`` and reads "how much of a failure this cause expl
 * **skills, without episodes**: the report's per-skill table, the failure rate shrunk toward the
   agent's overall rate ``pbar`` with ``PRIOR`` pseudo-tasks, ``f = (failed + PRIOR pbar) / (n +
   PRIOR)``, as a lift over ``pbar``: ``max(0, f - pbar) / (1 - pbar)``.
-* **communities**: the same shrunk lift over the report's per-community table.
+* **communities**: the same shrunk lift over the report's per-community table; with the
+  episodes, over the tasks holding a skill of the community, against the agent's failure rate
+  at their k (so a region whose tasks are large is not blamed for their size).
 
 The seed mass of a skill ``s`` is ``sigma_s = w_s + sum_u w_su + w_community(s)``.
 """
@@ -98,12 +102,19 @@ class FocusWeights:
         }
 
 
+def _explains(cause: Any) -> bool:
+    """A skill (str) or a pair (frozenset): a cause the prior shrinks. The leaks (``None``, and
+    ``("k", k)`` for the tasks of one k) get no prior."""
+    return isinstance(cause, str | frozenset)
+
+
 def noisy_or(
     trials: list[tuple[list[Any], bool]], *, prior: float = PRIOR, rounds: int = EM_ROUNDS
 ) -> dict[Any, float]:
     """MAP ``q_c`` of the noisy-OR model over ``(causes, failed)`` trials (module docstring).
 
-    The leak is the cause ``None``, added to every trial here. Deterministic (fixed start
+    The leak is the cause ``None``, added to every trial here; a trial may carry more leaks
+    (tuples, such as the per-k leak of :func:`_episode_trials`). Deterministic (fixed start
     ``q = 0.5``, fixed number of rounds or until no ``q`` moves by more than the tolerance).
     """
     trials = [([None, *causes], failed) for causes, failed in trials]
@@ -125,7 +136,7 @@ def noisy_or(
                 continue
             for c in causes:
                 resp[c] += q[c] / p_fail
-        new = {c: min(1.0, resp[c] / (n[c] + (0.0 if c is None else prior))) for c in n}
+        new = {c: min(1.0, resp[c] / (n[c] + (prior if _explains(c) else 0.0))) for c in n}
         moved = max(abs(new[c] - q[c]) for c in n)
         q = new
         if moved < EM_TOLERANCE:
@@ -138,6 +149,15 @@ def _shrunk_lift(failed: float, n: float, pbar: float) -> float:
         return 0.0
     rate = (failed + PRIOR * pbar) / (n + PRIOR)
     return max(0.0, rate - pbar) / (1.0 - pbar)
+
+
+def _rate_by_k(evaluated: list[frozenset[str]], failed: list[bool]) -> dict[int, float]:
+    """The share of the evaluated tasks of each k that the agent failed."""
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for skills, f in zip(evaluated, failed, strict=True):
+        counts[len(skills)][0] += f
+        counts[len(skills)][1] += 1
+    return {k: bad / n for k, (bad, n) in counts.items()}
 
 
 def _episode_trials(
@@ -153,7 +173,11 @@ def _episode_trials(
         if not isinstance(skills, list):
             raise InputError("episode without a 'skills' list", location=location)
         names = sorted({str(s) for s in skills})
-        causes: list[Any] = [*names, *(frozenset(p) for p in combinations(names, 2))]
+        causes: list[Any] = [
+            ("k", len(names)),
+            *names,
+            *(frozenset(p) for p in combinations(names, 2)),
+        ]
         trials.append((causes, not row["passed"]))
         sets.append(frozenset(names))
     return trials, sets
@@ -213,11 +237,20 @@ def focus_from_report(
             out.pairs[pair] = max(out.pairs.get(pair, 0.0), w)
     if co_failure:
         out.sources.append("co-failure table")
+    at_k = _rate_by_k(out.evaluated, out.failed)
     for row in summary.get("per_community") or []:
         n = float(row.get("n") or 0)
         name = str(row.get("community"))
-        out.communities[name] = _shrunk_lift(n - float(row.get("passed") or 0), n, pbar)
-        out.community_skills[name] = [str(s) for s in row.get("skills") or []]
+        members = [str(s) for s in row.get("skills") or []]
+        held = [
+            (len(t), f) for t, f in zip(out.evaluated, out.failed, strict=True) if t & set(members)
+        ]
+        if held:  # against the agent's failure rate at the k of the community's tasks
+            expected = sum(at_k[k] for k, _ in held) / len(held)
+            out.communities[name] = _shrunk_lift(sum(f for _, f in held), len(held), expected)
+        else:
+            out.communities[name] = _shrunk_lift(n - float(row.get("passed") or 0), n, pbar)
+        out.community_skills[name] = members
     if out.communities:
         out.sources.append("per-community table")
     return out

@@ -171,8 +171,9 @@ def run(args: argparse.Namespace) -> int:
     o = manifest["overlap"]
     print(
         f"{args.policy}: {len(train)} train / {len(test)} test {kind} -> {out};"
-        f" shared sets {o['sets']['shared']}, pairs {o['pairs']['shared']}/{o['pairs']['test']},"
-        f" skills {o['skills']['shared']}/{o['skills']['test']};"
-        f" test sets inside a train set {o['test_sets_inside_train']}"
+        f" also in train: {o['sets']['shared']} of {o['sets']['test']} test sets,"
+        f" {o['pairs']['shared']} of {o['pairs']['test']} test pairs,"
+        f" {o['skills']['shared']} of {o['skills']['test']} test skills;"
+        f" test sets inside a train set: {o['test_sets_inside_train']}"
     )
     return 0

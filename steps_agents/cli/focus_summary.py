@@ -32,9 +32,11 @@ def summarise(focus: Any, combos: list[frozenset[str]], top: int) -> dict[str, A
                 for t in zip(focus.evaluated, focus.failed, strict=True)
                 if any(p <= t[0] for p in parts)
             ]
+            region = {"skills": len(parts)} if kind == "communities" else {}
             out[kind].append(
                 {
                     "target": name,
+                    **region,
                     "weight": round(w, 4),
                     "evaluated": len(held),
                     "failed": sum(f for _, f in held),
@@ -47,15 +49,13 @@ def summarise(focus: Any, combos: list[frozenset[str]], top: int) -> dict[str, A
 def format_targets(targets: dict[str, Any], agent: str, new: str) -> list[str]:
     """:func:`summarise`'s targets as lines for a terminal; ``new`` says what "new" counts."""
     lines = [
-        "  targets, heaviest first: weight = the chance it breaks a task on its own (noisy-OR fit);"
+        "  targets, heaviest first: weight = for a skill or pair, the chance it breaks a task on"
+        " its own (noisy-OR fit, beside a failure rate per k); for a region (named by three of"
+        " its skills), how much more often its tasks fail than the agent's rate at their k;"
         f" failed = evaluated tasks holding it that {agent} failed; new = {new} holding it"
     ]
     for kind, rows in targets.items():
-        text = "; ".join(
-            f"{r['target']} (weight {r['weight']:.2f}, failed {r['failed']}/{r['evaluated']},"
-            f" new {r['new']})"
-            for r in rows
-        )
+        text = "; ".join(_target_text(r) for r in rows)
         lines.append(f"  {kind}: {text or 'none (nothing failed more than the rest)'}")
     return lines
 
@@ -69,3 +69,11 @@ def report_ks(path: str, agent: str | None) -> str | None:
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None  # load_focus, called next, names what is wrong with the report
     return f"{ks[0]}-{ks[-1]}" if ks else None
+
+
+def _target_text(row: dict[str, Any]) -> str:
+    region = f"a region of {row['skills']} skills, " if "skills" in row else ""
+    return (
+        f"{row['target']} ({region}weight {row['weight']:.2f},"
+        f" failed {row['failed']}/{row['evaluated']}, new {row['new']})"
+    )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -97,3 +100,17 @@ def best_unconstrained(tax: Taxonomy, seed: str, k: int) -> float:
     return max(
         set_information(tax, (seed, *rest)) for rest in itertools.combinations(others, k - 1)
     )
+
+
+def weak_skill_report(path: Path, skill: str, **agent: Any) -> Path:
+    """An evaluation report with one weak skill and no episodes file (the focus weights then
+    come from the per-skill table); ``agent`` adds fields to its agent row (``per_k``, ...)."""
+    row = {
+        "agent": "me",
+        "overall": {"n": 10, "pass_rate": 0.8},
+        "per_skill": [{"skill": skill, "n": 5, "passed": 0}],
+        **agent,
+    }
+    report = {"schema": "steps-agents/eval-report@1", "agents": [row]}
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return path

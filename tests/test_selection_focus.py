@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers_selection import feasible_sets, small_trees, tree_from_parents
+from helpers_selection import feasible_sets, small_trees, tree_from_parents, weak_skill_report
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,27 +96,11 @@ def test_report_without_episodes_falls_back_to_the_tables(tmp_path: Path) -> Non
         focus_from_report(report, agent="other")
 
 
-def _report(path: Path, skill: str) -> Path:
-    """A report with one weak skill and no episodes file (the per-skill table is used)."""
-    report = {
-        "schema": "steps-agents/eval-report@1",
-        "agents": [
-            {
-                "agent": "me",
-                "overall": {"n": 10, "pass_rate": 0.8},
-                "per_skill": [{"skill": skill, "n": 5, "passed": 0}],
-            }
-        ],
-    }
-    path.write_text(json.dumps(report), encoding="utf-8")
-    return path
-
-
 def test_select_cli_focus_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tax = tree_from_parents([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5], np.random.default_rng(0))
     tax.save(tmp_path / "t.json")
     weak = sorted(tax.skills)[-1]
-    report = _report(tmp_path / "r.json", weak)
+    report = weak_skill_report(tmp_path / "r.json", weak)
     base = ["select", "--taxonomy", str(tmp_path / "t.json"), "-n", "6", "--k", "2-3"]
 
     def run(*extra: str) -> list[dict]:
@@ -410,7 +394,7 @@ def test_a_target_k_closes_by_the_planners_rule_on_a_fixed_sample() -> None:
 def test_select_focus_defaults_to_the_k_range_the_agent_was_evaluated_at(tmp_path: Path) -> None:
     tax = tree_from_parents([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5], np.random.default_rng(0))
     tax.save(tmp_path / "t.json")
-    report = json.loads(_report(tmp_path / "r.json", sorted(tax.skills)[-1]).read_text())
+    report = json.loads(weak_skill_report(tmp_path / "r.json", sorted(tax.skills)[-1]).read_text())
     report["agents"][0]["per_k"] = [{"k": 1, "n": 4}, {"k": 3, "n": 4}]
     (tmp_path / "r.json").write_text(json.dumps(report))
     out = tmp_path / "c.jsonl"

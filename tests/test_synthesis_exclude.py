@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_selection import weak_skill_report
 from steps_agents.graphs.synthesis import run_synthesis
 
 from steps_agents.cli import main
@@ -84,19 +85,8 @@ def test_synth_focus_prints_its_targets_at_the_reports_k(
     """``steps synth --focus``: without --k, the k range the report's agent was evaluated at;
     after the run report, what it targeted and how many samples hold each target."""
     weak = "fs_read_file"
-    report = {
-        "schema": "steps-agents/eval-report@1",
-        "agents": [
-            {
-                "agent": "me",
-                "overall": {"n": 10, "pass_rate": 0.5},
-                "per_skill": [{"skill": weak, "n": 5, "passed": 0}],
-                "per_k": [{"k": 2, "n": 5}, {"k": 3, "n": 5}],
-            }
-        ],
-        "meta": {"worlds": {"toolworld": "1.0"}},
-    }
-    (tmp_path / "report.json").write_text(json.dumps(report))
+    per_k = [{"k": 2, "n": 5}, {"k": 3, "n": 5}]
+    weak_skill_report(tmp_path / "report.json", weak, per_k=per_k)
     taxonomy.save(tmp_path / "t.json")
     out = tmp_path / "out.jsonl"
     argv = ["synth", "--mode", "agentic", "--corpus", "toolworld", "--taxonomy"]
